@@ -1,0 +1,168 @@
+package drophero
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Outcome tells a Gate how a request ended, which decides the pause before
+// the next one.
+type Outcome struct {
+	TimedOut bool // the request may still reach DropHero late: longer gap
+	Banned   bool // DropHero answered 403: open the circuit breaker
+}
+
+// Gate serialises the requests of one DropHero account and spaces them so
+// DropHero never sees two within a second. Do runs fn only when no other
+// request of publicKey is in flight and the gap since the previous response
+// has passed; fn must sign its request only once it runs.
+type Gate interface {
+	Do(ctx context.Context, publicKey string, fn func(ctx context.Context) (Outcome, error)) error
+}
+
+// Gate timings (spec §3.3). They are variables of the gates, not constants,
+// so that tests can shorten the circuit-breaker pause.
+const (
+	DefaultGap        = 1100 * time.Millisecond
+	DefaultTimeoutGap = 5 * time.Second
+	DefaultBanPause   = time.Hour
+)
+
+// PostgresGate is a Gate whose lock and "earliest next request" time live in
+// a PostgreSQL row per public key (table shopbridge_drophero_gates), so every
+// process and app server sharing the database respects one budget. Times come
+// from the database clock. The row stays locked (SELECT … FOR UPDATE) while
+// the request runs, which makes requests strictly sequential.
+type PostgresGate struct {
+	DB         *gorm.DB
+	Gap        time.Duration // pause after a response; default DefaultGap
+	TimeoutGap time.Duration // pause after a timeout; default DefaultTimeoutGap
+	BanPause   time.Duration // circuit-breaker pause after a 403; default DefaultBanPause
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Do implements Gate.
+func (g *PostgresGate) Do(ctx context.Context, publicKey string, fn func(ctx context.Context) (Outcome, error)) error {
+	var fnErr error
+	err := g.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO shopbridge_drophero_gates (public_key, next_at) VALUES (?, clock_timestamp()) ON CONFLICT (public_key) DO NOTHING`, publicKey).Error; err != nil {
+			return fmt.Errorf("gate insert: %w", err)
+		}
+		var row struct {
+			Wait    float64
+			Circuit float64
+		}
+		if err := tx.Raw(`SELECT EXTRACT(EPOCH FROM (next_at - clock_timestamp()))::float8 AS wait,
+			COALESCE(EXTRACT(EPOCH FROM (circuit_until - clock_timestamp()))::float8, -1) AS circuit
+			FROM shopbridge_drophero_gates WHERE public_key = ? FOR UPDATE`, publicKey).Scan(&row).Error; err != nil {
+			return fmt.Errorf("gate lock: %w", err)
+		}
+		if row.Circuit > 0 {
+			fnErr = fmt.Errorf("%w (circuit open for another %.0f s)", ErrBanned, row.Circuit)
+			return nil
+		}
+		if row.Wait > 0 {
+			t := time.NewTimer(time.Duration(row.Wait * float64(time.Second)))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("%w: %v", ErrRateLimited, ctx.Err())
+			case <-t.C:
+			}
+		}
+		out, err := fn(ctx)
+		fnErr = err
+		gap := orDefault(g.Gap, DefaultGap)
+		if out.TimedOut {
+			gap = orDefault(g.TimeoutGap, DefaultTimeoutGap)
+		}
+		// The update must land even when ctx was cancelled during the request.
+		upd := tx.WithContext(context.WithoutCancel(ctx))
+		if out.Banned {
+			return upd.Exec(`UPDATE shopbridge_drophero_gates SET next_at = clock_timestamp() + make_interval(secs => ?),
+				circuit_until = clock_timestamp() + make_interval(secs => ?) WHERE public_key = ?`,
+				gap.Seconds(), orDefault(g.BanPause, DefaultBanPause).Seconds(), publicKey).Error
+		}
+		return upd.Exec(`UPDATE shopbridge_drophero_gates SET next_at = clock_timestamp() + make_interval(secs => ?) WHERE public_key = ?`,
+			gap.Seconds(), publicKey).Error
+	})
+	if err != nil {
+		return fmt.Errorf("drophero gate: %w", err)
+	}
+	return fnErr
+}
+
+// ResetCircuit closes the circuit breaker of publicKey (control-panel action
+// after DropHero lifted a ban).
+func (g *PostgresGate) ResetCircuit(ctx context.Context, publicKey string) error {
+	return g.DB.WithContext(ctx).Exec(`UPDATE shopbridge_drophero_gates SET circuit_until = NULL WHERE public_key = ?`, publicKey).Error
+}
+
+// MemoryGate is a Gate for a single process (tests, tools). It gives no
+// protection across processes; use PostgresGate in a real installation.
+type MemoryGate struct {
+	Gap        time.Duration
+	TimeoutGap time.Duration
+	BanPause   time.Duration
+
+	mu    sync.Mutex
+	gates map[string]*memGate
+}
+
+type memGate struct {
+	sem     chan struct{}
+	next    time.Time
+	circuit time.Time
+}
+
+// Do implements Gate.
+func (g *MemoryGate) Do(ctx context.Context, publicKey string, fn func(ctx context.Context) (Outcome, error)) error {
+	g.mu.Lock()
+	if g.gates == nil {
+		g.gates = map[string]*memGate{}
+	}
+	m := g.gates[publicKey]
+	if m == nil {
+		m = &memGate{sem: make(chan struct{}, 1)}
+		g.gates[publicKey] = m
+	}
+	g.mu.Unlock()
+	select {
+	case m.sem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %v", ErrRateLimited, ctx.Err())
+	}
+	defer func() { <-m.sem }()
+	if time.Now().Before(m.circuit) {
+		return ErrBanned
+	}
+	if w := time.Until(m.next); w > 0 {
+		t := time.NewTimer(w)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w: %v", ErrRateLimited, ctx.Err())
+		case <-t.C:
+		}
+	}
+	out, err := fn(ctx)
+	gap := orDefault(g.Gap, DefaultGap)
+	if out.TimedOut {
+		gap = orDefault(g.TimeoutGap, DefaultTimeoutGap)
+	}
+	m.next = time.Now().Add(gap)
+	if out.Banned {
+		m.circuit = time.Now().Add(orDefault(g.BanPause, DefaultBanPause))
+	}
+	return err
+}

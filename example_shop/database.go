@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"go.uber.org/zap"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// isPostgresURL reports whether s names a PostgreSQL database.
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// sqliteDSN builds the data source name for the pure-Go SQLite driver: WAL
+// so that readers never block the writer, a busy timeout so that concurrent
+// writers wait instead of failing, and immediate transactions so that a
+// transaction never has to upgrade a read lock (which cannot wait).
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// openDB opens PostgreSQL when databaseURL is set, the SQLite file at
+// sqlitePath otherwise.
+func openDB(databaseURL, sqlitePath string, log *zap.Logger) (*gorm.DB, error) {
+	cfg := &gorm.Config{
+		Logger: logger.New(gormWriter{log.Sugar()}, logger.Config{
+			SlowThreshold:             time.Second,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true, // values may hold personal data
+		}),
+	}
+	if databaseURL != "" {
+		if !isPostgresURL(databaseURL) {
+			return nil, fmt.Errorf("DATABASE_URL: only postgres:// URLs are supported")
+		}
+		db, err := gorm.Open(postgres.Open(databaseURL), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		log.Info("database", zap.String("driver", "postgres"))
+		return db, nil
+	}
+	db, err := gorm.Open(sqlite.Open(sqliteDSN(sqlitePath)), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", sqlitePath, err)
+	}
+	log.Info("database", zap.String("driver", "sqlite"), zap.String("file", sqlitePath))
+	return db, nil
+}
+
+// gormWriter sends gorm's log lines to zap.
+type gormWriter struct{ s *zap.SugaredLogger }
+
+// Printf implements gorm's logger.Writer.
+func (w gormWriter) Printf(format string, args ...any) { w.s.Warnf(format, args...) }

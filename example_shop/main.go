@@ -1,0 +1,174 @@
+// Command example_shop is a small but complete web shop (Echo + GORM) that
+// shows how a host shop embeds shopbridge. It serves a storefront with
+// categories, products, search, cart, checkout and customer login, seeds a
+// demo catalogue on first start, and can generate large catalogues for
+// benchmarks.
+//
+// With no configuration it keeps its data in the pure-Go SQLite file
+// shop.db in the working directory:
+//
+//	go run ./example_shop
+//
+// DATABASE_URL=postgres://… switches to PostgreSQL. Flags:
+//
+//	-addr :8080          listen address (env ADDR)
+//	-db shop.db          SQLite file (ignored with DATABASE_URL)
+//	-public-url URL      absolute URL of the shop (env PUBLIC_URL)
+//	-seed-products N     generate N products deterministically, then exit
+//	-serve               with -seed-products: keep serving afterwards
+//
+// "example_shop call ..." runs the command-line client of the Plugin API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "call" {
+		os.Exit(runCall(os.Args[2:]))
+	}
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
+}
+
+// options are the parsed command line and environment.
+type options struct {
+	addr         string
+	sqlitePath   string
+	databaseURL  string
+	publicURL    string
+	dataDir      string
+	seedProducts int
+	serve        bool
+	demo         bool
+}
+
+// parseOptions reads flags from args and defaults from the environment.
+func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("example_shop", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := getenv("ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	fs.StringVar(&o.addr, "addr", addr, "listen address (env ADDR)")
+	fs.StringVar(&o.sqlitePath, "db", "shop.db", "SQLite database file, relative to -data-dir (ignored when DATABASE_URL is set)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "directory for the shop's files (default: working directory)")
+	fs.StringVar(&o.publicURL, "public-url", getenv("PUBLIC_URL"), "absolute URL under which the shop is reached (env PUBLIC_URL; default http://localhost<addr>)")
+	fs.IntVar(&o.seedProducts, "seed-products", 0, "generate this many products deterministically, then exit")
+	fs.BoolVar(&o.serve, "serve", false, "with -seed-products: serve the shop afterwards")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.seedProducts < 0 {
+		return o, errors.New("-seed-products must not be negative")
+	}
+	o.databaseURL = getenv("DATABASE_URL")
+	if o.dataDir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return o, fmt.Errorf("working directory: %w", err)
+		}
+		o.dataDir = wd
+	}
+	if !filepath.IsAbs(o.sqlitePath) {
+		o.sqlitePath = filepath.Join(o.dataDir, o.sqlitePath)
+	}
+	if o.publicURL == "" {
+		o.publicURL = defaultPublicURL(o.addr)
+	}
+	o.demo = getenv("SHOPGATE_CUSTOMER_NUMBER") == ""
+	return o, nil
+}
+
+// defaultPublicURL turns a listen address into a URL a browser on the same
+// machine can open.
+func defaultPublicURL(addr string) string {
+	if len(addr) > 0 && addr[0] == ':' {
+		return "http://localhost" + addr
+	}
+	return "http://" + addr
+}
+
+// newLogger returns a console logger meant for people watching a terminal.
+func newLogger() (*zap.Logger, error) {
+	cfg := zap.NewDevelopmentConfig()
+	cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
+	cfg.DisableStacktrace = true
+	return cfg.Build()
+}
+
+// run is main without os.Exit, returning the process exit code.
+func run(args []string, getenv func(string) string, stderr io.Writer) int {
+	o, err := parseOptions(args, getenv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "example_shop:", err)
+		return 2
+	}
+	log, err := newLogger()
+	if err != nil {
+		fmt.Fprintln(stderr, "example_shop: logger:", err)
+		return 1
+	}
+	defer log.Sync() //nolint:errcheck // nothing to do about a failed flush at exit
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openDB(o.databaseURL, o.sqlitePath, log)
+	if err != nil {
+		log.Error("open database", zap.Error(err))
+		return 1
+	}
+	app, err := NewApp(db, Config{
+		Log:       log,
+		Demo:      o.demo,
+		PublicURL: o.publicURL,
+		DataDir:   o.dataDir,
+		SeedDemo:  o.seedProducts == 0,
+	})
+	if err != nil {
+		log.Error("start shop", zap.Error(err))
+		return 1
+	}
+	defer app.Close()
+
+	if o.seedProducts > 0 {
+		start := time.Now()
+		st, err := SeedProducts(ctx, db, o.seedProducts, log)
+		if err != nil {
+			log.Error("seed products", zap.Error(err))
+			return 1
+		}
+		log.Info("seeded products", zap.Int("requested", o.seedProducts), zap.Int("inserted", st.Inserted),
+			zap.Duration("took", time.Since(start)))
+		if !o.serve {
+			return 0
+		}
+	}
+	if err := app.Serve(ctx, o.addr); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("serve", zap.Error(err))
+		return 1
+	}
+	return 0
+}

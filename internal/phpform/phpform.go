@@ -1,0 +1,385 @@
+// Package phpform decodes and encodes form data in PHP's bracket notation
+// (the format of PHP's $_POST and http_build_query): "jobs[0][job_name]=x",
+// "uids[]=1&uids[]=2", arbitrarily deep.
+//
+// Decoded values are string leaves, []any for PHP arrays whose keys are all
+// integers (in the order the keys first appeared on the wire) and
+// map[string]any for any other PHP array.
+package phpform
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Limits bound what Parse accepts. Zero fields take the defaults.
+type Limits struct {
+	// MaxVars is the largest number of variables (key=value pairs).
+	// Default 100000.
+	MaxVars int
+	// MaxDepth is the deepest bracket nesting. Default 64.
+	MaxDepth int
+}
+
+// Default limits (Plugin API spec 1.2 Decision).
+const (
+	DefaultMaxVars  = 100000
+	DefaultMaxDepth = 64
+)
+
+// Errors for input over the limits; the whole request is rejected, never
+// silently truncated.
+var (
+	ErrTooManyVars = errors.New("phpform: too many variables")
+	ErrTooDeep     = errors.New("phpform: nesting too deep")
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxVars <= 0 {
+		l.MaxVars = DefaultMaxVars
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	return l
+}
+
+// node is a PHP array under construction: ordered keys plus values, which
+// are string or *node.
+type node struct {
+	keys    []string
+	vals    map[string]any
+	nextIdx int64
+}
+
+func newNode() *node { return &node{vals: map[string]any{}} }
+
+func (n *node) set(k string, v any) {
+	if _, ok := n.vals[k]; !ok {
+		n.keys = append(n.keys, k)
+	}
+	n.vals[k] = v
+	if i, err := strconv.ParseInt(k, 10, 64); err == nil && isCanonicalInt(k) && i >= n.nextIdx {
+		n.nextIdx = i + 1
+	}
+}
+
+func (n *node) appendKey() string { return strconv.FormatInt(n.nextIdx, 10) }
+
+// isCanonicalInt reports whether PHP would treat the array key k as an
+// integer key ("0", "12", "-3", but not "01" or "+1").
+func isCanonicalInt(k string) bool {
+	if k == "" {
+		return false
+	}
+	s := k
+	if s[0] == '-' {
+		s = s[1:]
+		if s == "" || s == "0" {
+			return false
+		}
+	}
+	if len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	_, err := strconv.ParseInt(k, 10, 64)
+	return err == nil
+}
+
+// ParseQuery decodes a raw "a=b&c[d]=e" string (a form body or URL query)
+// in wire order. Malformed percent-escapes are an error.
+func ParseQuery(raw string, lim Limits) (map[string]any, error) {
+	lim = lim.withDefaults()
+	root := newNode()
+	count := 0
+	for raw != "" {
+		var pair string
+		if i := strings.IndexByte(raw, '&'); i >= 0 {
+			pair, raw = raw[:i], raw[i+1:]
+		} else {
+			pair, raw = raw, ""
+		}
+		if pair == "" {
+			continue
+		}
+		count++
+		if count > lim.MaxVars {
+			return nil, ErrTooManyVars
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, fmt.Errorf("phpform: key %q: %w", k, err)
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, fmt.Errorf("phpform: value of %q: %w", key, err)
+		}
+		if err := insert(root, key, val, lim.MaxDepth); err != nil {
+			return nil, err
+		}
+	}
+	return root.toMap(), nil
+}
+
+// Parse decodes already split form values (e.g. a multipart form). Go's
+// url.Values has no order, so keys are taken in sorted order; values of one
+// key keep their order.
+func Parse(vals url.Values, lim Limits) (map[string]any, error) {
+	lim = lim.withDefaults()
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	root := newNode()
+	count := 0
+	for _, k := range keys {
+		for _, v := range vals[k] {
+			count++
+			if count > lim.MaxVars {
+				return nil, ErrTooManyVars
+			}
+			if err := insert(root, k, v, lim.MaxDepth); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return root.toMap(), nil
+}
+
+// insert places one key=value pair into the tree following PHP's rules.
+func insert(root *node, key, val string, maxDepth int) error {
+	key = strings.TrimLeft(key, " ")
+	// The base name runs up to the first '[' that has a closing ']'.
+	base := key
+	rest := ""
+	if i := strings.IndexByte(key, '['); i > 0 {
+		if strings.IndexByte(key[i:], ']') > 0 {
+			base, rest = key[:i], key[i:]
+		}
+	} else if i == 0 {
+		return nil // PHP ignores variables without a name
+	}
+	if base == "" {
+		return nil
+	}
+	base = phpMangleBase(base)
+
+	var segs []string
+	for rest != "" && rest[0] == '[' {
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			break // PHP ignores an unclosed trailing segment
+		}
+		segs = append(segs, rest[1:end])
+		rest = rest[end+1:]
+		if len(segs) > maxDepth {
+			return ErrTooDeep
+		}
+	}
+
+	cur := root
+	k := base
+	for _, seg := range segs {
+		child, ok := cur.vals[k].(*node)
+		if !ok {
+			child = newNode()
+			cur.set(k, child)
+		}
+		cur = child
+		if seg == "" {
+			seg = cur.appendKey()
+		}
+		k = seg
+	}
+	cur.set(k, val)
+	return nil
+}
+
+// phpMangleBase applies PHP's renaming of top-level names: '.', ' ' and a
+// stray '[' become '_'.
+func phpMangleBase(s string) string {
+	if !strings.ContainsAny(s, ". [") {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c == '.' || c == ' ' || c == '[' {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+func (n *node) convert() any {
+	allInt := len(n.keys) > 0
+	for _, k := range n.keys {
+		if !isCanonicalInt(k) {
+			allInt = false
+			break
+		}
+	}
+	if allInt {
+		out := make([]any, 0, len(n.keys))
+		for _, k := range n.keys {
+			out = append(out, convertVal(n.vals[k]))
+		}
+		return out
+	}
+	return n.toMap()
+}
+
+func (n *node) toMap() map[string]any {
+	out := make(map[string]any, len(n.keys))
+	for _, k := range n.keys {
+		out[k] = convertVal(n.vals[k])
+	}
+	return out
+}
+
+func convertVal(v any) any {
+	if c, ok := v.(*node); ok {
+		return c.convert()
+	}
+	return v
+}
+
+// Encode flattens a value tree into form values with PHP http_build_query
+// semantics: nested maps and slices become bracketed keys (a[b][0]=x),
+// booleans "1"/"0", nil values and empty arrays are left out, numbers and
+// fmt.Stringers are formatted. Map keys are emitted in sorted order.
+func Encode(m map[string]any) url.Values {
+	out := url.Values{}
+	keys := sortedKeys(m)
+	for _, k := range keys {
+		encodeValue(out, k, m[k])
+	}
+	return out
+}
+
+// EncodeString is Encode rendered as a query string with the keys in
+// deterministic order and the brackets left readable.
+func EncodeString(m map[string]any) string {
+	var b strings.Builder
+	for _, k := range sortedKeys(m) {
+		appendPairs(&b, k, m[k])
+	}
+	return b.String()
+}
+
+func appendPairs(b *strings.Builder, prefix string, v any) {
+	vals := url.Values{}
+	encodeValue(vals, prefix, v)
+	for _, k := range sortedKeys2(vals) {
+		for _, s := range vals[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(escapeKey(k))
+			b.WriteByte('=')
+			b.WriteString(url.QueryEscape(s))
+		}
+	}
+}
+
+func escapeKey(k string) string {
+	return strings.NewReplacer("%5B", "[", "%5D", "]").Replace(url.QueryEscape(k))
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortedKeys2(m url.Values) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func encodeValue(out url.Values, key string, v any) {
+	switch x := v.(type) {
+	case nil:
+		return
+	case string:
+		out.Add(key, x)
+	case bool:
+		if x {
+			out.Add(key, "1")
+		} else {
+			out.Add(key, "0")
+		}
+	case int:
+		out.Add(key, strconv.Itoa(x))
+	case int64:
+		out.Add(key, strconv.FormatInt(x, 10))
+	case float64:
+		out.Add(key, strconv.FormatFloat(x, 'f', -1, 64))
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			encodeValue(out, key+"["+k+"]", x[k])
+		}
+	case []any:
+		for i, e := range x {
+			encodeValue(out, key+"["+strconv.Itoa(i)+"]", e)
+		}
+	case []string:
+		for i, e := range x {
+			out.Add(key+"["+strconv.Itoa(i)+"]", e)
+		}
+	case fmt.Stringer:
+		out.Add(key, x.String())
+	default:
+		encodeReflect(out, key, reflect.ValueOf(v))
+	}
+}
+
+func encodeReflect(out url.Values, key string, rv reflect.Value) {
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return
+		}
+		encodeValue(out, key, rv.Elem().Interface())
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < rv.Len(); i++ {
+			encodeValue(out, key+"["+strconv.Itoa(i)+"]", rv.Index(i).Interface())
+		}
+	case reflect.Map:
+		keys := rv.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		for _, k := range keys {
+			encodeValue(out, key+"["+fmt.Sprint(k.Interface())+"]", rv.MapIndex(k).Interface())
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		out.Add(key, strconv.FormatInt(rv.Int(), 10))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		out.Add(key, strconv.FormatUint(rv.Uint(), 10))
+	case reflect.Float32, reflect.Float64:
+		out.Add(key, strconv.FormatFloat(rv.Float(), 'f', -1, 64))
+	case reflect.Bool:
+		encodeValue(out, key, rv.Bool())
+	case reflect.String:
+		out.Add(key, rv.String())
+	default:
+		out.Add(key, fmt.Sprint(rv.Interface()))
+	}
+}

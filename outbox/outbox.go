@@ -1,0 +1,108 @@
+// Package outbox is a durable queue of outgoing calls kept in the host
+// database.
+//
+// A caller writes a job with [Enqueue] inside the same transaction as the
+// change that needs announcing, so either both are committed or neither is.
+// A [Worker] claims due jobs, hands each to the handler registered for its
+// kind, and records the result: done, retried later with exponential backoff
+// and jitter, or dead after a permanent error or too many attempts.
+//
+// Several workers (in one process or on several app servers) may share one
+// database. On PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED; on
+// SQLite a single UPDATE … RETURNING statement claims them under SQLite's
+// write lock. A claim carries a lease: when a worker dies mid-job the row
+// becomes claimable again after [WorkerConfig.LeaseTimeout]. Handlers
+// therefore see a job once, except when a worker died or stalled past its
+// lease after sending; handlers treat "already done" answers as success.
+package outbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/shopbridge/shopbridge/gormmodels"
+)
+
+// Job is a call to make later.
+type Job struct {
+	// Kind selects the handler (see [Worker.Handle]). Required.
+	Kind string
+	// Key is an optional coalescing key. When a pending job with the same
+	// Kind and Key is waiting (not yet claimed), Enqueue replaces its payload
+	// and NotBefore instead of adding a job.
+	Key string
+	// Payload is encoded with encoding/json and handed to the handler. A
+	// json.RawMessage is stored as is.
+	Payload any
+	// NotBefore delays the first attempt; zero means now.
+	NotBefore time.Time
+}
+
+// Enqueue writes job into the outbox through tx, which should be the
+// caller's transaction so the job commits or rolls back with the change it
+// announces.
+func Enqueue(tx *gorm.DB, job Job) error {
+	if job.Kind == "" {
+		return errors.New("outbox: enqueue: empty kind")
+	}
+	payload, err := json.Marshal(job.Payload)
+	if err != nil {
+		return fmt.Errorf("outbox: enqueue %s: encode payload: %w", job.Kind, err)
+	}
+	now := time.Now().UTC()
+	notBefore := job.NotBefore.UTC()
+	if job.NotBefore.IsZero() {
+		notBefore = now
+	}
+	row := gormmodels.OutboxJob{
+		Kind:      job.Kind,
+		Key:       job.Key,
+		Payload:   string(payload),
+		State:     gormmodels.OutboxPending,
+		NotBefore: notBefore,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	q := tx.Session(&gorm.Session{NewDB: true}).Model(&gormmodels.OutboxJob{})
+	if job.Key != "" {
+		// The conflict target is the partial unique index over pending rows.
+		q = q.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "kind"}, {Name: "coalesce_key"}},
+			TargetWhere: clause.Where{Exprs: []clause.Expression{
+				clause.Expr{SQL: "state = 'pending' AND coalesce_key <> ''"},
+			}},
+			DoUpdates: clause.AssignmentColumns([]string{"payload", "not_before", "updated_at"}),
+		})
+	}
+	if err := q.Create(&row).Error; err != nil {
+		return fmt.Errorf("outbox: enqueue %s: %w", job.Kind, err)
+	}
+	return nil
+}
+
+// permanentError marks an error that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (p *permanentError) Error() string { return p.err.Error() }
+func (p *permanentError) Unwrap() error { return p.err }
+
+// Permanent marks err as not retryable: the worker records the job as dead
+// instead of trying again. Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}
+
+// IsPermanent reports whether err or an error it wraps was marked with
+// [Permanent].
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
+}
