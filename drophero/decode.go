@@ -219,6 +219,9 @@ func objectFields(raw json.RawMessage) (map[string]json.RawMessage, error) {
 
 // asDecodeError turns a field error into a DecodeError for endpoint/item.
 func asDecodeError(endpoint, item string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var de *DecodeError
 	if errors.As(err, &de) {
 		return err

@@ -389,4 +389,3 @@ func parseOrderStatuses(raw json.RawMessage) (out []OrderStatus, skipped []strin
 	})
 	return out, skipped, err
 }
-

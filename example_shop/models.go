@@ -65,7 +65,7 @@ type Category struct {
 	Description string     `gorm:"type:text"`
 	ImageURL    string     `gorm:"size:512"`
 	SortOrder   int        `gorm:"not null;default:0"`
-	Active      bool       `gorm:"not null;default:true"`
+	Active      bool       `gorm:"not null"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -78,38 +78,38 @@ func (Category) TableName() string { return "shop_categories" }
 // Colour). Price is the gross price (tax included) in Currency; OldPrice,
 // when valid and higher, is shown struck through.
 type Product struct {
-	ID              uint                `gorm:"primaryKey"`
-	ParentID        *uint               `gorm:"index"`
-	Parent          *Product            `gorm:"foreignKey:ParentID"`
-	Variants        []Product           `gorm:"foreignKey:ParentID"`
-	Number          string              `gorm:"size:64;not null;uniqueIndex"` // SKU / article number
-	Name            string              `gorm:"size:255;not null"`
-	ShortText       string              `gorm:"size:512"`
-	Description     string              `gorm:"type:text"` // HTML
-	Manufacturer    string              `gorm:"size:255"`
-	MPN             string              `gorm:"size:64"` // manufacturer part number
-	Price           decimal.Decimal     `gorm:"type:numeric(15,4);not null"`
-	OldPrice        decimal.NullDecimal `gorm:"type:numeric(15,4)"`
-	TaxClassID      uint                `gorm:"not null"`
-	TaxClass        TaxClass            `gorm:"foreignKey:TaxClassID"`
-	WeightGrams     int                 `gorm:"not null;default:0"`
-	StockQuantity   int                 `gorm:"not null;default:0"`
-	Active          bool                `gorm:"not null;default:true;index"`
-	Featured        bool                `gorm:"not null;default:false"`
-	EAN             string              `gorm:"size:14;index"`
-	ISBN            string              `gorm:"size:17"`
-	UPC             string              `gorm:"size:12"`
-	PZN             string              `gorm:"size:8"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time           `gorm:"index"`
-	Attributes      []ProductAttribute  `gorm:"foreignKey:ProductID"`
-	Properties      []ProductProperty   `gorm:"foreignKey:ProductID"`
-	Images          []ProductImage      `gorm:"foreignKey:ProductID"`
-	Tags            []Tag               `gorm:"many2many:shop_product_tags"`
-	Categories      []Category          `gorm:"many2many:shop_product_categories"`
-	TierPrices      []TierPrice         `gorm:"foreignKey:ProductID"`
-	Relations       []ProductRelation   `gorm:"foreignKey:ProductID"`
-	Reviews         []Review            `gorm:"foreignKey:ProductID"`
+	ID            uint                `gorm:"primaryKey"`
+	ParentID      *uint               `gorm:"index"`
+	Parent        *Product            `gorm:"foreignKey:ParentID"`
+	Variants      []Product           `gorm:"foreignKey:ParentID"`
+	Number        string              `gorm:"size:64;not null;uniqueIndex"` // SKU / article number
+	Name          string              `gorm:"size:255;not null"`
+	ShortText     string              `gorm:"size:512"`
+	Description   string              `gorm:"type:text"` // HTML
+	Manufacturer  string              `gorm:"size:255"`
+	MPN           string              `gorm:"size:64"` // manufacturer part number
+	Price         decimal.Decimal     `gorm:"type:numeric(15,4);not null"`
+	OldPrice      decimal.NullDecimal `gorm:"type:numeric(15,4)"`
+	TaxClassID    uint                `gorm:"not null"`
+	TaxClass      TaxClass            `gorm:"foreignKey:TaxClassID"`
+	WeightGrams   int                 `gorm:"not null;default:0"`
+	StockQuantity int                 `gorm:"not null;default:0"`
+	Active        bool                `gorm:"not null;index"`
+	Featured      bool                `gorm:"not null;default:false"`
+	EAN           string              `gorm:"size:14;index"`
+	ISBN          string              `gorm:"size:17"`
+	UPC           string              `gorm:"size:12"`
+	PZN           string              `gorm:"size:8"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time          `gorm:"index"`
+	Attributes    []ProductAttribute `gorm:"foreignKey:ProductID"`
+	Properties    []ProductProperty  `gorm:"foreignKey:ProductID"`
+	Images        []ProductImage     `gorm:"foreignKey:ProductID"`
+	Tags          []Tag              `gorm:"many2many:shop_product_tags"`
+	Categories    []Category         `gorm:"many2many:shop_product_categories"`
+	TierPrices    []TierPrice        `gorm:"foreignKey:ProductID"`
+	Relations     []ProductRelation  `gorm:"foreignKey:ProductID"`
+	Reviews       []Review           `gorm:"foreignKey:ProductID"`
 }
 
 // TableName implements gorm's tabler.
@@ -239,7 +239,7 @@ type Customer struct {
 	Phone           string         `gorm:"size:64"`
 	Mobile          string         `gorm:"size:64"`
 	Newsletter      bool           `gorm:"not null;default:false"`
-	Active          bool           `gorm:"not null;default:true"`
+	Active          bool           `gorm:"not null"`
 	CustomerGroupID *uint          `gorm:"index"`
 	CustomerGroup   *CustomerGroup `gorm:"foreignKey:CustomerGroupID"`
 	Addresses       []Address      `gorm:"foreignKey:CustomerID"`
@@ -322,13 +322,13 @@ type Order struct {
 	IsPaid          bool            `gorm:"not null;default:false"`
 	PaidAt          *time.Time
 	ShippedAt       *time.Time
-	Comment         string          `gorm:"type:text"` // merchant-visible notes
-	CustomerComment string          `gorm:"type:text"`
-	InvoiceAddress  OrderAddress    `gorm:"embedded;embeddedPrefix:invoice_"`
-	DeliveryAddress OrderAddress    `gorm:"embedded;embeddedPrefix:delivery_"`
-	Items           []OrderItem     `gorm:"foreignKey:OrderID"`
-	History         []OrderHistory  `gorm:"foreignKey:OrderID"`
-	CreatedAt       time.Time       `gorm:"index"`
+	Comment         string         `gorm:"type:text"` // merchant-visible notes
+	CustomerComment string         `gorm:"type:text"`
+	InvoiceAddress  OrderAddress   `gorm:"embedded;embeddedPrefix:invoice_"`
+	DeliveryAddress OrderAddress   `gorm:"embedded;embeddedPrefix:delivery_"`
+	Items           []OrderItem    `gorm:"foreignKey:OrderID"`
+	History         []OrderHistory `gorm:"foreignKey:OrderID"`
+	CreatedAt       time.Time      `gorm:"index"`
 	UpdatedAt       time.Time
 }
 
@@ -386,7 +386,7 @@ type Review struct {
 	Title      string `gorm:"size:255"`
 	Text       string `gorm:"type:text"`
 	Score      int    `gorm:"not null;check:chk_shop_reviews_score,score BETWEEN 1 AND 5"`
-	Active     bool   `gorm:"not null;default:true"`
+	Active     bool   `gorm:"not null"`
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }
@@ -405,7 +405,7 @@ type Coupon struct {
 	Value          decimal.Decimal `gorm:"type:numeric(15,4);not null"`
 	MinOrderAmount decimal.Decimal `gorm:"type:numeric(15,4);not null;default:0"`
 	FreeShipping   bool            `gorm:"not null;default:false"`
-	Active         bool            `gorm:"not null;default:true"`
+	Active         bool            `gorm:"not null"`
 	ValidUntil     *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -424,7 +424,7 @@ type ShippingMethod struct {
 	FreeFrom  decimal.Decimal `gorm:"type:numeric(15,4);not null;default:0"`
 	TaxRate   decimal.Decimal `gorm:"type:numeric(7,4);not null"`
 	SortOrder int             `gorm:"not null;default:0"`
-	Active    bool            `gorm:"not null;default:true"`
+	Active    bool            `gorm:"not null"`
 }
 
 // TableName implements gorm's tabler.
@@ -433,11 +433,12 @@ func (ShippingMethod) TableName() string { return "shop_shipping_methods" }
 // Session is a browser session of the storefront, identified by a random
 // token in a cookie. CustomerID is set after login.
 type Session struct {
-	Token      string     `gorm:"primaryKey;size:64"`
-	CustomerID *uint      `gorm:"index"`
-	Items      []CartItem `gorm:"foreignKey:SessionToken;references:Token"`
-	CreatedAt  time.Time
-	UpdatedAt  time.Time `gorm:"index"`
+	Token       string     `gorm:"primaryKey;size:64"`
+	CustomerID  *uint      `gorm:"index"`
+	LastOrderID *uint      // the order this browser placed last, for its confirmation page
+	Items       []CartItem `gorm:"foreignKey:SessionToken;references:Token"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time `gorm:"index"`
 }
 
 // TableName implements gorm's tabler.

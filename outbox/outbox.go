@@ -33,8 +33,8 @@ type Job struct {
 	// Kind selects the handler (see [Worker.Handle]). Required.
 	Kind string
 	// Key is an optional coalescing key. When a pending job with the same
-	// Kind and Key is waiting (not yet claimed), Enqueue replaces its payload
-	// and NotBefore instead of adding a job.
+	// Kind and Key is waiting (not yet claimed), Enqueue replaces its
+	// payload and NotBefore and resets its attempts instead of adding a job.
 	Key string
 	// Payload is encoded with encoding/json and handed to the handler. A
 	// json.RawMessage is stored as is.
@@ -76,7 +76,7 @@ func Enqueue(tx *gorm.DB, job Job) error {
 			TargetWhere: clause.Where{Exprs: []clause.Expression{
 				clause.Expr{SQL: "state = 'pending' AND coalesce_key <> ''"},
 			}},
-			DoUpdates: clause.AssignmentColumns([]string{"payload", "not_before", "updated_at"}),
+			DoUpdates: clause.AssignmentColumns([]string{"payload", "not_before", "attempts", "updated_at"}),
 		})
 	}
 	if err := q.Create(&row).Error; err != nil {

@@ -1,0 +1,102 @@
+package adapters
+
+import "context"
+
+// Plugin API actions answered by the host shop. Every interface is
+// optional: an action whose adapter is not configured is answered as a
+// disabled action (22).
+
+// OrderImporter imports Shopgate orders (add_order, update_order).
+type OrderImporter interface {
+	// AddOrder fetches order orderNumber from the Merchant API and stores
+	// it. An order imported before is answered with code 60.
+	AddOrder(ctx context.Context, shop Shop, orderNumber string) (OrderRef, error)
+	// UpdateOrder applies payment and/or shipping changes of an imported
+	// order (code 61 when unknown).
+	UpdateOrder(ctx context.Context, shop Shop, orderNumber string, paymentChanged, shippingChanged bool) (OrderRef, error)
+}
+
+// OrderRef names the host shop's order in answers to Shopgate.
+type OrderRef struct {
+	// ExternalOrderID is the host's order id.
+	ExternalOrderID string
+	// ExternalOrderNumber is the host's order number shown to the buyer;
+	// empty is answered as null.
+	ExternalOrderNumber string
+}
+
+// CronJobs runs the jobs of the cron action (set_shipping_completed,
+// cancel_orders, clean_orders).
+type CronJobs interface {
+	// RunCronJob runs one job. errorCount counts failures of single
+	// records; a returned error aborts the job (and is counted once).
+	RunCronJob(ctx context.Context, shop Shop, job string, params map[string]any) (message string, errorCount int, err error)
+}
+
+// Customers answers the Shopgate Connect customer actions.
+type Customers interface {
+	// GetCustomer logs a customer in. The result holds user_data (without
+	// addresses) and the address list. Wrong credentials: code 71.
+	GetCustomer(ctx context.Context, shop Shop, user, pass string) (*CustomerResult, error)
+	// RegisterCustomer creates an account from Shopgate's user_data.
+	RegisterCustomer(ctx context.Context, shop Shop, user, pass string, userData map[string]any) error
+	// CustomerOrders lists the order history of a Connect customer.
+	CustomerOrders(ctx context.Context, shop Shop, q CustomerOrdersQuery) ([]map[string]any, error)
+	// SyncFavouriteList applies a favourite list change and returns the
+	// resulting list.
+	SyncFavouriteList(ctx context.Context, shop Shop, customerToken string, items []FavouriteItem) ([]FavouriteItem, error)
+}
+
+// CustomerResult is the answer of GetCustomer.
+type CustomerResult struct {
+	// UserData is the customer object (Shopgate's ShopgateCustomer keys:
+	// customer_id, customer_number, customer_token, first_name, mail, ...).
+	UserData map[string]any
+	// Addresses are the customer's addresses (ShopgateAddress keys).
+	Addresses []map[string]any
+}
+
+// CustomerOrdersQuery selects a customer's order history (get_orders).
+type CustomerOrdersQuery struct {
+	CustomerToken    string
+	CustomerLanguage string
+	Limit            int
+	Offset           int
+	OrderDateFrom    string
+	SortOrder        string
+}
+
+// FavouriteItem is one entry of sync_favourite_list.
+type FavouriteItem struct {
+	ItemNumber string
+	// Status is new, deleted or existing in requests; empty in answers.
+	Status string
+}
+
+// Cart answers check_cart and check_stock.
+type Cart interface {
+	// CheckCart validates a cart (Shopgate's cart structure, decoded from
+	// the request) and returns the keys of the check_cart answer:
+	// internal_cart_info, currency, customer, shipping_methods,
+	// payment_methods, items, external_coupons.
+	CheckCart(ctx context.Context, shop Shop, cart map[string]any) (map[string]any, error)
+	// CheckStock returns the stock answer for each requested item.
+	CheckStock(ctx context.Context, shop Shop, items []map[string]any) ([]map[string]any, error)
+}
+
+// Info supplies the informational parts of ping, get_debug_info,
+// get_settings and clear_cache. Each method may return nil for the
+// default.
+type Info interface {
+	// PluginInfo is ping's plugin_info.
+	PluginInfo(ctx context.Context, shop Shop) (map[string]any, error)
+	// ShopInfo is ping's shop_info (category_count, item_count, ...).
+	ShopInfo(ctx context.Context, shop Shop) (map[string]any, error)
+	// DebugInfo is the payload of get_debug_info.
+	DebugInfo(ctx context.Context, shop Shop) (map[string]any, error)
+	// Settings is the payload of get_settings (customer_groups, tax, ...).
+	Settings(ctx context.Context, shop Shop) (map[string]any, error)
+	// CacheFiles lists cache files clear_cache deletes; paths outside the
+	// configured cache directory are refused.
+	CacheFiles(ctx context.Context, shop Shop) ([]string, error)
+}

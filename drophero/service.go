@@ -1,0 +1,441 @@
+package drophero
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/outbox"
+)
+
+// Outbox job kinds of the DropHero integration.
+const (
+	KindInstall     = "drophero.install"
+	KindCategories  = "drophero.categories"
+	KindCatalog     = "drophero.catalog"
+	KindOrderStatus = "drophero.orderstatus"
+	KindSubmitOrder = "drophero.submit_order"
+	KindNotify      = "drophero.notify"
+)
+
+// Callback kinds, as they appear in the callback URLs.
+const (
+	CallbackProducts = "products"
+	CallbackOrders   = "orders"
+)
+
+// StoreType is the storetype announced to DropHero (spec decision 39).
+const StoreType = "shopbridge"
+
+// ServiceConfig configures a Service.
+type ServiceConfig struct {
+	DB     *gorm.DB
+	Host   adapters.DropHeroHost
+	Cipher *Cipher
+	// BaseURL of the DropHero API; default DefaultBaseURL.
+	BaseURL string
+	// PublicURL is the shop's absolute base URL (https://shop.example.com);
+	// the callback URLs announced to DropHero start with it.
+	PublicURL string
+	// CallbackPrefix is the path of the callback routes; default
+	// "/drophero/callback" (handlers/drophero mounts the same).
+	CallbackPrefix string
+	// StoreVersion is announced as storeversion; default "1.0.0".
+	StoreVersion string
+	// Gate; default a PostgresGate on DB.
+	Gate Gate
+	// Client settings passed to every Client (tests shorten RetryBackoff).
+	HTTPClient   *http.Client
+	Retries      int
+	RetryBackoff time.Duration
+	Logger       *zap.Logger
+	// CategoryDelay coalesces category changes for this long; default 2 s.
+	CategoryDelay time.Duration
+	// BatchSize of catalogue items applied together; default 500.
+	BatchSize int
+	// Enqueue writes outbox jobs; default outbox.Enqueue.
+	Enqueue func(tx *gorm.DB, job outbox.Job) error
+}
+
+// Service is the DropHero integration: credentials, installation,
+// category, catalogue and order synchronisation. All DropHero traffic runs
+// in outbox jobs registered with Register.
+type Service struct {
+	cfg ServiceConfig
+	log *zap.Logger
+}
+
+// NewService returns a Service. DB, Host and Cipher are required.
+func NewService(cfg ServiceConfig) (*Service, error) {
+	if cfg.DB == nil || cfg.Host == nil || cfg.Cipher == nil {
+		return nil, errors.New("drophero: NewService needs DB, Host and Cipher")
+	}
+	if cfg.CallbackPrefix == "" {
+		cfg.CallbackPrefix = "/drophero/callback"
+	}
+	if cfg.StoreVersion == "" {
+		cfg.StoreVersion = "1.0.0"
+	}
+	if cfg.Gate == nil {
+		cfg.Gate = &PostgresGate{DB: cfg.DB}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.CategoryDelay <= 0 {
+		cfg.CategoryDelay = 2 * time.Second
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 500
+	}
+	if cfg.Enqueue == nil {
+		cfg.Enqueue = outbox.Enqueue
+	}
+	return &Service{cfg: cfg, log: cfg.Logger.Named("drophero")}, nil
+}
+
+// Register installs the job handlers on an outbox worker.
+func (s *Service) Register(w *outbox.Worker) {
+	w.Handle(KindInstall, s.handleInstall)
+	w.Handle(KindCategories, func(ctx context.Context, _ json.RawMessage) error { return s.SyncCategories(ctx) })
+	w.Handle(KindCatalog, s.handleCatalog)
+	w.Handle(KindOrderStatus, func(ctx context.Context, _ json.RawMessage) error { return s.SyncOrderStatuses(ctx) })
+	w.Handle(KindSubmitOrder, s.handleSubmit)
+	w.Handle(KindNotify, s.handleNotify)
+}
+
+func (s *Service) settings(tx *gorm.DB) (*gormmodels.DropHeroSettings, error) {
+	var st gormmodels.DropHeroSettings
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&gormmodels.DropHeroSettings{ID: 1}).Error; err != nil {
+		return nil, fmt.Errorf("drophero settings: %w", err)
+	}
+	if err := tx.First(&st, 1).Error; err != nil {
+		return nil, fmt.Errorf("drophero settings: %w", err)
+	}
+	return &st, nil
+}
+
+// Status is what the control panel shows; it never holds a secret.
+type Status struct {
+	PublicKey              string // shown so the merchant recognises the account
+	SecretSet              bool
+	InstallState           string
+	AutoSubmit             bool
+	LastSync               *time.Time
+	LastSyncAt             *time.Time
+	LastSyncResult         string
+	LastError              string
+	LastProductsCallbackAt *time.Time
+	LastOrdersCallbackAt   *time.Time
+	CallbackURLs           map[string]string
+}
+
+// Status returns the integration's state for the control panel.
+func (s *Service) Status(ctx context.Context) (*Status, error) {
+	st, err := s.settings(s.cfg.DB.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := &Status{SecretSet: st.SecretKeyEnc != "", InstallState: st.InstallState, AutoSubmit: st.AutoSubmit,
+		LastSync: st.LastSync, LastSyncAt: st.LastSyncAt, LastSyncResult: st.LastSyncResult, LastError: st.LastError,
+		LastProductsCallbackAt: st.LastProductsCallbackAt, LastOrdersCallbackAt: st.LastOrdersCallbackAt}
+	if st.PublicKeyEnc != "" {
+		if out.PublicKey, err = s.cfg.Cipher.Decrypt(st.PublicKeyEnc); err != nil {
+			return nil, err
+		}
+	}
+	if st.TokenEnc != "" {
+		tok, err := s.cfg.Cipher.Decrypt(st.TokenEnc)
+		if err != nil {
+			return nil, err
+		}
+		out.CallbackURLs = s.callbackURLs(tok)
+	}
+	return out, nil
+}
+
+func (s *Service) callbackURLs(token string) map[string]string {
+	base := strings.TrimSuffix(s.cfg.PublicURL, "/") + s.cfg.CallbackPrefix + "/" + token + "/"
+	return map[string]string{CallbackProducts: base + CallbackProducts, CallbackOrders: base + CallbackOrders}
+}
+
+func fingerprint(pub string) string {
+	h := sha256.Sum256([]byte(pub))
+	return hex.EncodeToString(h[:])
+}
+
+func hashToken(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
+}
+
+// SaveKeys stores the account keys encrypted and starts the installation.
+// A different public key (another account) is a new installation: new
+// callback token and sync state reset. secret may be "" to keep the stored
+// secret (the form field is write-only).
+func (s *Service) SaveKeys(ctx context.Context, publicKey, secretKey string) error {
+	publicKey, secretKey = strings.TrimSpace(publicKey), strings.TrimSpace(secretKey)
+	if publicKey == "" {
+		return errors.New("drophero: public key is empty")
+	}
+	return s.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		st, err := s.settings(tx)
+		if err != nil {
+			return err
+		}
+		if secretKey == "" && st.SecretKeyEnc == "" {
+			return errors.New("drophero: secret key is empty")
+		}
+		upd := map[string]any{"install_state": gormmodels.DropHeroKeysSaved, "last_error": ""}
+		if upd["public_key_enc"], err = s.cfg.Cipher.Encrypt(publicKey); err != nil {
+			return err
+		}
+		if secretKey != "" {
+			if upd["secret_key_enc"], err = s.cfg.Cipher.Encrypt(secretKey); err != nil {
+				return err
+			}
+		}
+		fp := fingerprint(publicKey)
+		if fp != st.KeyFingerprint || st.TokenEnc == "" {
+			tok, err := newToken()
+			if err != nil {
+				return err
+			}
+			if upd["token_enc"], err = s.cfg.Cipher.Encrypt(tok); err != nil {
+				return err
+			}
+			upd["token_hash"] = hashToken(tok)
+			upd["key_fingerprint"] = fp
+			if st.KeyFingerprint != "" {
+				// New account: full flow again.
+				upd["last_sync"] = nil
+				if err := tx.Where("1 = 1").Delete(&gormmodels.DropHeroSentCategory{}).Error; err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.Model(&gormmodels.DropHeroSettings{}).Where("id = 1").Updates(upd).Error; err != nil {
+			return fmt.Errorf("drophero save keys: %w", err)
+		}
+		return s.cfg.Enqueue(tx, outbox.Job{Kind: KindInstall, Key: "install", Payload: struct{}{}})
+	})
+}
+
+// SetAutoSubmit switches automatic submission of paid orders.
+func (s *Service) SetAutoSubmit(ctx context.Context, on bool) error {
+	db := s.cfg.DB.WithContext(ctx)
+	if _, err := s.settings(db); err != nil {
+		return err
+	}
+	return db.Model(&gormmodels.DropHeroSettings{}).Where("id = 1").Update("auto_submit", on).Error
+}
+
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// ErrUnknownToken is returned by Callback for a wrong token or when the
+// integration is not installed.
+var ErrUnknownToken = errors.New("drophero: unknown callback token")
+
+// Callback handles a DropHero callback: it checks token in constant time
+// and durably enqueues one coalesced job of the kind (CallbackProducts or
+// CallbackOrders). It never calls DropHero.
+func (s *Service) Callback(ctx context.Context, kind, token string) error {
+	var job outbox.Job
+	col := ""
+	switch kind {
+	case CallbackProducts:
+		job, col = outbox.Job{Kind: KindCatalog, Key: "catalog", Payload: catalogJob{}}, "last_products_callback_at"
+	case CallbackOrders:
+		job, col = outbox.Job{Kind: KindOrderStatus, Key: "orderstatus", Payload: struct{}{}}, "last_orders_callback_at"
+	default:
+		return ErrUnknownToken
+	}
+	return s.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var st gormmodels.DropHeroSettings
+		if err := tx.Select("token_hash", "install_state").Where("id = 1").Limit(1).Find(&st).Error; err != nil {
+			return fmt.Errorf("drophero callback: %w", err)
+		}
+		got := hashToken(token)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(st.TokenHash)) != 1 || st.TokenHash == "" || st.InstallState == gormmodels.DropHeroKeysRejected {
+			return ErrUnknownToken
+		}
+		if err := tx.Model(&gormmodels.DropHeroSettings{}).Where("id = 1").Update(col, gorm.Expr("CURRENT_TIMESTAMP")).Error; err != nil {
+			return fmt.Errorf("drophero callback: %w", err)
+		}
+		return s.cfg.Enqueue(tx, job)
+	})
+}
+
+// SyncNow enqueues a catalogue sync (full: from the first-sync epoch).
+func (s *Service) SyncNow(ctx context.Context, full bool) error {
+	return s.cfg.Enqueue(s.cfg.DB.WithContext(ctx), outbox.Job{Kind: KindCatalog, Key: "catalog", Payload: catalogJob{Full: full}})
+}
+
+// client builds a Client from the stored keys.
+func (s *Service) client(ctx context.Context) (*Client, error) {
+	st, err := s.settings(s.cfg.DB.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if st.PublicKeyEnc == "" || st.SecretKeyEnc == "" {
+		return nil, ErrNotConfigured
+	}
+	pub, err := s.cfg.Cipher.Decrypt(st.PublicKeyEnc)
+	if err != nil {
+		return nil, err
+	}
+	sec, err := s.cfg.Cipher.Decrypt(st.SecretKeyEnc)
+	if err != nil {
+		return nil, err
+	}
+	return NewClient(Config{BaseURL: s.cfg.BaseURL, PublicKey: pub, SecretKey: sec, Gate: s.cfg.Gate,
+		HTTPClient: s.cfg.HTTPClient, Logger: s.log, Retries: s.cfg.Retries, RetryBackoff: s.cfg.RetryBackoff})
+}
+
+// permanentIfClient marks 4xx (except 401 skew already handled, and 403
+// circuit) and decode errors as permanent for the outbox; 5xx and network
+// errors stay retryable.
+func permanentIfClient(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusForbidden {
+		return outbox.Permanent(err)
+	}
+	return err
+}
+
+func (s *Service) setState(ctx context.Context, state, lastErr string) error {
+	return s.cfg.DB.WithContext(context.WithoutCancel(ctx)).Model(&gormmodels.DropHeroSettings{}).Where("id = 1").
+		Updates(map[string]any{"install_state": state, "last_error": lastErr}).Error
+}
+
+// handleInstall runs the resumable installation (spec §6.1 steps 4–9).
+func (s *Service) handleInstall(ctx context.Context, _ json.RawMessage) error {
+	st, err := s.settings(s.cfg.DB.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	c, err := s.client(ctx)
+	if err != nil {
+		return outbox.Permanent(err)
+	}
+	state := st.InstallState
+	if state == gormmodels.DropHeroKeysSaved {
+		tok, err := s.cfg.Cipher.Decrypt(st.TokenEnc)
+		if err != nil {
+			return outbox.Permanent(err)
+		}
+		urls := s.callbackURLs(tok)
+		if err := c.Announce(ctx, StoreType, s.cfg.StoreVersion, urls[CallbackOrders], urls[CallbackProducts]); err != nil {
+			if errors.Is(err, ErrUnauthorized) {
+				s.setState(ctx, gormmodels.DropHeroKeysRejected, "DropHero rejected the keys")
+				return outbox.Permanent(err)
+			}
+			s.setState(ctx, state, err.Error())
+			return permanentIfClient(err)
+		}
+		state = gormmodels.DropHeroContacted
+		if err := s.setState(ctx, state, ""); err != nil {
+			return err
+		}
+	}
+	if state == gormmodels.DropHeroContacted {
+		if err := s.reconcileCategories(ctx, c); err != nil {
+			s.setState(ctx, state, err.Error())
+			return permanentIfClient(err)
+		}
+		state = gormmodels.DropHeroCategoriesSent
+		if err := s.setState(ctx, state, ""); err != nil {
+			return err
+		}
+	}
+	if state == gormmodels.DropHeroCategoriesSent {
+		if _, err := s.syncCatalog(ctx, c, true); err != nil {
+			s.setState(ctx, state, err.Error())
+			return permanentIfClient(err)
+		}
+		state = gormmodels.DropHeroCatalogueSynced
+		if err := s.setState(ctx, state, ""); err != nil {
+			return err
+		}
+	}
+	if state == gormmodels.DropHeroCatalogueSynced {
+		if err := s.refreshShippingModes(ctx, c); err != nil {
+			s.setState(ctx, state, err.Error())
+			return permanentIfClient(err)
+		}
+		return s.setState(ctx, gormmodels.DropHeroInstalled, "")
+	}
+	return nil
+}
+
+// Notify queues warning/error messages for the merchant's DropHero panel;
+// they are sent in one request by an outbox job. Call inside tx.
+func (s *Service) Notify(tx *gorm.DB, msgtype string, lines ...string) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	if len(lines) > 20 {
+		lines = append(lines[:19], fmt.Sprintf("… and %d more", len(lines)-19))
+	}
+	return s.cfg.Enqueue(tx, outbox.Job{Kind: KindNotify, Payload: notifyJob{Type: msgtype, Lines: lines}})
+}
+
+type notifyJob struct {
+	Type  string   `json:"type"`
+	Lines []string `json:"lines"`
+}
+
+func (s *Service) handleNotify(ctx context.Context, payload json.RawMessage) error {
+	var j notifyJob
+	if err := json.Unmarshal(payload, &j); err != nil {
+		return outbox.Permanent(err)
+	}
+	c, err := s.client(ctx)
+	if err != nil {
+		return outbox.Permanent(err)
+	}
+	msgs := make([]Message, len(j.Lines))
+	for i, l := range j.Lines {
+		msgs[i] = Message{Type: j.Type, Message: l}
+	}
+	return permanentIfClient(c.Notify(ctx, msgs))
+}
+
+func (s *Service) refreshShippingModes(ctx context.Context, c *Client) error {
+	modes, err := c.ShippingModes(ctx)
+	if err != nil {
+		return err
+	}
+	if len(modes) == 0 {
+		return nil
+	}
+	rows := make([]gormmodels.DropHeroShippingMode, len(modes))
+	for i, m := range modes {
+		rows[i] = gormmodels.DropHeroShippingMode{ID: m.ID, AreaISO: m.AreaISO, Name: m.Name, Description: m.Description, TransitHours: m.TransitHours}
+	}
+	return s.cfg.DB.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&rows).Error
+}

@@ -1,0 +1,3 @@
+package main
+
+func runCall(args []string) int { return callCommand(args) }

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/glebarez/sqlite"
+	"go.uber.org/zap/zaptest"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/shopbridge/shopbridge/internal/testdb"
+)
+
+// backends lists the databases the shop runs on: its embedded SQLite and
+// PostgreSQL (skipped without TEST_DATABASE_URL, failing under CI).
+var backends = []struct {
+	name string
+	open func(t *testing.T) *gorm.DB
+}{
+	{"sqlite", openSQLite},
+	{"postgres", func(t *testing.T) *gorm.DB { return testdb.New(t) }},
+}
+
+// openSQLite opens a fresh SQLite file in the test's temp dir, configured
+// as the shop configures it.
+func openSQLite(t *testing.T) *gorm.DB {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "shop.db")
+	db, err := gorm.Open(sqlite.Open(sqliteDSN(path)), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	return db
+}
+
+// forEachBackend runs f as a subtest on every database.
+func forEachBackend(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
+	t.Helper()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, b.open(t))
+		})
+	}
+}
+
+// newTestApp builds the shop on db with the demo catalogue.
+func newTestApp(t *testing.T, db *gorm.DB) *App {
+	t.Helper()
+	a, err := NewApp(db, Config{Log: zaptest.NewLogger(t), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("NewApp: %v", err)
+	}
+	return a
+}
+
+// browser is an HTTP client with cookies against a running shop.
+type browser struct {
+	t   *testing.T
+	srv *httptest.Server
+	c   *http.Client
+}
+
+// newBrowser starts the app's server and returns a client for it.
+func newBrowser(t *testing.T, a *App) *browser {
+	t.Helper()
+	srv := httptest.NewServer(a.Echo)
+	t.Cleanup(srv.Close)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, srv: srv, c: &http.Client{
+		Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // tests look at redirects themselves
+		},
+	}}
+}
+
+// do sends a request and returns status, Location header and body.
+func (b *browser) do(method, path string, form url.Values) (int, string, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.srv.URL+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return res.StatusCode, res.Header.Get("Location"), string(data)
+}
+
+// get fetches path and fails the test unless the status is want.
+func (b *browser) get(path string, want int) string {
+	b.t.Helper()
+	code, _, body := b.do(http.MethodGet, path, nil)
+	if code != want {
+		b.t.Fatalf("GET %s: status %d, want %d\n%s", path, code, want, body)
+	}
+	return body
+}
+
+// post submits a form and fails unless the status is want; it returns the
+// Location header and the body.
+func (b *browser) post(path string, form url.Values, want int) (string, string) {
+	b.t.Helper()
+	code, loc, body := b.do(http.MethodPost, path, form)
+	if code != want {
+		b.t.Fatalf("POST %s: status %d, want %d\n%s", path, code, want, body)
+	}
+	return loc, body
+}
+
+// productID returns the id of the product with the given number.
+func productID(t *testing.T, db *gorm.DB, number string) uint {
+	t.Helper()
+	var p Product
+	if err := db.Where("number = ?", number).Take(&p).Error; err != nil {
+		t.Fatalf("product %s: %v", number, err)
+	}
+	return p.ID
+}
+
+// categoryID returns the id of the category with the given slug.
+func categoryID(t *testing.T, db *gorm.DB, slug string) uint {
+	t.Helper()
+	var c Category
+	if err := db.Where("slug = ?", slug).Take(&c).Error; err != nil {
+		t.Fatalf("category %s: %v", slug, err)
+	}
+	return c.ID
+}
+
+// containsInOrder reports whether s contains every part, in this order.
+func containsInOrder(s string, parts ...string) bool {
+	for _, p := range parts {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return true
+}

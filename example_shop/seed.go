@@ -1,0 +1,559 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+)
+
+// Login of the demo customer created by SeedDemo.
+const (
+	demoEmail    = "demo@example.com"
+	demoPassword = "demo1234"
+)
+
+// seedEpoch is the creation time of the demo data; fixed, so that every
+// seeded shop is identical.
+var seedEpoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+// ean13 returns a valid EAN-13 (GS1 check digit) from a 12-digit body.
+func ean13(body string) string {
+	sum := 0
+	for i, r := range body {
+		d := int(r - '0')
+		if i%2 == 1 {
+			d *= 3
+		}
+		sum += d
+	}
+	return body + fmt.Sprint((10-sum%10)%10)
+}
+
+// upcA returns a valid UPC-A from an 11-digit body.
+func upcA(body string) string {
+	sum := 0
+	for i, r := range body {
+		d := int(r - '0')
+		if i%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return body + fmt.Sprint((10-sum%10)%10)
+}
+
+// isbn13 returns a valid ISBN-13 from a 12-digit body starting with 978.
+func isbn13(body string) string { return ean13(body) }
+
+// pzn returns a valid 8-digit PZN (modulo 11 check digit) from a 7-digit
+// body, or "" when the body has no valid check digit.
+func pzn(body string) string {
+	sum := 0
+	for i, r := range body {
+		sum += int(r-'0') * (i + 1)
+	}
+	if sum%11 == 10 {
+		return ""
+	}
+	return body + fmt.Sprint(sum%11)
+}
+
+// seedCategory describes one node of the demo tree.
+type seedCategory struct {
+	slug, name, parent string
+}
+
+// demoCategories is the demo tree, parents before children.
+var demoCategories = []seedCategory{
+	{"clothing", "Clothing", ""},
+	{"men", "Men", "clothing"},
+	{"men-t-shirts", "T-Shirts", "men"},
+	{"men-jeans", "Jeans", "men"},
+	{"women", "Women", "clothing"},
+	{"women-dresses", "Dresses", "women"},
+	{"women-tops", "Tops", "women"},
+	{"electronics", "Electronics", ""},
+	{"audio", "Audio", "electronics"},
+	{"headphones", "Headphones", "audio"},
+	{"speakers", "Speakers", "audio"},
+	{"computers", "Computers", "electronics"},
+	{"laptops", "Laptops", "computers"},
+	{"accessories", "Accessories", "computers"},
+	{"home-garden", "Home & Garden", ""},
+	{"kitchen", "Kitchen", "home-garden"},
+	{"coffee", "Coffee & Tea", "kitchen"},
+	{"cookware", "Cookware", "kitchen"},
+	{"garden", "Garden", "home-garden"},
+	{"garden-tools", "Garden Tools", "garden"},
+	{"books", "Books", ""},
+	{"fiction", "Fiction", "books"},
+	{"cookbooks", "Cookbooks", "books"},
+	{"health", "Health", ""},
+	{"vitamins", "Vitamins", "health"},
+	{"cold-flu", "Cold & Flu", "health"},
+	{"archive", "Archive", ""}, // inactive: must not show up
+}
+
+// seedProduct describes one demo product.
+type seedProduct struct {
+	cat, name, maker, price, old string
+	tax                          string // "standard" or "reduced"
+	grams, stock                 int
+	featured                     bool
+	sizes, colours               []string
+	props                        [][2]string
+	tags                         []string
+	tiers                        [][2]string // min quantity, unit price
+}
+
+// Variant dimensions used by the demo clothing.
+var (
+	shirtSizes = []string{"S", "M", "L", "XL"}
+	jeanSizes  = []string{"30/32", "32/32", "34/32"}
+)
+
+// demoProducts is the demo catalogue.
+var demoProducts = []seedProduct{
+	{cat: "men-t-shirts", name: "Classic T-Shirt", maker: "Northwind Apparel", price: "19.99", old: "24.99", tax: "standard", grams: 180, stock: 0, featured: true,
+		sizes: shirtSizes, colours: []string{"Black", "White"}, props: [][2]string{{"Material", "100 % cotton"}, {"Fit", "Regular"}}, tags: []string{"t-shirt", "cotton", "basics"}},
+	{cat: "men-t-shirts", name: "Organic Pocket Tee", maker: "Greenthread", price: "24.90", tax: "standard", grams: 190, stock: 0,
+		sizes: shirtSizes, props: [][2]string{{"Material", "Organic cotton"}}, tags: []string{"t-shirt", "organic"}},
+	{cat: "men-t-shirts", name: "Long Sleeve Henley", maker: "Northwind Apparel", price: "29.95", tax: "standard", grams: 240, stock: 0,
+		sizes: shirtSizes, colours: []string{"Navy"}, tags: []string{"henley", "long sleeve"}},
+	{cat: "men-jeans", name: "Slim Fit Jeans", maker: "Denim & Co.", price: "59.90", old: "79.90", tax: "standard", grams: 650, stock: 0, featured: true,
+		sizes: jeanSizes, props: [][2]string{{"Material", "98 % cotton, 2 % elastane"}, {"Fit", "Slim"}}, tags: []string{"jeans", "denim"}},
+	{cat: "men-jeans", name: "Relaxed Carpenter Jeans", maker: "Denim & Co.", price: "69.90", tax: "standard", grams: 720, stock: 0,
+		sizes: jeanSizes, tags: []string{"jeans", "workwear"}},
+	{cat: "women-dresses", name: "Summer Wrap Dress", maker: "Lumière", price: "49.00", tax: "standard", grams: 300, stock: 0, featured: true,
+		sizes: []string{"XS", "S", "M", "L"}, colours: []string{"Coral", "Navy"}, props: [][2]string{{"Material", "Viscose"}}, tags: []string{"dress", "summer"}},
+	{cat: "women-dresses", name: "Knitted Midi Dress", maker: "Lumière", price: "79.00", tax: "standard", grams: 520, stock: 0,
+		sizes: []string{"S", "M", "L"}, tags: []string{"dress", "knit", "winter"}},
+	{cat: "women-tops", name: "Linen Blouse", maker: "Greenthread", price: "39.90", tax: "standard", grams: 160, stock: 0,
+		sizes: []string{"S", "M", "L"}, props: [][2]string{{"Material", "100 % linen"}}, tags: []string{"blouse", "linen"}},
+	{cat: "women-tops", name: "Striped Breton Top", maker: "Northwind Apparel", price: "27.50", tax: "standard", grams: 200, stock: 14,
+		props: [][2]string{{"Material", "Cotton"}}, tags: []string{"top", "stripes"}},
+	{cat: "headphones", name: "Studio Over-Ear Headphones", maker: "Sonora", price: "149.00", old: "179.00", tax: "standard", grams: 290, stock: 25, featured: true,
+		props: [][2]string{{"Connection", "Bluetooth 5.3, 3.5 mm jack"}, {"Battery life", "40 h"}}, tags: []string{"headphones", "bluetooth", "noise cancelling"}},
+	{cat: "headphones", name: "Sport In-Ear Earbuds", maker: "Sonora", price: "59.00", tax: "standard", grams: 50, stock: 60,
+		colours: []string{"Black", "Lime"}, tags: []string{"earbuds", "sport", "bluetooth"}},
+	{cat: "headphones", name: "Kids Volume-Limited Headphones", maker: "Tiny Ears", price: "24.99", tax: "standard", grams: 140, stock: 0,
+		tags: []string{"headphones", "kids"}},
+	{cat: "speakers", name: "Portable Bluetooth Speaker", maker: "Sonora", price: "79.00", tax: "standard", grams: 540, stock: 33, featured: true,
+		props: [][2]string{{"Waterproof", "IP67"}}, tags: []string{"speaker", "bluetooth", "outdoor"}},
+	{cat: "speakers", name: "Bookshelf Speakers (Pair)", maker: "Acoustica", price: "229.00", tax: "standard", grams: 7400, stock: 6,
+		tags: []string{"speaker", "hifi"}},
+	{cat: "laptops", name: "UltraBook 14", maker: "Vertex", price: "1099.00", old: "1249.00", tax: "standard", grams: 1250, stock: 8, featured: true,
+		props: [][2]string{{"Display", "14\" 2880×1800"}, {"Memory", "16 GB"}, {"Storage", "512 GB SSD"}}, tags: []string{"laptop", "ultrabook"}},
+	{cat: "laptops", name: "WorkStation 16 Pro", maker: "Vertex", price: "1899.00", tax: "standard", grams: 2100, stock: 3,
+		props: [][2]string{{"Memory", "32 GB"}, {"Storage", "1 TB SSD"}}, tags: []string{"laptop", "workstation"}},
+	{cat: "accessories", name: "USB-C Docking Station", maker: "Portly", price: "89.90", tax: "standard", grams: 310, stock: 40,
+		tags: []string{"usb-c", "dock"}},
+	{cat: "accessories", name: "Wireless Mouse", maker: "Portly", price: "19.90", tax: "standard", grams: 90, stock: 120,
+		colours: []string{"Graphite", "Silver"}, tags: []string{"mouse", "wireless"},
+		tiers: [][2]string{{"5", "17.90"}, {"10", "15.90"}}},
+	{cat: "accessories", name: "Laptop Sleeve 14\"", maker: "Greenthread", price: "29.00", tax: "standard", grams: 200, stock: 35,
+		tags: []string{"sleeve", "laptop"}},
+	{cat: "coffee", name: "Espresso Beans Dark Roast 1 kg", maker: "Rösterei Blau", price: "18.90", tax: "reduced", grams: 1000, stock: 80, featured: true,
+		props: [][2]string{{"Origin", "Brazil, India"}, {"Roast", "Dark"}}, tags: []string{"coffee", "espresso", "beans"},
+		tiers: [][2]string{{"3", "17.50"}, {"6", "16.50"}}},
+	{cat: "coffee", name: "Filter Coffee Ethiopia 500 g", maker: "Rösterei Blau", price: "12.50", tax: "reduced", grams: 500, stock: 45,
+		tags: []string{"coffee", "filter"}},
+	{cat: "coffee", name: "Green Tea Sencha 100 g", maker: "Teahouse", price: "8.90", tax: "reduced", grams: 100, stock: 70,
+		tags: []string{"tea", "green tea"}},
+	{cat: "cookware", name: "Cast Iron Skillet 28 cm", maker: "Ferro", price: "54.90", tax: "standard", grams: 3100, stock: 12,
+		tags: []string{"skillet", "cast iron"}},
+	{cat: "cookware", name: "Stainless Steel Pot Set", maker: "Ferro", price: "129.00", old: "159.00", tax: "standard", grams: 5200, stock: 5,
+		tags: []string{"pots", "stainless steel"}},
+	{cat: "garden-tools", name: "Pruning Shears", maker: "GreenHand", price: "22.90", tax: "standard", grams: 250, stock: 50,
+		tags: []string{"garden", "pruning"}},
+	{cat: "garden-tools", name: "Garden Hose 25 m", maker: "GreenHand", price: "34.90", tax: "standard", grams: 2900, stock: 0,
+		tags: []string{"garden", "hose"}},
+	{cat: "fiction", name: "The Lighthouse Keeper (Paperback)", maker: "Harbour Books", price: "12.00", tax: "reduced", grams: 320, stock: 24,
+		tags: []string{"novel", "paperback"}},
+	{cat: "fiction", name: "Winter in Lisbon (Hardcover)", maker: "Harbour Books", price: "22.00", tax: "reduced", grams: 610, stock: 9,
+		tags: []string{"novel", "hardcover"}},
+	{cat: "cookbooks", name: "Everyday Pasta", maker: "Kitchen Press", price: "26.00", tax: "reduced", grams: 900, stock: 15, featured: true,
+		tags: []string{"cookbook", "pasta", "italian"}},
+	{cat: "cookbooks", name: "Baking Bread at Home", maker: "Kitchen Press", price: "24.00", tax: "reduced", grams: 850, stock: 11,
+		tags: []string{"cookbook", "bread", "baking"}},
+	{cat: "vitamins", name: "Vitamin D3 1000 IU, 120 Tablets", maker: "VitaCare", price: "9.95", tax: "standard", grams: 80, stock: 200,
+		tags: []string{"vitamin d", "supplement"}},
+	{cat: "vitamins", name: "Magnesium 400, 60 Capsules", maker: "VitaCare", price: "11.45", tax: "standard", grams: 70, stock: 150,
+		tags: []string{"magnesium", "supplement"}},
+	{cat: "cold-flu", name: "Throat Lozenges Honey-Lemon, 24 pcs", maker: "PharmaNord", price: "6.49", tax: "standard", grams: 40, stock: 90,
+		tags: []string{"throat", "lozenges"}},
+	{cat: "cold-flu", name: "Saline Nasal Spray 20 ml", maker: "PharmaNord", price: "4.99", tax: "standard", grams: 35, stock: 75,
+		tags: []string{"nasal spray", "cold"}},
+}
+
+// Demo reviewers and review texts, used in turn.
+var (
+	reviewAuthors = []string{"Anna K.", "Ben S.", "Clara M.", "David R.", "Eva L.", "Felix W."}
+	reviewTexts   = []struct {
+		score       int
+		title, text string
+	}{
+		{5, "Excellent", "Exactly as described, fast delivery. Would buy again."},
+		{4, "Very good", "Good quality for the price. Packaging could be better."},
+		{3, "Okay", "Does the job, nothing special."},
+		{5, "Love it", "Second time I ordered this one — still great."},
+		{2, "Not for me", "Quality is fine but it did not suit me."},
+	}
+)
+
+// slugify makes a URL-friendly lower-case slug.
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// SeedDemo fills an empty shop with the demo catalogue, customer, coupons
+// and shipping methods, in one transaction. It reports whether it seeded;
+// a shop that already has products or categories is left alone.
+func SeedDemo(db *gorm.DB) (bool, error) {
+	seeded := false
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&Product{}).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if err := tx.Model(&Category{}).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		seeded = true
+		return seedDemo(tx)
+	})
+	if err != nil {
+		return false, err
+	}
+	return seeded, nil
+}
+
+// seedDemo writes the demo data; SeedDemo has checked the shop is empty.
+func seedDemo(tx *gorm.DB) error {
+	taxes := map[string]*TaxClass{
+		"standard": {Name: "standard", Rate: decimal.NewFromInt(19)},
+		"reduced":  {Name: "reduced", Rate: decimal.NewFromInt(7)},
+	}
+	for _, k := range []string{"standard", "reduced"} {
+		if err := tx.Create(taxes[k]).Error; err != nil {
+			return fmt.Errorf("seed tax class: %w", err)
+		}
+	}
+	groups := []CustomerGroup{{Name: "Retail"}, {Name: "Trade"}}
+	if err := tx.Create(&groups).Error; err != nil {
+		return fmt.Errorf("seed customer groups: %w", err)
+	}
+
+	cats := map[string]*Category{}
+	sortOrder := map[string]int{}
+	for i, sc := range demoCategories {
+		c := &Category{
+			Name: sc.name, Slug: sc.slug, Active: sc.slug != "archive",
+			Description: "All about " + strings.ToLower(sc.name) + ".",
+			ImageURL:    "/static/img/c-" + sc.slug + ".svg",
+			SortOrder:   sortOrder[sc.parent] * 10,
+			CreatedAt:   seedEpoch.Add(time.Duration(i) * time.Minute),
+		}
+		sortOrder[sc.parent]++
+		if sc.parent != "" {
+			c.ParentID = &cats[sc.parent].ID
+		}
+		if err := tx.Create(c).Error; err != nil {
+			return fmt.Errorf("seed category %s: %w", sc.slug, err)
+		}
+		cats[sc.slug] = c
+	}
+
+	tags := map[string]uint{}
+	tagID := func(name string) (uint, error) {
+		if id, ok := tags[name]; ok {
+			return id, nil
+		}
+		t := Tag{Name: name}
+		if err := tx.Create(&t).Error; err != nil {
+			return 0, fmt.Errorf("seed tag %q: %w", name, err)
+		}
+		tags[name] = t.ID
+		return t.ID, nil
+	}
+
+	var parents []*Product
+	inCategory := map[string][]uint{}
+	for i, sp := range demoProducts {
+		p, err := seedOneProduct(tx, i, sp, taxes[sp.tax], cats[sp.cat], tagID)
+		if err != nil {
+			return err
+		}
+		parents = append(parents, p)
+		inCategory[sp.cat] = append(inCategory[sp.cat], p.ID)
+	}
+
+	// Related products: the others of the same category, and one product of
+	// the next category as a cross-sell.
+	for i, p := range parents {
+		cat := demoProducts[i].cat
+		order := 0
+		for _, other := range inCategory[cat] {
+			if other == p.ID {
+				continue
+			}
+			if err := tx.Create(&ProductRelation{ProductID: p.ID, RelatedID: other, Kind: RelationRelated, SortOrder: order}).Error; err != nil {
+				return fmt.Errorf("seed relation: %w", err)
+			}
+			order++
+		}
+		next := parents[(i+len(inCategory[cat]))%len(parents)]
+		if demoProducts[(i+len(inCategory[cat]))%len(parents)].cat != cat {
+			if err := tx.Create(&ProductRelation{ProductID: p.ID, RelatedID: next.ID, Kind: RelationCrossSell, SortOrder: order}).Error; err != nil {
+				return fmt.Errorf("seed relation: %w", err)
+			}
+		}
+	}
+
+	// One inactive product, which the storefront must hide.
+	hidden := Product{Number: "SB-9999", Name: "Discontinued Gadget", Price: decimal.RequireFromString("9.99"),
+		TaxClassID: taxes["standard"].ID, StockQuantity: 5, Active: false, CreatedAt: seedEpoch, UpdatedAt: seedEpoch}
+	if err := tx.Create(&hidden).Error; err != nil {
+		return fmt.Errorf("seed hidden product: %w", err)
+	}
+	if err := tx.Create(&ProductCategory{ProductID: hidden.ID, CategoryID: cats["accessories"].ID, SortOrder: 99}).Error; err != nil {
+		return err
+	}
+
+	if err := seedCustomer(tx, groups[0].ID); err != nil {
+		return err
+	}
+	return seedCommerce(tx)
+}
+
+// seedOneProduct writes a demo product with its variants, images,
+// category, tags, properties, tier prices and reviews.
+func seedOneProduct(tx *gorm.DB, i int, sp seedProduct, tax *TaxClass, cat *Category, tagID func(string) (uint, error)) (*Product, error) {
+	number := fmt.Sprintf("SB-%04d", 1000+i*10)
+	created := seedEpoch.Add(time.Duration(i) * time.Hour)
+	p := &Product{
+		Number:        number,
+		Name:          sp.name,
+		ShortText:     fmt.Sprintf("%s by %s.", sp.name, sp.maker),
+		Description:   fmt.Sprintf("<p><strong>%s</strong> by %s.</p><ul><li>Carefully made</li><li>Ships within 2 days</li></ul><p>Questions? Our team is happy to help.</p>", sp.name, sp.maker),
+		Manufacturer:  sp.maker,
+		MPN:           fmt.Sprintf("%s-%03d", strings.ToUpper(slugify(sp.maker))[:3], 100+i),
+		Price:         decimal.RequireFromString(sp.price),
+		TaxClassID:    tax.ID,
+		WeightGrams:   sp.grams,
+		StockQuantity: sp.stock,
+		Active:        true,
+		Featured:      sp.featured,
+		EAN:           ean13(fmt.Sprintf("400123%06d", 1000+i*10)),
+		CreatedAt:     created,
+		UpdatedAt:     created,
+	}
+	if sp.old != "" {
+		p.OldPrice = decimal.NewNullDecimal(decimal.RequireFromString(sp.old))
+	}
+	switch {
+	case strings.HasPrefix(sp.cat, "fiction") || sp.cat == "cookbooks":
+		p.ISBN = isbn13(fmt.Sprintf("978312%06d", 1000+i))
+		p.EAN = p.ISBN
+	case sp.cat == "vitamins" || sp.cat == "cold-flu":
+		for b := 1000000 + i*37; p.PZN == ""; b++ {
+			p.PZN = pzn(fmt.Sprint(b))
+		}
+	case cat != nil && (sp.cat == "headphones" || sp.cat == "speakers" || sp.cat == "laptops" || sp.cat == "accessories"):
+		p.UPC = upcA(fmt.Sprintf("0123%07d", 1000+i))
+	}
+	if err := tx.Create(p).Error; err != nil {
+		return nil, fmt.Errorf("seed product %s: %w", number, err)
+	}
+	if err := tx.Create(&ProductCategory{ProductID: p.ID, CategoryID: cat.ID, SortOrder: i}).Error; err != nil {
+		return nil, fmt.Errorf("seed product category: %w", err)
+	}
+	for k := 1; k <= 3; k++ {
+		img := ProductImage{ProductID: p.ID, URL: fmt.Sprintf("/static/img/%s-%d.svg", strings.ToLower(number), k),
+			Title: sp.name, Alt: fmt.Sprintf("%s, view %d", sp.name, k), SortOrder: k, Width: 800, Height: 800}
+		if err := tx.Create(&img).Error; err != nil {
+			return nil, fmt.Errorf("seed image: %w", err)
+		}
+	}
+	for k, pr := range sp.props {
+		if err := tx.Create(&ProductProperty{ProductID: p.ID, Name: pr[0], Value: pr[1], SortOrder: k}).Error; err != nil {
+			return nil, fmt.Errorf("seed property: %w", err)
+		}
+	}
+	for _, t := range append([]string{strings.ToLower(sp.maker)}, sp.tags...) {
+		id, err := tagID(t)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.Create(&ProductTag{ProductID: p.ID, TagID: id}).Error; err != nil {
+			return nil, fmt.Errorf("seed product tag: %w", err)
+		}
+	}
+	for _, tp := range sp.tiers {
+		var minQ int
+		fmt.Sscan(tp[0], &minQ)
+		if err := tx.Create(&TierPrice{ProductID: p.ID, MinQuantity: minQ, Price: decimal.RequireFromString(tp[1])}).Error; err != nil {
+			return nil, fmt.Errorf("seed tier price: %w", err)
+		}
+	}
+	if err := seedVariants(tx, i, p, sp); err != nil {
+		return nil, err
+	}
+	for k := 0; k < i%4; k++ {
+		rt := reviewTexts[(i+k)%len(reviewTexts)]
+		r := Review{ProductID: p.ID, Author: reviewAuthors[(i*3+k)%len(reviewAuthors)], Title: rt.title, Text: rt.text,
+			Score: rt.score, Active: true, CreatedAt: created.Add(time.Duration(k+1) * 72 * time.Hour)}
+		r.UpdatedAt = r.CreatedAt
+		if err := tx.Create(&r).Error; err != nil {
+			return nil, fmt.Errorf("seed review: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// seedVariants writes one child product per size/colour combination.
+func seedVariants(tx *gorm.DB, i int, p *Product, sp seedProduct) error {
+	sizes, colours := sp.sizes, sp.colours
+	if len(sizes) == 0 && len(colours) == 0 {
+		return nil
+	}
+	if len(sizes) == 0 {
+		sizes = []string{""}
+	}
+	if len(colours) == 0 {
+		colours = []string{""}
+	}
+	n, stock := 0, 0
+	for _, col := range colours {
+		for _, size := range sizes {
+			n++
+			v := Product{
+				ParentID:      &p.ID,
+				Number:        fmt.Sprintf("%s-%02d", p.Number, n),
+				Name:          p.Name,
+				Description:   p.Description,
+				Manufacturer:  p.Manufacturer,
+				MPN:           p.MPN,
+				Price:         p.Price,
+				OldPrice:      p.OldPrice,
+				TaxClassID:    p.TaxClassID,
+				WeightGrams:   p.WeightGrams,
+				StockQuantity: (i*7 + n*5) % 23, // some variants sold out
+				Active:        true,
+				EAN:           ean13(fmt.Sprintf("400123%06d", 1000+i*10+n)),
+				CreatedAt:     p.CreatedAt,
+				UpdatedAt:     p.UpdatedAt,
+			}
+			if size == "XL" {
+				v.Price = v.Price.Add(decimal.RequireFromString("2.00"))
+			}
+			var label []string
+			if col != "" {
+				label = append(label, col)
+			}
+			if size != "" {
+				label = append(label, size)
+			}
+			v.Name = p.Name + ", " + strings.Join(label, ", ")
+			if err := tx.Create(&v).Error; err != nil {
+				return fmt.Errorf("seed variant %s: %w", v.Number, err)
+			}
+			stock += v.StockQuantity
+			k := 0
+			if size != "" {
+				if err := tx.Create(&ProductAttribute{ProductID: v.ID, Name: "Size", Value: size, SortOrder: k}).Error; err != nil {
+					return fmt.Errorf("seed attribute: %w", err)
+				}
+				k++
+			}
+			if col != "" {
+				if err := tx.Create(&ProductAttribute{ProductID: v.ID, Name: "Colour", Value: col, SortOrder: k}).Error; err != nil {
+					return fmt.Errorf("seed attribute: %w", err)
+				}
+			}
+			img := ProductImage{ProductID: v.ID, URL: fmt.Sprintf("/static/img/%s.svg", strings.ToLower(v.Number)),
+				Title: v.Name, Alt: v.Name, SortOrder: 1, Width: 800, Height: 800}
+			if err := tx.Create(&img).Error; err != nil {
+				return fmt.Errorf("seed variant image: %w", err)
+			}
+		}
+	}
+	// A parent is in stock as far as its variants are.
+	p.StockQuantity = stock
+	return tx.Model(p).Update("stock_quantity", stock).Error
+}
+
+// seedCustomer creates the demo customer with an invoice and a delivery
+// address.
+func seedCustomer(tx *gorm.DB, groupID uint) error {
+	hash, err := HashPassword(demoPassword)
+	if err != nil {
+		return err
+	}
+	birthday := time.Date(1988, 4, 12, 0, 0, 0, 0, time.UTC)
+	cu := Customer{
+		Number: "K10001", Email: demoEmail, PasswordHash: hash, Token: "demo-customer-token-7f3c1a9e",
+		FirstName: "Erika", LastName: "Mustermann", Gender: "f", Birthday: &birthday,
+		Phone: "+49 30 1234567", Mobile: "+49 151 2345678", Newsletter: true, Active: true,
+		CustomerGroupID: &groupID, CreatedAt: seedEpoch, UpdatedAt: seedEpoch,
+		Addresses: []Address{
+			{IsDefault: true, IsInvoice: true, IsDelivery: true, Gender: "f", FirstName: "Erika", LastName: "Mustermann",
+				Street1: "Heidestraße 17", Zipcode: "10557", City: "Berlin", Country: "DE", Phone: "+49 30 1234567"},
+			{IsDelivery: true, Gender: "f", Company: "Beispiel GmbH", FirstName: "Erika", LastName: "Mustermann",
+				Street1: "Am Sandtorkai 50", Street2: "3. OG", Zipcode: "20457", City: "Hamburg", Country: "DE"},
+		},
+	}
+	if err := tx.Create(&cu).Error; err != nil {
+		return fmt.Errorf("seed customer: %w", err)
+	}
+	return nil
+}
+
+// seedCommerce creates shipping methods and coupons.
+func seedCommerce(tx *gorm.DB) error {
+	ships := []ShippingMethod{
+		{Code: "standard", Name: "Standard (DHL, 2–3 days)", Price: decimal.RequireFromString("4.90"),
+			FreeFrom: decimal.RequireFromString("50.00"), TaxRate: decimal.NewFromInt(19), SortOrder: 0, Active: true},
+		{Code: "express", Name: "Express (next working day)", Price: decimal.RequireFromString("9.90"),
+			TaxRate: decimal.NewFromInt(19), SortOrder: 1, Active: true},
+	}
+	if err := tx.Create(&ships).Error; err != nil {
+		return fmt.Errorf("seed shipping methods: %w", err)
+	}
+	expired := time.Date(2024, 12, 31, 23, 59, 59, 0, time.UTC)
+	coupons := []Coupon{
+		{Code: "WELCOME10", Description: "10 % off your order", Kind: CouponPercent, Value: decimal.NewFromInt(10), Active: true},
+		{Code: "FIVEOFF", Description: "€5 off from €25", Kind: CouponFixed, Value: decimal.NewFromInt(5),
+			MinOrderAmount: decimal.NewFromInt(25), Active: true},
+		{Code: "FREESHIP", Description: "Free shipping", Kind: CouponFixed, Value: decimal.Zero, FreeShipping: true, Active: true},
+		{Code: "XMAS2024", Description: "Christmas 2024", Kind: CouponPercent, Value: decimal.NewFromInt(15), Active: true, ValidUntil: &expired},
+	}
+	for i := range coupons {
+		coupons[i].CreatedAt, coupons[i].UpdatedAt = seedEpoch, seedEpoch
+	}
+	if err := tx.Create(&coupons).Error; err != nil {
+		return fmt.Errorf("seed coupons: %w", err)
+	}
+	return nil
+}

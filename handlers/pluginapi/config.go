@@ -1,0 +1,194 @@
+package pluginapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/shopgate/logs"
+)
+
+// Config configures a Plugin API handler. Only Shops is required.
+type Config struct {
+	// Shops are the Shopgate shops (marketplaces) answered on this mount,
+	// one per shop number. With one shop, requests without shop_number are
+	// for it; with several, shop_number selects the shop and an unknown or
+	// missing one is answered with 24.
+	Shops []ShopConfig
+
+	// LogDir is where the four plugin logs are kept (one sub-directory per
+	// shop number when there are several shops). Default "shopgate-logs".
+	LogDir string
+	// LogOptions configure rotation of the plugin logs.
+	LogOptions logs.Options
+	// CacheDir is the only directory clear_cache deletes files from.
+	CacheDir string
+
+	// LibraryVersion is reported as shopgate_library_version and in the
+	// Merchant API headers. Default "2.10.3" (see Plugin API spec 3.1).
+	LibraryVersion string
+	// PluginVersion is the version of this integration. Default Version.
+	PluginVersion string
+
+	// MaxBodyBytes limits the request body; larger bodies get HTTP 413.
+	// Default 32 MiB.
+	MaxBodyBytes int64
+	// MaxVars limits the number of form variables. Default 100000.
+	MaxVars int
+	// MaxDepth limits bracket nesting of form variables. Default 64.
+	MaxDepth int
+
+	// InsecureSkipAuth switches authentication off. For local development
+	// only: every request then logs a warning. Default false.
+	InsecureSkipAuth bool
+
+	// Store persists configuration changed by set_settings. Nil keeps
+	// changes in memory only.
+	Store SettingsStore
+
+	// Adapters answering the actions. Each is optional; an action whose
+	// adapter is missing is answered as disabled (22).
+	Orders    adapters.OrderImporter
+	Cron      adapters.CronJobs
+	Customers adapters.Customers
+	Cart      adapters.Cart
+	Info      adapters.Info
+
+	// Catalog export adapters are configured in the fields below.
+	// (catalog export: see export.go)
+
+	// OnClearCache runs during clear_cache (e.g. to drop cached redirect
+	// keywords). Optional.
+	OnClearCache func(ctx context.Context, shop adapters.Shop) error
+	// OnSettingsChanged is called after set_settings persisted changes,
+	// with the changed keys and their new values. Optional.
+	OnSettingsChanged func(shopNumber string, changed map[string]any)
+
+	// DatabaseDialect is reported in ping (e.g. "postgres", "sqlite").
+	DatabaseDialect string
+	// Logger receives a copy of every error entry. Default: no copy.
+	Logger *zap.Logger
+	// Now is the clock (for tests). Default time.Now.
+	Now func() time.Time
+}
+
+// ShopConfig is the configuration of one Shopgate shop.
+type ShopConfig struct {
+	// CustomerNumber, ShopNumber and APIKey are the merchant's Shopgate
+	// credentials.
+	CustomerNumber string
+	ShopNumber     string
+	APIKey         string
+	// Language, Currency and Country are the export locale. Defaults de,
+	// EUR, DE.
+	Language string
+	Currency string
+	Country  string
+	// Alias and CNAME address the shop's mobile website.
+	Alias string
+	CNAME string
+	// Server is live, pg, sl or custom; APIURL is the Merchant API URL for
+	// custom.
+	Server string
+	APIURL string
+	// Enable switches actions on (true) or off (false) over their defaults,
+	// keyed by action name ("add_order").
+	Enable map[string]bool
+	// Settings sets further configuration keys by their Plugin API names.
+	Settings map[string]any
+}
+
+// SettingsStore persists the configuration keys a shop changed through
+// set_settings, so they survive a restart.
+type SettingsStore interface {
+	// Load returns the stored overrides of a shop (nil when none).
+	Load(ctx context.Context, shopNumber string) (map[string]any, error)
+	// Save replaces the stored overrides of a shop atomically.
+	Save(ctx context.Context, shopNumber string, overrides map[string]any) error
+}
+
+// Version is the version of this integration, the default PluginVersion.
+const Version = "0.1.0"
+
+// DefaultLibraryVersion is the Shopgate library version we report.
+const DefaultLibraryVersion = "2.10.3"
+
+// DefaultMaxBodyBytes is the default request body limit.
+const DefaultMaxBodyBytes = 32 << 20
+
+func (c *Config) withDefaults() {
+	if c.LogDir == "" {
+		c.LogDir = "shopgate-logs"
+	}
+	if c.LibraryVersion == "" {
+		c.LibraryVersion = DefaultLibraryVersion
+	}
+	if c.PluginVersion == "" {
+		c.PluginVersion = Version
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+}
+
+// shopSettings builds the initial settings of a shop from its config.
+func (sc ShopConfig) settings() (settings, error) {
+	s := defaultSettings()
+	set := func(k, v string) {
+		if v != "" {
+			s[k] = v
+		}
+	}
+	set("customer_number", sc.CustomerNumber)
+	set("shop_number", sc.ShopNumber)
+	set("apikey", sc.APIKey)
+	set("language", sc.Language)
+	set("currency", sc.Currency)
+	set("country", sc.Country)
+	set("alias", sc.Alias)
+	set("cname", sc.CNAME)
+	set("server", sc.Server)
+	set("api_url", sc.APIURL)
+	for name, on := range sc.Enable {
+		if _, ok := actionSpecs[name]; !ok && name != "mobile_website" && name != "default_redirect" && name != "redirect_keyword_update" {
+			return nil, fmt.Errorf("enable: unknown action %q", name)
+		}
+		s["enable_"+name] = on
+	}
+	for k, v := range sc.Settings {
+		if _, ok := settingSpecs[k]; !ok {
+			return nil, fmt.Errorf("unknown setting %q", k)
+		}
+		s[k] = v
+	}
+	for _, k := range []string{"customer_number", "shop_number", "apikey", "alias", "cname", "server", "api_url", "language", "country", "currency"} {
+		if v, ok := s[k].(string); ok && v != "" {
+			if err := validateSetting(k, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+// errNoShops is returned by New without any shop.
+var errNoShops = errors.New("pluginapi: Config.Shops is empty")
+
+// shopLogDir is the log directory of a shop.
+func (c *Config) shopLogDir(shopNumber string) string {
+	if len(c.Shops) == 1 {
+		return c.LogDir
+	}
+	return filepath.Join(c.LogDir, shopNumber)
+}

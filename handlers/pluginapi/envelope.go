@@ -1,0 +1,181 @@
+package pluginapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/shopgate"
+)
+
+// Field is one top-level key of an action's answer.
+type Field struct {
+	Key   string
+	Value any
+}
+
+// Payload is an action's answer: top-level keys in order, merged into the
+// envelope after error, error_text, trace_id and the versions.
+type Payload []Field
+
+// MapPayload turns a map into a Payload with sorted keys.
+func MapPayload(m map[string]any) Payload {
+	p := make(Payload, 0, len(m))
+	for _, k := range sortedMapKeys(m) {
+		p = append(p, Field{k, m[k]})
+	}
+	return p
+}
+
+func sortedMapKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// apiErrorer is implemented by errors that know their Plugin API form,
+// such as the Merchant API client's errors (100, 101, 102).
+type apiErrorer interface{ APIError() *shopgate.APIError }
+
+// toAPIError classifies any error of an action (spec 4.2 and 7.1).
+func toAPIError(err error) (*shopgate.APIError, bool) {
+	if ae, ok := shopgate.AsAPIError(err); ok {
+		return ae, true
+	}
+	var ce apiErrorer
+	if errors.As(err, &ce) {
+		if ae := ce.APIError(); ae != nil {
+			return ae, true
+		}
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) || isDriverError(err) {
+		return shopgate.DatabaseError("database", err), true
+	}
+	return nil, false
+}
+
+// fail logs err and answers with its envelope. text, when set, overrides
+// the envelope text (used for "request too large").
+func (h *Handler) fail(r *Request, err error, text string) error {
+	ae, known := toAPIError(err)
+	var code int
+	var msg string
+	switch {
+	case known:
+		code, msg = ae.Envelope()
+		if text != "" {
+			msg = text
+		}
+		h.logError(r, err, code, msg)
+	default:
+		ref := newReference()
+		code, msg = shopgate.CodeUnknownError, `Unknown error code: "internal error, reference `+ref+`"`
+		h.logError(r, err, code, msg)
+	}
+	return h.writeEnvelope(r, code, &msg, nil)
+}
+
+// logError writes an error-log entry: text, code, trace id, action, the
+// error chain and, for panics, the stack.
+func (h *Handler) logError(r *Request, err error, code int, text string) {
+	fields := []zap.Field{zap.Int("code", code), zap.String("trace_id", r.TraceID), zap.String("action", r.Action)}
+	chain := []string{}
+	for e, i := err, 0; e != nil && i < 10; e, i = errors.Unwrap(e), i+1 {
+		chain = append(chain, e.Error())
+	}
+	fields = append(fields, zap.Strings("error_chain", chain))
+	var pe *panicError
+	if errors.As(err, &pe) {
+		fields = append(fields, zap.ByteString("stack", pe.stack))
+	}
+	r.logs.ErrorLogger().Error(text, fields...)
+}
+
+// writeEnvelope answers with HTTP 200 and the JSON envelope.
+func (h *Handler) writeEnvelope(r *Request, code int, text *string, payload Payload) error {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	buf.WriteString(`{"error":`)
+	buf.WriteString(strconv.Itoa(code))
+	buf.WriteString(`,"error_text":`)
+	writeJSON(buf, text)
+	buf.WriteString(`,"trace_id":`)
+	if r.TraceID == "" && r.Params["trace_id"] == nil {
+		buf.WriteString("null")
+	} else if t, ok := r.Params["trace_id"].(string); ok {
+		writeJSON(buf, t)
+	} else {
+		buf.WriteString("null")
+	}
+	lib, plugin := any(h.cfg.LibraryVersion), any(h.cfg.PluginVersion)
+	rest := make(Payload, 0, len(payload))
+	for _, f := range payload {
+		switch f.Key {
+		case "error", "error_text", "trace_id":
+			continue
+		case "shopgate_library_version":
+			lib = f.Value
+		case "plugin_version":
+			plugin = f.Value
+		default:
+			rest = append(rest, f)
+		}
+	}
+	buf.WriteString(`,"shopgate_library_version":`)
+	writeJSON(buf, lib)
+	buf.WriteString(`,"plugin_version":`)
+	writeJSON(buf, plugin)
+	for _, f := range rest {
+		buf.WriteByte(',')
+		writeJSON(buf, f.Key)
+		buf.WriteByte(':')
+		writeJSON(buf, f.Value)
+	}
+	buf.WriteByte('}')
+	resp := r.Echo.Response()
+	resp.Header().Set("Content-Type", "application/json")
+	resp.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	resp.WriteHeader(http.StatusOK)
+	_, err := resp.Write(buf.Bytes())
+	return err
+}
+
+// bufPool recycles envelope buffers.
+var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 8<<10)) }}
+
+// writeJSON encodes v without HTML escaping; a value that cannot be
+// encoded is written as null and never breaks the envelope.
+func writeJSON(buf *bytes.Buffer, v any) {
+	if raw, ok := v.(json.RawMessage); ok && len(raw) > 0 {
+		buf.Write(raw) // produced by jsonMarshal, already valid
+		return
+	}
+	b, err := jsonMarshal(v)
+	if err != nil {
+		buf.WriteString("null")
+		return
+	}
+	buf.Write(b)
+}
+
+func jsonMarshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}

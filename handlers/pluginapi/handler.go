@@ -1,0 +1,441 @@
+// Package pluginapi serves the Shopgate Plugin API as a mountable Echo
+// handler: it parses PHP-style form parameters, authenticates Shopgate's
+// SPA token, dispatches the action to the host's adapters and answers with
+// the JSON envelope (or a streamed export, or plain-text logs).
+//
+//	h, err := pluginapi.New(pluginapi.Config{Shops: []pluginapi.ShopConfig{{
+//		CustomerNumber: "10001", ShopNumber: "20001", APIKey: "deadbeefcafe00112233",
+//	}}})
+//	h.Mount(e.Group("/shopgate/api"))
+package pluginapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/internal/obfuscate"
+	"github.com/shopbridge/shopbridge/internal/phpform"
+	"github.com/shopbridge/shopbridge/shopgate"
+	"github.com/shopbridge/shopbridge/shopgate/logs"
+)
+
+// Handler is a Plugin API endpoint. It is safe for concurrent use.
+type Handler struct {
+	cfg    Config
+	shops  map[string]*shop // by canonical shop number
+	single *shop            // the only shop, when there is one
+}
+
+// shop is the live state of one configured shop.
+type shop struct {
+	number string
+	logs   *logs.Set
+	mu     sync.RWMutex
+	s      settings
+	ping   json.RawMessage
+	// permMu guards the cached permission report of ping.
+	permMu sync.Mutex
+	perm   json.RawMessage
+	permAt time.Time
+	// saveMu serialises set_settings so that concurrent changes are not lost.
+	saveMu sync.Mutex
+}
+
+// pingConfiguration is the encoded configuration ping shows, computed
+// once per settings change.
+func (s *shop) pingConfiguration() json.RawMessage {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.ping
+}
+
+// setSettings replaces the live settings (callers hold saveMu or are in New).
+func (s *shop) setSettings(st settings) {
+	b, err := jsonMarshal(st.forPing())
+	if err != nil {
+		b = []byte("{}")
+	}
+	s.mu.Lock()
+	s.s, s.ping = st, b
+	s.mu.Unlock()
+}
+
+func (s *shop) settings() settings {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.s
+}
+
+func (s *shop) info() adapters.Shop {
+	st := s.settings()
+	return adapters.Shop{Number: s.number, Language: st.string("language"), Currency: st.string("currency"), Country: st.string("country")}
+}
+
+// New builds a handler: it validates the configuration, opens the logs
+// and loads settings persisted by set_settings. Configuration errors are
+// reported here, never per request.
+func New(cfg Config) (*Handler, error) {
+	cfg.withDefaults()
+	if len(cfg.Shops) == 0 {
+		return nil, errNoShops
+	}
+	h := &Handler{cfg: cfg, shops: map[string]*shop{}}
+	for _, sc := range cfg.Shops {
+		st, err := sc.settings()
+		if err != nil {
+			return nil, fmt.Errorf("pluginapi: shop %s: %w", sc.ShopNumber, err)
+		}
+		key := canonical(sc.ShopNumber)
+		if _, dup := h.shops[key]; dup {
+			return nil, fmt.Errorf("pluginapi: shop number %s configured twice", sc.ShopNumber)
+		}
+		if len(cfg.Shops) > 1 && key == "" {
+			return nil, errors.New("pluginapi: with several shops every shop needs a ShopNumber")
+		}
+		opt := cfg.LogOptions
+		opt.Tee = cfg.Logger
+		ls, err := logs.Open(cfg.shopLogDir(sc.ShopNumber), opt)
+		if err != nil {
+			return nil, fmt.Errorf("pluginapi: %w", err)
+		}
+		st["log_folder_path"] = ls.Dir()
+		st["cache_folder_path"] = cfg.CacheDir
+		if cfg.Store != nil {
+			over, err := cfg.Store.Load(context.Background(), sc.ShopNumber)
+			if err != nil {
+				return nil, fmt.Errorf("pluginapi: load settings of shop %s: %w", sc.ShopNumber, err)
+			}
+			for k, v := range over {
+				if sp, ok := settingSpecs[k]; ok && sp.settable {
+					if cv, err := normaliseStored(k, v); err == nil {
+						st[k] = cv
+					}
+				}
+			}
+		}
+		sh := &shop{number: sc.ShopNumber, logs: ls}
+		sh.setSettings(st)
+		h.shops[key] = sh
+		if len(cfg.Shops) == 1 {
+			h.single = sh
+		}
+	}
+	return h, nil
+}
+
+// normaliseStored turns a JSON-decoded stored value back into its typed
+// form.
+func normaliseStored(k string, v any) (any, error) {
+	switch settingSpecs[k].kind {
+	case kBool:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, errors.New("not a bool")
+		}
+		return b, nil
+	case kInt:
+		f, ok := v.(float64)
+		if !ok {
+			return nil, errors.New("not a number")
+		}
+		return int(f), nil
+	case kList:
+		return toStringList(v)
+	}
+	return v, nil
+}
+
+func canonical(n string) string {
+	n = strings.TrimLeft(strings.TrimSpace(n), "0")
+	return n
+}
+
+// Mount registers the endpoint at the root of g (POST only; other methods
+// get 405 from Echo's router).
+func (h *Handler) Mount(g *echo.Group) {
+	g.POST("", h.Handle)
+	g.POST("/", h.Handle)
+}
+
+// Logs returns the log set of a shop (nil for an unknown shop number; ""
+// selects the only shop). Hand its RequestLogger to the Merchant API
+// client.
+func (h *Handler) Logs(shopNumber string) *logs.Set {
+	if sh := h.lookup(shopNumber); sh != nil {
+		return sh.logs
+	}
+	return nil
+}
+
+// Setting returns the live value of a configuration key of a shop ("" for
+// the only shop), as changed by set_settings.
+func (h *Handler) Setting(shopNumber, key string) any {
+	if sh := h.lookup(shopNumber); sh != nil {
+		return sh.settings()[key]
+	}
+	return nil
+}
+
+func (h *Handler) lookup(shopNumber string) *shop {
+	if shopNumber == "" && h.single != nil {
+		return h.single
+	}
+	return h.shops[canonical(shopNumber)]
+}
+
+// Close closes the log files.
+func (h *Handler) Close() error {
+	var errs []error
+	for _, sh := range h.shops {
+		errs = append(errs, sh.logs.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Handle is the Echo handler of the endpoint.
+func (h *Handler) Handle(c echo.Context) error {
+	req := c.Request()
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, h.cfg.MaxBodyBytes)
+	params, perr := h.parseParams(req)
+	var tooLarge *http.MaxBytesError
+	if errors.As(perr, &tooLarge) {
+		return c.String(http.StatusRequestEntityTooLarge, "request body too large\n")
+	}
+
+	r := &Request{Echo: c, Ctx: req.Context(), Params: params, started: h.cfg.Now()}
+	if t, ok := params["trace_id"].(string); ok {
+		r.TraceID = t
+	}
+	r.Action, _ = params["action"].(string)
+	if _, isList := params["action"]; isList && r.Action == "" && !phpEmpty(params["action"]) {
+		r.Action = "\x00invalid"
+	}
+
+	sh, shopErr := h.resolveShop(params)
+	logShop := sh
+	if logShop == nil {
+		logShop = h.firstShop()
+	}
+	r.logs = logShop.logs
+	r.Debug = zap.NewNop()
+	h.accessLog(r, req)
+
+	if perr != nil {
+		return h.fail(r, &shopgate.APIError{Code: shopgate.CodeUnknownError, Cause: perr,
+			Detail: "request too large"}, `Unknown error code: "request too large"`)
+	}
+	if shopErr != nil {
+		return h.fail(r, shopErr, "")
+	}
+	r.shop = sh
+	r.Shop = sh.info()
+
+	if r.Action != "receive_authorization" {
+		if err := h.authenticate(r, req); err != nil {
+			return h.fail(r, err, "")
+		}
+		if h.single != nil && !phpEmpty(params["shop_number"]) {
+			if n, _ := params["shop_number"].(string); !shopgate.SameNumber(n, sh.number) {
+				return h.fail(r, shopgate.NewAPIError(shopgate.CodeUnknownShopNumber, "shop number "+n), "")
+			}
+		}
+	}
+	if phpEmpty(params["action"]) {
+		return h.fail(r, shopgate.NewAPIError(shopgate.CodeNoAction, ""), "")
+	}
+	spec, ok := actionSpecs[r.Action]
+	if !ok {
+		return h.fail(r, shopgate.NewAPIError(shopgate.CodeUnknownAction, r.Action), "")
+	}
+	st := sh.settings()
+	if !st.bool("enable_" + r.Action) {
+		return h.fail(r, shopgate.NewAPIError(shopgate.CodeDisabledAction, r.Action), "")
+	}
+	if r.Action == "register_customer" && !st.bool("enable_get_customer") {
+		return h.fail(r, shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction,
+			"Action 'get_customer' is not activated but is needed by register_customer"), "")
+	}
+
+	if !phpEmpty(params["debug_log"]) && r.Action != "get_log_file" && r.Action != "clear_log_file" {
+		d, err := sh.logs.StartDebug(!phpEmpty(params["keep_debug_log"]))
+		if err != nil {
+			r.ErrorLog().Error("flush debug log", zap.Error(err))
+		}
+		r.Debug = d.With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action))
+		r.Debug.Info("debug logging started")
+	}
+	if spec.export {
+		// Only the XML documents are served (spec 5.13 Decision).
+		if rt := r.String("response_type"); !r.Empty("response_type") && rt != "xml" {
+			return h.fail(r, shopgate.NewAPIError(shopgate.CodeUnsupportedResponseType, rt), "")
+		}
+		if mt, _ := params["max_execution_time"].(string); mt != "" {
+			if d, err := time.ParseDuration(mt + "s"); err == nil && d > 0 {
+				var cancel context.CancelFunc
+				r.Ctx, cancel = context.WithTimeout(r.Ctx, d)
+				defer cancel()
+			}
+		}
+	}
+
+	payload, err := h.run(r, spec)
+	if c.Response().Committed {
+		// A streamed answer has begun; an error can no longer become an
+		// envelope, so it is only logged.
+		if err != nil {
+			h.logError(r, err, 0, "error after the response started")
+		}
+		return nil
+	}
+	if err != nil {
+		return h.fail(r, err, "")
+	}
+	return h.writeEnvelope(r, 0, nil, payload)
+}
+
+// run calls the action, turning a panic into an error.
+func (h *Handler) run(r *Request, spec actionSpec) (payload Payload, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &panicError{value: p, stack: debug.Stack()}
+		}
+	}()
+	fn := spec.fn
+	if fn == nil {
+		fn = registered[r.Action]
+	}
+	if fn == nil {
+		return nil, shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction,
+			"The requested action is not disabled but has not been implemented in this plugin.")
+	}
+	return fn(h, r)
+}
+
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// resolveShop picks the shop of the request. With one shop it is always
+// that one (the shop number is checked after authentication); with
+// several, a missing or unknown shop_number is error 24.
+func (h *Handler) resolveShop(params map[string]any) (*shop, error) {
+	if h.single != nil {
+		return h.single, nil
+	}
+	n, _ := params["shop_number"].(string)
+	if sh := h.shops[canonical(n)]; sh != nil && n != "" {
+		return sh, nil
+	}
+	return nil, shopgate.NewAPIError(shopgate.CodeUnknownShopNumber, "shop number "+n)
+}
+
+func (h *Handler) firstShop() *shop {
+	if h.single != nil {
+		return h.single
+	}
+	var first *shop
+	for _, sh := range h.shops {
+		if first == nil || sh.number < first.number {
+			first = sh
+		}
+	}
+	return first
+}
+
+// authenticate checks the SPA headers against the shop's credentials.
+func (h *Handler) authenticate(r *Request, req *http.Request) error {
+	if h.cfg.InsecureSkipAuth {
+		r.ErrorLog().Warn("authentication is switched off (InsecureSkipAuth); never use this in production")
+		return nil
+	}
+	st := r.shop.settings()
+	err := shopgate.VerifyAuth(shopgate.PrefixPluginAPI, req.Header.Get(shopgate.HeaderAuthUser),
+		req.Header.Get(shopgate.HeaderAuthToken), st.string("customer_number"), st.string("apikey"), r.started)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, shopgate.ErrAuthNotConfigured):
+		return &shopgate.APIError{Code: shopgate.CodeConfigInvalidValue, ShowDetail: true, Cause: err,
+			Detail: "Shopgate customer number or  API key not set."}
+	default:
+		return &shopgate.APIError{Code: shopgate.CodeAuthenticationFailed, Cause: err, Detail: err.Error()}
+	}
+}
+
+// parseParams decodes the form body (and the URL query underneath it, as
+// PHP's $_REQUEST) in PHP bracket notation.
+func (h *Handler) parseParams(req *http.Request) (map[string]any, error) {
+	lim := phpform.Limits{MaxVars: h.cfg.MaxVars, MaxDepth: h.cfg.MaxDepth}
+	query, err := phpform.ParseQuery(req.URL.RawQuery, lim)
+	if err != nil {
+		query = map[string]any{}
+	}
+	var body map[string]any
+	ct, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	switch ct {
+	case "multipart/form-data":
+		if err := req.ParseMultipartForm(h.cfg.MaxBodyBytes); err != nil {
+			return query, err
+		}
+		body, err = phpform.Parse(req.MultipartForm.Value, lim)
+	default:
+		var raw []byte
+		raw, err = io.ReadAll(req.Body)
+		if err != nil {
+			return query, err
+		}
+		body, err = phpform.ParseQuery(string(raw), lim)
+	}
+	if err != nil {
+		return query, err
+	}
+	for k, v := range body {
+		query[k] = v
+	}
+	return query, nil
+}
+
+// maxAccessEntry caps the logged parameters of one request, so that
+// unauthenticated callers cannot fill the disk quickly.
+const maxAccessEntry = 16 << 10
+
+func (h *Handler) accessLog(r *Request, req *http.Request) {
+	p := obfuscate.Params(r.Params)
+	fields := []zap.Field{
+		zap.String("trace_id", r.TraceID),
+		zap.String("remote_ip", r.Echo.RealIP()),
+		zap.String("user_agent", req.UserAgent()),
+	}
+	if b, err := jsonMarshal(p); err == nil && len(b) > maxAccessEntry {
+		fields = append(fields, zap.String("parameters", string(b[:maxAccessEntry])+"…(truncated)"))
+	} else {
+		fields = append(fields, zap.Any("parameters", p))
+	}
+	r.logs.AccessLogger().Info("incoming request", fields...)
+}
+
+// newReference returns a short random id that links a 999 answer to its
+// error-log entry.
+func newReference() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

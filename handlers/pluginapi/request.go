@@ -1,0 +1,154 @@
+package pluginapi
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/shopgate/logs"
+)
+
+// Request is one Plugin API call as seen by an action.
+type Request struct {
+	// Echo is the request's Echo context; streaming actions write to its
+	// response directly.
+	Echo echo.Context
+	// Ctx is cancelled when the client goes away (or the export deadline
+	// passes).
+	Ctx context.Context
+	// Action is the requested action name.
+	Action string
+	// TraceID is Shopgate's trace_id ("" when absent).
+	TraceID string
+	// Params are the decoded request parameters (PHP bracket notation:
+	// string leaves, []any lists, map[string]any maps).
+	Params map[string]any
+	// Shop is the shop the call is for.
+	Shop adapters.Shop
+	// Debug writes to the debug log when the request asked for it
+	// (debug_log=1) and discards otherwise.
+	Debug *zap.Logger
+
+	shop    *shop
+	logs    *logs.Set
+	started time.Time
+}
+
+// ErrorLog is the shop's error log with the request's trace id.
+func (r *Request) ErrorLog() *zap.Logger {
+	return r.logs.ErrorLogger().With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action))
+}
+
+// Logs is the shop's log set.
+func (r *Request) Logs() *logs.Set { return r.logs }
+
+// Setting returns a live configuration value of the shop.
+func (r *Request) Setting(key string) any { return r.shop.settings()[key] }
+
+// Empty reports whether a parameter is PHP-empty: missing, "", "0" or an
+// empty list/map.
+func (r *Request) Empty(key string) bool { return phpEmpty(r.Params[key]) }
+
+// String returns a scalar parameter ("" when missing or not a scalar).
+func (r *Request) String(key string) string {
+	s, _ := r.Params[key].(string)
+	return s
+}
+
+// Int returns an integer parameter, def when missing or empty, and
+// ok=false when present but not an integer.
+func (r *Request) Int(key string, def int) (n int, ok bool) {
+	s, isStr := r.Params[key].(string)
+	if !isStr || strings.TrimSpace(s) == "" {
+		return def, r.Params[key] == nil || isStr
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return def, false
+	}
+	return n, true
+}
+
+// Bool returns a 0/1 flag parameter (PHP-non-empty is true).
+func (r *Request) Bool(key string) bool { return !phpEmpty(r.Params[key]) }
+
+// StringList returns a list parameter. A scalar is split on commas (as
+// the catalogue exports accept uids=1,2,3); list elements that are not
+// strings are skipped.
+func (r *Request) StringList(key string) []string {
+	switch v := r.Params[key].(type) {
+	case string:
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		var out []string
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	case map[string]any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Map returns a nested map parameter (nil when missing or not a map).
+func (r *Request) Map(key string) map[string]any {
+	m, _ := r.Params[key].(map[string]any)
+	return m
+}
+
+// List returns the elements of a list-like parameter: a list, or the
+// values of a map in key order as PHP's foreach sees them.
+func (r *Request) List(key string) ([]any, bool) { return asList(r.Params[key]) }
+
+func asList(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case map[string]any:
+		keys := sortedMapKeys(x)
+		out := make([]any, 0, len(keys))
+		for _, k := range keys {
+			out = append(out, x[k])
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// phpEmpty mirrors PHP's empty(): missing, "", "0", or an empty array.
+func phpEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == "" || x == "0"
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}

@@ -1,0 +1,82 @@
+package pluginapi
+
+import (
+	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/shopgate"
+)
+
+// setSettings changes allowlisted configuration keys remotely (Plugin API
+// spec 5.8, Go rules): unknown or forbidden names are skipped and logged,
+// all accepted values are validated before anything is persisted, and the
+// change is saved atomically.
+func (h *Handler) setSettings(r *Request) (Payload, error) {
+	entries, ok := r.List("shopgate_settings")
+	if r.Empty("shopgate_settings") || !ok {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoShopgateSettings, "")
+	}
+	type change struct {
+		name string
+		val  any
+	}
+	var changes []change
+	for _, e := range entries {
+		m, isMap := e.(map[string]any)
+		name, _ := m["name"].(string)
+		if !isMap || name == "" {
+			return nil, shopgate.NewAPIError(shopgate.CodeNoShopgateSettings, "entry without name")
+		}
+		sp, known := settingSpecs[name]
+		if !known || !sp.settable {
+			r.ErrorLog().Warn("set_settings: skipped a setting that may not be changed remotely", zap.String("name", name))
+			continue
+		}
+		v, err := convertSetting(name, m["value"])
+		if err == nil {
+			err = validateSetting(name, v)
+		}
+		if err != nil {
+			r.ErrorLog().Warn("set_settings: invalid value", zap.String("name", name))
+			return nil, shopgate.NewAPIError(shopgate.CodeConfigInvalidValue, name)
+		}
+		changes = append(changes, change{name, v})
+	}
+	if len(changes) == 0 {
+		return Payload{{"shopgate_settings", []any{}}}, nil
+	}
+
+	sh := r.shop
+	sh.saveMu.Lock()
+	defer sh.saveMu.Unlock()
+	old := sh.settings()
+	next := old.clone()
+	result := make([]any, 0, len(changes))
+	changed := map[string]any{}
+	for _, c := range changes {
+		result = append(result, map[string]any{"name": c.name, "old": next[c.name], "new": c.val})
+		next[c.name] = c.val
+		changed[c.name] = c.val
+	}
+	if h.cfg.Store != nil {
+		overrides := map[string]any{}
+		for k, sp := range settingSpecs {
+			if sp.settable && !equalSetting(next[k], sp.def) {
+				overrides[k] = next[k]
+			}
+		}
+		if err := h.cfg.Store.Save(r.Ctx, sh.number, overrides); err != nil {
+			return nil, &shopgate.APIError{Code: shopgate.CodeConfigReadWrite, Cause: err}
+		}
+	}
+	sh.setSettings(next)
+	if h.cfg.OnSettingsChanged != nil {
+		h.cfg.OnSettingsChanged(sh.number, changed)
+	}
+	return Payload{{"shopgate_settings", result}}, nil
+}
+
+func equalSetting(a, b any) bool {
+	ab, err1 := jsonMarshal(a)
+	bb, err2 := jsonMarshal(b)
+	return err1 == nil && err2 == nil && string(ab) == string(bb)
+}

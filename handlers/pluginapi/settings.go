@@ -1,0 +1,310 @@
+package pluginapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/shopbridge/shopbridge/internal/obfuscate"
+)
+
+// kind is the type of a configuration value.
+type kind int
+
+const (
+	kString kind = iota
+	kBool
+	kInt
+	kList
+	kAny
+)
+
+// settingSpec describes one configuration key: its type, default and
+// whether set_settings may change it remotely.
+type settingSpec struct {
+	kind     kind
+	def      any
+	settable bool
+}
+
+// defaultRedirectableParams are the query parameters carried over on
+// mobile redirects.
+var defaultRedirectableParams = []string{"gclid", "gclsrc", "utm_source", "utm_medium", "utm_campaign",
+	"utm_term", "utm_content", "courier", "trackingNo", "lang"}
+
+// settingSpecs lists every configuration key reported in ping. Keys that
+// set_settings may change are the allowlist of Plugin API spec 5.8; server,
+// api_url and credentials only come from local configuration.
+var settingSpecs = map[string]settingSpec{
+	"customer_number":                {kString, "", false},
+	"shop_number":                    {kString, "", false},
+	"apikey":                         {kString, "", false},
+	"oauth_access_token":             {kString, nil, false},
+	"sma_auth_service_class_name":    {kString, "ShopgateAuthenticationServiceShopgate", false},
+	"server":                         {kString, "live", false},
+	"api_url":                        {kString, "", false},
+	"alias":                          {kString, "my-shop", true},
+	"cname":                          {kString, "", true},
+	"shop_is_active":                 {kBool, false, true},
+	"plugin_name":                    {kString, "shopbridge", false},
+	"is_shopgate_adapter":            {kBool, false, false},
+	"enable_mobile_website":          {kBool, false, true},
+	"enable_redirect_keyword_update": {kBool, false, true},
+	"enable_default_redirect":        {kBool, false, true},
+	"cron_job_white_list":            {kList, []string{"set_shipping_completed", "clean_orders", "cancel_orders"}, false},
+	"supported_fields_check_cart":    {kList, []string{}, true},
+	"supported_fields_get_settings":  {kList, []string{}, true},
+	"supported_methods_cron":         {kList, []string{}, true},
+	"supported_response_types": {kAny, map[string]any{
+		"get_items": []string{"xml"}, "get_categories": []string{"xml"}, "get_reviews": []string{"xml"}}, false},
+	"external_exception_handling": {kString, "catch", false},
+	"external_response_handling":  {kBool, false, false},
+	"always_use_ssl":              {kBool, true, false},
+	"redirectable_get_params":     {kList, defaultRedirectableParams, true},
+	"html_tags":                   {kString, "", true},
+	"mobile_header_parent":        {kString, "body", true},
+	"mobile_header_prepend":       {kBool, true, true},
+	"encoding":                    {kString, "UTF-8", true},
+	"export_convert_encoding":     {kBool, true, true},
+	"force_source_encoding":       {kBool, true, true},
+	"country":                     {kString, "DE", true},
+	"language":                    {kString, "de", true},
+	"currency":                    {kString, "EUR", true},
+	"export_buffer_capacity":      {kInt, 100, true},
+	"max_attributes":              {kInt, 50, true},
+	"default_execution_time":      {kInt, 0, true},
+	"default_memory_limit":        {kInt, -1, true},
+	"exclude_item_ids":            {kList, []string{}, true},
+	"facebook_pixel_id":           {kString, nil, true},
+	"log_folder_path":             {kString, "", false},
+	"cache_folder_path":           {kString, "", false},
+	"access_log_filename":         {kString, "shopgate_access.log", false},
+	"request_log_filename":        {kString, "shopgate_request.log", false},
+	"error_log_filename":          {kString, "shopgate_error.log", false},
+	"debug_log_filename":          {kString, "shopgate_debug.log", false},
+	"items_xml_filename":          {kString, "shopgate_items.xml", false},
+	"categories_xml_filename":     {kString, "shopgate_categories.xml", false},
+	"reviews_xml_filename":        {kString, "shopgate_reviews.xml", false},
+}
+
+func init() {
+	for name, a := range actionSpecs {
+		settingSpecs["enable_"+name] = settingSpec{kBool, a.enabledByDefault, true}
+	}
+}
+
+// maskedInPing are replaced by XXXXXXXX in ping's configuration, besides
+// every secret-looking name.
+var maskedInPing = map[string]bool{"customer_number": true, "shop_number": true, "apikey": true, "oauth_access_token": true}
+
+// settings is one shop's live configuration: every key of settingSpecs.
+type settings map[string]any
+
+func defaultSettings() settings {
+	s := settings{}
+	for k, sp := range settingSpecs {
+		s[k] = sp.def
+	}
+	return s
+}
+
+func (s settings) clone() settings {
+	out := make(settings, len(s))
+	for k, v := range s {
+		out[k] = v
+	}
+	return out
+}
+
+func (s settings) bool(k string) bool {
+	b, _ := s[k].(bool)
+	return b
+}
+
+func (s settings) string(k string) string {
+	v, _ := s[k].(string)
+	return v
+}
+
+func (s settings) list(k string) []string {
+	v, _ := s[k].([]string)
+	return v
+}
+
+// forPing renders the configuration as ping shows it: secrets masked and
+// booleans as PHP prints them (true as 1, false as false).
+func (s settings) forPing() map[string]any {
+	out := make(map[string]any, len(s))
+	for k, v := range s {
+		switch {
+		case maskedInPing[k] || obfuscate.IsSecretName(k):
+			if v == nil {
+				out[k] = nil
+			} else {
+				out[k] = obfuscate.Masked
+			}
+		case v == true:
+			out[k] = 1
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Validation patterns of Plugin API spec 8.5.
+var (
+	reNumber = regexp.MustCompile(`^[0-9]{5,}$`)
+	reAPIKey = regexp.MustCompile(`^([0-9a-f]{20}|[0-9a-f]{32})$`)
+	reAlias  = regexp.MustCompile(`^[A-Za-z0-9]+((\.|-+)[A-Za-z0-9]+)*$`)
+	reCNAME  = regexp.MustCompile(`^((https?://)?[A-Za-z0-9][A-Za-z0-9.-]*\.\w{2,}/?)?$`)
+	reAPIURL = regexp.MustCompile(`^(https?://\S+)?$`)
+	reLang   = regexp.MustCompile(`^[a-z]{2,3}$`)
+	reCntry  = regexp.MustCompile(`^[A-Z]{2}$`)
+	reCurr   = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// convertSetting turns a wire value (string, list or nil) into the typed
+// value of key k, normalising case where the spec says so.
+func convertSetting(k string, v any) (any, error) {
+	sp, ok := settingSpecs[k]
+	if !ok {
+		return nil, fmt.Errorf("unknown setting %s", k)
+	}
+	if v == nil {
+		return nil, nil
+	}
+	switch sp.kind {
+	case kBool:
+		s, _ := v.(string)
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "1", "true", "yes", "on":
+			return true, nil
+		case "0", "", "false", "no", "off":
+			return false, nil
+		}
+		return nil, fmt.Errorf("%s: not a boolean", k)
+	case kInt:
+		s, _ := v.(string)
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return nil, fmt.Errorf("%s: not an integer", k)
+		}
+		return n, nil
+	case kList:
+		return toStringList(v)
+	case kString:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s: not a string", k)
+		}
+		s = strings.TrimSpace(s)
+		switch k {
+		case "country", "currency":
+			s = strings.ToUpper(s)
+		case "language":
+			s = strings.ToLower(s)
+		case "cname":
+			s = strings.TrimSuffix(s, "/")
+		}
+		return s, nil
+	}
+	return v, nil
+}
+
+// toStringList accepts a decoded list, a JSON array string or a comma
+// separated string.
+func toStringList(v any) ([]string, error) {
+	switch x := v.(type) {
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("list element is not a string")
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := make([]string, 0, len(x))
+		for _, k := range keys {
+			s, ok := x[k].(string)
+			if !ok {
+				return nil, fmt.Errorf("list element is not a string")
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	case string:
+		s := strings.TrimSpace(x)
+		if s == "" {
+			return []string{}, nil
+		}
+		if strings.HasPrefix(s, "[") {
+			var out []string
+			if err := json.Unmarshal([]byte(s), &out); err != nil {
+				return nil, fmt.Errorf("not a JSON list of strings")
+			}
+			return out, nil
+		}
+		parts := strings.Split(s, ",")
+		out := make([]string, 0, len(parts))
+		for _, p := range parts {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	case []string:
+		return x, nil
+	}
+	return nil, fmt.Errorf("not a list")
+}
+
+// validateSetting applies the rules of Plugin API spec 8.5 to one value.
+func validateSetting(k string, v any) error {
+	s, isString := v.(string)
+	if !isString {
+		return nil
+	}
+	var re *regexp.Regexp
+	switch k {
+	case "customer_number", "shop_number":
+		re = reNumber
+	case "apikey":
+		re = reAPIKey
+	case "alias":
+		re = reAlias
+	case "cname":
+		re = reCNAME
+	case "api_url":
+		re = reAPIURL
+	case "language":
+		re = reLang
+	case "country":
+		re = reCntry
+	case "currency":
+		re = reCurr
+	case "server":
+		switch s {
+		case "live", "pg", "sl", "custom":
+			return nil
+		}
+		return fmt.Errorf("server: must be live, pg, sl or custom")
+	default:
+		return nil
+	}
+	if !re.MatchString(s) {
+		return fmt.Errorf("%s: invalid value", k)
+	}
+	return nil
+}

@@ -1,0 +1,235 @@
+package pluginapi
+
+import (
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/shopgate"
+)
+
+// errNoAdapter answers an action whose adapter the host did not configure.
+func errNoAdapter(area string) error {
+	return shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction, "no "+area+" adapter is configured")
+}
+
+// getCustomer logs a Shopgate Connect customer in.
+func (h *Handler) getCustomer(r *Request) (Payload, error) {
+	if r.Empty("user") {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoUser, "")
+	}
+	if r.Empty("pass") {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoPass, "")
+	}
+	if h.cfg.Customers == nil {
+		return nil, errNoAdapter("customer")
+	}
+	return h.customerPayload(r, r.String("user"), r.String("pass"))
+}
+
+func (h *Handler) customerPayload(r *Request, user, pass string) (Payload, error) {
+	res, err := h.cfg.Customers.GetCustomer(r.Ctx, r.Shop, user, pass)
+	if err != nil {
+		return nil, err
+	}
+	if res == nil || res.UserData == nil {
+		return nil, shopgate.NewAPIError(shopgate.CodeWrongResponseFormat, "no customer returned")
+	}
+	ud := make(map[string]any, len(res.UserData))
+	for k, v := range res.UserData {
+		if k != "addresses" {
+			ud[k] = v
+		}
+	}
+	addrs := make([]any, 0, len(res.Addresses))
+	for _, a := range res.Addresses {
+		addrs = append(addrs, a)
+	}
+	return Payload{{"user_data", ud}, {"addresses", addrs}}, nil
+}
+
+// registerCustomer creates an account, then answers like get_customer.
+func (h *Handler) registerCustomer(r *Request) (Payload, error) {
+	if r.Empty("user") {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoUser, "")
+	}
+	if r.Empty("pass") {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoPass, "")
+	}
+	if r.Empty("user_data") {
+		return nil, shopgate.NewAPIErrorShown(shopgate.CodeNoUserData, "missing user_data")
+	}
+	if h.cfg.Customers == nil {
+		return nil, errNoAdapter("customer")
+	}
+	ud := r.Map("user_data")
+	if ud == nil {
+		return nil, shopgate.NewAPIErrorShown(shopgate.CodeNoUserData, "missing user_data")
+	}
+	if err := h.cfg.Customers.RegisterCustomer(r.Ctx, r.Shop, r.String("user"), r.String("pass"), ud); err != nil {
+		return nil, err
+	}
+	return h.customerPayload(r, r.String("user"), r.String("pass"))
+}
+
+// getOrders lists a Connect customer's order history.
+func (h *Handler) getOrders(r *Request) (Payload, error) {
+	if r.Empty("customer_token") {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoCustomerToken, "")
+	}
+	if _, present := r.Params["customer_language"]; !present {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoCustomerLanguage, "")
+	}
+	if h.cfg.Customers == nil {
+		return nil, errNoAdapter("customer")
+	}
+	limit, ok1 := r.Int("limit", 10)
+	offset, ok2 := r.Int("offset", 0)
+	if !ok1 || !ok2 || limit < 0 || offset < 0 {
+		return nil, shopgate.NewAPIErrorShown(shopgate.CodeUnknownError, "limit and offset must be non-negative integers")
+	}
+	lang := r.String("customer_language")
+	if lang == "" {
+		lang = r.Shop.Language
+	}
+	sortOrder := r.String("sort_order")
+	if sortOrder == "" {
+		sortOrder = "created_desc"
+	}
+	orders, err := h.cfg.Customers.CustomerOrders(r.Ctx, r.Shop, adapters.CustomerOrdersQuery{
+		CustomerToken: r.String("customer_token"), CustomerLanguage: lang, Limit: limit, Offset: offset,
+		OrderDateFrom: r.String("order_date_from"), SortOrder: sortOrder,
+	})
+	if err != nil {
+		return nil, err
+	}
+	list := make([]any, 0, len(orders))
+	for _, o := range orders {
+		list = append(list, o)
+	}
+	return Payload{{"orders", list}}, nil
+}
+
+// syncFavouriteList applies a favourite list change.
+func (h *Handler) syncFavouriteList(r *Request) (Payload, error) {
+	if r.Empty("customer_token") {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoCustomerToken, "")
+	}
+	if h.cfg.Customers == nil {
+		return nil, errNoAdapter("customer")
+	}
+	raw, _ := r.List("items")
+	items := make([]adapters.FavouriteItem, 0, len(raw))
+	for _, e := range raw {
+		m, _ := e.(map[string]any)
+		num, _ := m["item_number"].(string)
+		status, _ := m["status"].(string)
+		if num == "" || status == "" {
+			return nil, shopgate.NewAPIError(shopgate.CodeWrongItemFormat, "item_number or status missing")
+		}
+		items = append(items, adapters.FavouriteItem{ItemNumber: num, Status: status})
+	}
+	res, err := h.cfg.Customers.SyncFavouriteList(r.Ctx, r.Shop, r.String("customer_token"), items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(res))
+	for _, it := range res {
+		out = append(out, map[string]any{"item_number": it.ItemNumber})
+	}
+	return Payload{{"items", out}}, nil
+}
+
+// checkCart validates a cart through the adapter; the four list keys are
+// always present.
+func (h *Handler) checkCart(r *Request) (Payload, error) {
+	if r.Empty("cart") {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoCart, "")
+	}
+	cart := r.Map("cart")
+	if cart == nil {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoCart, "cart is not a structure")
+	}
+	if h.cfg.Cart == nil {
+		return nil, errNoAdapter("cart")
+	}
+	res, err := h.cfg.Cart.CheckCart(r.Ctx, r.Shop, cart)
+	if err != nil {
+		return nil, err
+	}
+	currency := res["currency"]
+	if currency == nil || currency == "" {
+		currency, _ = cart["currency"].(string)
+	}
+	p := Payload{{"internal_cart_info", res["internal_cart_info"]}, {"currency", currency}}
+	if c, ok := res["customer"]; ok && c != nil {
+		p = append(p, Field{"customer", c})
+	}
+	for _, k := range []string{"shipping_methods", "payment_methods", "items", "external_coupons"} {
+		v := res[k]
+		if v == nil {
+			v = []any{}
+		}
+		list, ok := asList(v)
+		if !ok {
+			if l, isMaps := v.([]map[string]any); isMaps {
+				for _, e := range l {
+					list = append(list, e)
+				}
+			} else {
+				return nil, shopgate.NewAPIError(shopgate.CodeWrongResponseFormat, k+" is not a list")
+			}
+		}
+		if k == "external_coupons" {
+			for i, c := range list {
+				if m, ok := c.(map[string]any); ok {
+					cp := make(map[string]any, len(m))
+					for mk, mv := range m {
+						if mk != "order_index" {
+							cp[mk] = mv
+						}
+					}
+					list[i] = cp
+				}
+			}
+		}
+		if list == nil {
+			list = []any{}
+		}
+		p = append(p, Field{k, list})
+	}
+	return p, nil
+}
+
+// checkStock returns the stock of the requested items.
+func (h *Handler) checkStock(r *Request) (Payload, error) {
+	raw, ok := r.List("items")
+	if r.Empty("items") || !ok {
+		return nil, shopgate.NewAPIError(shopgate.CodeNoItems, "")
+	}
+	if h.cfg.Cart == nil {
+		return nil, errNoAdapter("cart")
+	}
+	items := make([]map[string]any, 0, len(raw))
+	for _, e := range raw {
+		m, isMap := e.(map[string]any)
+		if !isMap {
+			return nil, shopgate.NewAPIError(shopgate.CodeNoItems, "item is not a structure")
+		}
+		items = append(items, m)
+	}
+	res, err := h.cfg.Cart.CheckStock(r.Ctx, r.Shop, items)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(res))
+	for _, m := range res {
+		cp := make(map[string]any, len(m))
+		for k, v := range m {
+			switch k {
+			case "qty_buyable", "unit_amount", "unit_amount_with_tax":
+			default:
+				cp[k] = v
+			}
+		}
+		out = append(out, cp)
+	}
+	return Payload{{"items", out}}, nil
+}

@@ -1,0 +1,360 @@
+package middleware
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	echomw "github.com/labstack/echo/v4/middleware"
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+
+	"github.com/shopbridge/shopbridge/redirect"
+)
+
+// MobileRedirectConfig configures the MobileRedirect middleware.
+//
+// Order in the chain: register MobileRedirect after (inside) Echo's Recover
+// and Gzip middleware, i.e. e.Use(Recover()), e.Use(Gzip()), then
+// MobileRedirect on the storefront group or with e.Use. Inside Gzip it sees
+// the uncompressed HTML it injects into; outside Gzip it finds a
+// Content-Encoding and leaves the compressed page unchanged.
+type MobileRedirectConfig struct {
+	// Skipper defines a function to skip the middleware. Default: never skip.
+	Skipper echomw.Skipper
+
+	// Redirect holds the Shopgate settings (shop number, alias/CNAME,
+	// server, technique, Mobile Header ...). Default: the zero Config, a
+	// switched-off redirect (enable_mobile_website=0): pure pass-through.
+	Redirect redirect.Config
+
+	// Keywords returns the keyword lists to detect mobile visitors with,
+	// normally (*redirect.KeywordCache).Matcher. Default: the built-in
+	// redirect.DefaultKeywords.
+	Keywords func() *redirect.Matcher
+
+	// Tablets says whether tablets follow the keyword lists (default) or
+	// are never redirected.
+	Tablets redirect.TabletPolicy
+
+	// Pages maps routes to page types. Default: an empty table ("/" is the
+	// home page, everything else default). Handlers may also call
+	// SetRedirectPage.
+	Pages *RedirectPages
+
+	// Resolver, when set, replaces Pages: it returns the current page, or
+	// ok=false for requests that are not shop pages. Default: Pages.Resolve.
+	Resolver func(c echo.Context) (page redirect.Page, ok bool)
+
+	// SecureCookie adds Secure to the opt-out cookie; set it only when the
+	// shop is served exclusively over https. Default false.
+	SecureCookie bool
+
+	// MaxBufferedBody is the largest HTML response with a Content-Length
+	// that is buffered to inject into it; larger ones pass unchanged.
+	// Responses without Content-Length are streamed, never buffered.
+	// Default 4 MiB.
+	MaxBufferedBody int
+
+	// Logger receives errors (rate-limited). Default: no logging.
+	Logger *zap.Logger
+
+	// Now is the clock for cookie expiry. Default time.Now.
+	Now func() time.Time
+}
+
+// DefaultMobileRedirectConfig is the default configuration: switched off.
+var DefaultMobileRedirectConfig = MobileRedirectConfig{
+	Skipper:         echomw.DefaultSkipper,
+	MaxBufferedBody: 4 << 20,
+}
+
+// MobileRedirect returns the middleware with the default configuration,
+// which is switched off (the master switch enable_mobile_website defaults to
+// off); use MobileRedirectWithConfig.
+func MobileRedirect() echo.MiddlewareFunc {
+	return MobileRedirectWithConfig(DefaultMobileRedirectConfig)
+}
+
+// MobileRedirectWithConfig returns the Mobile Redirect middleware.
+//
+// For GET and HEAD navigations of shop pages it redirects mobile visitors
+// (301, Vary: User-Agent) to the page's counterpart on the Mobile Website
+// before the handler runs; visitors who opted out get the opt-out cookie
+// refreshed and, with the built-in header, the Mobile Header; HTML pages
+// that are not redirected get Shopgate's snippet before </head>. Invalid
+// Shopgate settings switch the middleware off with one log line. Nothing in
+// the middleware turns a request into an error: failures and panics of its
+// own are logged and the page is served as the handler produced it.
+func MobileRedirectWithConfig(cfg MobileRedirectConfig) echo.MiddlewareFunc {
+	if cfg.Skipper == nil {
+		cfg.Skipper = DefaultMobileRedirectConfig.Skipper
+	}
+	if cfg.MaxBufferedBody <= 0 {
+		cfg.MaxBufferedBody = DefaultMobileRedirectConfig.MaxBufferedBody
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = cfg.Pages.Resolve
+	}
+	r, err := redirect.New(cfg.Redirect)
+	if err != nil {
+		cfg.Logger.Error("mobile redirect switched off: invalid Shopgate settings", zap.Error(err))
+		return passThrough
+	}
+	if !r.Active() {
+		return passThrough
+	}
+	if err := r.HTMLTagsError(); err != nil {
+		cfg.Logger.Error("mobile redirect: html_tags ignored, using the standard link tag", zap.Error(err))
+	}
+	m := &mobileRedirect{
+		cfg:     cfg,
+		r:       r,
+		det:     redirect.Detector{Keywords: cfg.Keywords, Tablets: cfg.Tablets},
+		limiter: rate.NewLimiter(rate.Every(10*time.Second), 5),
+		builtin: r.Config().MobileHeader == redirect.HeaderBuiltin,
+		http:    r.Technique() == redirect.TechniqueHTTP,
+	}
+	m.pool.New = func() any { return &injectWriter{st: &reqState{m: m}} }
+	return m.handle
+}
+
+func passThrough(next echo.HandlerFunc) echo.HandlerFunc { return next }
+
+type mobileRedirect struct {
+	cfg     MobileRedirectConfig
+	r       *redirect.Redirector
+	det     redirect.Detector
+	limiter *rate.Limiter
+	builtin bool
+	http    bool
+	pool    sync.Pool
+}
+
+// reqState is what the middleware knows about the current request.
+type reqState struct {
+	m          *mobileRedirect
+	req        *http.Request
+	page       redirect.Page
+	optedOut   bool
+	device     redirect.Device
+	deviceDone bool
+	redirected bool
+}
+
+func (s *reqState) classify() redirect.Device {
+	if !s.deviceDone {
+		s.device = s.m.det.Classify(s.req.Header.Get(headerUserAgent))
+		s.deviceDone = true
+	}
+	return s.device
+}
+
+func (m *mobileRedirect) handle(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if m.cfg.Skipper(c) || !candidate(c.Request()) {
+			return next(c)
+		}
+		w := m.pool.Get().(*injectWriter)
+		w.reset()
+		res := c.Response()
+		if !m.begin(c, w) {
+			m.pool.Put(w)
+			return next(c)
+		}
+		if w.st.redirected {
+			m.pool.Put(w)
+			return nil
+		}
+		orig := res.Writer
+		w.w = orig
+		res.Writer = w
+		completed := false
+		defer func() {
+			res.Writer = orig
+			if !completed {
+				// The handler panicked: let the panic reach Echo's Recover
+				// with the response as the handler left it.
+				return
+			}
+			w.finish()
+			w.release()
+			m.pool.Put(w)
+		}()
+		err := next(c)
+		completed = true
+		return err
+	}
+}
+
+// candidate reports whether the request is a GET/HEAD navigation that may
+// show an HTML page.
+func candidate(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	h := r.Header
+	if v := h.Get(echo.HeaderXRequestedWith); v != "" && strings.EqualFold(v, "XMLHttpRequest") {
+		return false
+	}
+	if v := h.Get("Sec-Fetch-Mode"); v != "" && v != "navigate" {
+		return false
+	}
+	if v := h.Get("Sec-Fetch-Dest"); v != "" && v != "document" {
+		return false
+	}
+	if v := h.Get(echo.HeaderAccept); v != "" && !strings.Contains(v, "text/html") &&
+		!strings.Contains(v, "*/*") && !strings.Contains(v, "application/xhtml") {
+		return false
+	}
+	return !staticPath(r.URL.Path)
+}
+
+// staticPath recognises asset paths by their file extension.
+func staticPath(p string) bool {
+	i := strings.LastIndexByte(p, '.')
+	if i < 0 || strings.IndexByte(p[i:], '/') >= 0 {
+		return false
+	}
+	switch strings.ToLower(p[i+1:]) {
+	case "html", "htm", "php", "shtml", "xhtml":
+		return false
+	}
+	return true
+}
+
+// begin makes the redirect decision before the handler runs. It returns
+// false when the request is to be left alone (not a page, or an internal
+// failure, which is logged).
+func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			m.logError("mobile redirect: decision panicked, serving the page unchanged",
+				fmt.Errorf("%v", p), zap.ByteString("stack", debug.Stack()))
+			ok = false
+		}
+	}()
+	page, isPage := m.cfg.Resolver(c)
+	if !isPage {
+		return false
+	}
+	st := w.st
+	req := c.Request()
+	st.req = req
+	st.page = page.Normalize()
+	st.optedOut = redirect.QueryOptOut(req.URL.RawQuery) || redirect.CookieOptOut(req.Header["Cookie"])
+	if st.optedOut {
+		m.setOptOutCookie(c)
+	}
+	if m.tryRedirect(c, st) {
+		return true
+	}
+	w.wantSnippet = true
+	w.wantHeader = st.optedOut && m.builtin && st.classify().Redirect()
+	return true
+}
+
+// tryRedirect writes the HTTP redirect when the visitor and the page call
+// for it.
+func (m *mobileRedirect) tryRedirect(c echo.Context, st *reqState) bool {
+	if st.optedOut || !m.http || !m.r.Redirects(st.page) {
+		return false
+	}
+	h := c.Response().Header()
+	if !st.classify().Redirect() {
+		if st.page.Type != redirect.PageDefault {
+			addVary(h)
+		}
+		return false
+	}
+	var buf [256]byte
+	target := m.r.AppendTarget(buf[:0], st.page, st.req.URL.RawQuery)
+	h.Set(echo.HeaderLocation, string(target))
+	if st.page.Type != redirect.PageDefault {
+		addVary(h)
+	}
+	// A cached 301 would bypass a later opt-out: let browsers revalidate.
+	h.Set("Cache-Control", "private, no-cache")
+	c.Response().WriteHeader(http.StatusMovedPermanently)
+	st.redirected = true
+	return true
+}
+
+const headerUserAgent = "User-Agent"
+
+// varyUserAgent is shared; its capacity of one makes any append copy it.
+var varyUserAgent = []string{headerUserAgent}
+
+func addVary(h http.Header) {
+	v := h[echo.HeaderVary]
+	if len(v) == 0 {
+		h[echo.HeaderVary] = varyUserAgent
+		return
+	}
+	for _, x := range v {
+		if strings.EqualFold(x, headerUserAgent) {
+			return
+		}
+	}
+	h.Add(echo.HeaderVary, headerUserAgent)
+}
+
+func (m *mobileRedirect) setOptOutCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{
+		Name:     redirect.CookieName,
+		Value:    "1",
+		Path:     "/",
+		MaxAge:   redirect.CookieMaxAge,
+		Expires:  m.cfg.Now().Add(redirect.CookieMaxAge * time.Second).UTC(),
+		SameSite: http.SameSiteLaxMode,
+		Secure:   m.cfg.SecureCookie,
+	})
+}
+
+// setPage implements SetRedirectPage.
+func (m *mobileRedirect) setPage(c echo.Context, w *injectWriter, page redirect.Page) (redirected bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			m.logError("mobile redirect: SetRedirectPage panicked, serving the page unchanged",
+				fmt.Errorf("%v", p), zap.ByteString("stack", debug.Stack()))
+			redirected = false
+		}
+	}()
+	st := w.st
+	if st.redirected || w.wroteHeader || c.Response().Committed {
+		return st.redirected
+	}
+	st.page = page.Normalize()
+	if m.tryRedirect(c, st) {
+		w.discard = true
+		return true
+	}
+	return false
+}
+
+func (m *mobileRedirect) logError(msg string, err error, fields ...zap.Field) {
+	if m.limiter.Allow() {
+		m.cfg.Logger.Error(msg, append(fields, zap.Error(err))...)
+	}
+}
+
+// unescape decodes a form-encoded query component, without allocating
+// when there is nothing to decode.
+func unescape(s string) (string, bool) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, true
+	}
+	u, err := url.QueryUnescape(s)
+	return u, err == nil
+}

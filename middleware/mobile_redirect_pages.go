@@ -1,0 +1,138 @@
+package middleware
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shopbridge/shopbridge/redirect"
+)
+
+// RedirectPages maps a shop's routes to Mobile Redirect page types. The
+// middleware looks the matched route (echo.Context.Path) up before the
+// handler runs, so that mobile visitors are redirected without running the
+// handler at all. Routes that are not registered are the home page when
+// their path is "/" and pages of type default otherwise. A RedirectPages is
+// safe for concurrent use.
+type RedirectPages struct {
+	mu     sync.RWMutex
+	routes map[string]pageRoute
+}
+
+type pageRoute struct {
+	typ     redirect.PageType
+	param   string
+	query   bool
+	public  bool
+	notPage bool
+}
+
+// NewRedirectPages returns an empty route table.
+func NewRedirectPages() *RedirectPages {
+	return &RedirectPages{routes: make(map[string]pageRoute)}
+}
+
+// Route declares the page type of a registered Echo route and the name of
+// the path parameter that holds the identifier (product number, category
+// number, CMS key, brand name, search text). A name starting with "?" names
+// a query parameter instead, e.g. "?q" for /search?q=shoes. It returns the
+// route for chaining:
+//
+//	pages.Route(e.GET("/product/:number", showProduct), redirect.PageProduct, "number")
+func (p *RedirectPages) Route(r *echo.Route, t redirect.PageType, param string) *echo.Route {
+	p.Path(r.Path, t, param)
+	return r
+}
+
+// RoutePublic is Route for product pages identified by the public item
+// number (item_number_public).
+func (p *RedirectPages) RoutePublic(r *echo.Route, param string) *echo.Route {
+	p.set(r.Path, pageRoute{typ: redirect.PageProduct, param: strings.TrimPrefix(param, "?"), query: strings.HasPrefix(param, "?"), public: true})
+	return r
+}
+
+// Path is Route for a route path given as text ("/product/:number").
+func (p *RedirectPages) Path(path string, t redirect.PageType, param string) {
+	p.set(path, pageRoute{typ: t, param: strings.TrimPrefix(param, "?"), query: strings.HasPrefix(param, "?")})
+}
+
+// NotPage declares that a route path does not serve shop pages (feeds,
+// downloads, endpoints for scripts): the middleware leaves it alone.
+func (p *RedirectPages) NotPage(path string) {
+	p.set(path, pageRoute{notPage: true})
+}
+
+func (p *RedirectPages) set(path string, r pageRoute) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.routes[path] = r
+}
+
+// Resolve returns the page of the current request; ok is false for routes
+// declared with NotPage.
+func (p *RedirectPages) Resolve(c echo.Context) (page redirect.Page, ok bool) {
+	path := c.Path()
+	var r pageRoute
+	var found bool
+	if p != nil {
+		p.mu.RLock()
+		r, found = p.routes[path]
+		p.mu.RUnlock()
+	}
+	if !found {
+		if path == "/" {
+			return redirect.Home(), true
+		}
+		return redirect.DefaultPage(), true
+	}
+	if r.notPage {
+		return redirect.Page{}, false
+	}
+	page = redirect.Page{Type: r.typ, Public: r.public}
+	if r.param != "" {
+		if r.query {
+			page.ID = lastQueryValue(c.Request().URL.RawQuery, r.param)
+		} else {
+			page.ID = c.Param(r.param)
+		}
+	}
+	return page, true
+}
+
+// SetRedirectPage tells the middleware from inside a handler what the
+// current page is, for pages whose identifier is only known after a lookup
+// (e.g. a product found by its slug). When the visitor is to be redirected
+// it writes the redirect and returns true; the handler must then return nil
+// without writing anything:
+//
+//	if middleware.SetRedirectPage(c, redirect.Product(p.Number)) {
+//		return nil
+//	}
+//
+// Without the MobileRedirect middleware in the chain it does nothing and
+// returns false.
+func SetRedirectPage(c echo.Context, page redirect.Page) (redirected bool) {
+	w := findInjectWriter(c.Response().Writer)
+	if w == nil {
+		return false
+	}
+	return w.st.m.setPage(c, w, page)
+}
+
+// lastQueryValue returns the last value of name in the raw query (PHP
+// $_GET semantics), decoded.
+func lastQueryValue(rawQuery, name string) string {
+	var v string
+	for q := rawQuery; q != ""; {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		n, val, _ := strings.Cut(pair, "=")
+		if dn, ok := unescape(n); ok && dn == name {
+			if dv, ok := unescape(val); ok {
+				v = dv
+			}
+		}
+	}
+	return v
+}

@@ -1,0 +1,449 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/internal/testdb"
+)
+
+func newPG(t *testing.T) *gorm.DB {
+	t.Helper()
+	db := testdb.New(t)
+	if err := db.AutoMigrate(&gormmodels.OutboxJob{}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func newSQLite(t *testing.T) *gorm.DB {
+	t.Helper()
+	db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "shop.db")+"?_pragma=busy_timeout(5000)"),
+		&gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := db.DB()
+	t.Cleanup(func() { sqlDB.Close() })
+	if err := db.AutoMigrate(&gormmodels.OutboxJob{}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// newClock starts a little ahead of the wall clock, which Enqueue uses.
+func newClock() *clock { return &clock{t: time.Now().UTC().Add(time.Second)} }
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func enqueue(t *testing.T, db *gorm.DB, jobs ...Job) {
+	t.Helper()
+	err := db.Transaction(func(tx *gorm.DB) error {
+		for _, j := range jobs {
+			if err := Enqueue(tx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func rows(t *testing.T, db *gorm.DB) []gormmodels.OutboxJob {
+	t.Helper()
+	var out []gormmodels.OutboxJob
+	if err := db.Order("id").Find(&out).Error; err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type payload struct {
+	N int `json:"n"`
+}
+
+func decode(t *testing.T, raw json.RawMessage) int {
+	t.Helper()
+	var p payload
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Errorf("payload %s: %v", raw, err)
+	}
+	return p.N
+}
+
+// Two workers on one PostgreSQL database drain the queue together and no
+// job reaches a handler twice.
+func TestTwoWorkersSendEachJobOnce(t *testing.T) {
+	db := newPG(t)
+	const n = 300
+	jobs := make([]Job, n)
+	for i := range jobs {
+		jobs[i] = Job{Kind: "send", Payload: payload{N: i}}
+	}
+	enqueue(t, db, jobs...)
+
+	var mu sync.Mutex
+	seen := map[int]int{}
+	perWorker := [2]int{}
+	var wg sync.WaitGroup
+	for wi := 0; wi < 2; wi++ {
+		w := NewWorker(db, WorkerConfig{BatchSize: 7})
+		w.Handle("send", func(ctx context.Context, raw json.RawMessage) error {
+			k := decode(t, raw)
+			mu.Lock()
+			seen[k]++
+			perWorker[wi]++
+			mu.Unlock()
+			time.Sleep(200 * time.Microsecond) // let the workers interleave
+			return nil
+		})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := w.RunOnce(context.Background())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Fatalf("%d distinct jobs handled, want %d", len(seen), n)
+	}
+	for k, c := range seen {
+		if c != 1 {
+			t.Errorf("job %d handled %d times", k, c)
+		}
+	}
+	if perWorker[0] == 0 || perWorker[1] == 0 {
+		t.Logf("work split %v (one worker did everything)", perWorker)
+	}
+	for _, r := range rows(t, db) {
+		if r.State != gormmodels.OutboxDone || r.Attempts != 1 || r.DoneAt == nil {
+			t.Fatalf("job %d: state %s attempts %d", r.ID, r.State, r.Attempts)
+		}
+	}
+}
+
+// A handler that fails twice is retried after the backoff and its job is
+// delivered exactly once.
+func TestRetryWithBackoffThenDeliveredOnce(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) *gorm.DB{"postgres": newPG, "sqlite": newSQLite} {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			clk := newClock()
+			w := NewWorker(db, WorkerConfig{Now: clk.Now, BaseBackoff: 10 * time.Second, MaxBackoff: time.Minute})
+			var calls, delivered int
+			w.Handle("send", func(ctx context.Context, raw json.RawMessage) error {
+				calls++
+				if calls <= 2 {
+					return errors.New("merchant api: 503")
+				}
+				delivered++
+				return nil
+			})
+			enqueue(t, db, Job{Kind: "send", Payload: payload{N: 1}})
+
+			ctx := context.Background()
+			mustRun := func(want int) {
+				t.Helper()
+				got, err := w.RunOnce(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Fatalf("RunOnce ran %d jobs, want %d", got, want)
+				}
+			}
+			mustRun(1) // fails
+			r := rows(t, db)[0]
+			if r.State != gormmodels.OutboxPending || r.LastError != "merchant api: 503" {
+				t.Fatalf("after failure: %+v", r)
+			}
+			if d := r.NotBefore.Sub(clk.Now()); d < 5*time.Second || d > 10*time.Second {
+				t.Fatalf("first backoff %v, want 5s..10s", d)
+			}
+			mustRun(0) // not due yet
+			clk.Add(10 * time.Second)
+			mustRun(1) // fails again
+			r = rows(t, db)[0]
+			if d := r.NotBefore.Sub(clk.Now()); d < 10*time.Second || d > 20*time.Second {
+				t.Fatalf("second backoff %v, want 10s..20s", d)
+			}
+			clk.Add(20 * time.Second)
+			mustRun(1) // succeeds
+			clk.Add(time.Hour)
+			mustRun(0)
+			if delivered != 1 || calls != 3 {
+				t.Fatalf("delivered %d, calls %d", delivered, calls)
+			}
+			r = rows(t, db)[0]
+			if r.State != gormmodels.OutboxDone || r.Attempts != 3 || r.LastError != "" {
+				t.Fatalf("final row: %+v", r)
+			}
+		})
+	}
+}
+
+func TestPermanentErrorAndMaxAttempts(t *testing.T) {
+	db := newPG(t)
+	clk := newClock()
+	w := NewWorker(db, WorkerConfig{Now: clk.Now, MaxAttempts: 2, BaseBackoff: time.Second})
+	w.Handle("perm", func(ctx context.Context, raw json.RawMessage) error {
+		return Permanent(errors.New("merchant api: 102 order unknown"))
+	})
+	w.Handle("flaky", func(ctx context.Context, raw json.RawMessage) error {
+		return fmt.Errorf("wrapped: %w", errors.New("timeout"))
+	})
+	w.Handle("panics", func(ctx context.Context, raw json.RawMessage) error { panic("boom") })
+	enqueue(t, db, Job{Kind: "perm"}, Job{Kind: "flaky"}, Job{Kind: "panics"})
+	for i := 0; i < 3; i++ {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(time.Minute)
+	}
+	want := map[string]struct {
+		state    string
+		attempts int
+	}{
+		"perm":   {gormmodels.OutboxDead, 1},
+		"flaky":  {gormmodels.OutboxDead, 2},
+		"panics": {gormmodels.OutboxDead, 2},
+	}
+	for _, r := range rows(t, db) {
+		if w := want[r.Kind]; r.State != w.state || r.Attempts != w.attempts || r.LastError == "" {
+			t.Errorf("%s: state %s attempts %d err %q, want %s %d", r.Kind, r.State, r.Attempts, r.LastError, w.state, w.attempts)
+		}
+	}
+	if Permanent(nil) != nil {
+		t.Error("Permanent(nil) != nil")
+	}
+	if !IsPermanent(fmt.Errorf("x: %w", Permanent(errors.New("y")))) || IsPermanent(errors.New("y")) {
+		t.Error("IsPermanent does not see through wrapping")
+	}
+}
+
+func TestCoalescing(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) *gorm.DB{"postgres": newPG, "sqlite": newSQLite} {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			clk := newClock()
+			enqueue(t, db,
+				Job{Kind: "sync", Key: "order-1", Payload: payload{N: 1}},
+				Job{Kind: "sync", Key: "order-1", Payload: payload{N: 2}},
+				Job{Kind: "sync", Key: "order-2", Payload: payload{N: 10}},
+				Job{Kind: "other", Key: "order-1", Payload: payload{N: 20}},
+				Job{Kind: "sync", Payload: payload{N: 30}},
+				Job{Kind: "sync", Payload: payload{N: 31}},
+			)
+			enqueue(t, db, Job{Kind: "sync", Key: "order-1", Payload: payload{N: 3}})
+			if got := len(rows(t, db)); got != 5 {
+				t.Fatalf("%d rows, want 5", got)
+			}
+
+			// While order-1's job is in flight, a new change is queued as a
+			// new job and the in-flight one, failing, is superseded by it.
+			w := NewWorker(db, WorkerConfig{Now: clk.Now, BaseBackoff: time.Second})
+			var got []int
+			fail := true
+			w.Handle("sync", func(ctx context.Context, raw json.RawMessage) error {
+				n := decode(t, raw)
+				got = append(got, n)
+				if n == 3 {
+					enqueue(t, db, Job{Kind: "sync", Key: "order-1", Payload: payload{N: 4}})
+					if fail {
+						fail = false
+						return errors.New("temporary")
+					}
+				}
+				return nil
+			})
+			for i := 0; i < 4; i++ {
+				if _, err := w.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				clk.Add(time.Minute)
+			}
+			want := []int{10, 30, 31, 3, 4} // by NotBefore: coalescing moved order-1 last
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("handled %v, want %v", got, want)
+			}
+			states := map[string]int{}
+			for _, r := range rows(t, db) {
+				states[r.State]++
+			}
+			if states[gormmodels.OutboxSuperseded] != 1 || states[gormmodels.OutboxDone] != 4 || states[gormmodels.OutboxPending] != 1 {
+				t.Fatalf("states %v", states) // the pending one is kind "other", which w does not handle
+			}
+		})
+	}
+}
+
+// Concurrent enqueues with one key leave one pending job: the partial
+// unique index, not a read-then-write, decides.
+func TestCoalescingConcurrent(t *testing.T) {
+	db := newPG(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := db.Transaction(func(tx *gorm.DB) error {
+				return Enqueue(tx, Job{Kind: "sync", Key: "k", Payload: payload{N: i}})
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := len(rows(t, db)); got != 1 {
+		t.Fatalf("%d rows, want 1", got)
+	}
+}
+
+func TestEnqueueRollsBackWithCallersTransaction(t *testing.T) {
+	db := newPG(t)
+	boom := errors.New("host change failed")
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := Enqueue(tx, Job{Kind: "send", Payload: payload{N: 1}}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if got := len(rows(t, db)); got != 0 {
+		t.Fatalf("%d rows after rollback", got)
+	}
+	if err := Enqueue(db, Job{}); err == nil {
+		t.Error("empty kind accepted")
+	}
+	if err := Enqueue(db, Job{Kind: "x", Payload: func() {}}); err == nil {
+		t.Error("unencodable payload accepted")
+	}
+}
+
+// A job claimed by a worker that died is claimed again after the lease,
+// and the dead worker's late result does not overwrite the new claim.
+func TestLeaseExpiryReclaims(t *testing.T) {
+	db := newPG(t)
+	clk := newClock()
+	enqueue(t, db, Job{Kind: "send", Payload: payload{N: 1}})
+
+	dead := NewWorker(db, WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute})
+	dead.Handle("send", func(context.Context, json.RawMessage) error { return nil })
+	claimed, err := dead.claim(context.Background(), []string{"send"}, "dead-token")
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %d", err, len(claimed))
+	}
+
+	var sent atomic.Int32
+	live := NewWorker(db, WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute})
+	live.Handle("send", func(context.Context, json.RawMessage) error { sent.Add(1); return nil })
+	if n, err := live.RunOnce(context.Background()); err != nil || n != 0 {
+		t.Fatalf("claimed a leased job: %d %v", n, err)
+	}
+	clk.Add(61 * time.Second)
+	if n, err := live.RunOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("expired lease not reclaimed: %d %v", n, err)
+	}
+	// The dead worker wakes up and fails: its result is dropped.
+	if err := dead.run(context.Background(), &claimed[0], "dead-token"); err != nil {
+		t.Fatal(err)
+	}
+	r := rows(t, db)[0]
+	if r.State != gormmodels.OutboxDone || r.Attempts != 2 || sent.Load() != 1 {
+		t.Fatalf("row %+v, sent %d", r, sent.Load())
+	}
+}
+
+func TestWorkerClaimsOnlyItsKinds(t *testing.T) {
+	db := newPG(t)
+	enqueue(t, db, Job{Kind: "a"}, Job{Kind: "b"})
+	w := NewWorker(db, WorkerConfig{})
+	if n, err := w.RunOnce(context.Background()); n != 0 || err != nil {
+		t.Fatalf("worker without handlers ran %d: %v", n, err)
+	}
+	w.Handle("a", func(context.Context, json.RawMessage) error { return nil })
+	if n, err := w.RunOnce(context.Background()); n != 1 || err != nil {
+		t.Fatalf("ran %d: %v", n, err)
+	}
+	if r := rows(t, db); r[1].State != gormmodels.OutboxPending {
+		t.Fatalf("kind b touched: %+v", r[1])
+	}
+}
+
+func TestRunStopsWithContext(t *testing.T) {
+	db := newSQLite(t)
+	w := NewWorker(db, WorkerConfig{PollInterval: 5 * time.Millisecond})
+	done := make(chan struct{})
+	w.Handle("send", func(context.Context, json.RawMessage) error { close(done); return nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- w.Run(ctx) }()
+	enqueue(t, db, Job{Kind: "send"})
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("job not run")
+	}
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run returned %v", err)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	w := NewWorker(nil, WorkerConfig{BaseBackoff: 10 * time.Second, MaxBackoff: time.Minute})
+	tests := []struct {
+		attempt  int
+		min, max time.Duration
+	}{
+		{1, 5 * time.Second, 10 * time.Second},
+		{2, 10 * time.Second, 20 * time.Second},
+		{3, 20 * time.Second, 40 * time.Second},
+		{4, 30 * time.Second, time.Minute},
+		{50, 30 * time.Second, time.Minute},
+	}
+	for _, tt := range tests {
+		for i := 0; i < 50; i++ {
+			if d := w.backoff(tt.attempt); d < tt.min || d > tt.max {
+				t.Fatalf("backoff(%d) = %v, want %v..%v", tt.attempt, d, tt.min, tt.max)
+			}
+		}
+	}
+}

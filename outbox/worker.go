@@ -1,0 +1,336 @@
+package outbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	mathrand "math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/gormmodels"
+)
+
+// HandlerFunc performs one job. It returns nil when the call succeeded or
+// the remote side answered that it was already done; an error wrapped with
+// [Permanent] when retrying cannot help; any other error to be retried.
+type HandlerFunc func(ctx context.Context, payload json.RawMessage) error
+
+// WorkerConfig configures a [Worker]. Zero fields take the defaults shown.
+type WorkerConfig struct {
+	// Logger receives one line per failed attempt. Default: zap.NewNop().
+	Logger *zap.Logger
+	// BatchSize is how many jobs one claim takes. Default: 10.
+	BatchSize int
+	// PollInterval is the pause of Run when no job was due. Default: 1s.
+	PollInterval time.Duration
+	// LeaseTimeout is how long a claim lasts; a running job whose worker
+	// died is claimable again after it. Default: 5m.
+	LeaseTimeout time.Duration
+	// HandlerTimeout bounds one handler call; it must be shorter than
+	// LeaseTimeout so a live worker never loses its lease. Default: 1m.
+	HandlerTimeout time.Duration
+	// BaseBackoff is the delay after the first failure; it doubles with
+	// every further failure. Default: 10s.
+	BaseBackoff time.Duration
+	// MaxBackoff caps the delay. Default: 1h.
+	MaxBackoff time.Duration
+	// MaxAttempts is how many attempts a job gets before it is dead.
+	// Default: 30 (about a day with the default backoff).
+	MaxAttempts int
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+}
+
+func (c *WorkerConfig) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 10
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.LeaseTimeout <= 0 {
+		c.LeaseTimeout = 5 * time.Minute
+	}
+	if c.HandlerTimeout <= 0 {
+		c.HandlerTimeout = time.Minute
+	}
+	if c.HandlerTimeout >= c.LeaseTimeout {
+		c.HandlerTimeout = c.LeaseTimeout / 2
+	}
+	if c.BaseBackoff <= 0 {
+		c.BaseBackoff = 10 * time.Second
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = time.Hour
+	}
+	if c.MaxBackoff < c.BaseBackoff {
+		c.MaxBackoff = c.BaseBackoff
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 30
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Worker claims due outbox jobs and runs their handlers.
+type Worker struct {
+	db  *gorm.DB
+	cfg WorkerConfig
+
+	mu       sync.RWMutex
+	handlers map[string]HandlerFunc
+}
+
+// NewWorker returns a worker on db. Register handlers with [Worker.Handle]
+// before calling [Worker.Run] or [Worker.RunOnce].
+func NewWorker(db *gorm.DB, cfg WorkerConfig) *Worker {
+	cfg.setDefaults()
+	return &Worker{db: db, cfg: cfg, handlers: map[string]HandlerFunc{}}
+}
+
+// Handle registers h for jobs of kind. A worker claims only kinds it has a
+// handler for, so workers with different handler sets can share a table.
+func (w *Worker) Handle(kind string, h HandlerFunc) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.handlers[kind] = h
+}
+
+func (w *Worker) kinds() []string {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	ks := make([]string, 0, len(w.handlers))
+	for k := range w.handlers {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func (w *Worker) handler(kind string) HandlerFunc {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.handlers[kind]
+}
+
+// Run processes jobs until ctx is done, pausing PollInterval whenever no
+// job was due. Database errors are logged and retried after the pause. It
+// returns ctx.Err().
+func (w *Worker) Run(ctx context.Context) error {
+	for {
+		n, err := w.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			w.cfg.Logger.Warn("outbox: run", zap.Error(err))
+		}
+		if err == nil && n >= w.cfg.BatchSize {
+			continue // more may be due right away
+		}
+		t := time.NewTimer(w.cfg.PollInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce claims up to BatchSize due jobs, runs them one after another and
+// records each result. It returns how many jobs it ran.
+func (w *Worker) RunOnce(ctx context.Context) (processed int, err error) {
+	kinds := w.kinds()
+	if len(kinds) == 0 {
+		return 0, nil
+	}
+	token, err := newToken()
+	if err != nil {
+		return 0, err
+	}
+	jobs, err := w.claim(ctx, kinds, token)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for i := range jobs {
+		if err := w.run(ctx, &jobs[i], token); err != nil {
+			errs = append(errs, err)
+		}
+		processed++
+	}
+	return processed, errors.Join(errs...)
+}
+
+// claim marks up to BatchSize due jobs as running under token and returns
+// them. Due are pending jobs past NotBefore and running jobs past their
+// lease (their worker died).
+func (w *Worker) claim(ctx context.Context, kinds []string, token string) ([]gormmodels.OutboxJob, error) {
+	now := w.cfg.Now().UTC()
+	lease := now.Add(w.cfg.LeaseTimeout)
+	table := gormmodels.OutboxJob{}.TableName()
+	lock := ""
+	if w.db.Dialector.Name() == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	// One statement: the sub-select picks and (on PostgreSQL) locks the
+	// rows, skipping those another worker is claiming right now.
+	sql := `UPDATE ` + table + ` SET state = ?, claim_token = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+WHERE id IN (SELECT id FROM ` + table + `
+  WHERE kind IN ? AND ((state = ? AND not_before <= ?) OR (state = ? AND lease_until < ?))
+  ORDER BY not_before, id LIMIT ?` + lock + `)
+RETURNING *`
+	var jobs []gormmodels.OutboxJob
+	err := w.db.WithContext(ctx).Raw(sql,
+		gormmodels.OutboxRunning, token, lease, now,
+		kinds, gormmodels.OutboxPending, now, gormmodels.OutboxRunning, now,
+		w.cfg.BatchSize,
+	).Scan(&jobs).Error
+	if err != nil {
+		return nil, fmt.Errorf("outbox: claim: %w", err)
+	}
+	sort.Slice(jobs, func(i, j int) bool {
+		if !jobs[i].NotBefore.Equal(jobs[j].NotBefore) {
+			return jobs[i].NotBefore.Before(jobs[j].NotBefore)
+		}
+		return jobs[i].ID < jobs[j].ID
+	})
+	return jobs, nil
+}
+
+// run calls the handler of one claimed job and records the outcome.
+func (w *Worker) run(ctx context.Context, job *gormmodels.OutboxJob, token string) error {
+	h := w.handler(job.Kind)
+	var herr error
+	if h == nil {
+		herr = Permanent(fmt.Errorf("no handler for kind %q", job.Kind))
+	} else {
+		herr = w.call(ctx, h, job)
+	}
+	// The outcome is recorded even when ctx was cancelled meanwhile: a sent
+	// job must not stay claimable.
+	rctx := context.WithoutCancel(ctx)
+	now := w.cfg.Now().UTC()
+	log := w.cfg.Logger.With(zap.Uint64("job_id", job.ID), zap.String("kind", job.Kind), zap.Int("attempt", job.Attempts))
+	switch {
+	case herr == nil:
+		return w.finish(rctx, job, token, map[string]any{
+			"state": gormmodels.OutboxDone, "done_at": now, "updated_at": now,
+			"lease_until": nil, "last_error": "",
+		})
+	case IsPermanent(herr) || job.Attempts >= w.cfg.MaxAttempts:
+		log.Error("outbox: job failed for good", zap.Error(herr))
+		return w.finish(rctx, job, token, map[string]any{
+			"state": gormmodels.OutboxDead, "done_at": now, "updated_at": now,
+			"lease_until": nil, "last_error": truncate(herr.Error()),
+		})
+	default:
+		next := now.Add(w.backoff(job.Attempts))
+		log.Warn("outbox: job failed, will retry", zap.Error(herr), zap.Time("next_attempt", next))
+		return w.release(rctx, job, token, next, herr, now)
+	}
+}
+
+func (w *Worker) call(ctx context.Context, h HandlerFunc, job *gormmodels.OutboxJob) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.HandlerTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panic: %v", r)
+		}
+	}()
+	return h(ctx, json.RawMessage(job.Payload))
+}
+
+// finish writes a final state, guarded by the claim token: if the lease ran
+// out and another worker took the job, this worker's result is dropped.
+func (w *Worker) finish(ctx context.Context, job *gormmodels.OutboxJob, token string, set map[string]any) error {
+	res := w.db.WithContext(ctx).Model(&gormmodels.OutboxJob{}).
+		Where("id = ? AND claim_token = ? AND state = ?", job.ID, token, gormmodels.OutboxRunning).
+		Updates(set)
+	if res.Error != nil {
+		return fmt.Errorf("outbox: record job %d: %w", job.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		w.cfg.Logger.Warn("outbox: lease lost before the result was recorded", zap.Uint64("job_id", job.ID))
+	}
+	return nil
+}
+
+// release puts a failed job back to pending for a later attempt. When a
+// newer pending job with the same Kind and Key was enqueued meanwhile, the
+// newer payload wins and this job ends as superseded.
+func (w *Worker) release(ctx context.Context, job *gormmodels.OutboxJob, token string, next time.Time, herr error, now time.Time) error {
+	table := gormmodels.OutboxJob{}.TableName()
+	res := w.db.WithContext(ctx).Exec(`UPDATE `+table+` SET state = ?, not_before = ?, lease_until = NULL, last_error = ?, updated_at = ?
+WHERE id = ? AND claim_token = ? AND state = ?
+  AND (coalesce_key = '' OR NOT EXISTS (SELECT 1 FROM `+table+` o
+       WHERE o.kind = ? AND o.coalesce_key = ? AND o.state = ?))`,
+		gormmodels.OutboxPending, next, truncate(herr.Error()), now,
+		job.ID, token, gormmodels.OutboxRunning,
+		job.Kind, job.Key, gormmodels.OutboxPending)
+	if res.Error == nil && res.RowsAffected == 1 {
+		return nil
+	}
+	if res.Error != nil && !isUniqueViolation(res.Error) {
+		return fmt.Errorf("outbox: release job %d: %w", job.ID, res.Error)
+	}
+	return w.finish(ctx, job, token, map[string]any{
+		"state": gormmodels.OutboxSuperseded, "done_at": now, "updated_at": now,
+		"lease_until": nil, "last_error": truncate(herr.Error()),
+	})
+}
+
+// backoff returns the delay after the given attempt: BaseBackoff doubled
+// per earlier failure, capped at MaxBackoff, with "equal jitter" (a random
+// point in the upper half) so failed jobs of many shops spread out.
+func (w *Worker) backoff(attempt int) time.Duration {
+	d := w.cfg.BaseBackoff
+	for i := 1; i < attempt && d < w.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	if d > w.cfg.MaxBackoff {
+		d = w.cfg.MaxBackoff
+	}
+	half := d / 2
+	return half + time.Duration(mathrand.Int64N(int64(half)+1))
+}
+
+func isUniqueViolation(err error) bool {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "unique") || strings.Contains(s, "23505")
+}
+
+func truncate(s string) string {
+	const max = 2000
+	if len(s) > max {
+		return strings.ToValidUTF8(s[:max], "")
+	}
+	return s
+}
+
+func newToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("outbox: claim token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}

@@ -1,0 +1,270 @@
+package redirect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// KeywordSource fetches the keyword lists, normally from the Merchant API
+// (see MerchantAPI for an adapter of the shopgate client).
+type KeywordSource interface {
+	MobileRedirectKeywords(ctx context.Context) (Keywords, error)
+}
+
+// KeywordSourceFunc adapts a function to KeywordSource.
+type KeywordSourceFunc func(ctx context.Context) (Keywords, error)
+
+// MobileRedirectKeywords calls f.
+func (f KeywordSourceFunc) MobileRedirectKeywords(ctx context.Context) (Keywords, error) {
+	return f(ctx)
+}
+
+// StoredKeywords are the lists with the time of their last update, as kept
+// in a KeywordStore.
+type StoredKeywords struct {
+	Keywords
+	// UpdatedAt is the time of the last update. After a failed refresh it is
+	// set so that the lists expire again RetryAfterFailure later.
+	UpdatedAt time.Time
+}
+
+// KeywordStore persists the lists so that restarts do not hit the API
+// (GormKeywordStore keeps them in the database).
+type KeywordStore interface {
+	// LoadKeywords returns the stored lists; ok is false when nothing is
+	// stored yet.
+	LoadKeywords(ctx context.Context) (s StoredKeywords, ok bool, err error)
+	// SaveKeywords replaces the stored lists.
+	SaveKeywords(ctx context.Context, s StoredKeywords) error
+}
+
+// Keyword cache timing.
+const (
+	// DefaultCacheTime is how long fetched lists are used (24 hours).
+	DefaultCacheTime = 24 * time.Hour
+	// MinCacheTime is the shortest accepted cache time.
+	MinCacheTime = time.Hour
+	// RetryAfterFailure is the wait before the next attempt after a failed
+	// refresh.
+	RetryAfterFailure = 5 * time.Minute
+	// DefaultFetchTimeout bounds one call of the KeywordSource.
+	DefaultFetchTimeout = time.Second
+)
+
+// KeywordCacheConfig configures a KeywordCache.
+type KeywordCacheConfig struct {
+	// Source fetches fresh lists. Nil: only the store and the defaults are
+	// used.
+	Source KeywordSource
+	// Store persists the lists. Nil: memory only.
+	Store KeywordStore
+	// CacheTime is how long lists are used before a refresh
+	// (redirect_keyword_cache_time). Default 24h; values under 1h become 1h.
+	CacheTime time.Duration
+	// DisableUpdate stops calls of the Source (keyword_update=false): only
+	// the store's lists (or the defaults) are used.
+	DisableUpdate bool
+	// Defaults are used while no lists were ever loaded. Nil means
+	// DefaultKeywords.
+	Defaults *Keywords
+	// FetchTimeout bounds one Source call. Default 1s.
+	FetchTimeout time.Duration
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives refresh failures. Default: no logging.
+	Logger *zap.Logger
+}
+
+// KeywordCache keeps the keyword lists in memory for all requests, loads
+// them from the store, and refreshes them from the source when they expire:
+// in the background, one refresh at a time, never on the request path.
+type KeywordCache struct {
+	cfg        KeywordCacheConfig
+	state      atomic.Pointer[cacheState]
+	refreshing atomic.Bool
+	mu         sync.Mutex // serialises refreshes
+	wg         sync.WaitGroup
+}
+
+type cacheState struct {
+	matcher   *Matcher
+	updatedAt time.Time // zero: never loaded
+	loaded    bool      // lists came from the store or the source
+	expiresAt time.Time
+}
+
+// NewKeywordCache returns a cache that starts with the default lists and
+// loads the real ones on first use.
+func NewKeywordCache(cfg KeywordCacheConfig) *KeywordCache {
+	if cfg.CacheTime == 0 {
+		cfg.CacheTime = DefaultCacheTime
+	}
+	if cfg.CacheTime < MinCacheTime {
+		cfg.CacheTime = MinCacheTime
+	}
+	if cfg.FetchTimeout <= 0 {
+		cfg.FetchTimeout = DefaultFetchTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Defaults == nil {
+		cfg.Defaults = &DefaultKeywords
+	}
+	c := &KeywordCache{cfg: cfg}
+	// Zero expiry: the first Matcher call starts a load.
+	c.state.Store(&cacheState{matcher: NewMatcher(*cfg.Defaults)})
+	return c
+}
+
+// Matcher returns the current lists, starting a background refresh when
+// they are expired. It never blocks and never panics.
+func (c *KeywordCache) Matcher() *Matcher {
+	s := c.state.Load()
+	if !s.loaded || c.cfg.Now().After(s.expiresAt) {
+		c.refreshAsync()
+	}
+	return s.matcher
+}
+
+// Lists returns the lists in use and the time of their last update (zero
+// while the defaults are in use).
+func (c *KeywordCache) Lists() (Keywords, time.Time) {
+	s := c.state.Load()
+	return s.matcher.Lists(), s.updatedAt
+}
+
+func (c *KeywordCache) refreshAsync() {
+	if !c.refreshing.CompareAndSwap(false, true) {
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer c.refreshing.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.FetchTimeout+5*time.Second)
+		defer cancel()
+		if err := c.Refresh(ctx); err != nil {
+			c.cfg.Logger.Warn("mobile redirect: keyword refresh failed", zap.Error(err))
+		}
+	}()
+}
+
+// Wait blocks until background refreshes started so far have finished
+// (for tests and orderly shutdown).
+func (c *KeywordCache) Wait() { c.wg.Wait() }
+
+// Run refreshes the lists whenever they expire until ctx is done; a shop
+// calls it in its own goroutine so that lists stay fresh even without page
+// views. The check interval is one minute.
+func (c *KeywordCache) Run(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		s := c.state.Load()
+		if !s.loaded || c.cfg.Now().After(s.expiresAt) {
+			if err := c.Refresh(ctx); err != nil {
+				c.cfg.Logger.Warn("mobile redirect: keyword refresh failed", zap.Error(err))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Refresh brings the lists up to date now: it loads them from the store
+// when this has not happened yet and calls the source when they are expired.
+// A failed source call keeps the current lists and schedules the next
+// attempt RetryAfterFailure later. Panics of the store or the source are
+// recovered and returned as errors. The error reports what failed; the cache
+// stays usable either way.
+func (c *KeywordCache) Refresh(ctx context.Context) (err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("redirect: keyword refresh panicked: %v\n%s", p, debug.Stack())
+			// Try again later instead of on every page view.
+			s := *c.state.Load()
+			s.expiresAt = c.cfg.Now().Add(RetryAfterFailure)
+			s.loaded = true
+			c.state.Store(&s)
+		}
+	}()
+	now := c.cfg.Now()
+	s := *c.state.Load()
+	var errs []error
+	if !s.loaded && c.cfg.Store != nil {
+		stored, ok, err := c.cfg.Store.LoadKeywords(ctx)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("load stored keywords: %w", err))
+		case ok:
+			s.matcher = NewMatcher(stored.Keywords)
+			s.updatedAt = stored.UpdatedAt
+			s.expiresAt = stored.UpdatedAt.Add(c.cfg.CacheTime)
+		}
+	}
+	s.loaded = true
+	if c.cfg.DisableUpdate || c.cfg.Source == nil || (!s.updatedAt.IsZero() && !now.After(s.expiresAt)) {
+		if c.cfg.DisableUpdate || c.cfg.Source == nil {
+			// Nothing will ever change the lists: do not look again.
+			s.expiresAt = now.Add(100 * 365 * 24 * time.Hour)
+		}
+		c.state.Store(&s)
+		return errors.Join(errs...)
+	}
+	fctx, cancel := context.WithTimeout(ctx, c.cfg.FetchTimeout)
+	fresh, ferr := c.cfg.Source.MobileRedirectKeywords(fctx)
+	cancel()
+	if ferr == nil && fresh.Keywords == nil && fresh.SkipKeywords == nil {
+		ferr = errors.New("answer without keyword lists")
+	}
+	save := StoredKeywords{Keywords: s.matcher.Lists(), UpdatedAt: s.updatedAt}
+	if ferr != nil {
+		errs = append(errs, fmt.Errorf("fetch keywords: %w", ferr))
+		// Expire again in RetryAfterFailure (spec §12.3 step 5).
+		save.UpdatedAt = now.Add(-c.cfg.CacheTime + RetryAfterFailure)
+		s.expiresAt = now.Add(RetryAfterFailure)
+		if !s.updatedAt.IsZero() {
+			s.updatedAt = save.UpdatedAt
+		}
+	} else {
+		s.matcher = NewMatcher(fresh)
+		s.updatedAt = now
+		s.expiresAt = now.Add(c.cfg.CacheTime)
+		save = StoredKeywords{Keywords: s.matcher.Lists(), UpdatedAt: now}
+	}
+	c.state.Store(&s)
+	// Defaults are never written: a failed first fetch must not make them
+	// look like Shopgate's lists.
+	if c.cfg.Store != nil && (ferr == nil || !s.updatedAt.IsZero()) {
+		if err := c.cfg.Store.SaveKeywords(ctx, save); err != nil {
+			errs = append(errs, fmt.Errorf("save keywords: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Invalidate forgets the lists' age so that the next page view refreshes
+// them (Plugin API clear_cache).
+func (c *KeywordCache) Invalidate() {
+	s := *c.state.Load()
+	s.expiresAt = time.Time{}
+	s.updatedAt = time.Time{}
+	s.loaded = true // the store's copy is as old as the memory's
+	c.state.Store(&s)
+}

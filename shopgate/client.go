@@ -1,0 +1,352 @@
+package shopgate
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/internal/obfuscate"
+	"github.com/shopbridge/shopbridge/internal/phpform"
+)
+
+// Environment selects the Merchant API system a [Client] talks to.
+type Environment string
+
+// Merchant API environments.
+const (
+	// EnvLive is Shopgate's production system (the default).
+	EnvLive Environment = "live"
+	// EnvPlayground is Shopgate's former test system ("pg").
+	EnvPlayground Environment = "pg"
+	// EnvSpotlight is the undocumented "sl" system the PHP SDK knows.
+	EnvSpotlight Environment = "sl"
+	// EnvCustom uses ClientConfig.BaseURL verbatim (development systems,
+	// test doubles).
+	EnvCustom Environment = "custom"
+)
+
+// Base URLs per environment: classic authentication, OAuth.
+var envURLs = map[Environment][2]string{
+	EnvLive:       {"https://api.shopgate.com/merchant/", "https://api.shopgate.com/merchant2/"},
+	EnvPlayground: {"https://api.shopgatepg.com/merchant/", "https://api.shopgatepg.com/merchant2/"},
+	EnvSpotlight:  {"https://api.shopgatesl.com/merchant/", "https://api.shopgatesl.com/merchant2/"},
+}
+
+// Defaults of [ClientConfig].
+const (
+	// DefaultLibraryVersion is the Shopgate library version the shop reports.
+	DefaultLibraryVersion = "2.10.3"
+	// DefaultTimeout bounds every call.
+	DefaultTimeout = 30 * time.Second
+	// KeywordsTimeout bounds get_mobile_redirect_user_agents (the keyword
+	// list is fetched while a visitor waits).
+	KeywordsTimeout = 1 * time.Second
+	// DefaultRequestsPerHour is the Merchant API's documented budget.
+	DefaultRequestsPerHour = 150
+	// noPluginVersion is what the SDK reports outside a plugin.
+	noPluginVersion = "called outside plugin"
+	// maxResponseBody bounds how much of an answer is read.
+	maxResponseBody = 64 << 20
+)
+
+// Version headers sent with every request.
+const (
+	HeaderLibraryVersion = "X-Shopgate-Library-Version"
+	HeaderPluginVersion  = "X-Shopgate-Plugin-Version"
+)
+
+// ClientConfig configures a [Client]. Credentials are the merchant's
+// Shopgate credentials.
+type ClientConfig struct {
+	// Environment selects the base URL: EnvLive, EnvPlayground,
+	// EnvSpotlight or EnvCustom. Default EnvLive, or EnvCustom when
+	// BaseURL is set.
+	Environment Environment
+	// BaseURL is the URL for EnvCustom (e.g. a shopgatetest.Server's URL),
+	// used exactly as given. Must start with http:// or https://.
+	BaseURL string
+	// CustomerNumber is the merchant's customer number (required for
+	// classic authentication).
+	CustomerNumber string
+	// ShopNumber is the shop number, sent with every request in classic
+	// mode.
+	ShopNumber string
+	// APIKey is the merchant's API key (required for classic
+	// authentication). It never reaches a log.
+	APIKey string
+	// AccessToken switches to OAuth: it is sent as access_token instead of
+	// the auth headers and shop_number, and the live/pg/sl URLs become the
+	// ".../merchant2/" variants. Default empty (classic mode).
+	AccessToken string
+	// LibraryVersion is sent as X-Shopgate-Library-Version. Default
+	// DefaultLibraryVersion.
+	LibraryVersion string
+	// PluginVersion is the shop integration's version, sent as
+	// X-Shopgate-Plugin-Version and in the User-Agent. Default
+	// "called outside plugin".
+	PluginVersion string
+	// HTTPClient sends the requests. Default: a client that verifies TLS
+	// (1.2 or later) and does not follow redirects. Every call is bounded
+	// by Timeout through its context whatever the HTTP client does.
+	HTTPClient *http.Client
+	// Timeout bounds every call. Default DefaultTimeout (30 s).
+	// get_mobile_redirect_user_agents always uses KeywordsTimeout (1 s) or
+	// less.
+	Timeout time.Duration
+	// RequestsPerHour is the request budget shared by all clients of the
+	// same base URL and merchant (customer number, or access token in
+	// OAuth mode). A call over budget fails with ErrRateLimited without
+	// being sent. Default DefaultRequestsPerHour; negative disables.
+	RequestsPerHour int
+	// Logger receives the request log: one entry per outgoing request with
+	// the URL and the obfuscated parameters, and one per outcome. Default:
+	// no logging.
+	Logger *zap.Logger
+	// Now is the clock for the auth timestamp and trace ids. Default time.Now.
+	Now func() time.Time
+}
+
+// Client is a Shopgate Merchant API client. It is safe for concurrent use.
+type Client struct {
+	baseURL   string
+	cfg       ClientConfig
+	http      *http.Client
+	log       *zap.Logger
+	now       func() time.Time
+	limiter   *budget
+	userAgent string
+	traceMu   sync.Mutex
+	lastTrace int64 // microseconds since the epoch of the last trace id
+}
+
+// NewClient validates cfg and returns a client. Configuration errors (an
+// unknown environment, a missing URL or credentials) are reported here,
+// never at call time.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.Environment == "" {
+		cfg.Environment = EnvLive
+		if cfg.BaseURL != "" {
+			cfg.Environment = EnvCustom
+		}
+	}
+	oauth := cfg.AccessToken != ""
+	var base string
+	switch cfg.Environment {
+	case EnvCustom:
+		if cfg.BaseURL == "" {
+			return nil, errors.New("shopgate: custom environment needs a BaseURL")
+		}
+		u, err := url.Parse(cfg.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("shopgate: invalid BaseURL %q: must be an http:// or https:// URL", cfg.BaseURL)
+		}
+		base = cfg.BaseURL
+	default:
+		urls, ok := envURLs[cfg.Environment]
+		if !ok {
+			return nil, fmt.Errorf("shopgate: unknown environment %q (want live, pg, sl or custom)", cfg.Environment)
+		}
+		if cfg.BaseURL != "" {
+			return nil, fmt.Errorf("shopgate: BaseURL is only used with the custom environment, not %q", cfg.Environment)
+		}
+		base = urls[0]
+		if oauth {
+			base = urls[1]
+		}
+	}
+	cfg.CustomerNumber = strings.TrimSpace(cfg.CustomerNumber)
+	cfg.ShopNumber = strings.TrimSpace(cfg.ShopNumber)
+	cfg.APIKey = strings.TrimSpace(cfg.APIKey)
+	if !oauth && (cfg.CustomerNumber == "" || cfg.APIKey == "") {
+		return nil, errors.New("shopgate: customer number and API key are required for Merchant API authentication")
+	}
+	if cfg.LibraryVersion == "" {
+		cfg.LibraryVersion = DefaultLibraryVersion
+	}
+	if cfg.PluginVersion == "" {
+		cfg.PluginVersion = noPluginVersion
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.RequestsPerHour == 0 {
+		cfg.RequestsPerHour = DefaultRequestsPerHour
+	}
+	c := &Client{
+		baseURL:   base,
+		cfg:       cfg,
+		http:      cfg.HTTPClient,
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		userAgent: "ShopgatePlugin/" + cfg.PluginVersion,
+	}
+	if c.http == nil {
+		c.http = defaultHTTPClient()
+	}
+	if c.log == nil {
+		c.log = zap.NewNop()
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if cfg.RequestsPerHour > 0 {
+		who := cfg.CustomerNumber
+		if oauth {
+			who = "oauth:" + cfg.AccessToken
+		}
+		c.limiter = sharedBudget(base, who, cfg.RequestsPerHour)
+	}
+	return c, nil
+}
+
+// defaultHTTPClient verifies TLS 1.2+ and returns redirects as answers
+// (their body is then an invalid response), as the PHP SDK's cURL does.
+func defaultHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   DefaultTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// BaseURL returns the URL every request is posted to.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// OAuth reports whether the client authenticates with an access token.
+func (c *Client) OAuth() bool { return c.cfg.AccessToken != "" }
+
+// newTraceID returns "spa-" + 8 hex digits of the Unix seconds + 5 hex
+// digits of the microseconds (PHP uniqid), unique within the process.
+func (c *Client) newTraceID() string {
+	us := c.now().UnixMicro()
+	c.traceMu.Lock()
+	if us <= c.lastTrace {
+		us = c.lastTrace + 1
+	}
+	c.lastTrace = us
+	c.traceMu.Unlock()
+	return fmt.Sprintf("spa-%08x%05x", us/1e6, us%1e6)
+}
+
+// Do sends one Merchant API action with the given action-specific
+// parameters (values as accepted by PHP http_build_query: strings,
+// numbers, bools, nested maps and slices; nil and empty lists are left
+// out) and decodes the answer. action, shop_number (classic mode),
+// access_token (OAuth) and trace_id are added; they override caller
+// values.
+//
+// The error is a [*CallError] (ErrNoConnection, ErrInvalidResponse,
+// ErrRateLimited) or a [*MerchantAPIError] when the server reported an
+// error; in the latter case the Response is returned too.
+func (c *Client) Do(ctx context.Context, action string, params map[string]any) (*Response, error) {
+	return c.do(ctx, action, params, c.cfg.Timeout)
+}
+
+func (c *Client) do(ctx context.Context, action string, params map[string]any, timeout time.Duration) (*Response, error) {
+	traceID := c.newTraceID()
+	fields := make(map[string]any, len(params)+4)
+	for k, v := range params {
+		fields[k] = v
+	}
+	fields["action"] = action
+	fields["trace_id"] = traceID
+	if c.OAuth() {
+		fields["access_token"] = c.cfg.AccessToken
+		delete(fields, "shop_number")
+	} else if c.cfg.ShopNumber != "" {
+		fields["shop_number"] = c.cfg.ShopNumber
+	}
+	log := c.log.With(zap.String("action", action), zap.String("trace_id", traceID))
+
+	if c.limiter != nil && !c.limiter.allow(c.now()) {
+		err := &CallError{Action: action, TraceID: traceID, Kind: ErrRateLimited}
+		log.Warn("Merchant API request not sent: request budget exhausted", zap.Int("requests_per_hour", c.cfg.RequestsPerHour))
+		return nil, err
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	body := phpform.Encode(fields).Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL, strings.NewReader(body))
+	if err != nil {
+		return nil, &CallError{Action: action, TraceID: traceID, Kind: ErrNoConnection, Err: err}
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "*/*")
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set(HeaderLibraryVersion, c.cfg.LibraryVersion)
+	req.Header.Set(HeaderPluginVersion, c.cfg.PluginVersion)
+	if !c.OAuth() {
+		SignRequest(req.Header, PrefixMerchantAPI, c.cfg.CustomerNumber, c.cfg.APIKey, c.now())
+	}
+
+	// Request log: the URL and the parameters with secrets masked
+	// (shop_number, customer_number, apikey, access_token ...).
+	log.Info("Sending request to Merchant API", zap.String("url", c.baseURL), zap.Any("params", obfuscate.Params(fields)))
+
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		ce := &CallError{Action: action, TraceID: traceID, Kind: ErrNoConnection, Err: err}
+		log.Warn("Merchant API request failed", zap.Duration("duration", time.Since(start)), zap.Error(err))
+		return nil, ce
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	resp.Body.Close()
+	if err != nil {
+		log.Warn("Merchant API answer unreadable", zap.Duration("duration", time.Since(start)), zap.Error(err))
+		return nil, &CallError{Action: action, TraceID: traceID, Kind: ErrNoConnection, StatusCode: resp.StatusCode, Err: err}
+	}
+	duration := time.Since(start)
+	if len(bytes.TrimSpace(raw)) == 0 {
+		log.Warn("Merchant API answer empty", zap.Duration("duration", duration), zap.Int("status", resp.StatusCode))
+		return nil, &CallError{Action: action, TraceID: traceID, Kind: ErrNoConnection, StatusCode: resp.StatusCode, Err: errors.New("empty answer")}
+	}
+	if len(raw) > maxResponseBody {
+		log.Warn("Merchant API answer too large", zap.Duration("duration", duration), zap.Int("status", resp.StatusCode))
+		return nil, invalidResponse(action, traceID, resp.StatusCode, raw, errors.New("answer too large"))
+	}
+	r, err := DecodeResponse(raw)
+	if err != nil {
+		log.Warn("Merchant API answer invalid", zap.Duration("duration", duration), zap.Int("status", resp.StatusCode), zap.Error(err))
+		return nil, invalidResponse(action, traceID, resp.StatusCode, raw, err)
+	}
+	r.StatusCode = resp.StatusCode
+	if r.TraceID == "" {
+		r.TraceID = traceID
+	}
+	if err := r.Err(action); err != nil {
+		log.Warn("Merchant API reports error", zap.Duration("duration", duration), zap.Int("error", r.Error), zap.String("error_text", r.ErrorText))
+		return r, err
+	}
+	log.Info("Merchant API request done", zap.Duration("duration", duration), zap.Int("status", resp.StatusCode))
+	return r, nil
+}
+
+func invalidResponse(action, traceID string, status int, raw []byte, cause error) *CallError {
+	body := raw
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
+	}
+	return &CallError{Action: action, TraceID: traceID, Kind: ErrInvalidResponse, StatusCode: status, Body: string(body), Err: cause}
+}
+
+// payloadError reports a successful answer without the action's payload
+// (library code 101).
+func payloadError(action string, r *Response, cause error) error {
+	return &CallError{Action: action, TraceID: r.TraceID, Kind: ErrInvalidResponse, StatusCode: r.StatusCode, Err: cause}
+}

@@ -1,0 +1,501 @@
+package shopgate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// The Merchant API is written in PHP, whose JSON output is loosely typed:
+// numbers arrive as strings, flags as 0/1, empty objects as [], lists with
+// gaps as objects. unmarshalLenient decodes such JSON into Go structs by
+// coercing each value to the field's type, and fails only when a value
+// cannot mean anything of that type (so money is never silently lost).
+
+var (
+	decimalType = reflect.TypeFor[decimal.Decimal]()
+	timeType    = reflect.TypeFor[time.Time]()
+	rawType     = reflect.TypeFor[json.RawMessage]()
+)
+
+// unmarshalLenient decodes data into the struct, slice or map pointed to by v.
+func unmarshalLenient(data []byte, v any) error {
+	generic, err := decodeGeneric(data)
+	if err != nil {
+		return err
+	}
+	return assignLenient(v, generic)
+}
+
+// decodeGeneric decodes JSON into any, keeping numbers as json.Number.
+func decodeGeneric(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var generic any
+	if err := dec.Decode(&generic); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("invalid character after top-level value")
+	}
+	return generic, nil
+}
+
+// assignLenient stores the generic JSON value src in the value v points to.
+func assignLenient(v any, src any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("lenient decode: need a non-nil pointer, got %T", v)
+	}
+	return assignValue(rv.Elem(), src, "")
+}
+
+// lenientError reports a value that cannot be coerced, with its path.
+type lenientError struct {
+	path string
+	msg  string
+}
+
+func (e *lenientError) Error() string {
+	if e.path == "" {
+		return "decode: " + e.msg
+	}
+	return "decode " + e.path + ": " + e.msg
+}
+
+func mismatch(path string, src any, want string) error {
+	return &lenientError{path: path, msg: fmt.Sprintf("cannot use %s as %s", describe(src), want)}
+}
+
+func describe(src any) string {
+	switch s := src.(type) {
+	case nil:
+		return "null"
+	case string:
+		if len(s) > 40 {
+			s = s[:40] + "…"
+		}
+		return strconv.Quote(s)
+	case json.Number:
+		return "number " + s.String()
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", src)
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// assignValue coerces src into dst, which must be settable.
+func assignValue(dst reflect.Value, src any, path string) error {
+	switch dst.Type() {
+	case decimalType:
+		d, err := toDecimal(src)
+		if err != nil {
+			return mismatch(path, src, "decimal")
+		}
+		dst.Set(reflect.ValueOf(d))
+		return nil
+	case timeType:
+		t, err := toTime(src)
+		if err != nil {
+			return mismatch(path, src, "time")
+		}
+		dst.Set(reflect.ValueOf(t))
+		return nil
+	case rawType:
+		if src == nil {
+			dst.SetZero()
+			return nil
+		}
+		b, err := json.Marshal(src)
+		if err != nil {
+			return &lenientError{path: path, msg: err.Error()}
+		}
+		dst.SetBytes(b)
+		return nil
+	}
+
+	switch dst.Kind() {
+	case reflect.Interface:
+		if src == nil {
+			dst.SetZero()
+			return nil
+		}
+		sv := reflect.ValueOf(src)
+		if !sv.Type().AssignableTo(dst.Type()) {
+			return mismatch(path, src, dst.Type().String())
+		}
+		dst.Set(sv)
+		return nil
+	case reflect.Pointer:
+		if src == nil {
+			dst.SetZero()
+			return nil
+		}
+		p := reflect.New(dst.Type().Elem())
+		if err := assignValue(p.Elem(), src, path); err != nil {
+			return err
+		}
+		dst.Set(p)
+		return nil
+	case reflect.String:
+		s, ok := toString(src)
+		if !ok {
+			return mismatch(path, src, "string")
+		}
+		dst.SetString(s)
+		return nil
+	case reflect.Bool:
+		b, ok := toBool(src)
+		if !ok {
+			return mismatch(path, src, "flag")
+		}
+		dst.SetBool(b)
+		return nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := toInt(src)
+		if !ok || dst.OverflowInt(n) {
+			return mismatch(path, src, "integer")
+		}
+		dst.SetInt(n)
+		return nil
+	case reflect.Float32, reflect.Float64:
+		f, ok := toFloat(src)
+		if !ok {
+			return mismatch(path, src, "number")
+		}
+		dst.SetFloat(f)
+		return nil
+	case reflect.Struct:
+		return assignStruct(dst, src, path)
+	case reflect.Slice:
+		return assignSlice(dst, src, path)
+	case reflect.Map:
+		return assignMap(dst, src, path)
+	}
+	return &lenientError{path: path, msg: "unsupported Go type " + dst.Type().String()}
+}
+
+func assignStruct(dst reflect.Value, src any, path string) error {
+	var obj map[string]any
+	switch s := src.(type) {
+	case nil:
+		dst.SetZero()
+		return nil
+	case map[string]any:
+		obj = s
+	case []any:
+		// PHP encodes an empty associative array as [].
+		if len(s) == 0 {
+			dst.SetZero()
+			return nil
+		}
+		return mismatch(path, src, "object")
+	default:
+		return mismatch(path, src, "object")
+	}
+	fields := structFields(dst.Type())
+	for key, val := range obj {
+		idx, ok := fields[key]
+		if !ok {
+			continue
+		}
+		f := dst.FieldByIndex(idx)
+		if err := assignValue(f, val, joinPath(path, key)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func assignSlice(dst reflect.Value, src any, path string) error {
+	var elems []any
+	switch s := src.(type) {
+	case nil:
+		dst.SetZero()
+		return nil
+	case []any:
+		elems = s
+	case map[string]any:
+		// PHP encodes a list whose keys are not 0..n-1 as an object.
+		keys := make([]string, 0, len(s))
+		for k := range s {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, aerr := strconv.Atoi(keys[i])
+			b, berr := strconv.Atoi(keys[j])
+			if aerr == nil && berr == nil {
+				return a < b
+			}
+			if (aerr == nil) != (berr == nil) {
+				return aerr == nil
+			}
+			return keys[i] < keys[j]
+		})
+		elems = make([]any, len(keys))
+		for i, k := range keys {
+			elems[i] = s[k]
+		}
+	default:
+		return mismatch(path, src, "list")
+	}
+	out := reflect.MakeSlice(dst.Type(), len(elems), len(elems))
+	for i, e := range elems {
+		if err := assignValue(out.Index(i), e, path+"["+strconv.Itoa(i)+"]"); err != nil {
+			return err
+		}
+	}
+	dst.Set(out)
+	return nil
+}
+
+func assignMap(dst reflect.Value, src any, path string) error {
+	if dst.Type().Key().Kind() != reflect.String {
+		return &lenientError{path: path, msg: "unsupported map key type"}
+	}
+	var obj map[string]any
+	switch s := src.(type) {
+	case nil:
+		dst.SetZero()
+		return nil
+	case map[string]any:
+		obj = s
+	case []any:
+		obj = make(map[string]any, len(s))
+		for i, e := range s {
+			obj[strconv.Itoa(i)] = e
+		}
+	default:
+		return mismatch(path, src, "object")
+	}
+	out := reflect.MakeMapWithSize(dst.Type(), len(obj))
+	elemType := dst.Type().Elem()
+	for k, val := range obj {
+		ev := reflect.New(elemType).Elem()
+		if err := assignValue(ev, val, joinPath(path, k)); err != nil {
+			return err
+		}
+		out.SetMapIndex(reflect.ValueOf(k).Convert(dst.Type().Key()), ev)
+	}
+	dst.Set(out)
+	return nil
+}
+
+// fieldCache maps a struct type to its JSON keys and field indexes,
+// flattening embedded structs the way encoding/json does.
+var fieldCache sync.Map // reflect.Type -> map[string][]int
+
+func structFields(t reflect.Type) map[string][]int {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string][]int)
+	}
+	m := make(map[string][]int)
+	collectFields(t, nil, m)
+	fieldCache.Store(t, m)
+	return m
+}
+
+func collectFields(t reflect.Type, prefix []int, m map[string][]int) {
+	var embedded [][]int
+	for i := range t.NumField() {
+		f := t.Field(i)
+		idx := append(append([]int(nil), prefix...), i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			embedded = append(embedded, idx)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		m[name] = idx
+	}
+	// Fields of the outer struct win over those of embedded structs.
+	for _, idx := range embedded {
+		inner := make(map[string][]int)
+		collectFields(t.FieldByIndex(idx).Type, idx, inner)
+		for k, v := range inner {
+			if _, exists := m[k]; !exists {
+				m[k] = v
+			}
+		}
+	}
+}
+
+// toString accepts strings, numbers (their literal text), flags ("1"/"0")
+// and null or an empty list ("").
+func toString(src any) (string, bool) {
+	switch s := src.(type) {
+	case nil:
+		return "", true
+	case string:
+		return s, true
+	case json.Number:
+		return s.String(), true
+	case bool:
+		if s {
+			return "1", true
+		}
+		return "0", true
+	case []any:
+		return "", len(s) == 0
+	}
+	return "", false
+}
+
+// toBool accepts booleans, numbers (non-zero is true) and the strings PHP
+// and HTML forms use for flags.
+func toBool(src any) (bool, bool) {
+	switch s := src.(type) {
+	case nil:
+		return false, true
+	case bool:
+		return s, true
+	case json.Number:
+		f, err := s.Float64()
+		if err != nil {
+			return false, false
+		}
+		return f != 0, true
+	case string:
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "", "0", "false", "no", "off":
+			return false, true
+		case "1", "true", "yes", "on":
+			return true, true
+		}
+		if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+			return f != 0, true
+		}
+	}
+	return false, false
+}
+
+// toInt accepts integral numbers, numeric strings, flags and null.
+func toInt(src any) (int64, bool) {
+	var text string
+	switch s := src.(type) {
+	case nil:
+		return 0, true
+	case bool:
+		if s {
+			return 1, true
+		}
+		return 0, true
+	case json.Number:
+		text = s.String()
+	case string:
+		text = strings.TrimSpace(s)
+		if text == "" {
+			return 0, true
+		}
+	default:
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return n, true
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil || f != math.Trunc(f) || math.IsInf(f, 0) || f > math.MaxInt64 || f < math.MinInt64 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+func toFloat(src any) (float64, bool) {
+	switch s := src.(type) {
+	case nil:
+		return 0, true
+	case json.Number:
+		f, err := s.Float64()
+		return f, err == nil
+	case string:
+		if strings.TrimSpace(s) == "" {
+			return 0, true
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// toDecimal accepts numbers and numeric strings; null and "" are zero.
+func toDecimal(src any) (decimal.Decimal, error) {
+	switch s := src.(type) {
+	case nil:
+		return decimal.Zero, nil
+	case json.Number:
+		return decimal.NewFromString(s.String())
+	case string:
+		t := strings.TrimSpace(s)
+		if t == "" {
+			return decimal.Zero, nil
+		}
+		return decimal.NewFromString(t)
+	}
+	return decimal.Zero, fmt.Errorf("not a number")
+}
+
+// timeLayouts are the forms in which Shopgate sends times, ISO 8601 first.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05-0700",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05-07:00",
+	"2006-01-02 15:04:05",
+	"2006-01-02",
+}
+
+// toTime accepts ISO 8601 strings (with or without offset; without means
+// UTC), Unix seconds, and null, "" or PHP's zero date as the zero time.
+func toTime(src any) (time.Time, error) {
+	switch s := src.(type) {
+	case nil:
+		return time.Time{}, nil
+	case json.Number:
+		n, err := s.Int64()
+		if err != nil {
+			return time.Time{}, err
+		}
+		return time.Unix(n, 0).UTC(), nil
+	case string:
+		t := strings.TrimSpace(s)
+		if t == "" || strings.HasPrefix(t, "0000-00-00") {
+			return time.Time{}, nil
+		}
+		for _, layout := range timeLayouts {
+			if v, err := time.Parse(layout, t); err == nil {
+				return v, nil
+			}
+		}
+		return time.Time{}, fmt.Errorf("unknown time format")
+	}
+	return time.Time{}, fmt.Errorf("not a time")
+}

@@ -1,0 +1,300 @@
+// Package logs keeps the four Shopgate plugin logs (access, request, error,
+// debug) as size-rotated files written through zap.
+//
+// Entries start with a UTC "DD-MM-YYYY HH:MM:SS:" stamp followed by the
+// message and structured fields, as Shopgate support reads them. The debug
+// log is only written during a request that asked for it (debug_log=1) and
+// is flushed at the start of such a request.
+package logs
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"gopkg.in/natefinch/lumberjack.v2"
+)
+
+// Type names one of the four logs.
+type Type string
+
+// The four log types of the Plugin API.
+const (
+	Access  Type = "access"
+	Request Type = "request"
+	Error   Type = "error"
+	Debug   Type = "debug"
+)
+
+// Types lists every log type.
+var Types = []Type{Access, Request, Error, Debug}
+
+// ErrUnknownType is returned for a log type that is not one of Types.
+var ErrUnknownType = errors.New("logs: unknown log type")
+
+// ParseType returns the Type for s (case-sensitive).
+func ParseType(s string) (Type, error) {
+	switch Type(s) {
+	case Access, Request, Error, Debug:
+		return Type(s), nil
+	}
+	return "", ErrUnknownType
+}
+
+// Options configure a Set. Zero values take the defaults.
+type Options struct {
+	// MaxSizeMB is the size at which a log file is rotated. Default 20.
+	// get_log_file only sees the current file.
+	MaxSizeMB int
+	// MaxBackups is how many rotated files are kept. Default 3.
+	MaxBackups int
+	// FileNames overrides the default file names (shopgate_<type>.log).
+	FileNames map[Type]string
+	// Tee receives a copy of every error entry (e.g. the host's logger).
+	Tee *zap.Logger
+}
+
+// Set is the four logs of one shop. It is safe for concurrent use.
+type Set struct {
+	dir    string
+	files  map[Type]*file
+	access *zap.Logger
+	req    *zap.Logger
+	err    *zap.Logger
+	debug  *zap.Logger
+	// debugMu serialises the truncate-then-write sequence of debug requests.
+	debugMu sync.Mutex
+}
+
+// file is one rotated log file; the mutex guards truncation and reads
+// against concurrent writes.
+type file struct {
+	mu   sync.Mutex
+	path string
+	lj   *lumberjack.Logger
+}
+
+func (f *file) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lj.Write(p)
+}
+
+func (f *file) Sync() error { return nil }
+
+// Open creates dir (0750) if needed, checks that it is writable and opens
+// the four logs in it.
+func Open(dir string, opt Options) (*Set, error) {
+	if opt.MaxSizeMB <= 0 {
+		opt.MaxSizeMB = 20
+	}
+	if opt.MaxBackups <= 0 {
+		opt.MaxBackups = 3
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("logs: create %s: %w", dir, err)
+	}
+	s := &Set{dir: dir, files: map[Type]*file{}}
+	for _, t := range Types {
+		name := opt.FileNames[t]
+		if name == "" {
+			name = "shopgate_" + string(t) + ".log"
+		}
+		p := filepath.Join(dir, filepath.Base(name))
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+		if err != nil {
+			return nil, fmt.Errorf("logs: open %s: %w", p, err)
+		}
+		f.Close()
+		s.files[t] = &file{path: p, lj: &lumberjack.Logger{
+			Filename: p, MaxSize: opt.MaxSizeMB, MaxBackups: opt.MaxBackups,
+		}}
+	}
+	s.access = zap.New(s.core(Access))
+	s.req = zap.New(s.core(Request))
+	errCore := s.core(Error)
+	if opt.Tee != nil {
+		errCore = zapcore.NewTee(errCore, opt.Tee.Core())
+	}
+	s.err = zap.New(errCore)
+	s.debug = zap.New(s.core(Debug))
+	return s, nil
+}
+
+// encoderConfig renders "DD-MM-YYYY HH:MM:SS: message {fields}".
+var encoderConfig = zapcore.EncoderConfig{
+	TimeKey:    "T",
+	MessageKey: "M",
+	EncodeTime: func(t time.Time, enc zapcore.PrimitiveArrayEncoder) {
+		enc.AppendString(t.UTC().Format("02-01-2006 15:04:05") + ":")
+	},
+	EncodeDuration:   zapcore.StringDurationEncoder,
+	ConsoleSeparator: " ",
+	LineEnding:       "\n",
+}
+
+func (s *Set) core(t Type) zapcore.Core {
+	return zapcore.NewCore(zapcore.NewConsoleEncoder(encoderConfig), zapcore.AddSync(s.files[t]), zapcore.DebugLevel)
+}
+
+// Dir returns the directory of the log files.
+func (s *Set) Dir() string { return s.dir }
+
+// Path returns the file path of a log.
+func (s *Set) Path(t Type) string { return s.files[t].path }
+
+// AccessLogger is the log of incoming Plugin API requests.
+func (s *Set) AccessLogger() *zap.Logger { return s.access }
+
+// RequestLogger is the log of outgoing Merchant API requests; hand it to
+// the Merchant API client.
+func (s *Set) RequestLogger() *zap.Logger { return s.req }
+
+// ErrorLogger is the log of every error answered or met.
+func (s *Set) ErrorLogger() *zap.Logger { return s.err }
+
+// StartDebug prepares the debug log for a request that asked for debug
+// logging: unless keep is set, the log is flushed, then a logger that
+// writes to it is returned. Requests that did not ask get a no-op logger
+// from [Set.NoDebug].
+func (s *Set) StartDebug(keep bool) (*zap.Logger, error) {
+	if !keep {
+		s.debugMu.Lock()
+		err := s.Truncate(Debug)
+		s.debugMu.Unlock()
+		if err != nil {
+			return zap.NewNop(), err
+		}
+	}
+	return s.debug, nil
+}
+
+// NoDebug is the debug logger of requests without debug_log.
+func (s *Set) NoDebug() *zap.Logger { return zap.NewNop() }
+
+// Truncate empties a log file and keeps it.
+func (s *Set) Truncate(t Type) error {
+	f, ok := s.files[t]
+	if !ok {
+		return ErrUnknownType
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Closing makes lumberjack re-read the (now empty) size on next write.
+	_ = f.lj.Close()
+	return os.Truncate(f.path, 0)
+}
+
+// MaxTailLines caps the lines Tail returns.
+const MaxTailLines = 10000
+
+// Tail returns the last n lines of a log (each with its newline, blank
+// lines counted) without reading the whole file.
+func (s *Set) Tail(t Type, n int) ([]byte, error) {
+	f, ok := s.files[t]
+	if !ok {
+		return nil, ErrUnknownType
+	}
+	if n > MaxTailLines {
+		n = MaxTailLines
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fh, err := os.OpenFile(f.path, os.O_CREATE|os.O_RDONLY, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return tail(fh, n)
+}
+
+// tail reads blocks from the end until it has seen n line breaks before
+// the final line.
+func tail(r io.ReadSeeker, n int) ([]byte, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	size, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, err
+	}
+	const block = 32 << 10
+	var buf []byte
+	pos := size
+	for pos > 0 {
+		step := int64(block)
+		if pos < step {
+			step = pos
+		}
+		pos -= step
+		chunk := make([]byte, step)
+		if _, err := r.Seek(pos, io.SeekStart); err != nil {
+			return nil, err
+		}
+		if _, err := io.ReadFull(r, chunk); err != nil {
+			return nil, err
+		}
+		buf = append(chunk, buf...)
+		if cut, ok := lastLines(buf, n); ok {
+			return buf[cut:], nil
+		}
+	}
+	return buf, nil
+}
+
+// lastLines finds where the last n lines of b start. A final line without
+// newline counts as a line.
+func lastLines(b []byte, n int) (int, bool) {
+	end := len(b)
+	if end > 0 && b[end-1] == '\n' {
+		end--
+	}
+	for i := 0; i < n; i++ {
+		j := bytes.LastIndexByte(b[:end], '\n')
+		if j < 0 {
+			return 0, false
+		}
+		if i == n-1 {
+			return j + 1, true
+		}
+		end = j
+	}
+	return 0, false
+}
+
+// Close flushes and closes the files.
+func (s *Set) Close() error {
+	var errs []error
+	for _, f := range s.files {
+		f.mu.Lock()
+		errs = append(errs, f.lj.Close())
+		f.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+// ReadAll returns the whole current file of a log (for tests and tools).
+func (s *Set) ReadAll(t Type) ([]byte, error) {
+	f, ok := s.files[t]
+	if !ok {
+		return nil, ErrUnknownType
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fh, err := os.Open(f.path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	var out bytes.Buffer
+	_, err = io.Copy(&out, bufio.NewReader(fh))
+	return out.Bytes(), err
+}
