@@ -116,6 +116,9 @@ type request struct {
 	data     any    // JSON document for the data form field (POST)
 	// consume reads a 2xx body (or an empty one for 304) inside the gate.
 	consume func(r io.Reader) error
+	// noRetry: a failed attempt has an unknown outcome (orders/new) and must
+	// not be repeated blindly; the caller checks first.
+	noRetry bool
 }
 
 // do runs r through the gate with signing, the clock-skew retry and
@@ -138,7 +141,7 @@ func (c *Client) do(ctx context.Context, r request) error {
 		if ae != nil && ae.Status == http.StatusUnauthorized && skewRetried && attempt == 0 {
 			// once() measured a large skew and adjusted the offset: one re-signed retry.
 			retry = true
-		} else if !retry || attempt >= c.retries {
+		} else if !retry || attempt >= c.retries || r.noRetry {
 			return err
 		}
 		c.log.Warn("drophero request failed, retrying", zap.String("endpoint", r.endpoint), zap.Int("attempt", attempt+1), zap.Error(err))
@@ -488,7 +491,7 @@ func (c *Client) SubmitOrder(ctx context.Context, o Order) error {
 	if o.IDOrderShop == "" || len(o.Lines) == 0 {
 		return fmt.Errorf("drophero: submit order %q: no id or no lines", o.IDOrderShop)
 	}
-	return c.do(ctx, request{method: http.MethodPost, path: "orders/new", endpoint: "POST /v1/orders/new", data: o.wire()})
+	return c.do(ctx, request{method: http.MethodPost, path: "orders/new", endpoint: "POST /v1/orders/new", data: o.wire(), noRetry: true})
 }
 
 // OrderStatuses returns the status of every order of the account

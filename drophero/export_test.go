@@ -6,4 +6,6 @@ import (
 )
 
 // HandleInstall exposes the install handler to tests.
-func (s *Service) HandleInstall(ctx context.Context) error { return s.handleInstall(ctx, json.RawMessage(`{}`)) }
+func (s *Service) HandleInstall(ctx context.Context) error {
+	return s.handleInstall(ctx, json.RawMessage(`{}`))
+}

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/drophero"
@@ -298,4 +300,20 @@ func (e *env) jobErrors() string {
 		fmt.Fprintf(&b, "%s %s %d %s\n", j.Kind, j.State, j.Attempts, j.LastError)
 	}
 	return b.String()
+}
+
+type gormDB = gorm.DB
+
+func openDB(t *testing.T, url string) *gorm.DB {
+	t.Helper()
+	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if s, err := db.DB(); err == nil {
+			s.Close()
+		}
+	})
+	return db
 }

@@ -310,7 +310,7 @@ func (s *Service) applyStatus(ctx context.Context, st OrderStatus) error {
 		if err != nil {
 			return err
 		}
-		if row.OrderID == "" || row.DropHeroStatus == st.Status {
+		if row.OrderID == "" || row.DropHeroStatus == st.Status || row.RawStatus == string(st.Raw) {
 			return nil
 		}
 		hist := gormmodels.DropHeroOrderHistory{OrderID: row.OrderID, Status: st.Status}

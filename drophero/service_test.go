@@ -274,6 +274,7 @@ func TestSyncKilledHalfWayThenRerun(t *testing.T) {
 	e := newEnv(t, true)
 	e.fake.SetGenerated(120, gen)
 	left := 1
+	e.cfg.BatchSize = 50 // three batches: the crash comes after one was written
 	e.svc = mustService(t, e, failingHost{left: &left})
 	if err := e.svc.SaveKeys(e.ctx, "AKDHTEST0001", "s3cr3tK3y"); err != nil {
 		t.Fatal(err)

@@ -52,6 +52,9 @@ type App struct {
 
 	templates map[string]*template.Template
 
+	// sg is the Shopgate integration (shopgate.go).
+	sg *shopgateState
+
 	orderHooks []OrderHook
 
 	mu         sync.Mutex

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/glebarez/sqlite"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -59,7 +60,7 @@ func forEachBackend(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
 // newTestApp builds the shop on db with the demo catalogue.
 func newTestApp(t *testing.T, db *gorm.DB) *App {
 	t.Helper()
-	a, err := NewApp(db, Config{Log: zaptest.NewLogger(t), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir()})
+	a, err := NewApp(db, Config{Log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("NewApp: %v", err)
 	}

@@ -342,14 +342,15 @@ func tagAt(b, mark []byte) bool {
 // undecided reports whether b, the end of a chunk, may be the start of a
 // tag we look for, so that more bytes are needed.
 func undecided(b []byte, headHit bool) bool {
-	if !headHit && len(b) <= len(markHead) && prefixFold(markHead, b) {
+	if !headHit && len(b) <= len(markHead) && prefixFold(b, markHead) {
 		return true
 	}
-	return len(b) <= len(markBody) && prefixFold(markBody, b)
+	return len(b) <= len(markBody) && prefixFold(b, markBody)
 }
 
 // prefixFold reports whether b starts with the lower-case ASCII prefix
-// (or, when b is shorter, whether b is a prefix of prefix), folding case.
+// (or, when b is shorter, whether b is a prefix of prefix), folding the
+// case of b.
 func prefixFold(b, prefix []byte) bool {
 	n := len(prefix)
 	if len(b) < n {

@@ -17,6 +17,7 @@
 package outbox
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,4 +106,16 @@ func Permanent(err error) error {
 func IsPermanent(err error) bool {
 	var p *permanentError
 	return errors.As(err, &p)
+}
+
+// Purge deletes finished jobs (done or superseded) that finished before
+// before, and returns how many. Dead jobs are kept for the merchant to see.
+func Purge(ctx context.Context, db *gorm.DB, before time.Time) (int64, error) {
+	res := db.WithContext(ctx).
+		Where("state IN ? AND done_at < ?", []string{gormmodels.OutboxDone, gormmodels.OutboxSuperseded}, before.UTC()).
+		Delete(&gormmodels.OutboxJob{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("outbox: purge: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }

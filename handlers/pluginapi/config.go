@@ -101,6 +101,10 @@ type ShopConfig struct {
 	Enable map[string]bool
 	// Settings sets further configuration keys by their Plugin API names.
 	Settings map[string]any
+	// Logs is an already opened log set for this shop (e.g. one whose
+	// RequestLogger the Merchant API client writes to). Default: opened in
+	// LogDir. The handler does not close a set it did not open.
+	Logs *logs.Set
 }
 
 // SettingsStore persists the configuration keys a shop changed through

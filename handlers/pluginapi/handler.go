@@ -45,9 +45,11 @@ type Handler struct {
 type shop struct {
 	number string
 	logs   *logs.Set
-	mu     sync.RWMutex
-	s      settings
-	ping   json.RawMessage
+	// ownLogs is set when the handler opened logs and must close them.
+	ownLogs bool
+	mu      sync.RWMutex
+	s       settings
+	ping    json.RawMessage
 	// permMu guards the cached permission report of ping.
 	permMu sync.Mutex
 	perm   json.RawMessage
@@ -107,11 +109,15 @@ func New(cfg Config) (*Handler, error) {
 		if len(cfg.Shops) > 1 && key == "" {
 			return nil, errors.New("pluginapi: with several shops every shop needs a ShopNumber")
 		}
-		opt := cfg.LogOptions
-		opt.Tee = cfg.Logger
-		ls, err := logs.Open(cfg.shopLogDir(sc.ShopNumber), opt)
-		if err != nil {
-			return nil, fmt.Errorf("pluginapi: %w", err)
+		ls, owned := sc.Logs, false
+		if ls == nil {
+			opt := cfg.LogOptions
+			opt.Tee = cfg.Logger
+			var err error
+			if ls, err = logs.Open(cfg.shopLogDir(sc.ShopNumber), opt); err != nil {
+				return nil, fmt.Errorf("pluginapi: %w", err)
+			}
+			owned = true
 		}
 		st["log_folder_path"] = ls.Dir()
 		st["cache_folder_path"] = cfg.CacheDir
@@ -128,7 +134,7 @@ func New(cfg Config) (*Handler, error) {
 				}
 			}
 		}
-		sh := &shop{number: sc.ShopNumber, logs: ls}
+		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned}
 		sh.setSettings(st)
 		h.shops[key] = sh
 		if len(cfg.Shops) == 1 {
@@ -202,7 +208,9 @@ func (h *Handler) lookup(shopNumber string) *shop {
 func (h *Handler) Close() error {
 	var errs []error
 	for _, sh := range h.shops {
-		errs = append(errs, sh.logs.Close())
+		if sh.ownLogs {
+			errs = append(errs, sh.logs.Close())
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,392 @@
+package gormcatalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/shopgate/export"
+)
+
+// Source is an adapters.CatalogSource reading the host's tables through
+// GORM. It is safe for concurrent use.
+type Source struct {
+	db  *gorm.DB
+	cfg Config
+
+	fields     []field  // item scalar fields
+	itemCols   []column // key + fields
+	childCols  []column // parent + key + fields
+	categories []catField
+	reviews    []revField
+}
+
+var _ adapters.CatalogSource = (*Source)(nil)
+
+// ErrNotMapped is returned by an export whose part of the Config is empty.
+var ErrNotMapped = errors.New("gormcatalog: not mapped")
+
+// New returns a Source for db with the mapping cfg. It checks that the
+// mapping is complete where it must be; it does not query the database.
+func New(db *gorm.DB, cfg Config) (*Source, error) {
+	if db == nil {
+		return nil, errors.New("gormcatalog: nil *gorm.DB")
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 500
+	}
+	if cfg.MaxIn <= 0 {
+		cfg.MaxIn = 1000
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	s := &Source{db: db, cfg: cfg}
+	it := &cfg.Items
+	if it.From != "" {
+		if it.Key == "" || it.Fields.Name == "" {
+			return nil, errors.New("gormcatalog: Items needs From, Key and Fields.Name")
+		}
+		s.fields = itemFields(&it.Fields, it.Identifiers)
+		s.itemCols = []column{{it.Key, kInt}}
+		s.childCols = []column{{it.Parent, kInt}, {it.Key, kInt}}
+		for _, f := range s.fields {
+			s.itemCols = append(s.itemCols, f.column)
+			s.childCols = append(s.childCols, f.column)
+		}
+		lists := []*List{listOf(it.Images), listOf(it.Categories), listOf(it.Properties), listOf(it.Tags),
+			listOf(it.Relations), listOf(it.TierPrices), listOf(it.Attributes)}
+		for _, l := range lists {
+			if l != nil && (l.From == "" || l.Product == "") {
+				return nil, errors.New("gormcatalog: every detail list needs From and Product")
+			}
+		}
+		if it.Attributes != nil && it.Parent == "" {
+			return nil, errors.New("gormcatalog: Items.Attributes needs Items.Parent (variants)")
+		}
+	}
+	if c := &cfg.Categories; c.From != "" {
+		if c.Key == "" || c.Name == "" {
+			return nil, errors.New("gormcatalog: Categories needs From, Key and Name")
+		}
+		s.categories = categoryFields(c)
+	}
+	if r := &cfg.Reviews; r.From != "" {
+		if r.Key == "" || r.ItemUID == "" || r.Score == "" {
+			return nil, errors.New("gormcatalog: Reviews needs From, Key, ItemUID and Score")
+		}
+		s.reviews = reviewFields(r)
+	}
+	return s, nil
+}
+
+func listOf[T any](p *T) *List {
+	if p == nil {
+		return nil
+	}
+	switch v := any(p).(type) {
+	case *Images:
+		return &v.List
+	case *ItemCategories:
+		return &v.List
+	case *Properties:
+		return &v.List
+	case *Tags:
+		return &v.List
+	case *Relations:
+		return &v.List
+	case *TierPrices:
+		return &v.List
+	case *Attributes:
+		return &v.List
+	}
+	return nil
+}
+
+// abs makes a shop-relative URL absolute with BaseURL.
+func (s *Source) abs(u string) string {
+	if s.cfg.BaseURL != "" && len(u) > 0 && u[0] == '/' && (len(u) == 1 || u[1] != '/') {
+		return s.cfg.BaseURL + u
+	}
+	return u
+}
+
+// filter is a WHERE condition with its arguments.
+type filter struct {
+	sql  []string
+	args []any
+	none bool // the filter can match nothing (e.g. no numeric uid)
+}
+
+func (f *filter) add(cond string, args ...any) {
+	if cond != "" {
+		f.sql = append(f.sql, "("+cond+")")
+		f.args = append(f.args, args...)
+	}
+}
+
+func (f *filter) where() string {
+	if len(f.sql) == 0 {
+		return "1=1"
+	}
+	return strings.Join(f.sql, " AND ")
+}
+
+// uidFilter restricts expr (the uid) to uids. When the uid is the integer
+// key, uids are compared as integers (index-friendly) and non-numeric ones
+// can never match.
+func (f *filter) uidFilter(uidExpr, keyExpr string, uids []string, exclude bool) {
+	if len(uids) == 0 {
+		return
+	}
+	op := "IN"
+	if exclude {
+		op = "NOT IN"
+	}
+	if uidExpr == "" {
+		ints := make([]int64, 0, len(uids))
+		for _, u := range uids {
+			if n, err := strconv.ParseInt(strings.TrimSpace(u), 10, 64); err == nil {
+				ints = append(ints, n)
+			}
+		}
+		if len(ints) == 0 {
+			if !exclude {
+				f.none = true
+			}
+			return
+		}
+		f.add(keyExpr+" "+op+" ?", ints)
+		return
+	}
+	f.add("CAST("+uidExpr+" AS TEXT) "+op+" ?", uids)
+}
+
+// page turns offset/limit into the number of records still wanted (-1 for
+// no limit).
+func page(q adapters.CatalogQuery) (offset, limit int) {
+	offset, limit = q.Offset, q.Limit
+	if offset < 0 {
+		offset = 0
+	}
+	if limit < 0 {
+		limit = -1
+	}
+	return offset, limit
+}
+
+// startAfter returns the key after which the page starts: the key of the
+// offset-th record (an index-only OFFSET query), or ok=false when the
+// offset lies beyond the last record.
+func (s *Source) startAfter(ctx context.Context, from, key string, f *filter, offset int) (after int64, first bool, ok bool, err error) {
+	if offset == 0 {
+		return 0, true, true, nil
+	}
+	q := "SELECT " + key + " FROM " + from + " WHERE " + f.where() + " ORDER BY " + key + " LIMIT 1 OFFSET " + strconv.Itoa(offset-1)
+	rows, err := s.db.WithContext(ctx).Raw(q, f.args...).Rows()
+	if err != nil {
+		return 0, false, false, fmt.Errorf("gormcatalog: page start: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return 0, false, false, rows.Err()
+	}
+	if err := rows.Scan(&after); err != nil {
+		return 0, false, false, fmt.Errorf("gormcatalog: page start: %w", err)
+	}
+	return after, false, true, rows.Err()
+}
+
+// keyset runs fetch for consecutive batches of at most BatchSize records
+// after the page start until limit records were fetched or a batch comes
+// back short. fetch returns how many records it read and the last key.
+func (s *Source) keyset(ctx context.Context, from, key string, f *filter, q adapters.CatalogQuery,
+	fetch func(cond string, args []any, n int) (int, int64, error)) error {
+	offset, limit := page(q)
+	if limit == 0 || f.none {
+		return nil
+	}
+	after, first, ok, err := s.startAfter(ctx, from, key, f, offset)
+	if err != nil || !ok {
+		return err
+	}
+	for limit != 0 {
+		n := s.cfg.BatchSize
+		if limit > 0 && limit < n {
+			n = limit
+		}
+		cond := f.where()
+		args := slices.Clone(f.args)
+		if !first {
+			cond += " AND " + key + " > ?"
+			args = append(args, after)
+		}
+		got, last, err := fetch(cond, args, n)
+		if err != nil {
+			return err
+		}
+		if limit > 0 {
+			limit -= got
+		}
+		if got < n {
+			return nil
+		}
+		after, first = last, false
+	}
+	return nil
+}
+
+// Categories implements adapters.CatalogSource.
+func (s *Source) Categories(ctx context.Context, q adapters.CatalogQuery, yield func(*export.Category) error) error {
+	c := &s.cfg.Categories
+	if c.From == "" {
+		return fmt.Errorf("categories: %w", ErrNotMapped)
+	}
+	var f filter
+	f.add(c.Where)
+	f.uidFilter(c.UID, c.Key, q.UIDs, false)
+	cols := []column{{c.Key, kInt}}
+	for _, cf := range s.categories {
+		cols = append(cols, cf.column)
+	}
+	sel := "SELECT " + selectList(cols) + " FROM " + c.From + " WHERE "
+	r := newRow(cols)
+	var rec export.Category
+	var img export.Image
+	return s.keyset(ctx, c.From, c.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
+		rows, err := s.db.WithContext(ctx).Raw(sel+cond+" ORDER BY "+c.Key+" LIMIT "+strconv.Itoa(n), args...).Rows()
+		if err != nil {
+			return 0, 0, fmt.Errorf("gormcatalog: categories: %w", err)
+		}
+		defer rows.Close()
+		got, last := 0, int64(0)
+		for rows.Next() {
+			if err := rows.Scan(r.dests...); err != nil {
+				return got, last, fmt.Errorf("gormcatalog: categories: %w", err)
+			}
+			last = r.cells[0].i.Int64
+			rec = export.Category{UID: strconv.FormatInt(last, 10)}
+			img = export.Image{}
+			for i, cf := range s.categories {
+				cf.set(&rec, &img, &r.cells[i+1])
+			}
+			if img.URL != "" {
+				img.URL = s.abs(img.URL)
+				rec.Image = &img
+			}
+			rec.Deeplink = s.abs(rec.Deeplink)
+			got++
+			if err := yield(&rec); err != nil {
+				return got, last, err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return got, last, fmt.Errorf("gormcatalog: categories: %w", err)
+		}
+		return got, last, nil
+	})
+}
+
+type catField struct {
+	column
+	set func(c *export.Category, img *export.Image, v *cell)
+}
+
+func categoryFields(c *Categories) []catField {
+	all := []catField{
+		{column{c.UID, kStr}, func(r *export.Category, _ *export.Image, v *cell) { r.UID = v.str() }},
+		{column{c.ParentUID, kStr}, func(r *export.Category, _ *export.Image, v *cell) { r.ParentUID = v.str() }},
+		{column{c.SortOrder, kInt}, func(r *export.Category, _ *export.Image, v *cell) { r.SortOrder = v.nullInt() }},
+		{column{c.IsActive, kBool}, func(r *export.Category, _ *export.Image, v *cell) { r.IsActive = v.b.Bool }},
+		{column{c.IsAnchor, kBool}, func(r *export.Category, _ *export.Image, v *cell) { r.IsAnchor = v.b.Bool }},
+		{column{c.Name, kStr}, func(r *export.Category, _ *export.Image, v *cell) { r.Name = v.str() }},
+		{column{c.Deeplink, kStr}, func(r *export.Category, _ *export.Image, v *cell) { r.Deeplink = v.str() }},
+		{column{c.ImageUID, kStr}, func(_ *export.Category, im *export.Image, v *cell) { im.UID = v.str() }},
+		{column{c.ImageURL, kStr}, func(_ *export.Category, im *export.Image, v *cell) { im.URL = v.str() }},
+		{column{c.ImageTitle, kStr}, func(_ *export.Category, im *export.Image, v *cell) { im.Title = v.nullStr() }},
+		{column{c.ImageAlt, kStr}, func(_ *export.Category, im *export.Image, v *cell) { im.Alt = v.nullStr() }},
+		{column{c.ImageSortOrder, kInt}, func(_ *export.Category, im *export.Image, v *cell) { im.SortOrder = v.nullInt() }},
+	}
+	var out []catField
+	for _, f := range all {
+		if f.expr != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Reviews implements adapters.CatalogSource. The uids filter applies to
+// the reviewed item's uid.
+func (s *Source) Reviews(ctx context.Context, q adapters.CatalogQuery, yield func(*export.Review) error) error {
+	c := &s.cfg.Reviews
+	if c.From == "" {
+		return fmt.Errorf("reviews: %w", ErrNotMapped)
+	}
+	var f filter
+	f.add(c.Where)
+	if len(q.UIDs) > 0 {
+		f.add("CAST("+c.ItemUID+" AS TEXT) IN ?", q.UIDs)
+	}
+	cols := []column{{c.Key, kInt}}
+	for _, rf := range s.reviews {
+		cols = append(cols, rf.column)
+	}
+	sel := "SELECT " + selectList(cols) + " FROM " + c.From + " WHERE "
+	r := newRow(cols)
+	var rec export.Review
+	return s.keyset(ctx, c.From, c.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
+		rows, err := s.db.WithContext(ctx).Raw(sel+cond+" ORDER BY "+c.Key+" LIMIT "+strconv.Itoa(n), args...).Rows()
+		if err != nil {
+			return 0, 0, fmt.Errorf("gormcatalog: reviews: %w", err)
+		}
+		defer rows.Close()
+		got, last := 0, int64(0)
+		for rows.Next() {
+			if err := rows.Scan(r.dests...); err != nil {
+				return got, last, fmt.Errorf("gormcatalog: reviews: %w", err)
+			}
+			last = r.cells[0].i.Int64
+			rec = export.Review{UID: strconv.FormatInt(last, 10)}
+			for i, rf := range s.reviews {
+				rf.set(&rec, &r.cells[i+1])
+			}
+			got++
+			if err := yield(&rec); err != nil {
+				return got, last, err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return got, last, fmt.Errorf("gormcatalog: reviews: %w", err)
+		}
+		return got, last, nil
+	})
+}
+
+type revField struct {
+	column
+	set func(r *export.Review, v *cell)
+}
+
+func reviewFields(c *Reviews) []revField {
+	all := []revField{
+		{column{c.UID, kStr}, func(r *export.Review, v *cell) { r.UID = v.str() }},
+		{column{c.ItemUID, kStr}, func(r *export.Review, v *cell) { r.ItemUID = v.str() }},
+		{column{c.Score, kInt}, func(r *export.Review, v *cell) { r.Score = v.i.Int64 }},
+		{column{c.ReviewerName, kStr}, func(r *export.Review, v *cell) { r.ReviewerName = v.str() }},
+		{column{c.Date, kTime}, func(r *export.Review, v *cell) { r.Date = v.t.Time }},
+		{column{c.Title, kStr}, func(r *export.Review, v *cell) { r.Title = v.str() }},
+		{column{c.Text, kStr}, func(r *export.Review, v *cell) { r.Text = v.str() }},
+	}
+	var out []revField
+	for _, f := range all {
+		if f.expr != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

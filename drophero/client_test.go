@@ -1,0 +1,302 @@
+package drophero_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/shopbridge/shopbridge/drophero"
+	"github.com/shopbridge/shopbridge/drophero/dropherotest"
+	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/internal/testdb"
+)
+
+func newClient(t *testing.T, fake *dropherotest.Server, mod func(*drophero.Config)) *drophero.Client {
+	t.Helper()
+	cfg := drophero.Config{BaseURL: fake.BaseURL(), PublicKey: dropherotest.DefaultPublicKey, SecretKey: dropherotest.DefaultSecretKey,
+		Gate: &drophero.MemoryGate{Gap: time.Millisecond}, RetryBackoff: time.Millisecond}
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := drophero.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestClientEndpoints(t *testing.T) {
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	fake.SetRateLimit(false)
+	c := newClient(t, fake, nil)
+	ctx := context.Background()
+
+	if err := c.Announce(ctx, "shopbridge", "1.0.0", "https://s/o", "https://s/p"); err != nil {
+		t.Fatal(err)
+	}
+	if u := fake.CallbackURLs(); u["products"] != "https://s/p" || u["orderstatus"] != "https://s/o" || !fake.Installed() {
+		t.Errorf("announce: %v", u)
+	}
+	if err := c.SendCategories(ctx, []drophero.Category{{ID: "2", Name: "Default Category", ParentID: ""}, {ID: "5", Name: "Boots", ParentID: "2"}}); err != nil {
+		t.Fatal(err)
+	}
+	cats, err := c.Categories(ctx)
+	if err != nil || len(cats) != 2 || cats[1].ParentID != "2" || cats[0].ParentID != "0" {
+		t.Fatalf("categories %v %v", cats, err)
+	}
+	// The wire form of category/new: parent_id is an integer.
+	for _, r := range fake.Requests() {
+		if r.Path == "/v1/category/new" && !strings.Contains(string(r.Data), `"parent_id":2`) {
+			t.Errorf("category/new data %s", r.Data)
+		}
+	}
+	if err := c.DeleteCategories(ctx, []string{"5", "77"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.Categories()) != 1 {
+		t.Error("category/del did not delete")
+	}
+	modes, err := c.ShippingModes(ctx)
+	if err != nil || len(modes) != 2 || modes[0].Name != "Express 24h" {
+		t.Fatalf("modes %v %v", modes, err)
+	}
+	var prods []*drophero.Product
+	var deleted []string
+	err = c.Subscribed(ctx, drophero.FirstSyncEpoch, drophero.SubscribedHandler{
+		Product: func(p *drophero.Product) error { prods = append(prods, p); return nil },
+		Deleted: func(ids []string) error { deleted = append(deleted, ids...); return nil }})
+	if err != nil || len(prods) != 7 || strings.Join(deleted, ",") != "5557,5559" {
+		t.Fatalf("subscribed: %d products, deleted %v, %v", len(prods), deleted, err)
+	}
+	// Plain /v1/subscribed too.
+	if err := c.Subscribed(ctx, -1, drophero.SubscribedHandler{}); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing changed since now: empty in every spelling.
+	for _, form := range []string{"[]", "{}", `{"deleted":[]}`, "304"} {
+		fake.SetEmptyForm(form)
+		n := 0
+		if err := c.Subscribed(ctx, time.Now().Unix()+10, drophero.SubscribedHandler{Product: func(*drophero.Product) error { n++; return nil }}); err != nil || n != 0 {
+			t.Errorf("empty form %s: %v %d", form, err, n)
+		}
+	}
+	o := drophero.Order{IDOrderShop: "100000123", BuyerName: "Ana", BuyerAddress: "Carrer Major 1", BuyerPostcode: "08001",
+		BuyerCity: "Barcelona", BuyerCountry: "ES", BuyerShippingName: "Ana", BuyerShippingAddress: "Carrer Nou 7",
+		BuyerShippingPostcode: "08221", BuyerShippingCity: "Terrassa", BuyerShippingCountry: "ES",
+		ShippingPrice: decimal.RequireFromString("8"), Currency: "EUR", Lines: []drophero.OrderLine{
+			{LineID: "1", IDItem: "5554", Qty: decimal.NewFromInt(2), UnitPrice: decimal.NewFromInt(6), TaxRate: decimal.NewFromInt(21), ShippingMode: "2"},
+			{LineID: "2", IDItem: "5556", Qty: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(6), Discount: decimal.RequireFromString("0.6"), TaxRate: decimal.NewFromInt(21), ShippingMode: "2"},
+		}}
+	if got := o.Total().StringFixed(2); got != "29.05" {
+		t.Errorf("spec example total %s, want 29.05", got)
+	}
+	if err := c.SubmitOrder(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	// Duplicate: 406, typed.
+	var ae *drophero.APIError
+	if err := c.SubmitOrder(ctx, o); !errors.As(err, &ae) || ae.Status != 406 {
+		t.Errorf("duplicate submission: %v", err)
+	}
+	fake.SetOrderStatus("100000123", "3")
+	sts, err := c.OrderStatuses(ctx)
+	if err != nil || len(sts) != 1 || sts[0].Status != "3" || sts[0].IDOrderShop != "100000123" {
+		t.Fatalf("orders %v %v", sts, err)
+	}
+	st, err := c.OrderStatus(ctx, "100000123")
+	if err != nil || st.Status != "3" {
+		t.Fatalf("order %v %v", st, err)
+	}
+	if _, err := c.OrderStatus(ctx, "nope/1"); !errors.Is(err, drophero.ErrNotFound) {
+		t.Errorf("unknown order: %v", err)
+	}
+	if err := c.Notify(ctx, []drophero.Message{{Type: "warning", Message: "a"}, {Type: "error", Message: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Every request carried exactly the three signing parameters, POST data in the body.
+	for _, r := range fake.Requests() {
+		if len(r.Query) != 3 || r.Status >= 500 {
+			t.Errorf("%s %s query %v status %d", r.Method, r.Path, r.Query, r.Status)
+		}
+	}
+}
+
+func TestClientErrors(t *testing.T) {
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	fake.SetRateLimit(false)
+	ctx := context.Background()
+
+	t.Run("5xx retried", func(t *testing.T) {
+		c := newClient(t, fake, nil)
+		fake.FailNext(2, "/v1/shipping", 503)
+		if _, err := c.ShippingModes(ctx); err != nil {
+			t.Fatal(err)
+		}
+		fake.FailNext(3, "/v1/shipping", 502)
+		var ae *drophero.APIError
+		if _, err := c.ShippingModes(ctx); !errors.As(err, &ae) || !ae.Temporary() {
+			t.Errorf("after retries: %v", err)
+		}
+	})
+	t.Run("400 permanent", func(t *testing.T) {
+		c := newClient(t, fake, nil)
+		fake.FailNext(1, "/v1/shipping", 400)
+		before := fake.CountRequests("GET", "/v1/shipping")
+		var ae *drophero.APIError
+		if _, err := c.ShippingModes(ctx); !errors.As(err, &ae) || ae.Status != 400 || ae.Temporary() {
+			t.Errorf("400: %v", err)
+		}
+		if n := fake.CountRequests("GET", "/v1/shipping") - before; n != 1 {
+			t.Errorf("400 retried: %d requests", n)
+		}
+	})
+	t.Run("bad secret", func(t *testing.T) {
+		c := newClient(t, fake, func(c *drophero.Config) { c.SecretKey = "wrong" })
+		_, err := c.ShippingModes(ctx)
+		if !errors.Is(err, drophero.ErrUnauthorized) || strings.Contains(err.Error(), "wrong") {
+			t.Errorf("bad secret: %v", err)
+		}
+	})
+	t.Run("clock skew corrected once", func(t *testing.T) {
+		c := newClient(t, fake, func(c *drophero.Config) { c.Now = func() time.Time { return time.Now().Add(-20 * time.Minute) } })
+		if _, err := c.ShippingModes(ctx); err != nil {
+			t.Errorf("skewed clock: %v", err)
+		}
+	})
+	t.Run("403 opens the circuit", func(t *testing.T) {
+		gate := &drophero.MemoryGate{Gap: time.Millisecond}
+		c := newClient(t, fake, func(c *drophero.Config) { c.Gate = gate })
+		fake.FailNext(1, "/v1/shipping", 403)
+		if _, err := c.ShippingModes(ctx); !errors.Is(err, drophero.ErrBanned) {
+			t.Errorf("403: %v", err)
+		}
+		before := len(fake.Requests())
+		if _, err := c.ShippingModes(ctx); !errors.Is(err, drophero.ErrBanned) || len(fake.Requests()) != before {
+			t.Errorf("circuit open: %v", err)
+		}
+	})
+	t.Run("decode error", func(t *testing.T) {
+		c := newClient(t, fake, nil)
+		fake.SetNextBody("/v1/orders", `{"1":{"idordershop":"1","status":{"x":1}}`)
+		var de *drophero.DecodeError
+		if _, err := c.OrderStatuses(ctx); !errors.As(err, &de) {
+			t.Errorf("truncated: %v", err)
+		}
+	})
+}
+
+func TestFakeAuthentication(t *testing.T) {
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	fake.SetRateLimit(false)
+	now := time.Unix(1700000000, 0)
+	fake.SetClock(func() time.Time { return now })
+	get := func(q string) int {
+		resp, err := http.Get(fake.BaseURL() + "shipping?" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	signed := func(exp int64) string {
+		return drophero.SignedQuery(dropherotest.DefaultPublicKey, dropherotest.DefaultSecretKey, time.Unix(exp, 0)).Encode()
+	}
+	tests := []struct {
+		name  string
+		query string
+		want  int
+	}{
+		{"valid", signed(now.Unix()), 200},
+		{"600 s old accepted", signed(now.Unix() - 600), 200},
+		{"601 s old rejected", signed(now.Unix() - 601), 401},
+		{"future rejected", signed(now.Unix() + 1), 401},
+		{"extra parameter", signed(now.Unix()) + "&page=2", 400},
+		{"leading zero", "DHSAccessKeyId=AKDHTEST0001&Expires=01700000000&Signature=x", 400},
+		{"unknown key", "DHSAccessKeyId=NOPE&Expires=1700000000&Signature=x", 401},
+		{"raw digest", "DHSAccessKeyId=AKDHTEST0001&Expires=1382116367&Signature=w3Rkkkc1vAIUYgjZggmrc%2FHHWAk%3D", 401},
+		{"literal ==", strings.ReplaceAll(signed(now.Unix()), "%3D", "="), 200},
+	}
+	for _, tt := range tests {
+		if got := get(tt.query); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestFakeBansTooFastRequests(t *testing.T) {
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	// No gate spacing at all: two requests back to back → ban.
+	c := newClient(t, fake, func(c *drophero.Config) { c.Retries = -1 })
+	ctx := context.Background()
+	if _, err := c.ShippingModes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ShippingModes(ctx); !errors.Is(err, drophero.ErrBanned) {
+		t.Errorf("second request: %v", err)
+	}
+	if len(fake.Bans()) != 1 {
+		t.Errorf("bans %v", fake.Bans())
+	}
+}
+
+// Three clients (as on three app servers) share one PostgreSQL: the gate
+// keeps the account at or under 1 request per second; the fake never bans.
+func TestThreeClientsSharedDatabaseNeverBanned(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 10 s")
+	}
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	url := testdb.NewURL(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 30)
+	for i := 0; i < 3; i++ {
+		db := openDB(t, url) // separate pool: like another process
+		if i == 0 {
+			if err := gormmodels.Migrate(db); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wg.Add(1)
+		go func(db *gormDB) {
+			defer wg.Done()
+			c := newClient(t, fake, func(c *drophero.Config) { c.Gate = &drophero.PostgresGate{DB: db} })
+			for j := 0; j < 3; j++ {
+				if _, err := c.ShippingModes(ctx); err != nil {
+					errs <- err
+				}
+			}
+		}(db)
+		if i == 0 {
+			time.Sleep(100 * time.Millisecond) // let the migration finish
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if b := fake.Bans(); len(b) != 0 {
+		t.Fatalf("banned: %+v", b)
+	}
+	reqs := fake.Requests()
+	if len(reqs) != 9 {
+		t.Errorf("%d requests", len(reqs))
+	}
+	for i := 1; i < len(reqs); i++ {
+		if d := reqs[i].Time.Sub(reqs[i-1].Time); d < time.Second {
+			t.Errorf("requests %d and %d %v apart", i-1, i, d)
+		}
+	}
+}

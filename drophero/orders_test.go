@@ -1,0 +1,182 @@
+package drophero_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/gormmodels"
+)
+
+// placeOrder creates a host order with lines for the given SKUs (qty 1 or
+// 2) plus an own product, and announces it.
+func (e *env) placeOrder(id string, paid bool, mode string, skus ...string) {
+	e.t.Helper()
+	o := adapters.DropHeroOrder{ID: id, Paid: paid, Currency: "EUR", ShippingMode: mode, VATIN: "",
+		Billing:  adapters.DropHeroAddress{Name: "Ana Puig", Street: "Carrer Major 1, 2n", Postcode: "08001", City: "Barcelona", Country: "ES"},
+		Shipping: adapters.DropHeroAddress{Name: "Ana Puig", Street: "Carrer Nou 7", Postcode: "08221", City: "Terrassa", Country: "ES"}}
+	for i, sku := range skus {
+		p := e.product("sku = ?", sku)
+		o.Lines = append(o.Lines, adapters.DropHeroOrderLine{LineID: itoa(uint(i + 1)), ProductID: itoa(p.ID),
+			Qty: decimal.NewFromInt(int64(2 - i%2)), UnitPrice: p.Price, TaxRate: decimal.NewFromInt(21)})
+	}
+	b, _ := json.Marshal(o)
+	err := e.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&hostOrder{ID: id, Data: string(b), State: "new"}).Error; err != nil {
+			return err
+		}
+		return e.svc.OrderPlaced(e.ctx, tx, id)
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) dhOrder(id string) gormmodels.DropHeroOrder {
+	e.t.Helper()
+	var o gormmodels.DropHeroOrder
+	if err := e.db.First(&o, "order_id = ?", id).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return o
+}
+
+func TestOrderAutoSubmitVsManual(t *testing.T) {
+	e := newEnv(t, true)
+	e.db.Create(&hostProduct{SKU: "OWN", Name: "Own", Price: decimal.NewFromInt(3), Active: true})
+	e.install()
+	if err := e.svc.SetAutoSubmit(e.ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	e.placeOrder("1001", true, "2", "DH-5554", "DH-5556", "OWN")
+	e.placeOrder("1002", false, "2", "DH-5554")
+	e.drain()
+	data, status, ok := e.fake.Order("1001")
+	if !ok || status != "1" || e.fake.Submissions("1001") != 1 {
+		t.Fatalf("1001 not submitted once: %v %q", ok, status)
+	}
+	items := data["selled_items"].(map[string]any)
+	if len(items) != 2 {
+		t.Errorf("selled_items %v (own item must not be sent)", items)
+	}
+	// 2 × 2.40 (5554) + 1 × 3.20 (5556) = 8.00
+	if data["shipping_price"] != "8.0000" || data["order_total"] != "29.7800" {
+		t.Errorf("shipping %v total %v", data["shipping_price"], data["order_total"])
+	}
+	if o := e.dhOrder("1001"); o.State != gormmodels.DropHeroSubmitted {
+		t.Errorf("1001 state %s", o.State)
+	}
+	if o := e.dhOrder("1002"); o.State != gormmodels.DropHeroAwaitingPayment {
+		t.Errorf("unpaid order state %s", o.State)
+	}
+	if _, _, ok := e.fake.Order("1002"); ok {
+		t.Error("unpaid order submitted")
+	}
+	// Payment arrives: submitted then.
+	if err := e.db.Transaction(func(tx *gorm.DB) error { return e.svc.OrderPaid(e.ctx, tx, "1002") }); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if _, _, ok := e.fake.Order("1002"); !ok {
+		t.Error("paid order not submitted")
+	}
+
+	// Auto-submit off: even a paid order waits for the merchant.
+	e.svc.SetAutoSubmit(e.ctx, false)
+	e.placeOrder("1003", true, "1", "DH-5554")
+	e.drain()
+	if o := e.dhOrder("1003"); o.State != gormmodels.DropHeroAwaitingConfirmation {
+		t.Errorf("manual order state %s", o.State)
+	}
+	if _, _, ok := e.fake.Order("1003"); ok {
+		t.Error("order submitted without confirmation")
+	}
+	if err := e.svc.ConfirmOrder(e.ctx, "1003", ""); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if _, _, ok := e.fake.Order("1003"); !ok || e.fake.Submissions("1003") != 1 {
+		t.Error("confirmed order not submitted once")
+	}
+	// Missing shipping mode: needs attention.
+	e.placeOrder("1004", true, "", "DH-5554")
+	if o := e.dhOrder("1004"); o.State != gormmodels.DropHeroNeedsAttention {
+		t.Errorf("order without mode: %s", o.State)
+	}
+}
+
+func TestOrderAmbiguousFailureNoDuplicate(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	e.svc.SetAutoSubmit(e.ctx, true)
+	e.fake.FailNext(1, "/v1/orders/new", 500) // stored, then 500: outcome unknown to the client
+	e.placeOrder("2001", true, "1", "DH-5554")
+	e.drain()
+	if n := e.fake.Submissions("2001"); n != 1 {
+		t.Errorf("submitted %d times", n)
+	}
+	if o := e.dhOrder("2001"); o.State != gormmodels.DropHeroSubmitted {
+		t.Errorf("state %s %s", o.State, o.LastError)
+	}
+}
+
+func TestOrderRejected(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	e.svc.SetAutoSubmit(e.ctx, true)
+	e.fake.FailNext(1, "/v1/orders/new", 406)
+	e.placeOrder("2101", true, "1", "DH-5554")
+	e.drain()
+	if o := e.dhOrder("2101"); o.State != gormmodels.DropHeroRejected || o.LastError == "" {
+		t.Errorf("state %s %q", o.State, o.LastError)
+	}
+}
+
+func TestOrderStatusMapping(t *testing.T) {
+	e := newEnv(t, true)
+	e.db.Create(&hostProduct{SKU: "OWN", Name: "Own", Price: decimal.NewFromInt(3), Active: true})
+	e.install()
+	e.svc.SetAutoSubmit(e.ctx, true)
+	e.placeOrder("3001", true, "1", "DH-5554")
+	e.placeOrder("3002", true, "1", "DH-5554")
+	e.placeOrder("3003", true, "1", "DH-5554", "OWN")
+	e.drain()
+	hostState := func(id string) string {
+		var o hostOrder
+		e.db.First(&o, "id = ?", id)
+		return o.State
+	}
+	steps := []struct {
+		id, status, wantHost, wantDH string
+	}{
+		{"3001", "3", "partially_shipped", "3"},
+		{"3001", "4", "shipped", "4"},
+		{"3001", "1", "shipped", "4"}, // never backwards
+		{"3002", "2", "on_hold", "2"},
+		{"3003", "4", "shipped", "4"},
+		{"3002", "9", "on_hold", "2"}, // unknown code: unchanged
+	}
+	for _, s := range steps {
+		e.fake.SetOrderStatus(s.id, s.status)
+		e.callback("orders")
+		if got := hostState(s.id); got != s.wantHost {
+			t.Errorf("%s → %s: host state %q, want %q", s.id, s.status, got, s.wantHost)
+		}
+		if got := e.dhOrder(s.id).DropHeroStatus; got != s.wantDH {
+			t.Errorf("%s → %s: stored %q, want %q", s.id, s.status, got, s.wantDH)
+		}
+	}
+	var o hostOrder
+	e.db.First(&o, "id = ?", "3003")
+	if o.Note != "mixed=true" {
+		t.Errorf("mixed order note %q", o.Note)
+	}
+	var hist int64
+	e.db.Model(&gormmodels.DropHeroOrderHistory{}).Where("order_id = ?", "3001").Count(&hist)
+	if hist != 4 { // submitted, 3, 4, 1 (flagged)
+		t.Errorf("history rows %d", hist)
+	}
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/handlers/pluginapi"
+	"github.com/shopbridge/shopbridge/shopgate"
+	"github.com/shopbridge/shopbridge/shopgate/logs"
+	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
+)
+
+// Demo credentials: the Plugin API accepts them and the in-process fake
+// Merchant API is started with them.
+const (
+	demoCustomerNumber = "10001"
+	demoShopNumber     = "20001"
+	demoAPIKey         = "deadbeefcafe00112233"
+)
+
+// shopgateCredentials are the merchant's Shopgate credentials and the
+// Merchant API environment.
+type shopgateCredentials struct {
+	CustomerNumber string
+	ShopNumber     string
+	APIKey         string
+	Server         string // live, pg or custom
+	APIURL         string // for custom
+}
+
+// shopgateCredentialsFromEnv reads SHOPGATE_* variables; demo is true when
+// SHOPGATE_CUSTOMER_NUMBER is not set.
+func shopgateCredentialsFromEnv(getenv func(string) string) (shopgateCredentials, bool) {
+	if getenv("SHOPGATE_CUSTOMER_NUMBER") == "" {
+		return shopgateCredentials{CustomerNumber: demoCustomerNumber, ShopNumber: demoShopNumber,
+			APIKey: demoAPIKey, Server: "custom"}, true
+	}
+	c := shopgateCredentials{
+		CustomerNumber: getenv("SHOPGATE_CUSTOMER_NUMBER"),
+		ShopNumber:     getenv("SHOPGATE_SHOP_NUMBER"),
+		APIKey:         getenv("SHOPGATE_APIKEY"),
+		Server:         getenv("SHOPGATE_SERVER"),
+		APIURL:         getenv("SHOPGATE_API_URL"),
+	}
+	if c.Server == "" {
+		c.Server = "live"
+	}
+	return c, false
+}
+
+// shopgateState is what the Shopgate integration shares with the other
+// integration files: the Merchant API client, the fake behind it in demo
+// mode, the plugin logs and the Plugin API configuration that the order
+// and catalogue integrations complete before mountPluginAPI builds it.
+type shopgateState struct {
+	Creds   shopgateCredentials
+	Client  *shopgate.Client
+	Fake    *shopgatetest.Server
+	Logs    *logs.Set
+	Plugin  pluginapi.Config
+	Handler *pluginapi.Handler
+}
+
+// setupShopgate creates the plugin logs and the Merchant API client; in
+// demo mode it starts the fake Merchant API in-process so every flow works
+// offline. mountPluginAPI finishes the job after the other integrations
+// have added their adapters to a.sg.Plugin.
+func (a *App) setupShopgate() error {
+	creds, demo := shopgateCredentialsFromEnv(os.Getenv)
+	if !a.Demo {
+		demo = false
+	}
+	if a.Demo && !demo {
+		// Real credentials switch demo mode off.
+		a.Demo = false
+	}
+	st := &shopgateState{Creds: creds}
+	ls, err := logs.Open(filepath.Join(a.DataDir, "shopgate-logs"), logs.Options{Tee: a.Log})
+	if err != nil {
+		return err
+	}
+	a.OnClose(func() { ls.Close() })
+	st.Logs = ls
+
+	cc := shopgate.ClientConfig{
+		Environment:    shopgate.Environment(creds.Server),
+		BaseURL:        creds.APIURL,
+		CustomerNumber: creds.CustomerNumber,
+		ShopNumber:     creds.ShopNumber,
+		APIKey:         creds.APIKey,
+		PluginVersion:  pluginapi.Version,
+		Logger:         ls.RequestLogger(),
+	}
+	if demo {
+		st.Fake = shopgatetest.NewServer(shopgatetest.WithCredentials(creds.CustomerNumber, creds.APIKey, creds.ShopNumber))
+		a.OnClose(st.Fake.Close)
+		cc.Environment, cc.BaseURL = shopgate.EnvCustom, st.Fake.URL()
+		cc.RequestsPerHour = -1
+	}
+	if st.Client, err = shopgate.NewClient(cc); err != nil {
+		return fmt.Errorf("shopgate client: %w", err)
+	}
+	enable := map[string]bool{}
+	for _, action := range []string{"add_order", "update_order", "cron", "get_items", "get_categories",
+		"get_reviews", "get_settings", "get_debug_info", "get_customer", "check_stock"} {
+		enable[action] = true
+	}
+	st.Plugin = pluginapi.Config{
+		Shops: []pluginapi.ShopConfig{{
+			CustomerNumber: creds.CustomerNumber, ShopNumber: creds.ShopNumber, APIKey: creds.APIKey,
+			Server: creds.Server, APIURL: creds.APIURL, Enable: enable, Logs: ls,
+		}},
+		CacheDir:        filepath.Join(a.DataDir, "shopgate-cache"),
+		Store:           gormmodels.SettingsStore{DB: a.DB},
+		DatabaseDialect: a.DB.Dialector.Name(),
+		Logger:          a.Log,
+		Customers:       shopCustomers{a},
+		Info:            shopInfo{a},
+	}
+	if creds.Server == "custom" && !demo {
+		st.Plugin.Shops[0].APIURL = creds.APIURL
+	}
+	a.sg = st
+	if demo {
+		a.Log.Info("Shopgate demo mode: Plugin API credentials",
+			zap.String("customer_number", creds.CustomerNumber), zap.String("shop_number", creds.ShopNumber),
+			zap.String("apikey", creds.APIKey), zap.String("plugin_api", a.PublicURL+"/shopgate/api"),
+			zap.String("fake_merchant_api", st.Fake.URL()))
+	}
+	return nil
+}
+
+// mountPluginAPI builds the Plugin API with the adapters the integrations
+// registered and mounts it at POST /shopgate/api.
+func (a *App) mountPluginAPI() error {
+	if err := os.MkdirAll(a.sg.Plugin.CacheDir, 0o750); err != nil {
+		return err
+	}
+	h, err := pluginapi.New(a.sg.Plugin)
+	if err != nil {
+		return err
+	}
+	a.sg.Handler = h
+	a.OnClose(func() { h.Close() })
+	h.Mount(a.Echo.Group("/shopgate/api"))
+	return nil
+}

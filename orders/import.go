@@ -1,0 +1,473 @@
+package orders
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"go.uber.org/zap"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/shopgate"
+)
+
+// AddOrder implements adapters.OrderImporter: it fetches the order from
+// the Merchant API and stores it in one transaction (orders spec 2.3, 2.7).
+// An order imported before is answered with 60, even when many calls for
+// one number arrive at once: the bookkeeping row is inserted first and its
+// unique order number lets exactly one transaction through.
+func (s *Service) AddOrder(ctx context.Context, shop adapters.Shop, orderNumber string) (adapters.OrderRef, error) {
+	log := s.log.With(zap.String("order_number", orderNumber), zap.String("shop_number", shop.Number))
+	// A cheap pre-check spares the Merchant API call (and its hourly
+	// budget) for Shopgate's retries; the unique index decides.
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&gormmodels.ShopgateOrder{}).
+		Where("order_number = ?", orderNumber).Count(&n).Error; err != nil {
+		return adapters.OrderRef{}, shopgate.DatabaseError("check order "+orderNumber, err)
+	}
+	if n > 0 {
+		return adapters.OrderRef{}, shopgate.NewAPIError(shopgate.CodeDuplicateOrder, orderNumber)
+	}
+	client, err := s.merchant(shop.Number)
+	if err != nil {
+		return adapters.OrderRef{}, err
+	}
+	order, err := client.GetOrder(ctx, orderNumber)
+	if err != nil {
+		return adapters.OrderRef{}, fmt.Errorf("import order %s: get_orders: %w", orderNumber, err)
+	}
+	if order.OrderNumber != "" && !shopgate.SameNumber(order.OrderNumber, orderNumber) {
+		return adapters.OrderRef{}, shopgate.NewAPIError(shopgate.CodeMerchantAPIInvalidResp,
+			fmt.Sprintf("get_orders answered order %s for %s", order.OrderNumber, orderNumber))
+	}
+	order.OrderNumber = orderNumber
+
+	var ref adapters.OrderRef
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		ref, err = s.importOrder(ctx, tx, shop, order)
+		return err
+	})
+	if err != nil {
+		if ae, ok := shopgate.AsAPIError(err); ok && ae.Code == shopgate.CodeDuplicateOrder {
+			return adapters.OrderRef{}, err
+		}
+		log.Error("import order failed", zap.Error(err))
+		return adapters.OrderRef{}, dbError("import order "+orderNumber, err)
+	}
+	log.Info("order imported", zap.String("host_order_id", ref.ExternalOrderID))
+	return ref, nil
+}
+
+// importOrder writes the order inside tx.
+func (s *Service) importOrder(ctx context.Context, tx *gorm.DB, shop adapters.Shop, o *shopgate.Order) (adapters.OrderRef, error) {
+	raw, err := json.Marshal(o)
+	if err != nil {
+		return adapters.OrderRef{}, fmt.Errorf("encode order: %w", err)
+	}
+	m := gormmodels.ShopgateOrder{
+		OrderNumber: o.OrderNumber, ShopNumber: shop.Number,
+		IsPaid: o.IsPaid, IsShippingBlocked: o.IsShippingBlocked, IsShippingCompleted: o.IsShippingCompleted,
+		IsCustomerInvoiceBlocked: o.IsCustomerInvoiceBlocked, IsStorno: o.IsStorno, IsTest: o.IsTest,
+		PaymentMethod: o.PaymentMethod, PaymentGroup: o.PaymentGroup,
+		Currency: o.Currency, AmountComplete: o.AmountComplete, RawOrder: string(raw),
+	}
+	now := s.cfg.Now().UTC()
+	if o.IsShippingCompleted {
+		m.ShippingReportedAt = &now // Shopgate knows already; nothing to report
+	}
+	if o.IsStorno {
+		m.CancellationReportedAt = &now
+	}
+	// First statement of the transaction: concurrent imports of the same
+	// number wait here for the first one and then find its row.
+	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "order_number"}}, DoNothing: true}).Create(&m)
+	if res.Error != nil {
+		return adapters.OrderRef{}, fmt.Errorf("insert bookkeeping row: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return adapters.OrderRef{}, shopgate.NewAPIError(shopgate.CodeDuplicateOrder, o.OrderNumber)
+	}
+
+	imp, notes, err := s.buildOrder(ctx, tx, o)
+	if err != nil {
+		return adapters.OrderRef{}, err
+	}
+	ref, err := s.cfg.Host.CreateOrder(ctx, tx, imp)
+	if err != nil {
+		return adapters.OrderRef{}, fmt.Errorf("host create order: %w", err)
+	}
+	err = tx.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", m.ID).Updates(map[string]any{
+		"host_order_id": ref.ExternalOrderID, "host_order_number": ref.ExternalOrderNumber,
+		"host_customer_id": imp.Customer.ID, "guest": imp.Customer.Guest,
+		"notes": strings.Join(notes, "\n"),
+	}).Error
+	if err != nil {
+		return adapters.OrderRef{}, fmt.Errorf("update bookkeeping row: %w", err)
+	}
+	return ref, nil
+}
+
+// buildOrder translates a Shopgate order for the host and collects the
+// discrepancies as notes.
+func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order) (*adapters.ImportedOrder, []string, error) {
+	var notes []string
+	note := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
+
+	imp := &adapters.ImportedOrder{
+		Source: Source, ExternalNumber: o.OrderNumber, Mail: o.Mail, Phone: firstNonEmpty(o.Phone, o.Mobile),
+		Currency: o.Currency, AmountShipping: o.AmountShipping, ShippingTaxRate: o.ShippingTaxPercent,
+		AmountPayment: o.AmountShopPayment, PaymentTaxRate: o.PaymentTaxPercent,
+		AmountTotal: o.AmountComplete, IsPaid: o.IsPaid, IsTest: o.IsTest,
+		InvoiceAddress: toAddress(o.InvoiceAddress), DeliveryAddress: toAddress(o.DeliveryAddress),
+		CreatedAt: o.CreatedTime,
+	}
+	if imp.Mail == "" {
+		imp.Mail = firstNonEmpty(o.InvoiceAddress.Mail, o.DeliveryAddress.Mail)
+	}
+	if o.IsPaid && !o.PaymentTime.IsZero() {
+		t := o.PaymentTime.UTC()
+		imp.PaidAt = &t
+	}
+	switch {
+	case o.IsStorno:
+		imp.Status = adapters.StatusCancelled
+	case o.IsShippingBlocked:
+		imp.Status = adapters.StatusNew
+	default:
+		imp.Status = adapters.StatusProcessing
+	}
+
+	// Customer (R2).
+	host := s.cfg.Host
+	if o.ExternalCustomerID != "" || o.ExternalCustomerNumber != "" {
+		c, err := host.FindCustomer(ctx, tx, o.ExternalCustomerID, o.ExternalCustomerNumber)
+		if err != nil {
+			return nil, nil, err
+		}
+		if c != nil {
+			imp.Customer = *c
+		} else {
+			note("Customer %s not found in the shop; a guest account was used.",
+				strings.Trim(o.ExternalCustomerID+" / "+o.ExternalCustomerNumber, " /"))
+		}
+	}
+	if imp.Customer.ID == "" {
+		c, err := host.GuestCustomer(ctx, tx, adapters.GuestAccount{
+			Mail: imp.Mail, Phone: o.Phone, Mobile: o.Mobile, Address: imp.InvoiceAddress,
+			Gender: o.InvoiceAddress.Gender, Birthday: o.InvoiceAddress.Birthday, CreatedAt: o.CreatedTime,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		imp.Customer = c
+		if c.ID == "" && imp.Mail != "" {
+			note("The e-mail address %s belongs to a registered customer who did not log in; the order has no customer account.", imp.Mail)
+		}
+	}
+
+	// Addresses (R3): unknown codes are stored as given and noted.
+	for _, a := range []struct {
+		name string
+		addr shopgate.Address
+	}{{"invoice", o.InvoiceAddress}, {"delivery", o.DeliveryAddress}} {
+		if !validCountry(a.addr.Country) {
+			note("Unknown country code %q in the %s address.", a.addr.Country, a.name)
+		}
+		if a.addr.State != "" && !validState(a.addr.State) {
+			note("Unknown state code %q in the %s address.", a.addr.State, a.name)
+		}
+	}
+
+	// Lines (R8, R9).
+	var numbers []string
+	for _, it := range o.Items {
+		if it.ItemNumber != "" {
+			numbers = append(numbers, it.ItemNumber)
+		}
+	}
+	products, err := host.Products(ctx, tx, numbers)
+	if err != nil {
+		return nil, nil, err
+	}
+	linesTotal := decimal.Zero
+	for _, it := range o.Items {
+		l := adapters.OrderLine{
+			Number: it.ItemNumber, Name: it.Name, Details: itemDetails(it), Quantity: it.Quantity,
+			UnitPrice: it.UnitAmountWithTax, TaxRate: it.TaxPercent,
+			Total: it.UnitAmountWithTax.Mul(decimal.NewFromInt(int64(it.Quantity))),
+		}
+		if l.Name == "" {
+			l.Name = it.ItemNumber
+		}
+		linesTotal = linesTotal.Add(l.Total)
+		p, known := products[it.ItemNumber]
+		switch {
+		case it.Type == shopgate.OrderItemTypeSGCoupon || it.ItemNumber == s.cfg.CouponItemNumber:
+			l.Kind = adapters.LineCoupon
+			imp.AmountDiscount = imp.AmountDiscount.Sub(l.Total)
+			if known {
+				l.ProductID = p.ID
+			} else if s.cfg.CouponItemNumber != DefaultCouponItemNumber {
+				note("Coupon line %s: no product with the coupon article number %s exists in the shop.", it.Name, s.cfg.CouponItemNumber)
+			}
+			if l.Total.IsPositive() {
+				note("Coupon line %s has a positive amount %s.", it.Name, l.Total.StringFixed(2))
+			}
+		case it.Type == shopgate.OrderItemTypePayment:
+			l.Kind = adapters.LinePayment
+			imp.AmountItems = imp.AmountItems.Add(l.Total)
+		default:
+			l.Kind = adapters.LineProduct
+			imp.AmountItems = imp.AmountItems.Add(l.Total)
+			switch {
+			case !known:
+				note("Product %s (%s) does not exist in the shop.", it.ItemNumber, it.Name)
+			default:
+				l.ProductID = p.ID
+				if !p.Active {
+					note("Product %s (%s) is not active in the shop.", it.ItemNumber, it.Name)
+				}
+				if !p.Price.IsZero() && !p.Price.Equal(it.UnitAmountWithTax) {
+					note("Price of %s differs: Shopgate %s, shop %s.", it.ItemNumber,
+						it.UnitAmountWithTax.StringFixed(2), p.Price.StringFixed(2))
+				}
+				if p.HasStock && p.Stock < it.Quantity {
+					note("Not enough stock for %s: ordered %d, in stock %d.", it.ItemNumber, it.Quantity, p.Stock)
+				}
+			}
+		}
+		imp.Lines = append(imp.Lines, l)
+	}
+
+	// Totals (R4): Shopgate's amount is stored; differences are noted.
+	if !o.AmountItems.IsZero() && !o.AmountItems.Equal(linesTotal) {
+		note("Sum of the lines %s differs from Shopgate's amount_items %s.", linesTotal.StringFixed(2), o.AmountItems.StringFixed(2))
+	}
+	computed := linesTotal.Add(o.AmountShipping).Add(o.AmountShopPayment)
+	if !computed.Equal(o.AmountComplete) {
+		note("Lines + shipping + payment fee = %s, but Shopgate's total is %s; Shopgate's total was kept.",
+			computed.StringFixed(2), o.AmountComplete.StringFixed(2))
+	}
+	min, err := host.MinimumOrderAmount(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if min.IsPositive() && imp.AmountItems.LessThan(min) {
+		note("Items' total %s is below the shop's minimum order amount %s.", imp.AmountItems.StringFixed(2), min.StringFixed(2))
+	}
+
+	// Payment (R10, orders spec 3.4).
+	method, payNotes, err := s.mapPayment(ctx, tx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	imp.PaymentMethod = method
+	notes = append(notes, payNotes...)
+
+	// Shipping (R7).
+	imp.ShippingMethod = o.ShippingGroup
+	if o.ShippingInfos != nil && o.ShippingInfos.DisplayName != "" {
+		imp.ShippingMethod = o.ShippingInfos.DisplayName + " (" + o.ShippingGroup + ")"
+	}
+
+	imp.Comment = s.comment(o, method, notes)
+	imp.CustomerComment = customFieldsText(o.CustomFields)
+	imp.History = "Imported from Shopgate order " + o.OrderNumber + "."
+	if o.IsShippingBlocked {
+		imp.History += " Shipping blocked by Shopgate."
+	} else {
+		imp.History += " Released for shipping by Shopgate."
+	}
+	return imp, notes, nil
+}
+
+// mapPayment chooses the host payment method (orders spec 3.4).
+func (s *Service) mapPayment(ctx context.Context, tx *gorm.DB, o *shopgate.Order) (string, []string, error) {
+	if strings.EqualFold(o.PaymentMethod, "SHOPGATE") {
+		return s.cfg.ShopgatePaymentMethod, nil, nil
+	}
+	for _, code := range []string{s.cfg.PaymentMethods[o.PaymentMethod], s.cfg.PaymentGroups[o.PaymentGroup]} {
+		if code == "" {
+			continue
+		}
+		ok, err := s.cfg.Host.PaymentMethodExists(ctx, tx, code)
+		if err != nil {
+			return "", nil, err
+		}
+		if ok {
+			return code, nil, nil
+		}
+		return s.cfg.MobilePaymentMethod, []string{fmt.Sprintf("Payment method %s is not available in the shop; booked as %s.",
+			code, s.cfg.MobilePaymentMethod)}, nil
+	}
+	return s.cfg.MobilePaymentMethod, nil, nil
+}
+
+// comment builds the merchant-visible order note: the flags that decide
+// what the merchant may do, the payment details, custom fields and
+// discrepancies.
+func (s *Service) comment(o *shopgate.Order, method string, notes []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Shopgate order %s", o.OrderNumber)
+	if o.IsTest {
+		b.WriteString(" — TEST ORDER")
+	}
+	b.WriteString("\n")
+	if o.IsShippingBlocked {
+		b.WriteString("SHIPPING BLOCKED by Shopgate: do not ship until Shopgate releases the order.\n")
+	} else {
+		b.WriteString("Released for shipping by Shopgate.\n")
+	}
+	if o.IsCustomerInvoiceBlocked {
+		b.WriteString("INVOICE BLOCKED: never send an invoice to the customer; the payment provider invoices.\n")
+	}
+	if o.IsStorno {
+		b.WriteString("Cancelled at Shopgate.\n")
+	}
+	name, _ := o.PaymentInfos["shopgate_payment_name"].(string)
+	paid := "not paid"
+	if o.IsPaid {
+		paid = "paid"
+		if o.PaymentTransactionNumber != "" {
+			paid += ", transaction " + o.PaymentTransactionNumber
+		}
+	}
+	fmt.Fprintf(&b, "Payment: %s (%s/%s → %s), %s\n", firstNonEmpty(name, o.PaymentMethod), o.PaymentMethod, o.PaymentGroup, method, paid)
+	if method != s.cfg.ShopgatePaymentMethod {
+		for _, line := range flatten("", o.PaymentInfos) {
+			if !strings.HasPrefix(line, "shopgate_payment_name:") {
+				b.WriteString("  " + line + "\n")
+			}
+		}
+	}
+	if o.ShippingGroup != "" {
+		fmt.Fprintf(&b, "Shipping: %s %s\n", o.ShippingGroup, o.AmountShipping.StringFixed(2))
+	}
+	if cf := customFieldsText(o.CustomFields); cf != "" {
+		b.WriteString(cf + "\n")
+	}
+	if len(notes) > 0 {
+		b.WriteString("Discrepancies:\n")
+		for _, n := range notes {
+			b.WriteString("- " + n + "\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// flatten renders a nested payment_infos object as sorted "key: value"
+// lines, nested keys joined with dots.
+func flatten(prefix string, v any) []string {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var out []string
+		for _, k := range keys {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			out = append(out, flatten(p, t[k])...)
+		}
+		return out
+	case []any:
+		var out []string
+		for i, e := range t {
+			out = append(out, flatten(fmt.Sprintf("%s[%d]", prefix, i), e)...)
+		}
+		return out
+	case nil:
+		return []string{prefix + ":"}
+	default:
+		return []string{fmt.Sprintf("%s: %v", prefix, t)}
+	}
+}
+
+func customFieldsText(fields []shopgate.CustomField) string {
+	var lines []string
+	for _, f := range fields {
+		label := firstNonEmpty(f.Label, f.InternalFieldName)
+		if f.Value == nil || fmt.Sprint(f.Value) == "" {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s: %v", label, f.Value))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// itemDetails renders options, inputs and attributes of a line readably.
+func itemDetails(it shopgate.OrderItem) string {
+	var parts []string
+	for _, o := range it.Options {
+		p := firstNonEmpty(o.Name, o.OptionNumber) + ": " + firstNonEmpty(o.Value, o.ValueNumber)
+		if !o.AdditionalAmountWithTax.IsZero() {
+			p += " (+" + o.AdditionalAmountWithTax.StringFixed(2) + ")"
+		}
+		parts = append(parts, p)
+	}
+	for _, in := range it.Inputs {
+		p := firstNonEmpty(in.Label, in.InputNumber) + ": " + in.UserInput
+		if !in.AdditionalAmountWithTax.IsZero() {
+			p += " (+" + in.AdditionalAmountWithTax.StringFixed(2) + ")"
+		}
+		parts = append(parts, p)
+	}
+	for _, a := range it.Attributes {
+		parts = append(parts, a.Name+": "+a.Value)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func toAddress(a shopgate.Address) adapters.OrderAddress {
+	return adapters.OrderAddress{
+		Gender: a.Gender, Company: a.Company, FirstName: a.FirstName, LastName: a.LastName,
+		Street1: a.Street1, Street2: a.Street2, Zipcode: a.Zipcode, City: a.City,
+		Country: a.Country, State: a.State, Phone: firstNonEmpty(a.Phone, a.Mobile), Mobile: a.Mobile, Mail: a.Mail,
+	}
+}
+
+func validCountry(c string) bool {
+	if len(c) != 2 {
+		return false
+	}
+	for _, r := range c {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// validState accepts ISO 3166-2 codes such as US-CA or DE-BE.
+func validState(s string) bool {
+	cc, sub, ok := strings.Cut(s, "-")
+	if !ok || !validCountry(cc) || len(sub) < 1 || len(sub) > 3 {
+		return false
+	}
+	for _, r := range sub {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}

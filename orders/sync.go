@@ -1,0 +1,328 @@
+package orders
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.uber.org/zap"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/outbox"
+	"github.com/shopbridge/shopbridge/shopgate"
+)
+
+// Outbox job kinds of the sync back to Shopgate.
+const (
+	KindDeliveryNote      = "shopgate.add_order_delivery_note"
+	KindShippingCompleted = "shopgate.set_order_shipping_completed"
+	KindCancelOrder       = "shopgate.cancel_order"
+)
+
+// Shipment is a parcel the merchant shipped.
+type Shipment struct {
+	// Carrier is the Shopgate carrier id (shopgate.Carrier*); unknown or
+	// empty ids are sent as OTHER (the Merchant API rejects unknown ones).
+	Carrier string
+	// TrackingNumber is the parcel's tracking number, if any.
+	TrackingNumber string
+	// Complete says the order is now completely shipped.
+	Complete bool
+}
+
+// Cancellation is what the merchant cancelled.
+type Cancellation struct {
+	// Complete cancels the whole order including shipping.
+	Complete bool
+	// Items are the cancelled lines of a partial cancellation; each
+	// quantity is the number of units cancelled now.
+	Items []shopgate.CancellationItem
+	// CancelShipping also cancels the shipping costs.
+	CancelShipping bool
+	// Note is the reason sent to Shopgate.
+	Note string
+}
+
+// Job payloads.
+type deliveryNoteJob struct {
+	ShopNumber        string `json:"shop_number"`
+	OrderNumber       string `json:"order_number"`
+	Carrier           string `json:"carrier"`
+	TrackingNumber    string `json:"tracking_number"`
+	Complete          bool   `json:"complete"`
+	SendCustomerEmail bool   `json:"send_customer_email"`
+}
+
+type shippingCompletedJob struct {
+	ShopNumber        string `json:"shop_number"`
+	OrderNumber       string `json:"order_number"`
+	SendCustomerEmail bool   `json:"send_customer_email"`
+}
+
+type cancelJob struct {
+	ShopNumber     string                      `json:"shop_number"`
+	OrderNumber    string                      `json:"order_number"`
+	Complete       bool                        `json:"complete"`
+	Items          []shopgate.CancellationItem `json:"items,omitempty"`
+	CancelShipping bool                        `json:"cancel_shipping"`
+	Note           string                      `json:"note"`
+}
+
+// lockMapping reads the bookkeeping row of a host order inside tx, locked
+// on PostgreSQL so that concurrent records of one order serialise.
+func lockMapping(tx *gorm.DB, hostOrderID string) (*gormmodels.ShopgateOrder, error) {
+	var rows []gormmodels.ShopgateOrder
+	q := tx.Where("host_order_id = ?", hostOrderID).Limit(1)
+	if tx.Dialector.Name() == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read shopgate order of host order %s: %w", hostOrderID, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
+}
+
+func carrier(c string) string {
+	c = strings.ToUpper(strings.TrimSpace(c))
+	if slices.Contains(shopgate.Carriers, c) {
+		return c
+	}
+	return shopgate.CarrierOther
+}
+
+// RecordShipment queues the report of a shipment of host order
+// hostOrderID. Call it inside the transaction that marks the host order
+// shipped: the report is sent if and only if that transaction commits.
+// ok is false (and nothing is queued) for orders not imported from
+// Shopgate.
+func (s *Service) RecordShipment(ctx context.Context, tx *gorm.DB, hostOrderID string, sh Shipment) (ok bool, err error) {
+	m, err := lockMapping(tx.WithContext(ctx), hostOrderID)
+	if err != nil || m == nil {
+		return false, err
+	}
+	if m.IsStorno {
+		return true, nil // cancelled at Shopgate: nothing to report
+	}
+	if sh.TrackingNumber != "" || !sh.Complete || sh.Carrier != "" {
+		err = outbox.Enqueue(tx, outbox.Job{Kind: KindDeliveryNote, Payload: deliveryNoteJob{
+			ShopNumber: m.ShopNumber, OrderNumber: m.OrderNumber, Carrier: carrier(sh.Carrier),
+			TrackingNumber: strings.TrimSpace(sh.TrackingNumber), Complete: sh.Complete,
+			SendCustomerEmail: s.cfg.SendCustomerEmail,
+		}})
+	} else {
+		err = outbox.Enqueue(tx, outbox.Job{Kind: KindShippingCompleted, Key: m.OrderNumber, Payload: shippingCompletedJob{
+			ShopNumber: m.ShopNumber, OrderNumber: m.OrderNumber, SendCustomerEmail: s.cfg.SendCustomerEmail,
+		}})
+	}
+	if err != nil {
+		return false, fmt.Errorf("record shipment of order %s: %w", m.OrderNumber, err)
+	}
+	return true, nil
+}
+
+// RecordCancellation queues the report of a cancellation of host order
+// hostOrderID; call it inside the transaction that cancels in the host.
+// Quantities of a partial cancellation are remembered so that the cron
+// job can tell what was reported (orders spec 5.7). ok is false for
+// orders not imported from Shopgate.
+func (s *Service) RecordCancellation(ctx context.Context, tx *gorm.DB, hostOrderID string, c Cancellation) (ok bool, err error) {
+	if !c.Complete && len(c.Items) == 0 && !c.CancelShipping {
+		return false, errors.New("orders: a partial cancellation needs items or CancelShipping")
+	}
+	m, err := lockMapping(tx.WithContext(ctx), hostOrderID)
+	if err != nil || m == nil {
+		return false, err
+	}
+	if m.IsStorno {
+		return true, nil
+	}
+	job := outbox.Job{Kind: KindCancelOrder, Payload: cancelJob{
+		ShopNumber: m.ShopNumber, OrderNumber: m.OrderNumber, Complete: c.Complete,
+		Items: c.Items, CancelShipping: c.CancelShipping, Note: c.Note,
+	}}
+	if c.Complete {
+		job.Key = m.OrderNumber + ":complete"
+	} else {
+		reported := map[string]int{}
+		if m.ReportedCancellations != "" {
+			if err := json.Unmarshal([]byte(m.ReportedCancellations), &reported); err != nil {
+				return false, fmt.Errorf("order %s: reported cancellations: %w", m.OrderNumber, err)
+			}
+		}
+		for _, it := range c.Items {
+			reported[it.ItemNumber] += it.Quantity
+		}
+		b, _ := json.Marshal(reported)
+		if err := tx.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", m.ID).
+			Update("reported_cancellations", string(b)).Error; err != nil {
+			return false, fmt.Errorf("order %s: remember cancellation: %w", m.OrderNumber, err)
+		}
+	}
+	if err := outbox.Enqueue(tx, job); err != nil {
+		return false, fmt.Errorf("record cancellation of order %s: %w", m.OrderNumber, err)
+	}
+	return true, nil
+}
+
+// RegisterHandlers makes w send the sync jobs. Run the worker with
+// [WorkerConfig] or similar minutes-long backoff.
+func (s *Service) RegisterHandlers(w *outbox.Worker) {
+	w.Handle(KindDeliveryNote, s.sendDeliveryNote)
+	w.Handle(KindShippingCompleted, s.sendShippingCompleted)
+	w.Handle(KindCancelOrder, s.sendCancellation)
+}
+
+func decodeJob(raw json.RawMessage, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return outbox.Permanent(fmt.Errorf("decode job: %w", err))
+	}
+	return nil
+}
+
+func (s *Service) sendDeliveryNote(ctx context.Context, raw json.RawMessage) error {
+	var j deliveryNoteJob
+	if err := decodeJob(raw, &j); err != nil {
+		return err
+	}
+	c, err := s.merchant(j.ShopNumber)
+	if err != nil {
+		return err
+	}
+	_, err = c.AddOrderDeliveryNote(ctx, shopgate.DeliveryNoteRequest{
+		OrderNumber: j.OrderNumber, ShippingServiceID: j.Carrier, TrackingNumber: j.TrackingNumber,
+		MarkAsCompleted: j.Complete, SendCustomerEmail: j.SendCustomerEmail,
+	})
+	return s.outcome(ctx, j.OrderNumber, "add_order_delivery_note", err, classifyShipping, j.Complete, "shipping_reported_at")
+}
+
+func (s *Service) sendShippingCompleted(ctx context.Context, raw json.RawMessage) error {
+	var j shippingCompletedJob
+	if err := decodeJob(raw, &j); err != nil {
+		return err
+	}
+	c, err := s.merchant(j.ShopNumber)
+	if err != nil {
+		return err
+	}
+	_, err = c.SetOrderShippingCompleted(ctx, shopgate.ShippingCompletedRequest{
+		OrderNumber: j.OrderNumber, SendCustomerEmail: j.SendCustomerEmail,
+	})
+	return s.outcome(ctx, j.OrderNumber, "set_order_shipping_completed", err, classifyShipping, true, "shipping_reported_at")
+}
+
+func (s *Service) sendCancellation(ctx context.Context, raw json.RawMessage) error {
+	var j cancelJob
+	if err := decodeJob(raw, &j); err != nil {
+		return err
+	}
+	c, err := s.merchant(j.ShopNumber)
+	if err != nil {
+		return err
+	}
+	_, err = c.CancelOrder(ctx, shopgate.CancelOrderRequest{
+		OrderNumber: j.OrderNumber, CancelCompleteOrder: j.Complete, Items: j.Items,
+		CancelShipping: j.CancelShipping, Note: j.Note,
+	})
+	onlyShipping := !j.Complete && len(j.Items) == 0 && j.CancelShipping
+	classify := func(code int) outcome { return classifyCancel(code, onlyShipping) }
+	return s.outcome(ctx, j.OrderNumber, "cancel_order", err, classify, j.Complete, "cancellation_reported_at")
+}
+
+// outcome is how a Merchant API answer counts for a sync job.
+type outcome int
+
+const (
+	outcomeRetry outcome = iota
+	outcomeDone
+	outcomePermanent
+)
+
+// classifyShipping and classifyCancel are the table of orders spec 5.6.
+func classifyShipping(code int) outcome {
+	switch code {
+	case shopgate.SMACodeOrderAlreadyCompleted, shopgate.SMACodeOrderShippingCompleted:
+		return outcomeDone
+	}
+	return classifyCommon(code)
+}
+
+func classifyCancel(code int, onlyShipping bool) outcome {
+	switch code {
+	case shopgate.SMACodeOrderAlreadyCancelled:
+		return outcomeDone
+	case shopgate.SMACodeShippingAlreadyCancelled:
+		if onlyShipping {
+			return outcomeDone
+		}
+		return outcomePermanent
+	}
+	return classifyCommon(code)
+}
+
+func classifyCommon(code int) outcome {
+	switch code {
+	case shopgate.SMACodeOrderOnHold, shopgate.SMACodeAuthTooOld,
+		shopgate.SMACodeInternalSaveError, shopgate.SMACodeInternalDeleteError, shopgate.SMACodeUnknownError:
+		return outcomeRetry
+	}
+	return outcomePermanent
+}
+
+// outcome records the result of a sync call on the bookkeeping row and
+// tells the outbox whether to retry. final says the call reported the
+// order's final state (complete shipping or cancellation), stored in
+// column reportedCol.
+func (s *Service) outcome(ctx context.Context, orderNumber, action string, err error, classify func(int) outcome, final bool, reportedCol string) error {
+	log := s.log.With(zap.String("order_number", orderNumber), zap.String("action", action))
+	result := outcomeDone
+	if err != nil {
+		var me *shopgate.MerchantAPIError
+		switch {
+		case errors.As(err, &me):
+			result = classify(me.Code)
+		case errors.Is(err, shopgate.ErrInvalidArgument):
+			result = outcomePermanent
+		default: // no connection, unusable answer, budget exhausted
+			result = outcomeRetry
+		}
+	}
+	db := s.db.WithContext(context.WithoutCancel(ctx)).Model(&gormmodels.ShopgateOrder{}).Where("order_number = ?", orderNumber)
+	switch result {
+	case outcomeDone:
+		if err != nil {
+			log.Info("shopgate says already done", zap.Error(err))
+		}
+		set := map[string]any{"sync_error": ""}
+		if final {
+			set[reportedCol] = s.cfg.Now().UTC()
+		}
+		if uerr := db.Updates(set).Error; uerr != nil {
+			// The call succeeded; failing here would send it again.
+			log.Error("record sync success", zap.Error(uerr))
+		}
+		return nil
+	case outcomePermanent:
+		log.Error("sync failed for good", zap.Error(err))
+		if uerr := db.Update("sync_error", truncate(action+": "+err.Error(), 1000)).Error; uerr != nil {
+			log.Error("record sync error", zap.Error(uerr))
+		}
+		return outbox.Permanent(err)
+	default:
+		return err
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

@@ -1,0 +1,164 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.uber.org/zap"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/shopgate"
+)
+
+var errNotFound = errors.New("order not found")
+
+// UpdateOrder implements adapters.OrderImporter (orders spec 2.8): it
+// fetches the order again and applies payment and shipping changes, a
+// cancellation at Shopgate, and records each change in the host order's
+// history. A repeated update with nothing new succeeds without changes.
+// The flags of the request only say what Shopgate changed; the order's
+// fields are applied whatever they say (U7).
+func (s *Service) UpdateOrder(ctx context.Context, shop adapters.Shop, orderNumber string, paymentChanged, shippingChanged bool) (adapters.OrderRef, error) {
+	log := s.log.With(zap.String("order_number", orderNumber), zap.String("shop_number", shop.Number))
+	var m gormmodels.ShopgateOrder
+	err := s.db.WithContext(ctx).Where("order_number = ?", orderNumber).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return adapters.OrderRef{}, shopgate.NewAPIError(shopgate.CodeOrderNotFound, orderNumber)
+	}
+	if err != nil {
+		return adapters.OrderRef{}, shopgate.DatabaseError("read order "+orderNumber, err)
+	}
+	client, err := s.merchant(shop.Number)
+	if err != nil {
+		return adapters.OrderRef{}, err
+	}
+	o, err := client.GetOrder(ctx, orderNumber)
+	if err != nil {
+		return adapters.OrderRef{}, fmt.Errorf("update order %s: get_orders: %w", orderNumber, err)
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.applyUpdate(ctx, tx, orderNumber, o, &m)
+	})
+	if errors.Is(err, errNotFound) {
+		return adapters.OrderRef{}, shopgate.NewAPIError(shopgate.CodeOrderNotFound, orderNumber)
+	}
+	if err != nil {
+		if _, ok := shopgate.AsAPIError(err); !ok {
+			log.Error("update order failed", zap.Error(err))
+		}
+		return adapters.OrderRef{}, dbError("update order "+orderNumber, err)
+	}
+	log.Info("order updated", zap.Bool("payment", paymentChanged), zap.Bool("shipping", shippingChanged))
+	return adapters.OrderRef{ExternalOrderID: m.HostOrderID, ExternalOrderNumber: m.HostOrderNumber}, nil
+}
+
+// applyUpdate locks the bookkeeping row, so that concurrent updates of one
+// order apply one after the other, and writes the changes.
+func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber string, o *shopgate.Order, m *gormmodels.ShopgateOrder) error {
+	q := tx.Where("order_number = ?", orderNumber)
+	if tx.Dialector.Name() == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Take(m).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return errNotFound
+		}
+		return err
+	}
+	states, err := s.cfg.Host.OrderStates(ctx, tx, []string{m.HostOrderID})
+	if err != nil {
+		return err
+	}
+	st, exists := states[m.HostOrderID]
+	if !exists {
+		return errNotFound // the host order was deleted
+	}
+
+	var ch adapters.OrderChange
+	var history, comment []string
+	set := map[string]any{}
+	now := s.cfg.Now().UTC()
+
+	// U4: cancelled at Shopgate.
+	if o.IsStorno && !m.IsStorno {
+		if st.Status == adapters.StatusShipped {
+			return shopgate.NewAPIError(shopgate.CodeOrderStatusIsSent,
+				"order "+orderNumber+" was cancelled at Shopgate but is already shipped")
+		}
+		ch.Status = adapters.StatusCancelled
+		history = append(history, "Cancelled at Shopgate.")
+		comment = append(comment, "Cancelled at Shopgate.")
+		set["is_storno"] = true
+		set["cancellation_reported_at"] = now // Shopgate knows; nothing to report
+	}
+	// U2: payment.
+	if o.IsPaid != m.IsPaid {
+		paid := o.IsPaid
+		ch.IsPaid = &paid
+		if paid && !o.PaymentTime.IsZero() {
+			t := o.PaymentTime.UTC()
+			ch.PaidAt = &t
+		}
+		msg := "Payment received at Shopgate"
+		if !paid {
+			msg = "Payment withdrawn at Shopgate"
+		}
+		if o.PaymentTransactionNumber != "" {
+			msg += " (transaction " + o.PaymentTransactionNumber + ")"
+		}
+		history = append(history, msg+".")
+		set["is_paid"] = paid
+	}
+	// U3: shipping release is decided by is_shipping_blocked alone.
+	if ch.Status == "" && !o.IsStorno && o.IsShippingBlocked != m.IsShippingBlocked {
+		if o.IsShippingBlocked {
+			if st.Status == adapters.StatusShipped {
+				return shopgate.NewAPIError(shopgate.CodeOrderStatusIsSent,
+					"order "+orderNumber+" was blocked for shipping at Shopgate but is already shipped")
+			}
+			ch.Status = adapters.StatusNew
+			history = append(history, "SHIPPING BLOCKED again by Shopgate: do not ship.")
+			comment = append(comment, "SHIPPING BLOCKED again by Shopgate: do not ship.")
+		} else {
+			if st.Status == adapters.StatusNew || st.Status == "" {
+				ch.Status = adapters.StatusProcessing
+			}
+			history = append(history, "Released for shipping by Shopgate.")
+			comment = append(comment, "Released for shipping by Shopgate.")
+		}
+		set["is_shipping_blocked"] = o.IsShippingBlocked
+	}
+	if o.IsShippingCompleted && !m.IsShippingCompleted {
+		if ch.Status == "" && !o.IsShippingBlocked && !o.IsStorno && st.Status != adapters.StatusCancelled {
+			ch.Status = adapters.StatusShipped
+		}
+		history = append(history, "Shipping completed at Shopgate.")
+		set["is_shipping_completed"] = true
+		if m.ShippingReportedAt == nil {
+			set["shipping_reported_at"] = now
+		}
+	}
+	if o.IsCustomerInvoiceBlocked != m.IsCustomerInvoiceBlocked {
+		if o.IsCustomerInvoiceBlocked {
+			comment = append(comment, "INVOICE BLOCKED: never send an invoice to the customer; the payment provider invoices.")
+		} else {
+			comment = append(comment, "Invoice no longer blocked by Shopgate.")
+		}
+		history = append(history, comment[len(comment)-1])
+		set["is_customer_invoice_blocked"] = o.IsCustomerInvoiceBlocked
+	}
+	if len(set) == 0 {
+		return nil // U6: nothing new, success without changes
+	}
+	ch.History = "Shopgate update: " + strings.Join(history, " ")
+	ch.Comment = strings.Join(comment, "\n")
+	if err := s.cfg.Host.UpdateOrder(ctx, tx, m.HostOrderID, ch); err != nil {
+		return fmt.Errorf("host update order: %w", err)
+	}
+	return tx.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", m.ID).Updates(set).Error
+}

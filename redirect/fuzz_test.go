@@ -1,0 +1,100 @@
+package redirect
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func asciiContainsFold(s, sub string) bool {
+	return strings.Contains(asciiLower(s), asciiLower(sub))
+}
+
+// FuzzUserAgent checks the matcher against the plain definition (a keyword
+// and no skip keyword, ASCII case folding) and that classification never
+// panics.
+func FuzzUserAgent(f *testing.F) {
+	for _, ua := range []string{uaIPhone, uaIPad, uaChromeWin, uaGooglebotPhone, uaBingbotPhone, uaShopgateApp, "", "\xff\xfe", "ANDROID nexus 7"} {
+		f.Add(ua)
+	}
+	m := NewMatcher(fixtureKeywords)
+	d := &Detector{Keywords: func() *Matcher { return m }, Tablets: TabletsNever}
+	f.Fuzz(func(t *testing.T, ua string) {
+		want := false
+		for _, k := range fixtureKeywords.Keywords {
+			if asciiContainsFold(ua, k) {
+				want = true
+			}
+		}
+		for _, k := range fixtureKeywords.SkipKeywords {
+			if asciiContainsFold(ua, k) {
+				want = false
+			}
+		}
+		if got := m.Match(ua); got != want {
+			t.Fatalf("Match(%q) = %v, want %v", ua, got, want)
+		}
+		dev := d.Classify(ua)
+		if dev.Redirect() && !want {
+			t.Fatalf("Classify(%q) = %v for a user agent the lists do not call mobile", ua, dev)
+		}
+	})
+}
+
+// FuzzCookie checks the opt-out cookie parser against net/http's cookie
+// parsing for well-formed headers and that it never panics.
+func FuzzCookie(f *testing.F) {
+	for _, c := range []string{"SHOPGATE_MOBILE_WEBPAGE=1", "a=b; SHOPGATE_MOBILE_WEBPAGE=0", `SHOPGATE_MOBILE_WEBPAGE="1"`, "SHOPGATE_MOBILE_WEBPAGE=%31", ";;=", "SHOPGATE_MOBILE_WEBPAGE"} {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		got := CookieOptOut([]string{header})
+		if !strings.Contains(header, CookieName) && got {
+			t.Fatalf("CookieOptOut(%q) without the cookie name", header)
+		}
+		// A single simple cookie: the value decides.
+		if v, ok := strings.CutPrefix(header, CookieName+"="); ok && !strings.ContainsAny(v, ";\"%+ \t") {
+			if want := v != "" && v != "0"; got != want {
+				t.Fatalf("CookieOptOut(%q) = %v, want %v", header, got, want)
+			}
+		}
+	})
+}
+
+// FuzzQuery checks the opt-out parameter and the redirect target for
+// arbitrary query strings: the target stays a valid URL on the Mobile
+// Website and carries only redirectable parameters.
+func FuzzQuery(f *testing.F) {
+	for _, q := range []string{"", "shopgate_redirect=1", "utm_source=a&utm_source=b&x=1", "lang=%zz", "trackingNo=A%20B&trackingno=x", "&&=&", "gclid=%E2%80%A8"} {
+		f.Add(q, "SKU-1")
+	}
+	r, err := New(Config{Enabled: true, ShopNumber: "12345", ShopActive: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, rawQuery, id string) {
+		_ = QueryOptOut(rawQuery)
+		for _, p := range []Page{Product(id), Search(id), Brand(id), CMS(id), Category(id), Home()} {
+			target := string(r.AppendTarget(nil, p.Normalize(), rawQuery))
+			u, err := url.Parse(target)
+			if err != nil {
+				t.Fatalf("target %q: %v", target, err)
+			}
+			if u.Scheme != "http" || u.Host != "my-shop.shopgate.com" {
+				t.Fatalf("target %q leaves the Mobile Website", target)
+			}
+			for name := range u.Query() {
+				if name != "s" && name != "q" && !r.redirectable(name) {
+					t.Fatalf("target %q carries %q", target, name)
+				}
+			}
+			if strings.ContainsAny(target, " \r\n\"<>") {
+				t.Fatalf("target %q not escaped", target)
+			}
+		}
+		snippet := string(r.AppendSnippet(nil, Product(id).Normalize()))
+		if strings.Count(snippet, "</script>") != 1 {
+			t.Fatalf("identifier %q breaks out of the script", id)
+		}
+	})
+}
