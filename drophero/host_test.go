@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -303,6 +304,8 @@ func (e *env) jobErrors() string {
 }
 
 type gormDB = gorm.DB
+
+var osStat = os.Stat
 
 func openDB(t *testing.T, url string) *gorm.DB {
 	t.Helper()

@@ -141,10 +141,11 @@ func (s *Source) loadBatch(ctx context.Context, cond string, args []any, n int) 
 	}
 	all := append(slices.Clone(keys), childKeys...)
 	slices.Sort(all)
-	if err := s.loadLists(ctx, byKey, all, childKeys); err != nil {
+	groups, err := s.loadLists(ctx, byKey, all, childKeys)
+	if err != nil {
 		return nil, 0, err
 	}
-	s.finish(items)
+	s.finish(items, groups)
 	if it.Prepare != nil {
 		ptrs := make([]*export.Item, len(items))
 		for i := range items {

@@ -1,0 +1,163 @@
+package gormcatalog
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/shopbridge/shopbridge/shopgate/export"
+)
+
+// listLoader is one detail list: its query parts and how a row is added.
+type listLoader struct {
+	name string
+	list *List
+	cols []column // without the product key
+	add  func(it *export.Item, c []cell)
+}
+
+// loaders returns the configured detail lists; groups collects attribute
+// group labels for the parents.
+func (s *Source) loaders(groups map[string]string) []listLoader {
+	it := &s.cfg.Items
+	var ls []listLoader
+	if l := it.Images; l != nil {
+		cols := []column{{l.UID, kStr}, {l.URL, kStr}, {l.Title, kStr}, {l.Alt, kStr}, {l.SortOrder, kInt}, {l.IsCover, kBool}}
+		ls = append(ls, listLoader{"images", &l.List, cols, func(it *export.Item, c []cell) {
+			im := export.Image{UID: c[0].str(), URL: s.abs(c[1].str()), Title: c[2].nullStr(), Alt: c[3].nullStr(),
+				SortOrder: c[4].nullInt(), IsCover: c[5].b.Bool}
+			if l.IsCover == "" {
+				im.IsCover = len(it.Images) == 0
+			}
+			it.Images = append(it.Images, im)
+		}})
+	}
+	if l := it.Categories; l != nil {
+		cols := []column{{l.UID, kStr}, {l.SortOrder, kInt}}
+		ls = append(ls, listLoader{"categories", &l.List, cols, func(it *export.Item, c []cell) {
+			it.Categories = append(it.Categories, export.CategoryRef{UID: c[0].str(), SortOrder: c[1].nullInt()})
+		}})
+	}
+	if l := it.Properties; l != nil {
+		cols := []column{{l.UID, kStr}, {l.Label, kStr}, {l.Value, kStr}}
+		ls = append(ls, listLoader{"properties", &l.List, cols, func(it *export.Item, c []cell) {
+			it.Properties = append(it.Properties, export.Property{UID: c[0].str(), Label: c[1].str(), Value: c[2].str()})
+		}})
+	}
+	if l := it.Tags; l != nil {
+		cols := []column{{l.UID, kStr}, {l.Value, kStr}}
+		ls = append(ls, listLoader{"tags", &l.List, cols, func(it *export.Item, c []cell) {
+			it.Tags = append(it.Tags, export.Tag{UID: c[0].str(), Value: c[1].str()})
+		}})
+	}
+	if l := it.Relations; l != nil {
+		cols := []column{{l.Type, kStr}, {l.Label, kStr}, {l.RelatedUID, kStr}}
+		ls = append(ls, listLoader{"relations", &l.List, cols, func(it *export.Item, c []cell) {
+			typ, uid := c[0].str(), c[2].str()
+			for i := range it.Relations {
+				if it.Relations[i].Type == typ {
+					it.Relations[i].UIDs = append(it.Relations[i].UIDs, uid)
+					return
+				}
+			}
+			it.Relations = append(it.Relations, export.Relation{Type: typ, Label: c[1].str(), UIDs: []string{uid}})
+		}})
+	}
+	if l := it.TierPrices; l != nil {
+		cols := []column{{l.AggregateChildren, kBool}, {l.Threshold, kInt}, {l.MaxQuantity, kInt}, {l.Type, kStr},
+			{l.CustomerGroupUID, kStr}, {l.Reduction, kDec}}
+		ls = append(ls, listLoader{"tier prices", &l.List, cols, func(it *export.Item, c []cell) {
+			it.Prices.TierPrices = append(it.Prices.TierPrices, export.TierPrice{
+				AggregateChildren: c[0].b.Bool, Threshold: c[1].nullInt(), MaxQuantity: c[2].nullInt(),
+				Type: c[3].str(), CustomerGroupUID: c[4].str(), Reduction: c[5].d.Decimal})
+		}})
+	}
+	if l := it.Attributes; l != nil {
+		cols := []column{{l.UID, kStr}, {l.GroupUID, kStr}, {l.GroupLabel, kStr}, {l.Label, kStr}}
+		ls = append(ls, listLoader{"attributes", &l.List, cols, func(it *export.Item, c []cell) {
+			g := c[1].str()
+			if _, ok := groups[g]; !ok {
+				groups[g] = c[2].str()
+			}
+			it.Attributes = append(it.Attributes, export.Attribute{UID: c[0].str(), GroupUID: g, Label: c[3].str()})
+		}})
+	}
+	return ls
+}
+
+// loadLists runs one query per detail list for the items of a batch (all:
+// every key, sorted) and attaches the rows. Variant attributes are read for
+// the child keys only.
+func (s *Source) loadLists(ctx context.Context, byKey map[int64]*export.Item, all, childKeys []int64) (map[string]string, error) {
+	groups := map[string]string{}
+	children := slices.Clone(childKeys)
+	slices.Sort(children)
+	for _, l := range s.loaders(groups) {
+		keys := all
+		if l.name == "attributes" {
+			keys = children
+		}
+		cols := make([]column, 0, len(l.cols)+1)
+		cols = append(cols, column{l.list.Product, kInt})
+		for _, c := range l.cols {
+			if c.expr == "" {
+				c.expr = "NULL"
+			}
+			cols = append(cols, c)
+		}
+		r := newRow(cols)
+		order := l.list.Product
+		if l.list.OrderBy != "" {
+			order += ", " + l.list.OrderBy
+		}
+		err := s.query(ctx, l.list.Product, keys, func(cond string, args []any) error {
+			var f filter
+			f.add(cond, args...)
+			f.add(l.list.Where)
+			q := "SELECT " + selectList(cols) + " FROM " + l.list.From + " WHERE " + f.where() + " ORDER BY " + order
+			rows, err := s.db.WithContext(ctx).Raw(q, f.args...).Rows()
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := rows.Scan(r.dests...); err != nil {
+					return err
+				}
+				if it, ok := byKey[r.cells[0].i.Int64]; ok {
+					l.add(it, r.cells[1:])
+				}
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return nil, fmt.Errorf("gormcatalog: %s: %w", l.name, err)
+		}
+	}
+	return groups, nil
+}
+
+// finish completes a batch: absolute deeplinks, parent attribute groups
+// derived from the children, default display type.
+func (s *Source) finish(items []export.Item, groups map[string]string) {
+	for i := range items {
+		p := &items[i]
+		p.Deeplink = s.abs(p.Deeplink)
+		for j := range p.Children {
+			c := &p.Children[j]
+			c.Deeplink = s.abs(c.Deeplink)
+			for _, a := range c.Attributes {
+				if !slices.ContainsFunc(p.AttributeGroups, func(g export.AttributeGroup) bool { return g.UID == a.GroupUID }) {
+					p.AttributeGroups = append(p.AttributeGroups, export.AttributeGroup{UID: a.GroupUID, Label: groups[a.GroupUID]})
+				}
+			}
+		}
+		if p.DisplayType == "" {
+			if len(p.Children) > 0 {
+				p.DisplayType = "select"
+			} else {
+				p.DisplayType = "simple"
+			}
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/gormmodels"
+)
+
+// callShop runs the call command against a test server and decodes the
+// JSON answer.
+func callShop(t *testing.T, srv *httptest.Server, now time.Time, args ...string) (int, map[string]any, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := callCommand(append(args, "-url", srv.URL+"/shopgate/api"), func(string) string { return "" },
+		&out, &errOut, srv.Client(), func() time.Time { return now })
+	var m map[string]any
+	if strings.HasPrefix(strings.TrimSpace(out.String()), "{") {
+		if err := json.Unmarshal(out.Bytes(), &m); err != nil {
+			t.Fatalf("answer %q: %v", out.String(), err)
+		}
+	}
+	return code, m, out.String() + errOut.String()
+}
+
+func TestPluginAPIThroughCallCommand(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		t.Cleanup(a.Close)
+		srv := httptest.NewServer(a.Echo)
+		t.Cleanup(srv.Close)
+		now := time.Now()
+
+		code, m, out := callShop(t, srv, now, "ping")
+		if code != 0 || m["pong"] != "OK" {
+			t.Fatalf("ping: exit %d, %s", code, out)
+		}
+		if si := m["shop_info"].(map[string]any); si["item_count"].(float64) < 10 {
+			t.Errorf("shop_info = %v", si)
+		}
+		// A token from 31 minutes ago is refused.
+		code, m, _ = callShop(t, srv, now.Add(-31*time.Minute), "ping")
+		if code != 1 || m["error"].(float64) != 120 {
+			t.Errorf("old token: exit %d, %v", code, m)
+		}
+		// Connect login with the demo customer's storefront credentials.
+		_, m, out = callShop(t, srv, now, "get_customer", "user="+demoEmail, "pass="+demoPassword)
+		ud, _ := m["user_data"].(map[string]any)
+		addrs, _ := m["addresses"].([]any)
+		if ud["mail"] != demoEmail || len(addrs) != 2 || ud["customer_token"] == "" {
+			t.Fatalf("get_customer: %s", out)
+		}
+		if _, ok := ud["addresses"]; ok {
+			t.Error("user_data contains addresses")
+		}
+		_, m, _ = callShop(t, srv, now, "get_customer", "user="+demoEmail, "pass=wrong")
+		if m["error"].(float64) != 71 {
+			t.Errorf("wrong password: %v", m)
+		}
+		// Nested parameters in bracket notation reach the dispatcher.
+		_, m, out = callShop(t, srv, now, "cron", "jobs[0][job_name]=nope", "jobs[1][job_name]=other")
+		if m["error"].(float64) != 91 || m["error_text"] != "unsupported job: nope, other" {
+			t.Errorf("cron: %s", out)
+		}
+		// set_settings is persisted in the shop's database.
+		_, m, out = callShop(t, srv, now, "set_settings", "shopgate_settings[0][name]=alias",
+			"shopgate_settings[0][value]=demo-shop-2")
+		if m["error"].(float64) != 0 {
+			t.Fatalf("set_settings: %s", out)
+		}
+		stored, err := gormmodels.SettingsStore{DB: db}.Load(t.Context(), demoShopNumber)
+		if err != nil || stored["alias"] != "demo-shop-2" {
+			t.Errorf("stored = %v, %v", stored, err)
+		}
+		// Only POST reaches the dispatcher.
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/shopgate/api", nil)
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("GET status = %d", res.StatusCode)
+		}
+	})
+}
+
+func TestParseCallArgs(t *testing.T) {
+	env := func(k string) string {
+		if k == "ADDR" {
+			return ":9090"
+		}
+		return ""
+	}
+	tests := []struct {
+		args    []string
+		url     string
+		action  string
+		pairs   int
+		wantErr bool
+	}{
+		{[]string{"ping"}, "http://localhost:9090/shopgate/api", "ping", 0, false},
+		{[]string{"cron", "jobs[0][job_name]=x", "-url", "http://h/api"}, "http://h/api", "cron", 1, false},
+		{[]string{"-url=http://h/x", "get_items", "limit=1", "offset=0"}, "http://h/x", "get_items", 2, false},
+		{[]string{}, "", "", 0, true},
+		{[]string{"ping", "-url"}, "", "", 0, true},
+		{[]string{"ping", "=x"}, "", "", 0, true},
+	}
+	for _, tt := range tests {
+		cr, err := parseCallArgs(tt.args, env)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%v: err = %v", tt.args, err)
+			continue
+		}
+		if err == nil && (cr.url != tt.url || cr.action != tt.action || len(cr.pairs) != tt.pairs) {
+			t.Errorf("%v: got %+v", tt.args, cr)
+		}
+	}
+}
