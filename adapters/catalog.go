@@ -29,7 +29,8 @@ type CatalogQuery struct {
 // errors.Is).
 var ErrStop = errors.New("adapters: stop export")
 
-// CatalogSource is the host shop's catalogue as the export actions read it.
+// CatalogSource is the host shop's catalogue as the export actions read it,
+// for the shop (language, currency) given.
 //
 // Each method calls yield once per record, in a stable order that is the
 // same on every call (normally by primary key), after applying the query's
@@ -47,9 +48,9 @@ var ErrStop = errors.New("adapters: stop export")
 type CatalogSource interface {
 	// Items yields parent items; variants are in Item.Children and do not
 	// count for Offset and Limit.
-	Items(ctx context.Context, q CatalogQuery, yield func(*export.Item) error) error
+	Items(ctx context.Context, shop Shop, q CatalogQuery, yield func(*export.Item) error) error
 	// Categories yields categories.
-	Categories(ctx context.Context, q CatalogQuery, yield func(*export.Category) error) error
+	Categories(ctx context.Context, shop Shop, q CatalogQuery, yield func(*export.Category) error) error
 	// Reviews yields approved reviews; UIDs filters on the reviewed item.
-	Reviews(ctx context.Context, q CatalogQuery, yield func(*export.Review) error) error
+	Reviews(ctx context.Context, shop Shop, q CatalogQuery, yield func(*export.Review) error) error
 }

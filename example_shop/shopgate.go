@@ -106,7 +106,7 @@ func (a *App) setupShopgate() error {
 	}
 	enable := map[string]bool{}
 	for _, action := range []string{"add_order", "update_order", "cron", "get_items", "get_categories",
-		"get_reviews", "get_settings", "get_debug_info", "get_customer", "check_stock"} {
+		"get_reviews", "get_settings", "get_debug_info", "get_customer", "register_customer", "get_orders", "check_cart", "check_stock"} {
 		enable[action] = true
 	}
 	st.Plugin = pluginapi.Config{
@@ -120,6 +120,7 @@ func (a *App) setupShopgate() error {
 		Logger:          a.Log,
 		Customers:       shopCustomers{a},
 		Info:            shopInfo{a},
+		Cart:            shopCart{a},
 	}
 	if creds.Server == "custom" && !demo {
 		st.Plugin.Shops[0].APIURL = creds.APIURL

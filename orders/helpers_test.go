@@ -50,7 +50,7 @@ func (c *clock) Add(d time.Duration) {
 func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 	t.Helper()
 	db := testdb.New(t)
-	if err := gormmodels.Migrate(db); err != nil {
+	if err := db.AutoMigrate(&gormmodels.ShopgateOrder{}, &gormmodels.OutboxJob{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := gormorderstest.Migrate(db); err != nil {

@@ -144,6 +144,23 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 		imp.Status = adapters.StatusProcessing
 	}
 
+	// Addresses (R3): unknown codes are noted.
+	// An invalid code would not fit the host's code columns; it is left
+	// out of the address and kept in the note.
+	for _, a := range []struct {
+		name string
+		addr *adapters.OrderAddress
+	}{{"invoice", &imp.InvoiceAddress}, {"delivery", &imp.DeliveryAddress}} {
+		if !validCountry(a.addr.Country) {
+			note("Unknown country code %q in the %s address.", a.addr.Country, a.name)
+			a.addr.Country = ""
+		}
+		if a.addr.State != "" && !validState(a.addr.State) {
+			note("Unknown state code %q in the %s address.", a.addr.State, a.name)
+			a.addr.State = ""
+		}
+	}
+
 	// Customer (R2).
 	host := s.cfg.Host
 	if o.ExternalCustomerID != "" || o.ExternalCustomerNumber != "" {
@@ -169,19 +186,6 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 		imp.Customer = c
 		if c.ID == "" && imp.Mail != "" {
 			note("The e-mail address %s belongs to a registered customer who did not log in; the order has no customer account.", imp.Mail)
-		}
-	}
-
-	// Addresses (R3): unknown codes are stored as given and noted.
-	for _, a := range []struct {
-		name string
-		addr shopgate.Address
-	}{{"invoice", o.InvoiceAddress}, {"delivery", o.DeliveryAddress}} {
-		if !validCountry(a.addr.Country) {
-			note("Unknown country code %q in the %s address.", a.addr.Country, a.name)
-		}
-		if a.addr.State != "" && !validState(a.addr.State) {
-			note("Unknown state code %q in the %s address.", a.addr.State, a.name)
 		}
 	}
 

@@ -82,13 +82,13 @@ func TestClientHeadersAndCommonFields(t *testing.T) {
 	req := lastRequest(t, srv)
 	h := req.Header
 	wantHeaders := map[string]string{
-		shopgate.HeaderAuthUser:        "12345-1700000000",
-		shopgate.HeaderAuthToken:       "2aaf32ba88790e7abd88c0e5b65f3c89983127ca", // merchant-api spec 4.1
-		shopgate.HeaderLibraryVersion:  "2.10.3",
-		shopgate.HeaderPluginVersion:   "1.2.3",
-		"User-Agent":                   "ShopgatePlugin/1.2.3",
-		"Content-Type":                 "application/x-www-form-urlencoded",
-		"Accept":                       "*/*",
+		shopgate.HeaderAuthUser:       "12345-1700000000",
+		shopgate.HeaderAuthToken:      "2aaf32ba88790e7abd88c0e5b65f3c89983127ca", // merchant-api spec 4.1
+		shopgate.HeaderLibraryVersion: "2.10.3",
+		shopgate.HeaderPluginVersion:  "1.2.3",
+		"User-Agent":                  "ShopgatePlugin/1.2.3",
+		"Content-Type":                "application/x-www-form-urlencoded",
+		"Accept":                      "*/*",
 	}
 	for k, v := range wantHeaders {
 		if got := h.Get(k); got != v {
@@ -220,7 +220,10 @@ func TestNewClientConfig(t *testing.T) {
 		{with(func(c *shopgate.ClientConfig) { c.AccessToken = "t" }), "https://api.shopgate.com/merchant2/"},
 		{with(func(c *shopgate.ClientConfig) { c.Environment = shopgate.EnvPlayground; c.AccessToken = "t" }), "https://api.shopgatepg.com/merchant2/"},
 		{with(func(c *shopgate.ClientConfig) { c.BaseURL = "http://127.0.0.1:1/x" }), "http://127.0.0.1:1/x"},
-		{with(func(c *shopgate.ClientConfig) { c.Environment = shopgate.EnvCustom; c.BaseURL = "https://dev.example/api/merchant" }), "https://dev.example/api/merchant"},
+		{with(func(c *shopgate.ClientConfig) {
+			c.Environment = shopgate.EnvCustom
+			c.BaseURL = "https://dev.example/api/merchant"
+		}), "https://dev.example/api/merchant"},
 		{shopgate.ClientConfig{AccessToken: "t"}, "https://api.shopgate.com/merchant2/"},
 	}
 	for _, g := range good {
@@ -234,13 +237,13 @@ func TestNewClientConfig(t *testing.T) {
 		}
 	}
 	bad := map[string]shopgate.ClientConfig{
-		"unknown environment":  with(func(c *shopgate.ClientConfig) { c.Environment = "staging" }),
-		"custom without url":   with(func(c *shopgate.ClientConfig) { c.Environment = shopgate.EnvCustom }),
-		"custom with bad url":  with(func(c *shopgate.ClientConfig) { c.BaseURL = "ftp://x" }),
-		"custom with no host":  with(func(c *shopgate.ClientConfig) { c.BaseURL = "http://" }),
-		"url with live":        with(func(c *shopgate.ClientConfig) { c.Environment = shopgate.EnvLive; c.BaseURL = "http://x" }),
-		"no api key":           with(func(c *shopgate.ClientConfig) { c.APIKey = " " }),
-		"no customer number":   with(func(c *shopgate.ClientConfig) { c.CustomerNumber = "" }),
+		"unknown environment": with(func(c *shopgate.ClientConfig) { c.Environment = "staging" }),
+		"custom without url":  with(func(c *shopgate.ClientConfig) { c.Environment = shopgate.EnvCustom }),
+		"custom with bad url": with(func(c *shopgate.ClientConfig) { c.BaseURL = "ftp://x" }),
+		"custom with no host": with(func(c *shopgate.ClientConfig) { c.BaseURL = "http://" }),
+		"url with live":       with(func(c *shopgate.ClientConfig) { c.Environment = shopgate.EnvLive; c.BaseURL = "http://x" }),
+		"no api key":          with(func(c *shopgate.ClientConfig) { c.APIKey = " " }),
+		"no customer number":  with(func(c *shopgate.ClientConfig) { c.CustomerNumber = "" }),
 	}
 	for name, cfg := range bad {
 		if _, err := shopgate.NewClient(cfg); err == nil {
@@ -472,7 +475,7 @@ func TestCancelOrder(t *testing.T) {
 	ctx := context.Background()
 
 	res, err := c.CancelOrder(ctx, shopgate.CancelOrderRequest{OrderNumber: "1",
-		Items: []shopgate.CancellationItem{{ItemNumber: "SKU-1001", Quantity: 1}, {ItemNumber: "SKU-2002", Quantity: 1}},
+		Items:          []shopgate.CancellationItem{{ItemNumber: "SKU-1001", Quantity: 1}, {ItemNumber: "SKU-2002", Quantity: 1}},
 		CancelShipping: true, Note: "out of stock"})
 	if err != nil {
 		t.Fatal(err)
@@ -955,7 +958,7 @@ func TestRequestLogObfuscation(t *testing.T) {
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(lockedWriter{&buf, &mu}), zap.DebugLevel)
-	srv, c := newPair(t, func(cfg *shopgate.ClientConfig) { cfg.Logger = zap.New(core) }, shopgatetest.WithOAuth(""))
+	srv, c := newPair(t, func(cfg *shopgate.ClientConfig) { cfg.Logger = zap.New(core) })
 	ctx := context.Background()
 	if _, err := c.GetShopInfo(ctx); err != nil { // answer carries the apikey
 		t.Fatal(err)

@@ -66,7 +66,8 @@ type Items struct {
 	// Where limits the export (parents and variants), e.g. "p.active".
 	Where string
 
-	// Currency is used when Fields.Currency is empty, e.g. "EUR".
+	// Currency is used when Fields.Currency is empty, e.g. "EUR"; when it
+	// is empty too, the requesting shop's currency is used.
 	Currency string
 
 	// Fields map the scalar values of an item.

@@ -20,7 +20,7 @@ type batch struct {
 // Items implements adapters.CatalogSource. Batches are loaded by a second
 // goroutine one step ahead of the caller; cancelling ctx or an error from
 // yield stops it before Items returns.
-func (s *Source) Items(ctx context.Context, q adapters.CatalogQuery, yield func(*export.Item) error) error {
+func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.CatalogQuery, yield func(*export.Item) error) error {
 	it := &s.cfg.Items
 	if it.From == "" {
 		return fmt.Errorf("items: %w", ErrNotMapped)
@@ -40,7 +40,7 @@ func (s *Source) Items(ctx context.Context, q adapters.CatalogQuery, yield func(
 	go func() {
 		defer close(ch)
 		err := s.keyset(ctx, it.From, it.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
-			items, last, err := s.loadBatch(ctx, cond, args, n)
+			items, last, err := s.loadBatch(ctx, shop, cond, args, n)
 			if err != nil {
 				return 0, 0, err
 			}
@@ -85,7 +85,7 @@ func (s *Source) Items(ctx context.Context, q adapters.CatalogQuery, yield func(
 
 // loadBatch reads up to n parents matching cond with their variants and
 // detail lists, and returns them with the last parent key.
-func (s *Source) loadBatch(ctx context.Context, cond string, args []any, n int) ([]export.Item, int64, error) {
+func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string, args []any, n int) ([]export.Item, int64, error) {
 	it := &s.cfg.Items
 	db := s.db.WithContext(ctx)
 	q := "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + cond +
@@ -105,6 +105,9 @@ func (s *Source) loadBatch(ctx context.Context, cond string, args []any, n int) 
 		items = append(items, export.Item{})
 		keys = append(keys, r.cells[0].i.Int64)
 		s.fill(&items[len(items)-1], r)
+		if items[len(items)-1].Currency == "" {
+			items[len(items)-1].Currency = shop.Currency
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

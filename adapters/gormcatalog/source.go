@@ -241,7 +241,7 @@ func (s *Source) keyset(ctx context.Context, from, key string, f *filter, q adap
 }
 
 // Categories implements adapters.CatalogSource.
-func (s *Source) Categories(ctx context.Context, q adapters.CatalogQuery, yield func(*export.Category) error) error {
+func (s *Source) Categories(ctx context.Context, _ adapters.Shop, q adapters.CatalogQuery, yield func(*export.Category) error) error {
 	c := &s.cfg.Categories
 	if c.From == "" {
 		return fmt.Errorf("categories: %w", ErrNotMapped)
@@ -322,7 +322,7 @@ func categoryFields(c *Categories) []catField {
 
 // Reviews implements adapters.CatalogSource. The uids filter applies to
 // the reviewed item's uid.
-func (s *Source) Reviews(ctx context.Context, q adapters.CatalogQuery, yield func(*export.Review) error) error {
+func (s *Source) Reviews(ctx context.Context, _ adapters.Shop, q adapters.CatalogQuery, yield func(*export.Review) error) error {
 	c := &s.cfg.Reviews
 	if c.From == "" {
 		return fmt.Errorf("reviews: %w", ErrNotMapped)
