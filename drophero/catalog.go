@@ -79,8 +79,8 @@ func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncR
 	if err != nil {
 		return nil, err
 	}
-	var tReq time.Time
-	if err := db.Raw("SELECT CURRENT_TIMESTAMP").Row().Scan(&tReq); err != nil {
+	tReq, err := dbNow(db)
+	if err != nil {
 		return nil, fmt.Errorf("drophero sync: database clock: %w", err)
 	}
 	from := FirstSyncEpoch
@@ -521,6 +521,17 @@ func (a *applier) unknownModes() (bool, error) {
 		return false, err
 	}
 	return int(n) < len(ids), nil
+}
+
+// dbNow returns the database clock on PostgreSQL (shared by every app
+// server) and the local clock elsewhere (SQLite: a single process).
+func dbNow(db *gorm.DB) (time.Time, error) {
+	if db.Dialector.Name() != "postgres" {
+		return time.Now().UTC(), nil
+	}
+	var t time.Time
+	err := db.Raw("SELECT CURRENT_TIMESTAMP").Row().Scan(&t)
+	return t, err
 }
 
 var errNoLines = errors.New("no DropHero lines")

@@ -28,7 +28,7 @@ type hostProduct struct {
 	ID         uint `gorm:"primaryKey"`
 	SKU        string
 	Name       string
-	EAN        string
+	EAN        string `gorm:"index"`
 	DescShort  string
 	DescLong   string
 	Image      string
@@ -175,7 +175,7 @@ func (testHost) SetDropHeroOrderState(ctx context.Context, tx *gorm.DB, id strin
 
 // env is one test installation: database, fake, service, outbox worker.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *gorm.DB
 	fake   *dropherotest.Server
 	svc    *drophero.Service
@@ -186,7 +186,7 @@ type env struct {
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
-func newEnv(t *testing.T, fast bool) *env {
+func newEnv(t testing.TB, fast bool) *env {
 	t.Helper()
 	db := testdb.New(t)
 	if err := gormmodels.Migrate(db); err != nil {

@@ -57,7 +57,7 @@ type ServiceConfig struct {
 	CallbackPrefix string
 	// StoreVersion is announced as storeversion; default "1.0.0".
 	StoreVersion string
-	// Gate; default a PostgresGate on DB.
+	// Gate; default a PostgresGate on DB (a MemoryGate on SQLite).
 	Gate Gate
 	// Client settings passed to every Client (tests shorten RetryBackoff).
 	HTTPClient   *http.Client
@@ -66,7 +66,7 @@ type ServiceConfig struct {
 	Logger       *zap.Logger
 	// CategoryDelay coalesces category changes for this long; default 2 s.
 	CategoryDelay time.Duration
-	// BatchSize of catalogue items applied together; default 500.
+	// BatchSize of catalogue items applied together; default 1000.
 	BatchSize int
 	// Enqueue writes outbox jobs; default outbox.Enqueue.
 	Enqueue func(tx *gorm.DB, job outbox.Job) error
@@ -92,7 +92,12 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		cfg.StoreVersion = "1.0.0"
 	}
 	if cfg.Gate == nil {
-		cfg.Gate = &PostgresGate{DB: cfg.DB}
+		if cfg.DB.Dialector.Name() == "postgres" {
+			cfg.Gate = &PostgresGate{DB: cfg.DB}
+		} else {
+			// SQLite serves a single process: an in-memory gate suffices.
+			cfg.Gate = &MemoryGate{}
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -101,7 +106,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		cfg.CategoryDelay = 2 * time.Second
 	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 500
+		cfg.BatchSize = 1000
 	}
 	if cfg.Enqueue == nil {
 		cfg.Enqueue = outbox.Enqueue
@@ -280,7 +285,7 @@ func (s *Service) Callback(ctx context.Context, kind, token string) error {
 		if subtle.ConstantTimeCompare([]byte(got), []byte(st.TokenHash)) != 1 || st.TokenHash == "" || st.InstallState == gormmodels.DropHeroKeysRejected {
 			return ErrUnknownToken
 		}
-		if err := tx.Model(&gormmodels.DropHeroSettings{}).Where("id = 1").Update(col, gorm.Expr("CURRENT_TIMESTAMP")).Error; err != nil {
+		if err := tx.Model(&gormmodels.DropHeroSettings{}).Where("id = 1").Update(col, time.Now().UTC()).Error; err != nil {
 			return fmt.Errorf("drophero callback: %w", err)
 		}
 		return s.cfg.Enqueue(tx, job)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
@@ -12,9 +13,16 @@ import (
 	"gorm.io/gorm"
 )
 
+// passwordCost is the bcrypt cost of new password hashes. Tests lower it:
+// bcrypt is deliberately slow, and more so under the race detector.
+var passwordCost = bcrypt.DefaultCost
+
 // dummyHash is compared against when the e-mail is unknown, so that a
 // failed login takes as long whether or not the account exists.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), passwordCost)
+	return h
+})
 
 // ErrBadLogin is returned by Authenticate for a wrong e-mail or password.
 var ErrBadLogin = errors.New("wrong e-mail address or password")
@@ -25,10 +33,11 @@ func (a *App) Authenticate(db *gorm.DB, email, password string) (*Customer, erro
 	email = strings.ToLower(strings.TrimSpace(email))
 	var cu Customer
 	err := db.Where("LOWER(email) = ? AND active = ?", email, true).
+		Preload("CustomerGroup").
 		Preload("Addresses", func(tx *gorm.DB) *gorm.DB { return tx.Order("is_default DESC, id") }).
 		Take(&cu).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) //nolint:errcheck // timing only
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password)) //nolint:errcheck // timing only
 		return nil, ErrBadLogin
 	}
 	if err != nil {
@@ -42,7 +51,7 @@ func (a *App) Authenticate(db *gorm.DB, email, password string) (*Customer, erro
 
 // HashPassword returns the bcrypt hash stored in Customer.PasswordHash.
 func HashPassword(password string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), passwordCost)
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/glebarez/sqlite"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -169,4 +171,10 @@ func containsInOrder(s string, parts ...string) bool {
 		s = s[i+len(p):]
 	}
 	return true
+}
+
+func TestMain(m *testing.M) {
+	// bcrypt at its default cost takes seconds per hash under -race.
+	passwordCost = bcrypt.MinCost
+	os.Exit(m.Run())
 }

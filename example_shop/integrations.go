@@ -11,8 +11,12 @@ func (a *App) setupIntegrations() error {
 	steps := []func() error{
 		a.setupShopgate,
 		// Integrations that add Plugin API adapters go here.
+		a.setupOrders,
 		a.mountPluginAPI,
 		// Integrations that only need the finished Plugin API go here.
+		a.setupCatalog,
+		a.setupDropHero,
+		a.setupMobileRedirect,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -29,7 +29,7 @@ type ShopgateOrder struct {
 
 	// Shopgate's flags as of the last import or update.
 	IsPaid                   bool `gorm:"not null;default:false"`
-	IsShippingBlocked        bool `gorm:"not null;default:true"`
+	IsShippingBlocked        bool `gorm:"not null;default:false"`
 	IsShippingCompleted      bool `gorm:"not null;default:false"`
 	IsCustomerInvoiceBlocked bool `gorm:"not null;default:false"`
 	IsStorno                 bool `gorm:"not null;default:false"`

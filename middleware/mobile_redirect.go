@@ -121,7 +121,7 @@ func MobileRedirectWithConfig(cfg MobileRedirectConfig) echo.MiddlewareFunc {
 	m := &mobileRedirect{
 		cfg:     cfg,
 		r:       r,
-		det:     redirect.Detector{Keywords: cfg.Keywords, Tablets: cfg.Tablets},
+		det:     redirect.NewDetector(cfg.Keywords, cfg.Tablets),
 		limiter: rate.NewLimiter(rate.Every(10*time.Second), 5),
 		builtin: r.Config().MobileHeader == redirect.HeaderBuiltin,
 		http:    r.Technique() == redirect.TechniqueHTTP,
@@ -135,7 +135,7 @@ func passThrough(next echo.HandlerFunc) echo.HandlerFunc { return next }
 type mobileRedirect struct {
 	cfg     MobileRedirectConfig
 	r       *redirect.Redirector
-	det     redirect.Detector
+	det     *redirect.Detector
 	limiter *rate.Limiter
 	builtin bool
 	http    bool
@@ -155,7 +155,7 @@ type reqState struct {
 
 func (s *reqState) classify() redirect.Device {
 	if !s.deviceDone {
-		s.device = s.m.det.Classify(s.req.Header.Get(headerUserAgent))
+		s.device = s.m.det.Classify(headerValue(s.req.Header, headerUserAgent))
 		s.deviceDone = true
 	}
 	return s.device
@@ -205,20 +205,29 @@ func candidate(r *http.Request) bool {
 		return false
 	}
 	h := r.Header
-	if v := h.Get(echo.HeaderXRequestedWith); v != "" && strings.EqualFold(v, "XMLHttpRequest") {
+	if v := headerValue(h, echo.HeaderXRequestedWith); v != "" && strings.EqualFold(v, "XMLHttpRequest") {
 		return false
 	}
-	if v := h.Get("Sec-Fetch-Mode"); v != "" && v != "navigate" {
+	if v := headerValue(h, "Sec-Fetch-Mode"); v != "" && v != "navigate" {
 		return false
 	}
-	if v := h.Get("Sec-Fetch-Dest"); v != "" && v != "document" {
+	if v := headerValue(h, "Sec-Fetch-Dest"); v != "" && v != "document" {
 		return false
 	}
-	if v := h.Get(echo.HeaderAccept); v != "" && !strings.Contains(v, "text/html") &&
+	if v := headerValue(h, echo.HeaderAccept); v != "" && !strings.Contains(v, "text/html") &&
 		!strings.Contains(v, "*/*") && !strings.Contains(v, "application/xhtml") {
 		return false
 	}
 	return !staticPath(r.URL.Path)
+}
+
+// headerValue is Header.Get for a key already in canonical form, without
+// the cost of canonicalising it again on every request.
+func headerValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // staticPath recognises asset paths by their file extension.

@@ -3,6 +3,7 @@ package middleware
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,8 +17,8 @@ import (
 // their path is "/" and pages of type default otherwise. A RedirectPages is
 // safe for concurrent use.
 type RedirectPages struct {
-	mu     sync.RWMutex
-	routes map[string]pageRoute
+	mu     sync.Mutex // serialises registrations
+	routes atomic.Pointer[map[string]pageRoute]
 }
 
 type pageRoute struct {
@@ -30,7 +31,9 @@ type pageRoute struct {
 
 // NewRedirectPages returns an empty route table.
 func NewRedirectPages() *RedirectPages {
-	return &RedirectPages{routes: make(map[string]pageRoute)}
+	p := &RedirectPages{}
+	p.routes.Store(&map[string]pageRoute{})
+	return p
 }
 
 // Route declares the page type of a registered Echo route and the name of
@@ -66,7 +69,14 @@ func (p *RedirectPages) NotPage(path string) {
 func (p *RedirectPages) set(path string, r pageRoute) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.routes[path] = r
+	// Copy on write: lookups on the request path take no lock.
+	old := *p.routes.Load()
+	next := make(map[string]pageRoute, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[path] = r
+	p.routes.Store(&next)
 }
 
 // Resolve returns the page of the current request; ok is false for routes
@@ -76,9 +86,7 @@ func (p *RedirectPages) Resolve(c echo.Context) (page redirect.Page, ok bool) {
 	var r pageRoute
 	var found bool
 	if p != nil {
-		p.mu.RLock()
-		r, found = p.routes[path]
-		p.mu.RUnlock()
+		r, found = (*p.routes.Load())[path]
 	}
 	if !found {
 		if path == "/" {

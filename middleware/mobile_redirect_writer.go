@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/shopbridge/shopbridge/redirect"
 )
 
 // injectWriter wraps the response writer of a page, like Echo's BodyDump
@@ -37,8 +39,10 @@ type injectWriter struct {
 	quote   byte // open quote inside the <body> tag
 	headHit bool // </head> or <body> seen: no snippet any more
 
-	snippet []byte
-	pend    []byte // bytes of a possibly split tag, held back
+	snippet    []byte
+	snippetFor redirect.Page // page the pooled snippet was rendered for
+	snippetOK  bool
+	pend       []byte // bytes of a possibly split tag, held back
 	out     []byte // scratch for the processed output
 	buf     []byte // buffered body
 }
@@ -68,14 +72,13 @@ func (w *injectWriter) reset() {
 	w.w = nil
 	w.wantSnippet, w.wantHeader, w.wroteHeader, w.discard = false, false, false, false
 	w.mode, w.status, w.length, w.scan, w.quote, w.headHit = modePass, 0, 0, scanTags, 0, false
-	w.snippet, w.pend, w.out, w.buf = w.snippet[:0], w.pend[:0], w.out[:0], w.buf[:0]
+	w.pend, w.out, w.buf = w.pend[:0], w.out[:0], w.buf[:0]
 }
 
 // release drops references and oversized buffers before pooling.
 func (w *injectWriter) release() {
 	w.w = nil
 	w.st.req = nil
-	w.st.page.ID = ""
 	if cap(w.out) > maxPooledBuffer {
 		w.out = nil
 	}
@@ -83,7 +86,7 @@ func (w *injectWriter) release() {
 		w.buf = nil
 	}
 	if cap(w.snippet) > maxPooledBuffer {
-		w.snippet = nil
+		w.snippet, w.snippetOK = nil, false
 	}
 }
 
@@ -122,20 +125,24 @@ func (w *injectWriter) prepare(code int) (err error) {
 		return nil
 	}
 	h := w.w.Header()
-	if !isHTML(h.Get(echo.HeaderContentType)) {
+	if !isHTML(headerValue(h, echo.HeaderContentType)) {
 		return nil
 	}
-	if ce := h.Get(echo.HeaderContentEncoding); ce != "" && !strings.EqualFold(ce, "identity") {
+	if ce := headerValue(h, echo.HeaderContentEncoding); ce != "" && !strings.EqualFold(ce, "identity") {
 		return nil
 	}
 	m := w.st.m
-	if w.wantSnippet {
+	if w.wantSnippet && (!w.snippetOK || w.snippetFor != w.st.page) {
+		// Pooled writers keep their last snippet: hot pages (the home page,
+		// best sellers) are rendered once per writer, not per request.
+		w.snippetOK = false
 		w.snippet = m.r.AppendSnippet(w.snippet[:0], w.st.page)
+		w.snippetFor, w.snippetOK = w.st.page, true
 	}
 	if !w.wantSnippet || len(w.snippet) == 0 {
 		w.headHit = true
 	}
-	if cl := h.Get(echo.HeaderContentLength); cl != "" {
+	if cl := headerValue(h, echo.HeaderContentLength); cl != "" {
 		n, err := strconv.Atoi(cl)
 		if err != nil || n < 0 || n > m.cfg.MaxBufferedBody {
 			return nil

@@ -35,16 +35,23 @@ type env struct {
 	clock *clock
 }
 
+// clock runs with the wall clock (which outbox.Enqueue uses), a second
+// ahead plus whatever a test skipped with Add.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	offset time.Duration
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().UTC().Add(time.Second + c.offset)
+}
+
 func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	c.offset += d
 }
 
 func newEnv(t *testing.T, tweak ...func(*Config)) *env {
@@ -63,7 +70,7 @@ func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, db: db, fake: fake, sg: sg, shop: adapters.Shop{Number: fake.ShopNumber()},
-		clock: &clock{t: time.Now().UTC().Add(time.Second)}}
+		clock: &clock{}}
 	e.store = gormorders.New(gormorders.Config{PaymentMethods: []string{"prepayment", "invoice"}})
 	cfg := Config{
 		DB: db, Host: e.store, Merchant: SingleMerchant(sg),

@@ -20,8 +20,9 @@ import (
 // AddOrder implements adapters.OrderImporter: it fetches the order from
 // the Merchant API and stores it in one transaction (orders spec 2.3, 2.7).
 // An order imported before is answered with 60, even when many calls for
-// one number arrive at once: the bookkeeping row is inserted first and its
-// unique order number lets exactly one transaction through.
+// one number arrive at once: the bookkeeping row, written last in the
+// transaction, has a unique order number that lets exactly one
+// transaction commit; the others roll back completely.
 func (s *Service) AddOrder(ctx context.Context, shop adapters.Shop, orderNumber string) (adapters.OrderRef, error) {
 	log := s.log.With(zap.String("order_number", orderNumber), zap.String("shop_number", shop.Number))
 	// A cheap pre-check spares the Merchant API call (and its hourly
@@ -85,16 +86,6 @@ func (s *Service) importOrder(ctx context.Context, tx *gorm.DB, shop adapters.Sh
 	if o.IsStorno {
 		m.CancellationReportedAt = &now
 	}
-	// First statement of the transaction: concurrent imports of the same
-	// number wait here for the first one and then find its row.
-	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "order_number"}}, DoNothing: true}).Create(&m)
-	if res.Error != nil {
-		return adapters.OrderRef{}, fmt.Errorf("insert bookkeeping row: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return adapters.OrderRef{}, shopgate.NewAPIError(shopgate.CodeDuplicateOrder, o.OrderNumber)
-	}
-
 	imp, notes, err := s.buildOrder(ctx, tx, o)
 	if err != nil {
 		return adapters.OrderRef{}, err
@@ -103,13 +94,18 @@ func (s *Service) importOrder(ctx context.Context, tx *gorm.DB, shop adapters.Sh
 	if err != nil {
 		return adapters.OrderRef{}, fmt.Errorf("host create order: %w", err)
 	}
-	err = tx.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", m.ID).Updates(map[string]any{
-		"host_order_id": ref.ExternalOrderID, "host_order_number": ref.ExternalOrderNumber,
-		"host_customer_id": imp.Customer.ID, "guest": imp.Customer.Guest,
-		"notes": strings.Join(notes, "\n"),
-	}).Error
-	if err != nil {
-		return adapters.OrderRef{}, fmt.Errorf("update bookkeeping row: %w", err)
+	m.HostOrderID, m.HostOrderNumber = ref.ExternalOrderID, ref.ExternalOrderNumber
+	m.HostCustomerID, m.Guest = imp.Customer.ID, imp.Customer.Guest
+	m.Notes = strings.Join(notes, "\n")
+	// The unique order number decides: when another import of this number
+	// committed (or commits while this one waits on the index), nothing is
+	// inserted and the whole transaction rolls back with 60.
+	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "order_number"}}, DoNothing: true}).Create(&m)
+	if res.Error != nil {
+		return adapters.OrderRef{}, fmt.Errorf("insert bookkeeping row: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return adapters.OrderRef{}, shopgate.NewAPIError(shopgate.CodeDuplicateOrder, o.OrderNumber)
 	}
 	return ref, nil
 }

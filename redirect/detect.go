@@ -3,6 +3,8 @@ package redirect
 import (
 	"bytes"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	useragent "github.com/mssola/user_agent"
 )
@@ -177,12 +179,34 @@ var searchCrawlers = []string{
 // Detector classifies user agents: Shopgate's keyword lists decide what is
 // mobile, the user agent parser (mssola/user_agent) then tells robots and
 // tablets apart. The parser runs only for user agents the lists call mobile,
-// so desktop browsers cost one keyword scan.
+// and results are remembered per user agent (up to MemoSize entries, reset
+// when the lists change), so a repeated user agent costs one map lookup.
+// Use NewDetector; a Detector must not be copied after first use.
 type Detector struct {
 	// Keywords returns the current lists; nil means DefaultKeywords.
 	Keywords func() *Matcher
 	// Tablets is the tablet policy.
 	Tablets TabletPolicy
+
+	memo atomic.Pointer[detectMemo]
+}
+
+// MemoSize bounds the number of remembered user agents of a Detector.
+const MemoSize = 8192
+
+// maxMemoUA is the longest user agent that is remembered.
+const maxMemoUA = 512
+
+type detectMemo struct {
+	m *Matcher
+	n atomic.Int32
+	v sync.Map // user agent -> Device
+}
+
+// NewDetector returns a Detector using the lists of keywords (nil:
+// DefaultKeywords) and the tablet policy.
+func NewDetector(keywords func() *Matcher, tablets TabletPolicy) *Detector {
+	return &Detector{Keywords: keywords, Tablets: tablets}
 }
 
 var defaultMatcher = NewMatcher(DefaultKeywords)
@@ -192,9 +216,31 @@ func (d *Detector) Classify(ua string) Device {
 	var m *Matcher
 	if d.Keywords != nil {
 		m = d.Keywords()
-	} else {
+	}
+	if m == nil {
 		m = defaultMatcher
 	}
+	if len(ua) > maxMemoUA {
+		return d.classify(m, ua)
+	}
+	memo := d.memo.Load()
+	if memo == nil || memo.m != m {
+		memo = &detectMemo{m: m}
+		d.memo.Store(memo)
+	}
+	if v, ok := memo.v.Load(ua); ok {
+		return v.(Device)
+	}
+	dev := d.classify(m, ua)
+	if memo.n.Add(1) > MemoSize {
+		d.memo.CompareAndSwap(memo, &detectMemo{m: m})
+	} else {
+		memo.v.Store(ua, dev)
+	}
+	return dev
+}
+
+func (d *Detector) classify(m *Matcher, ua string) Device {
 	if !m.Match(ua) {
 		return DeviceDesktop
 	}

@@ -312,6 +312,11 @@ func (c *Client) do(ctx context.Context, action string, params map[string]any, t
 		return nil, &CallError{Action: action, TraceID: traceID, Kind: ErrNoConnection, StatusCode: resp.StatusCode, Err: err}
 	}
 	duration := time.Since(start)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 && len(bytes.TrimSpace(raw)) == 0 {
+		// Redirects are not followed: the answer came, but it is not one.
+		log.Warn("Merchant API answered with a redirect", zap.Duration("duration", duration), zap.Int("status", resp.StatusCode))
+		return nil, invalidResponse(action, traceID, resp.StatusCode, raw, fmt.Errorf("redirect to %q", resp.Header.Get("Location")))
+	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		log.Warn("Merchant API answer empty", zap.Duration("duration", duration), zap.Int("status", resp.StatusCode))
 		return nil, &CallError{Action: action, TraceID: traceID, Kind: ErrNoConnection, StatusCode: resp.StatusCode, Err: errors.New("empty answer")}

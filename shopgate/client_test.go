@@ -6,6 +6,7 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"strings"
@@ -587,13 +588,15 @@ func TestGetMobileRedirectUserAgents(t *testing.T) {
 // keyword call (the other calls keep their 30 s).
 func TestGetMobileRedirectUserAgentsTimeout(t *testing.T) {
 	srv, c := newPair(t, nil)
-	srv.SetKeywordsDelay(1500 * time.Millisecond)
+	srv.SetKeywordsDelay(5 * time.Second)
 	start := time.Now()
 	_, err := c.GetMobileRedirectUserAgents(context.Background())
 	if !errors.Is(err, shopgate.ErrNoConnection) {
 		t.Fatalf("err = %v, want ErrNoConnection", err)
 	}
-	if d := time.Since(start); d < 900*time.Millisecond || d > 1400*time.Millisecond {
+	// Generous upper bound: the machine may be loaded; the point is that
+	// neither the 30 s default nor the 5 s delay was waited for.
+	if d := time.Since(start); d < 900*time.Millisecond || d > 3*time.Second {
 		t.Errorf("gave up after %v, want about 1 s", d)
 	}
 }
@@ -1024,5 +1027,33 @@ func TestClientConcurrentUse(t *testing.T) {
 			t.Errorf("trace id %s reused", r.Param("trace_id"))
 		}
 		seen[r.Param("trace_id")] = true
+	}
+}
+
+// TestRedirectNotFollowed: a 3xx answer is returned as is (its body is an
+// invalid response), as the PHP SDK's cURL does.
+func TestRedirectNotFollowed(t *testing.T) {
+	var followed bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("/merchant/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	})
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		followed = true
+		_, _ = w.Write([]byte(`{"error":0}`))
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	c, err := shopgate.NewClient(shopgate.ClientConfig{BaseURL: ts.URL + "/merchant/", CustomerNumber: "12345", APIKey: "0123456789abcdef0123", ShopNumber: "67890"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetShopInfo(context.Background())
+	var ce *shopgate.CallError
+	if !errors.As(err, &ce) || !errors.Is(err, shopgate.ErrInvalidResponse) || ce.StatusCode != http.StatusFound {
+		t.Fatalf("err = %v", err)
+	}
+	if followed {
+		t.Error("redirect followed")
 	}
 }

@@ -65,6 +65,7 @@ type lenientError struct {
 	msg  string
 }
 
+// Error implements error.
 func (e *lenientError) Error() string {
 	if e.path == "" {
 		return "decode: " + e.msg
@@ -446,21 +447,40 @@ func toFloat(src any) (float64, bool) {
 	return 0, false
 }
 
+// maxDecimalText and maxDecimalExp bound accepted decimals: a value like
+// "1e999999999" would parse, but printing it would take gigabytes.
+const (
+	maxDecimalText = 64
+	maxDecimalExp  = 40
+)
+
 // toDecimal accepts numbers and numeric strings; null and "" are zero.
 func toDecimal(src any) (decimal.Decimal, error) {
+	var text string
 	switch s := src.(type) {
 	case nil:
 		return decimal.Zero, nil
 	case json.Number:
-		return decimal.NewFromString(s.String())
+		text = s.String()
 	case string:
-		t := strings.TrimSpace(s)
-		if t == "" {
+		text = strings.TrimSpace(s)
+		if text == "" {
 			return decimal.Zero, nil
 		}
-		return decimal.NewFromString(t)
+	default:
+		return decimal.Zero, fmt.Errorf("not a number")
 	}
-	return decimal.Zero, fmt.Errorf("not a number")
+	if len(text) > maxDecimalText {
+		return decimal.Zero, fmt.Errorf("number too long")
+	}
+	d, err := decimal.NewFromString(text)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	if e := d.Exponent(); e > maxDecimalExp || e < -maxDecimalExp {
+		return decimal.Zero, fmt.Errorf("number out of range")
+	}
+	return d, nil
 }
 
 // timeLayouts are the forms in which Shopgate sends times, ISO 8601 first.
@@ -483,6 +503,10 @@ func toTime(src any) (time.Time, error) {
 		n, err := s.Int64()
 		if err != nil {
 			return time.Time{}, err
+		}
+		// Keep times encodable again (encoding/json allows years 0–9999).
+		if n < -62167219200 || n > 253402300799 {
+			return time.Time{}, fmt.Errorf("time out of range")
 		}
 		return time.Unix(n, 0).UTC(), nil
 	case string:

@@ -30,60 +30,112 @@ const (
 // always sent; every other field is sent only when set (non-nil), so an
 // update_item changes exactly the fields given. Use [Ptr] to set them.
 type Item struct {
-	ItemNumber            string           `json:"item_number"`
-	Name                  *string          `json:"name,omitempty"`
-	Currency              *string          `json:"currency,omitempty"`
-	TaxPercent            *decimal.Decimal `json:"tax_percent,omitempty"`
-	UnitAmountWithTax     *decimal.Decimal `json:"unit_amount_with_tax,omitempty"`
-	TaxClassKey           *string          `json:"tax_class_key,omitempty"`
-	TaxClassID            *string          `json:"tax_class_id,omitempty"`
-	OldUnitAmountWithTax  *decimal.Decimal `json:"old_unit_amount_with_tax,omitempty"`
-	CategoryNumbers       []string         `json:"category_numbers,omitempty"`
-	ItemNumberPublic      *string          `json:"item_number_public,omitempty"`
-	ParentItemNumber      *string          `json:"parent_item_number,omitempty"`
-	Manufacturer          *string          `json:"manufacturer,omitempty"`
-	ManufacturerNumber    *string          `json:"manufacturer_number,omitempty"`
-	Description           *string          `json:"description,omitempty"`
+	// ItemNumber is the shop's product id (key; always sent).
+	ItemNumber string `json:"item_number"`
+	// Name is the product name.
+	Name *string `json:"name,omitempty"`
+	// Currency is the ISO 4217 currency of the amounts.
+	Currency *string `json:"currency,omitempty"`
+	// TaxPercent is the tax rate.
+	TaxPercent *decimal.Decimal `json:"tax_percent,omitempty"`
+	// UnitAmountWithTax is the price, tax included.
+	UnitAmountWithTax *decimal.Decimal `json:"unit_amount_with_tax,omitempty"`
+	// TaxClassKey is the shop's tax class key.
+	TaxClassKey *string `json:"tax_class_key,omitempty"`
+	// TaxClassID is the shop's tax class id.
+	TaxClassID *string `json:"tax_class_id,omitempty"`
+	// OldUnitAmountWithTax is the former (struck-through) price.
+	OldUnitAmountWithTax *decimal.Decimal `json:"old_unit_amount_with_tax,omitempty"`
+	// CategoryNumbers are the categories the item belongs to.
+	CategoryNumbers []string `json:"category_numbers,omitempty"`
+	// ItemNumberPublic is the public article number (SKU).
+	ItemNumberPublic *string `json:"item_number_public,omitempty"`
+	// ParentItemNumber makes the item a variant of that parent.
+	ParentItemNumber *string `json:"parent_item_number,omitempty"`
+	// Manufacturer is the manufacturer name.
+	Manufacturer *string `json:"manufacturer,omitempty"`
+	// ManufacturerNumber is the manufacturer's article number.
+	ManufacturerNumber *string `json:"manufacturer_number,omitempty"`
+	// Description is the description (HTML allowed).
+	Description *string `json:"description,omitempty"`
+	// ShippingCostsPerOrder are fixed shipping costs per order.
 	ShippingCostsPerOrder *decimal.Decimal `json:"shipping_costs_per_order,omitempty"`
-	ShippingCostsPerUnit  *decimal.Decimal `json:"shipping_costs_per_unit,omitempty"`
-	IsFreeShipping        *bool            `json:"is_free_shipping,omitempty"`
-	MSRP                  *decimal.Decimal `json:"msrp,omitempty"`
-	Tags                  *string          `json:"tags,omitempty"`
-	AgeRating             *int             `json:"age_rating,omitempty"`
-	Weight                *int             `json:"weight,omitempty"`
-	EAN                   *string          `json:"ean,omitempty"`
-	ISBN                  *string          `json:"isbn,omitempty"`
-	PZN                   *string          `json:"pzn,omitempty"`
-	AmountInfoText        *string          `json:"amount_info_text,omitempty"`
-	InternalOrderInfo     *string          `json:"internal_order_info,omitempty"`
-	UseStock              *bool            `json:"use_stock,omitempty"`
-	StockQuantity         *int             `json:"stock_quantity,omitempty"`
-	IsHighlight           *bool            `json:"is_highlight,omitempty"`
-	HighlightOrderIndex   *int             `json:"highlight_order_index,omitempty"`
-	IsAvailable           *bool            `json:"is_available,omitempty"`
-	AvailableText         *string          `json:"available_text,omitempty"`
-	HasImage              *bool            `json:"has_image,omitempty"`
-	ImageCount            *int             `json:"image_count,omitempty"`
-	IsNotOrderable        *bool            `json:"is_not_orderable,omitempty"`
-	IsMarketplace         *bool            `json:"is_marketplace,omitempty"`
-	IsActive              *bool            `json:"is_active,omitempty"`
-	IsAutoUpdate          *bool            `json:"is_auto_update,omitempty"`
-	Attribute1            *string          `json:"attribute_1,omitempty"`
-	Attribute2            *string          `json:"attribute_2,omitempty"`
-	Attribute3            *string          `json:"attribute_3,omitempty"`
-	Attribute4            *string          `json:"attribute_4,omitempty"`
-	Attribute5            *string          `json:"attribute_5,omitempty"`
-	Attribute6            *string          `json:"attribute_6,omitempty"`
-	Attribute7            *string          `json:"attribute_7,omitempty"`
-	Attribute8            *string          `json:"attribute_8,omitempty"`
-	Attribute9            *string          `json:"attribute_9,omitempty"`
-	Attribute10           *string          `json:"attribute_10,omitempty"`
+	// ShippingCostsPerUnit are shipping costs per unit.
+	ShippingCostsPerUnit *decimal.Decimal `json:"shipping_costs_per_unit,omitempty"`
+	// IsFreeShipping marks free shipping.
+	IsFreeShipping *bool `json:"is_free_shipping,omitempty"`
+	// MSRP is the manufacturer's suggested retail price.
+	MSRP *decimal.Decimal `json:"msrp,omitempty"`
+	// Tags are search tags.
+	Tags *string `json:"tags,omitempty"`
+	// AgeRating is the minimum buyer age.
+	AgeRating *int `json:"age_rating,omitempty"`
+	// Weight is the weight in grams.
+	Weight *int `json:"weight,omitempty"`
+	// EAN is the EAN/GTIN.
+	EAN *string `json:"ean,omitempty"`
+	// ISBN is the ISBN.
+	ISBN *string `json:"isbn,omitempty"`
+	// PZN is the German pharmacy number.
+	PZN *string `json:"pzn,omitempty"`
+	// AmountInfoText is the base price text, e.g. "1 l = 2.00 EUR".
+	AmountInfoText *string `json:"amount_info_text,omitempty"`
+	// InternalOrderInfo is handed back unchanged in orders.
+	InternalOrderInfo *string `json:"internal_order_info,omitempty"`
+	// UseStock enables stock keeping.
+	UseStock *bool `json:"use_stock,omitempty"`
+	// StockQuantity is the quantity in stock.
+	StockQuantity *int `json:"stock_quantity,omitempty"`
+	// IsHighlight marks a highlighted item.
+	IsHighlight *bool `json:"is_highlight,omitempty"`
+	// HighlightOrderIndex orders highlighted items.
+	HighlightOrderIndex *int `json:"highlight_order_index,omitempty"`
+	// IsAvailable marks the item as available.
+	IsAvailable *bool `json:"is_available,omitempty"`
+	// AvailableText is the availability text.
+	AvailableText *string `json:"available_text,omitempty"`
+	// HasImage says whether the item has images.
+	HasImage *bool `json:"has_image,omitempty"`
+	// ImageCount is the number of images.
+	ImageCount *int `json:"image_count,omitempty"`
+	// IsNotOrderable forbids ordering the item.
+	IsNotOrderable *bool `json:"is_not_orderable,omitempty"`
+	// IsMarketplace marks a marketplace item.
+	IsMarketplace *bool `json:"is_marketplace,omitempty"`
+	// IsActive activates the item.
+	IsActive *bool `json:"is_active,omitempty"`
+	// IsAutoUpdate lets Shopgate update the item automatically.
+	IsAutoUpdate *bool `json:"is_auto_update,omitempty"`
+	// Attribute1 is free attribute 1.
+	Attribute1 *string `json:"attribute_1,omitempty"`
+	// Attribute2 is free attribute 2.
+	Attribute2 *string `json:"attribute_2,omitempty"`
+	// Attribute3 is free attribute 3.
+	Attribute3 *string `json:"attribute_3,omitempty"`
+	// Attribute4 is free attribute 4.
+	Attribute4 *string `json:"attribute_4,omitempty"`
+	// Attribute5 is free attribute 5.
+	Attribute5 *string `json:"attribute_5,omitempty"`
+	// Attribute6 is free attribute 6.
+	Attribute6 *string `json:"attribute_6,omitempty"`
+	// Attribute7 is free attribute 7.
+	Attribute7 *string `json:"attribute_7,omitempty"`
+	// Attribute8 is free attribute 8.
+	Attribute8 *string `json:"attribute_8,omitempty"`
+	// Attribute9 is free attribute 9.
+	Attribute9 *string `json:"attribute_9,omitempty"`
+	// Attribute10 is free attribute 10.
+	Attribute10 *string `json:"attribute_10,omitempty"`
 	// Properties is sent as given (a string or a nested structure).
-	Properties         any          `json:"properties,omitempty"`
-	DeeplinkOnlineshop *string      `json:"deeplink_onlineshop,omitempty"`
-	RelatedItemNumbers []string     `json:"related_item_numbers,omitempty"`
-	Options            []ItemOption `json:"options,omitempty"`
-	Inputs             []ItemInput  `json:"inputs,omitempty"`
+	Properties any `json:"properties,omitempty"`
+	// DeeplinkOnlineshop is the item's URL in the web shop.
+	DeeplinkOnlineshop *string `json:"deeplink_onlineshop,omitempty"`
+	// RelatedItemNumbers are related items.
+	RelatedItemNumbers []string `json:"related_item_numbers,omitempty"`
+	// Options are selectable options.
+	Options []ItemOption `json:"options,omitempty"`
+	// Inputs are text or image inputs.
+	Inputs []ItemInput `json:"inputs,omitempty"`
 	// Extra holds further fields, sent unchanged; they do not override the
 	// fields above.
 	Extra map[string]any `json:"-"`
@@ -91,28 +143,42 @@ type Item struct {
 
 // ItemOption is a selectable option of an [Item].
 type ItemOption struct {
-	OptionNumber string        `json:"option_number"`
-	Name         string        `json:"name"`
-	OrderIndex   *int          `json:"order_index,omitempty"`
+	// OptionNumber is the shop's option id.
+	OptionNumber string `json:"option_number"`
+	// Name is the option name.
+	Name string `json:"name"`
+	// OrderIndex is the sort position.
+	OrderIndex *int `json:"order_index,omitempty"`
+	// OptionValues are the selectable values.
 	OptionValues []OptionValue `json:"option_values,omitempty"`
 }
 
 // OptionValue is one value of an [ItemOption].
 type OptionValue struct {
-	ValueNumber             string           `json:"value_number"`
-	Value                   string           `json:"value"`
-	OrderIndex              *int             `json:"order_index,omitempty"`
+	// ValueNumber is the shop's value id.
+	ValueNumber string `json:"value_number"`
+	// Value is the value text.
+	Value string `json:"value"`
+	// OrderIndex is the sort position.
+	OrderIndex *int `json:"order_index,omitempty"`
+	// AdditionalAmountWithTax is the surcharge, tax included.
 	AdditionalAmountWithTax *decimal.Decimal `json:"additional_amount_with_tax,omitempty"`
 }
 
 // ItemInput is a text or image input of an [Item].
 type ItemInput struct {
-	InputNumber             string           `json:"input_number"`
-	Type                    string           `json:"type"` // text or image
+	// InputNumber is the shop's input id.
+	InputNumber string `json:"input_number"`
+	// Type is text or image.
+	Type string `json:"type"`
+	// AdditionalAmountWithTax is the surcharge, tax included.
 	AdditionalAmountWithTax *decimal.Decimal `json:"additional_amount_with_tax,omitempty"`
-	Label                   string           `json:"label,omitempty"`
-	InfoText                string           `json:"info_text,omitempty"`
-	IsRequired              *bool            `json:"is_required,omitempty"`
+	// Label is the input label.
+	Label string `json:"label,omitempty"`
+	// InfoText is the help text.
+	InfoText string `json:"info_text,omitempty"`
+	// IsRequired makes the input mandatory.
+	IsRequired *bool `json:"is_required,omitempty"`
 }
 
 // Ptr returns a pointer to v, for the optional fields of [Item] and
@@ -283,12 +349,18 @@ func (c *Client) BatchUpdateItems(ctx context.Context, items []Item) (*Response,
 // Category is a category for the Merchant API category actions. Only
 // CategoryNumber is always sent; the other fields only when set.
 type Category struct {
-	CategoryNumber       string  `json:"category_number"`
-	Name                 *string `json:"name,omitempty"`
+	// CategoryNumber is the shop's category id (key; always sent).
+	CategoryNumber string `json:"category_number"`
+	// Name is the category name.
+	Name *string `json:"name,omitempty"`
+	// ParentCategoryNumber is the parent category ("" = top level).
 	ParentCategoryNumber *string `json:"parent_category_number,omitempty"`
-	URLImage             *string `json:"url_image,omitempty"`
-	OrderIndex           *int    `json:"order_index,omitempty"`
-	IsActive             *bool   `json:"is_active,omitempty"`
+	// URLImage is the category image URL.
+	URLImage *string `json:"url_image,omitempty"`
+	// OrderIndex is the sort position.
+	OrderIndex *int `json:"order_index,omitempty"`
+	// IsActive activates the category.
+	IsActive *bool `json:"is_active,omitempty"`
 }
 
 // UnmarshalJSON decodes a category leniently (PHP number and flag conventions).

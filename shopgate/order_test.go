@@ -253,3 +253,29 @@ func FuzzOrderUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func TestOrderTimeRange(t *testing.T) {
+	var o Order
+	if err := json.Unmarshal([]byte(`{"created_time":253402300800}`), &o); err == nil {
+		t.Fatalf("year 10000 accepted: %v", o.CreatedTime)
+	}
+	if err := json.Unmarshal([]byte(`{"created_time":1700000000}`), &o); err != nil || o.CreatedTime.Unix() != 1700000000 {
+		t.Fatalf("unix seconds: %v %v", o.CreatedTime, err)
+	}
+	if _, err := json.Marshal(o); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOrderDecimalBounds(t *testing.T) {
+	for _, in := range []string{`"1e999999999"`, `1e-999999999`, `"` + strings.Repeat("9", 65) + `"`} {
+		var o Order
+		if err := json.Unmarshal([]byte(`{"amount_complete":`+in+`}`), &o); err == nil {
+			t.Errorf("%s accepted", in)
+		}
+	}
+	var o Order
+	if err := json.Unmarshal([]byte(`{"amount_complete":"1.5e2"}`), &o); err != nil || o.AmountComplete.String() != "150" {
+		t.Errorf("1.5e2: %v %v", o.AmountComplete, err)
+	}
+}

@@ -32,8 +32,11 @@ type Config struct {
 	// single "/" (e.g. "https://shop.example.com"). Empty: URLs are used
 	// as read.
 	BaseURL string
-	// BatchSize is the number of parent rows read per batch; default 500.
+	// BatchSize is the number of parent rows read per batch; default 1000.
 	BatchSize int
+	// Parallel is the number of detail-list queries of a batch run at the
+	// same time (each on its own connection); default 4.
+	Parallel int
 	// MaxIn is the largest number of values in one SQL IN list; longer
 	// lists are split. Default 1000.
 	MaxIn int

@@ -168,6 +168,9 @@ func (s *Source) fill(it *export.Item, r *row) {
 	for i := range s.fields {
 		s.fields[i].set(it, &r.cells[off+i])
 	}
+	for i := range s.consts {
+		s.consts[i].set(it, &s.consts[i].value)
+	}
 	if it.Currency == "" {
 		it.Currency = s.cfg.Items.Currency
 	}
@@ -223,8 +226,9 @@ func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []i
 }
 
 // query runs run once per chunk of keys with a condition on expr that
-// selects exactly those keys: dense runs as BETWEEN ranges, the rest as IN
-// lists (padded to a few fixed lengths so prepared statements are reused).
+// selects at least those keys: dense runs as BETWEEN ranges (callers drop
+// rows of keys in the gaps), the rest as IN lists (padded to a few fixed
+// lengths so prepared statements are reused).
 func (s *Source) query(ctx context.Context, expr string, keys []int64, run func(cond string, args []any) error) error {
 	const minRun = 16
 	for len(keys) > 0 {
@@ -240,8 +244,11 @@ func (s *Source) query(ctx context.Context, expr string, keys []int64, run func(
 		var args []any
 		var loose []int64
 		for i := 0; i < len(chunk); {
+			// Extend the run while it stays dense: at most about four keys
+			// of range per selected key, so rows read in the gaps (and
+			// dropped) stay bounded.
 			j := i + 1
-			for j < len(chunk) && chunk[j]-chunk[j-1] <= 4 {
+			for j < len(chunk) && chunk[j]-chunk[i] < int64(4*(j-i+1)+64) {
 				j++
 			}
 			if j-i >= minRun {

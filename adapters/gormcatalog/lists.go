@@ -2,8 +2,10 @@ package gormcatalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
@@ -86,55 +88,74 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 }
 
 // loadLists runs one query per detail list for the items of a batch (all:
-// every key, sorted) and attaches the rows. Variant attributes are read for
+// every key, sorted) and attaches the rows. The lists are read in parallel
+// on separate connections (each writes only its own field of an item), so
+// the database can use more than one core. Variant attributes are read for
 // the child keys only.
 func (s *Source) loadLists(ctx context.Context, byKey map[int64]*export.Item, all, childKeys []int64) (map[string]string, error) {
 	groups := map[string]string{}
 	children := slices.Clone(childKeys)
 	slices.Sort(children)
-	for _, l := range s.loaders(groups) {
+	ls := s.loaders(groups)
+	errs := make([]error, len(ls))
+	sem := make(chan struct{}, s.cfg.Parallel)
+	var wg sync.WaitGroup
+	for i, l := range ls {
 		keys := all
 		if l.name == "attributes" {
 			keys = children
 		}
-		cols := make([]column, 0, len(l.cols)+1)
-		cols = append(cols, column{l.list.Product, kInt})
-		for _, c := range l.cols {
-			if c.expr == "" {
-				c.expr = "NULL"
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := s.loadList(ctx, l, keys, byKey); err != nil {
+				errs[i] = fmt.Errorf("gormcatalog: %s: %w", l.name, err)
 			}
-			cols = append(cols, c)
-		}
-		r := newRow(cols)
-		order := l.list.Product
-		if l.list.OrderBy != "" {
-			order += ", " + l.list.OrderBy
-		}
-		err := s.query(ctx, l.list.Product, keys, func(cond string, args []any) error {
-			var f filter
-			f.add(cond, args...)
-			f.add(l.list.Where)
-			q := "SELECT " + selectList(cols) + " FROM " + l.list.From + " WHERE " + f.where() + " ORDER BY " + order
-			rows, err := s.db.WithContext(ctx).Raw(q, f.args...).Rows()
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				if err := rows.Scan(r.dests...); err != nil {
-					return err
-				}
-				if it, ok := byKey[r.cells[0].i.Int64]; ok {
-					l.add(it, r.cells[1:])
-				}
-			}
-			return rows.Err()
-		})
-		if err != nil {
-			return nil, fmt.Errorf("gormcatalog: %s: %w", l.name, err)
-		}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return groups, nil
+}
+
+// loadList reads one detail list for keys.
+func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey map[int64]*export.Item) error {
+	cols := make([]column, 0, len(l.cols)+1)
+	cols = append(cols, column{l.list.Product, kInt})
+	for _, c := range l.cols {
+		if c.expr == "" {
+			c.expr = "NULL"
+		}
+		cols = append(cols, c)
+	}
+	r := newRow(cols)
+	order := l.list.Product
+	if l.list.OrderBy != "" {
+		order += ", " + l.list.OrderBy
+	}
+	return s.query(ctx, l.list.Product, keys, func(cond string, args []any) error {
+		var f filter
+		f.add(cond, args...)
+		f.add(l.list.Where)
+		q := "SELECT " + selectList(cols) + " FROM " + l.list.From + " WHERE " + f.where() + " ORDER BY " + order
+		rows, err := s.db.WithContext(ctx).Raw(q, f.args...).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := rows.Scan(r.dests...); err != nil {
+				return err
+			}
+			if it, ok := byKey[r.cells[0].i.Int64]; ok {
+				l.add(it, r.cells[1:])
+			}
+		}
+		return rows.Err()
+	})
 }
 
 // finish completes a batch: absolute deeplinks, parent attribute groups

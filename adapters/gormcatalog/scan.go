@@ -3,6 +3,7 @@ package gormcatalog
 import (
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,4 +132,71 @@ func selectList(cols []column) string {
 		b.WriteString(c.expr)
 	}
 	return b.String()
+}
+
+// constant evaluates a literal expression ('text', 12, 1.5, TRUE, FALSE,
+// 1 = 1, 1 = 0, NULL) once in Go, so that it is not selected for every
+// row. ok is false for anything else.
+func constant(expr string, k kind) (c cell, ok bool) {
+	e := strings.TrimSpace(expr)
+	var text string
+	switch {
+	case strings.EqualFold(e, "NULL"):
+		return c, true
+	case strings.EqualFold(e, "TRUE") || e == "1 = 1" || e == "1=1":
+		text = "1"
+	case strings.EqualFold(e, "FALSE") || e == "1 = 0" || e == "1=0":
+		text = "0"
+	case len(e) >= 2 && e[0] == '\'' && e[len(e)-1] == '\'' && !strings.Contains(e[1:len(e)-1], "'"):
+		text = e[1 : len(e)-1]
+	case isNumber(e):
+		text = e
+	default:
+		return c, false
+	}
+	switch k {
+	case kStr:
+		c.s = sql.NullString{String: text, Valid: true}
+	case kInt:
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return c, false
+		}
+		c.i = sql.NullInt64{Int64: n, Valid: true}
+	case kDec:
+		d, err := decimal.NewFromString(text)
+		if err != nil {
+			return c, false
+		}
+		c.d = decimal.NullDecimal{Decimal: d, Valid: true}
+	case kBool:
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return c, false
+		}
+		c.b = sql.NullBool{Bool: b, Valid: true}
+	default:
+		return c, false
+	}
+	return c, true
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '-' {
+		s = s[1:]
+	}
+	dot := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+		case s[i] == '.' && !dot && i > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return s != ""
 }

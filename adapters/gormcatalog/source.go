@@ -20,14 +20,21 @@ type Source struct {
 	db  *gorm.DB
 	cfg Config
 
-	fields     []field  // item scalar fields
-	itemCols   []column // key + fields
-	childCols  []column // parent + key + fields
+	fields     []field      // item scalar fields read from each row
+	consts     []constField // item scalar fields with literal values
+	itemCols   []column     // key + fields
+	childCols  []column     // parent + key + fields
 	categories []catField
 	reviews    []revField
 }
 
 var _ adapters.CatalogSource = (*Source)(nil)
+
+// constField is a field whose expression is a literal, evaluated once.
+type constField struct {
+	field
+	value cell
+}
 
 // ErrNotMapped is returned by an export whose part of the Config is empty.
 var ErrNotMapped = errors.New("gormcatalog: not mapped")
@@ -39,7 +46,10 @@ func New(db *gorm.DB, cfg Config) (*Source, error) {
 		return nil, errors.New("gormcatalog: nil *gorm.DB")
 	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 500
+		cfg.BatchSize = 1000
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 4
 	}
 	if cfg.MaxIn <= 0 {
 		cfg.MaxIn = 1000
@@ -51,10 +61,14 @@ func New(db *gorm.DB, cfg Config) (*Source, error) {
 		if it.Key == "" || it.Fields.Name == "" {
 			return nil, errors.New("gormcatalog: Items needs From, Key and Fields.Name")
 		}
-		s.fields = itemFields(&it.Fields, it.Identifiers)
 		s.itemCols = []column{{it.Key, kInt}}
 		s.childCols = []column{{it.Parent, kInt}, {it.Key, kInt}}
-		for _, f := range s.fields {
+		for _, f := range itemFields(&it.Fields, it.Identifiers) {
+			if c, ok := constant(f.expr, f.kind); ok {
+				s.consts = append(s.consts, constField{f, c})
+				continue
+			}
+			s.fields = append(s.fields, f)
 			s.itemCols = append(s.itemCols, f.column)
 			s.childCols = append(s.childCols, f.column)
 		}

@@ -39,6 +39,10 @@ type Config struct {
 	// ProductNumberColumn is the product column holding the item number
 	// exported to Shopgate. Default "number".
 	ProductNumberColumn string
+	// MatchProductID makes numeric item numbers match the product id
+	// first, for catalogues exported with the id as item number (as the
+	// example shop does); others still match ProductNumberColumn.
+	MatchProductID bool
 	// Statuses maps the adapters.Status* values to the host's status
 	// values. Default: the same words.
 	Statuses map[string]string
@@ -285,8 +289,37 @@ func (s *Store) GuestCustomer(ctx context.Context, tx *gorm.DB, g adapters.Guest
 // Products implements adapters.OrderHost.
 func (s *Store) Products(ctx context.Context, tx *gorm.DB, itemNumbers []string) (map[string]adapters.OrderProduct, error) {
 	out := make(map[string]adapters.OrderProduct, len(itemNumbers))
-	if len(itemNumbers) == 0 {
-		return out, nil
+	rest := itemNumbers
+	if s.cfg.MatchProductID {
+		var ids []uint64
+		rest = nil
+		for _, n := range itemNumbers {
+			if id, ok := parseID(n); ok {
+				ids = append(ids, id)
+			} else {
+				rest = append(rest, n)
+			}
+		}
+		if err := s.lookup(ctx, tx, "id", ids, out); err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if _, found := out[strconv.FormatUint(id, 10)]; !found {
+				rest = append(rest, strconv.FormatUint(id, 10))
+			}
+		}
+	}
+	if err := s.lookup(ctx, tx, s.cfg.ProductNumberColumn, rest, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lookup adds the products whose column col is one of keys to out, keyed
+// by that column's value.
+func (s *Store) lookup(ctx context.Context, tx *gorm.DB, col string, keys any, out map[string]adapters.OrderProduct) error {
+	if reflectLen(keys) == 0 {
+		return nil
 	}
 	var rows []struct {
 		ID            uint64
@@ -295,12 +328,16 @@ func (s *Store) Products(ctx context.Context, tx *gorm.DB, itemNumbers []string)
 		Price         decimal.Decimal
 		StockQuantity int
 	}
-	col := s.cfg.ProductNumberColumn
+	q := tx.Statement.Quote(col)
+	keyExpr := q
+	if tx.Dialector.Name() == "postgres" {
+		keyExpr += "::text"
+	}
 	err := tx.WithContext(ctx).Table(s.cfg.ProductsTable).
-		Select("id, "+tx.Statement.Quote(col)+" AS item_key, active, price, stock_quantity").
-		Where(tx.Statement.Quote(col)+" IN ?", itemNumbers).Find(&rows).Error
+		Select("id, "+keyExpr+" AS item_key, active, price, stock_quantity").
+		Where(q+" IN ?", keys).Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("look up products: %w", err)
+		return fmt.Errorf("look up products by %s: %w", col, err)
 	}
 	for _, r := range rows {
 		out[r.ItemKey] = adapters.OrderProduct{
@@ -308,7 +345,17 @@ func (s *Store) Products(ctx context.Context, tx *gorm.DB, itemNumbers []string)
 			Stock: r.StockQuantity, HasStock: true,
 		}
 	}
-	return out, nil
+	return nil
+}
+
+func reflectLen(v any) int {
+	switch t := v.(type) {
+	case []string:
+		return len(t)
+	case []uint64:
+		return len(t)
+	}
+	return 0
 }
 
 // PaymentMethodExists implements adapters.OrderHost: the configured

@@ -35,7 +35,8 @@ func writeItem(e *enc, it *Item, child bool, skip omit) {
 
 	e.cdataField("name", it.Name, it.Blank&FieldName != 0)
 	if it.TaxPercent.Valid {
-		e.decElem("tax_percent", it.TaxPercent.V.Round(2), true)
+		var tmp [40]byte
+		e.raw("tax_percent", appendDecimalRound(tmp[:0], it.TaxPercent.V, 2))
 	}
 	if it.Blank&FieldTaxClass != 0 {
 		e.blank("tax_class")

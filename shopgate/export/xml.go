@@ -242,11 +242,37 @@ func hasCDATAText(b []byte) bool {
 // appendDecimal formats d per specification 2.5 (N1/N2/N3): no exponent, no
 // grouping, trailing fractional zeros and a bare '.' removed, -0 as 0.
 func appendDecimal(b []byte, d decimal.Decimal) []byte {
+	return appendDecimalRound(b, d, -1)
+}
+
+var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// appendDecimalRound is appendDecimal after rounding half away from zero
+// to places decimals (PHP's round); places < 0 does not round.
+func appendDecimalRound(b []byte, d decimal.Decimal, places int32) []byte {
 	exp := d.Exponent()
 	if d.NumDigits() > 18 || exp > 18 || exp < -18 {
+		if places >= 0 {
+			d = d.Round(places)
+		}
 		return append(b, d.String()...)
 	}
 	c := d.CoefficientInt64()
+	if places >= 0 && exp < -places {
+		p := pow10[-places-exp]
+		q, r := c/p, c%p
+		if r < 0 {
+			r = -r
+		}
+		if 2*r >= p {
+			if c < 0 {
+				q--
+			} else {
+				q++
+			}
+		}
+		c, exp = q, -places
+	}
 	if c == 0 {
 		return append(b, '0')
 	}

@@ -76,6 +76,11 @@ func TestAppendDecimal(t *testing.T) {
 			t.Errorf("appendDecimal(%s) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
+	for in, want := range map[string]string{"7.6543": "7.65", "7.655": "7.66", "-7.655": "-7.66", "19.0000": "19", "0.004": "0", "2.5": "2.5"} {
+		if got := string(appendDecimalRound(nil, decimal.RequireFromString(in), 2)); got != want {
+			t.Errorf("round(%s, 2) = %s, want %s", in, got, want)
+		}
+	}
 	if got := string(appendDecimal(nil, decimal.New(18, 2))); got != "1800" {
 		t.Errorf("18e2 = %s", got)
 	}

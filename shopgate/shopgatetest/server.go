@@ -134,7 +134,7 @@ type Server struct {
 	keywords      []string
 	skipKeywords  []string
 	keywordsDelay time.Duration
-	requests      []Request
+	requests      []*Request
 	oneShot       map[string][]Fault
 	persistent    map[string]Fault
 	hits          []time.Time
@@ -215,7 +215,7 @@ func (s *Server) ClientConfig() shopgate.ClientConfig {
 	return cfg
 }
 
-// CustomerNumber, APIKey and ShopNumber return the accepted credentials.
+// CustomerNumber returns the accepted customer number.
 func (s *Server) CustomerNumber() string { return s.customerNumber }
 
 // APIKey returns the accepted API key.
@@ -243,7 +243,11 @@ func (s *Server) SetKeywordsDelay(d time.Duration) {
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = *r
+	}
+	return out
 }
 
 // RequestsFor returns the received requests of one action.
@@ -253,7 +257,7 @@ func (s *Server) RequestsFor(action string) []Request {
 	var out []Request
 	for _, r := range s.requests {
 		if r.Action == action {
-			out = append(out, r)
+			out = append(out, *r)
 		}
 	}
 	return out
@@ -382,47 +386,63 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
+	var params map[string]any
+	var perr error
+	mt, _, cterr := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	formBody := r.Method == http.MethodPost && cterr == nil && mt == "application/x-www-form-urlencoded"
+	if formBody {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+		if err != nil {
+			http.Error(w, "cannot read body", http.StatusBadRequest)
+			return
+		}
+		params, perr = phpform.ParseQuery(string(body), phpform.Limits{})
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
-		http.Error(w, "unsupported content type", http.StatusUnsupportedMediaType)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
-	if err != nil {
-		http.Error(w, "cannot read body", http.StatusBadRequest)
-		return
-	}
-	params, perr := phpform.ParseQuery(string(body), phpform.Limits{})
 	if params == nil {
 		params = map[string]any{}
 	}
 	action, _ := params["action"].(string)
 	traceID, _ := params["trace_id"].(string)
 
+	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Action: action, Params: params}
 	s.mu.Lock()
 	now := s.now()
-	idx := len(s.requests)
-	s.requests = append(s.requests, Request{
-		Time: now, Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(),
-		Action: action, Params: params,
-	})
-	fault, faulty := s.takeFault(action)
+	rec.Time = now
+	s.requests = append(s.requests, rec)
+	if len(s.requests) > MaxRecorded {
+		s.requests = s.requests[len(s.requests)-MaxRecorded:]
+	}
+	var fault Fault
+	var faulty bool
+	if formBody {
+		fault, faulty = s.takeFault(action)
+	}
 	var delay time.Duration
 	if action == shopgate.ActionGetMobileRedirectUserAgents {
 		delay = s.keywordsDelay
 	}
 	s.mu.Unlock()
+
+	// Not the Merchant API's transport: answer without JSON (the client
+	// classifies that as an invalid response).
+	switch {
+	case r.Method != http.MethodPost:
+		s.setResult(rec, -1)
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	case !formBody:
+		s.setResult(rec, -1)
+		http.Error(w, "unsupported content type", http.StatusUnsupportedMediaType)
+		return
+	}
 	if delay > 0 && !sleepCtx(r, delay) {
 		return
 	}
 
 	var a answer
 	switch {
-	case faulty && s.applyFault(w, r, fault, idx):
+	case faulty && s.applyFault(w, r, fault, rec):
 		return
 	case faulty && fault.code != 0:
 		a = answer{code: fault.code, text: fault.text, errors: fault.errors}
@@ -434,23 +454,29 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			a.payload = nil
 		}
 	}
-	s.mu.Lock()
-	s.requests[idx].Error = a.code
-	s.mu.Unlock()
+	s.setResult(rec, a.code)
 	s.writeAnswer(w, traceID, a)
+}
+
+// MaxRecorded is how many requests a Server keeps for Requests; older ones
+// are dropped so that a long-running demo does not grow without bound.
+const MaxRecorded = 10000
+
+func (s *Server) setResult(rec *Request, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Error = code
 }
 
 // applyFault performs a fault that replaces the answer; it reports whether
 // the answer was written (or the connection dropped).
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, idx int) bool {
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, rec *Request) bool {
 	if f.delay > 0 && !sleepCtx(r, f.delay) {
 		return true
 	}
 	written := f.closeConn || f.emptyBody || f.body != nil
 	if written {
-		s.mu.Lock()
-		s.requests[idx].Error = -1
-		s.mu.Unlock()
+		s.setResult(rec, -1)
 	}
 	switch {
 	case f.closeConn:

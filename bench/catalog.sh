@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of the catalogue export: seeds the example shop's
+# PostgreSQL database with `example_shop -seed-products N`, starts the shop,
+# times one full get_items over HTTP (plain and gzip) and prints items/s and
+# the server's peak RSS.
+#
+# Usage: bench/catalog.sh [N ...]           (default: 100000 1000000)
+# Env:   BENCH_DATABASE_URL  PostgreSQL server URL with a database to connect
+#                            to for CREATE DATABASE (default: TEST_DATABASE_URL)
+#        BENCH_PORT          listen port of the shop (default 18088)
+#
+# One database per N (bench_catalog_<N>) is created on first use and kept:
+# seeding is resumable and a second run with the same N skips it.
+#
+# "items" are records of the document (parent products; variants travel
+# inside their parent and are counted separately as "rows").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ADMIN_URL=${BENCH_DATABASE_URL:-${TEST_DATABASE_URL:-}}
+if [ -z "$ADMIN_URL" ]; then
+	echo "bench/catalog.sh: set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL URL" >&2
+	exit 2
+fi
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
+PORT=${BENCH_PORT:-18088}
+CUSTOMER=10001                # example shop demo credentials
+APIKEY=deadbeefcafe00112233
+
+work=$(mktemp -d)
+pid=""
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# dburl NAME: ADMIN_URL with its database replaced by NAME.
+dburl() {
+	if [[ $ADMIN_URL =~ ^([a-z]+://[^/]+)(/[^?]*)?(\?.*)?$ ]]; then
+		echo "${BASH_REMATCH[1]}/$1${BASH_REMATCH[3]}"
+	else
+		echo "bench/catalog.sh: cannot parse database URL" >&2
+		exit 2
+	fi
+}
+
+# export_once OUT EXTRA_CURL_ARGS...: one signed get_items; prints
+# "seconds bytes" and leaves the last bytes of the body in OUT.
+export_once() {
+	local out=$1
+	shift
+	local ts token
+	ts=$(date +%s)
+	token=$(printf 'SPA-%s-%s-%s' "$CUSTOMER" "$ts" "$APIKEY" | sha1sum | cut -d' ' -f1)
+	curl -sS -X POST "http://127.0.0.1:$PORT/shopgate/api" \
+		-H "X-Shopgate-Auth-User: $CUSTOMER-$ts" -H "X-Shopgate-Auth-Token: $token" \
+		--data 'action=get_items' "$@" \
+		-w '%{stderr}%{time_total} %{size_download}\n' 2>"$work/curl.err" | tail -c 64 >"$out"
+	tail -n 1 "$work/curl.err"
+}
+
+echo "building example_shop" >&2
+go build -o "$work/example_shop" ./example_shop
+
+printf '%-9s %-9s %-9s %-9s %-10s %-11s %-9s %-10s %-10s\n' \
+	N items rows seconds items/s "MB(plain)" gzip_s "gzip_it/s" peakRSS_MiB
+for N in "${SIZES[@]}"; do
+	db="bench_catalog_$N"
+	if ! psql "$ADMIN_URL" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+		psql "$ADMIN_URL" -qc "CREATE DATABASE $db"
+	fi
+	url=$(dburl "$db")
+	echo "seeding $N products into $db (resumable)" >&2
+	seed_start=$(date +%s)
+	(cd "$work" && DATABASE_URL=$url ./example_shop -data-dir "$work" -seed-products "$N") >"$work/seed.log" 2>&1 ||
+		{ cat "$work/seed.log" >&2; exit 1; }
+	echo "seeded in $(($(date +%s) - seed_start)) s" >&2
+	psql "$url" -qc "VACUUM ANALYZE" >/dev/null
+	items=$(psql "$url" -qtAc "SELECT count(*) FROM shop_products WHERE parent_id IS NULL AND active")
+	rows=$(psql "$url" -qtAc "SELECT count(*) FROM shop_products WHERE active")
+
+	(cd "$work" && DATABASE_URL=$url exec ./example_shop -data-dir "$work" -addr "127.0.0.1:$PORT" \
+		-public-url "https://shop.example.com") >"$work/server.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
+		sleep 0.2
+	done
+
+	read -r secs bytes < <(export_once "$work/tail.plain")
+	if [[ $(cat "$work/tail.plain") != *"</items>" ]]; then
+		echo "bench/catalog.sh: plain export of N=$N did not end with </items>" >&2
+		tail -c 300 "$work/tail.plain" >&2
+		exit 1
+	fi
+	read -r gsecs _ < <(export_once "$work/tail.gz" -H 'Accept-Encoding: gzip')
+	rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	pid=""
+
+	awk -v n="$N" -v it="$items" -v r="$rows" -v s="$secs" -v b="$bytes" -v g="$gsecs" -v rss="$rss_kb" 'BEGIN {
+		printf "%-9d %-9d %-9d %-9.2f %-10.0f %-11.1f %-9.2f %-10.0f %-10.1f\n",
+			n, it, r, s, it / s, b / 1048576, g, it / g, rss / 1024 }'
+done

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
+	"github.com/shopbridge/shopbridge/shopgate/export"
+)
+
+// catalogConfig maps the shop's tables (models.go) onto the Shopgate
+// catalogue export. Everything is SQL over the shop's own tables; the
+// generic adapter never sees the model types. publicURL makes the shop's
+// relative links and image paths absolute.
+func catalogConfig(publicURL string) gormcatalog.Config {
+	return gormcatalog.Config{
+		BaseURL: publicURL,
+		Items: gormcatalog.Items{
+			From:     "shop_products p LEFT JOIN shop_tax_classes tc ON tc.id = p.tax_class_id",
+			Key:      "p.id",
+			Parent:   "p.parent_id",
+			Where:    "p.active",
+			Currency: Currency,
+			Fields: gormcatalog.ItemFields{
+				LastUpdate:  "p.updated_at",
+				Name:        "p.name",
+				TaxPercent:  "tc.rate",
+				Description: "CASE WHEN p.description <> '' THEN p.description ELSE p.short_text END",
+				// Variants have no page of their own: link to the parent,
+				// so the value equals the parent's and children omit it.
+				Deeplink:           "'/product/' || COALESCE(p.parent_id, p.id)",
+				PromotionSortOrder: "CASE WHEN p.featured THEN 1 END",
+				InternalOrderInfo:  "p.number",
+				Weight:             "p.weight_grams",
+				WeightUnit:         "'g'",
+				PriceType:          "'gross'",
+				// OldPrice, when higher, is the regular price shown struck
+				// through; Price is what the customer pays.
+				Price:                  "CASE WHEN p.old_price > p.price THEN p.old_price ELSE p.price END",
+				SalePrice:              "p.price",
+				ManufacturerTitle:      "p.manufacturer",
+				ManufacturerItemNumber: "p.mpn",
+				VisibilityLevel:        "'catalog_and_search'",
+				Marketplace:            "1 = 1",
+				// Stock is tracked; a quantity of 0 makes the item unorderable.
+				UseStock:         "1 = 1",
+				Backorders:       "1 = 0",
+				IsSaleable:       "p.stock_quantity > 0",
+				StockQuantity:    "p.stock_quantity",
+				AvailabilityText: "CASE WHEN p.stock_quantity > 0 THEN 'In stock' ELSE 'Sold out' END",
+			},
+			Identifiers: []gormcatalog.IdentifierColumn{
+				{Type: export.IdentifierEAN, UID: "ean", Expr: "p.ean"},
+				{Type: export.IdentifierISBN, UID: "isbn", Expr: "p.isbn"},
+				{Type: export.IdentifierUPC, UID: "upc", Expr: "p.upc"},
+				{Type: export.IdentifierPZN, UID: "pzn", Expr: "p.pzn"},
+				{Type: export.IdentifierMPN, UID: "mpn", Expr: "p.mpn"},
+				{Type: export.IdentifierSKU, UID: "sku", Expr: "p.number"},
+			},
+			// Images are stored once, in their original (largest) size.
+			Images: &gormcatalog.Images{
+				List:      gormcatalog.List{From: "shop_product_images i", Product: "i.product_id", OrderBy: "i.sort_order, i.id"},
+				UID:       "i.id",
+				URL:       "i.url",
+				Title:     "NULLIF(i.title, '')",
+				Alt:       "NULLIF(i.alt, '')",
+				SortOrder: "i.sort_order",
+			},
+			// The shop sorts products in a category by ascending position;
+			// Shopgate shows higher sort_order first, so the position is
+			// negated. (Inverting against MAX(position) would scan the whole
+			// table for every batch.)
+			Categories: &gormcatalog.ItemCategories{
+				List:      gormcatalog.List{From: "shop_product_categories pc", Product: "pc.product_id", OrderBy: "pc.category_id"},
+				UID:       "pc.category_id",
+				SortOrder: "-pc.sort_order",
+			},
+			Properties: &gormcatalog.Properties{
+				List:  gormcatalog.List{From: "shop_product_properties pp", Product: "pp.product_id", OrderBy: "pp.sort_order, pp.id"},
+				UID:   "lower(pp.name)",
+				Label: "pp.name",
+				Value: "pp.value",
+			},
+			Tags: &gormcatalog.Tags{
+				List:  gormcatalog.List{From: "shop_product_tags pt JOIN shop_tags t ON t.id = pt.tag_id", Product: "pt.product_id", OrderBy: "t.name"},
+				UID:   "t.id",
+				Value: "t.name",
+			},
+			Relations: &gormcatalog.Relations{
+				// No join against the related product: a filter on it makes
+				// PostgreSQL hash the whole product table for every batch.
+				// Shopgate ignores relations to uids it did not import.
+				List:       gormcatalog.List{From: "shop_product_relations r", Product: "r.product_id", OrderBy: "r.sort_order, r.related_id"},
+				Type:       "r.kind",
+				RelatedUID: "r.related_id",
+			},
+			// Tier prices store the unit price from a quantity on; Shopgate
+			// wants the reduction against the sale price (type fixed).
+			TierPrices: &gormcatalog.TierPrices{
+				List: gormcatalog.List{From: "shop_tier_prices tp JOIN shop_products tpp ON tpp.id = tp.product_id",
+					Product: "tp.product_id", OrderBy: "tp.min_quantity, tp.id"},
+				AggregateChildren: "1 = 0",
+				Threshold:         "tp.min_quantity",
+				Type:              "'fixed'",
+				CustomerGroupUID:  "tp.customer_group_id",
+				Reduction:         "tpp.price - tp.price",
+			},
+			Attributes: &gormcatalog.Attributes{
+				List:       gormcatalog.List{From: "shop_product_attributes a", Product: "a.product_id", OrderBy: "a.sort_order, a.id"},
+				UID:        "lower(a.value)",
+				GroupUID:   "lower(a.name)",
+				GroupLabel: "a.name",
+				Label:      "a.value",
+			},
+		},
+		Categories: gormcatalog.Categories{
+			From:  "shop_categories c",
+			Key:   "c.id",
+			Where: "c.active",
+			// Siblings are shown by ascending SortOrder in the shop and by
+			// descending sort_order in Shopgate.
+			ParentUID:  "c.parent_id",
+			SortOrder:  "(SELECT MAX(x.sort_order) FROM shop_categories x) - c.sort_order",
+			IsActive:   "c.active",
+			IsAnchor:   "1 = 0",
+			Name:       "c.name",
+			Deeplink:   "'/category/' || c.id",
+			ImageUID:   "c.id",
+			ImageURL:   "NULLIF(c.image_url, '')",
+			ImageTitle: "c.name",
+		},
+		Reviews: gormcatalog.Reviews{
+			From:  "shop_reviews r JOIN shop_products p ON p.id = r.product_id",
+			Key:   "r.id",
+			Where: "r.active",
+			// Reviews of a variant belong to its parent item; the shop's
+			// 1–5 stars become Shopgate's 0–10 scale.
+			ItemUID:      "COALESCE(p.parent_id, r.product_id)",
+			Score:        "r.score * 2",
+			ReviewerName: "r.author",
+			Date:         "r.created_at",
+			Title:        "r.title",
+			Text:         "r.text",
+		},
+	}
+}
+
+// setupCatalog serves the catalogue exports (get_items, get_categories,
+// get_reviews) of the Plugin API from the shop's tables.
+func (a *App) setupCatalog() error {
+	src, err := gormcatalog.New(a.DB, catalogConfig(a.PublicURL))
+	if err != nil {
+		return fmt.Errorf("catalog export: %w", err)
+	}
+	a.sg.Handler.SetCatalog(src)
+	return nil
+}

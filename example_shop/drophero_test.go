@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/outbox"
+)
+
+// dropHeroDrain runs the DropHero jobs of the app until none is due.
+func dropHeroDrain(t *testing.T, a *App) {
+	t.Helper()
+	v, ok := dropHeroOf.Load(a)
+	if !ok {
+		t.Fatal("DropHero not set up")
+	}
+	st := v.(*dropHeroState)
+	w := outbox.NewWorker(a.DB, outbox.WorkerConfig{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3})
+	st.svc.Register(w)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for i := 0; i < 50; i++ {
+		n, err := w.RunOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("DropHero jobs do not drain")
+}
+
+func TestDropHeroDemo(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		t.Cleanup(a.Close)
+		st, _ := dropHeroOf.Load(a)
+		fake := st.(*dropHeroState).fake
+		fake.SetRateLimit(false) // the test drives the queue faster than 1 request/s
+		dropHeroDrain(t, a)
+		b := newBrowser(t, a)
+
+		page := b.get("/admin/drophero", 200)
+		if !strings.Contains(page, "installed") || strings.Contains(page, "s3cr3tK3y") {
+			t.Fatalf("admin page:\n%s", page)
+		}
+		var p Product
+		if err := db.Where("number = ?", "DH-5554").Take(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		if p.Price.StringFixed(2) != "7.26" { // 6.00 net + 21 % VAT
+			t.Errorf("DropHero product price %s", p.Price)
+		}
+		var p3 Product
+		db.Where("number = ?", "DH-5556").Take(&p3)
+		db.Model(&Product{}).Where("id IN ?", []uint{p.ID, p3.ID}).Update("stock_quantity", 10)
+
+		b.post("/cart", url.Values{"product_id": {strconv.Itoa(int(p.ID))}, "quantity": {"2"}}, 303)
+		b.post("/cart", url.Values{"product_id": {strconv.Itoa(int(p3.ID))}, "quantity": {"1"}}, 303)
+		checkout := b.get("/checkout", 200)
+		if !strings.Contains(checkout, `name="drophero_mode" value="2"`) || !strings.Contains(checkout, "8.00") {
+			t.Fatalf("checkout lacks the DropHero options:\n%s", checkout)
+		}
+		form := url.Values{"email": {"ana@example.com"}, "invoice_first_name": {"Ana"}, "invoice_last_name": {"Puig"},
+			"invoice_street1": {"Carrer Major 1"}, "invoice_zipcode": {"08001"}, "invoice_city": {"Barcelona"},
+			"invoice_country": {"ES"}, "shipping": {"standard"}, "payment": {"prepayment"}, "drophero_mode": {"2"}}
+		loc, _ := b.post("/checkout", form, 303)
+		number := strings.TrimPrefix(loc, "/order/")
+		var o Order
+		if err := db.Preload("Items").Where("number = ?", number).Take(&o).Error; err != nil {
+			t.Fatalf("order %q: %v", loc, err)
+		}
+		found := false
+		for _, it := range o.Items {
+			if it.Number == dhModePrefix+"2" && it.Total.StringFixed(2) == "8.00" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("order items %+v lack the DropHero shipping", o.Items)
+		}
+		var dho gormmodels.DropHeroOrder
+		if err := db.First(&dho, "order_id = ?", number).Error; err != nil || dho.State != gormmodels.DropHeroAwaitingConfirmation {
+			t.Fatalf("DropHero order %+v %v", dho, err)
+		}
+		b.post("/admin/drophero/orders/"+number+"/confirm", url.Values{}, 303)
+		dropHeroDrain(t, a)
+		data, status, ok := fake.Order(number)
+		if !ok || status != "1" || data["shipping_price"] != "8.0000" || data["buyer_shipping_country"] != "ES" {
+			t.Fatalf("at DropHero: %v %q %v", ok, status, data)
+		}
+		// Status callback through HTTP, then the queued sync maps it.
+		fake.SetOrderStatus(number, "4")
+		s, _ := st.(*dropHeroState).svc.Status(context.Background())
+		cb := s.CallbackURLs["orders"]
+		path := cb[strings.Index(cb, "/drophero/"):]
+		b.get(path, 200)
+		b.get(strings.Replace(path, "/callback/", "/callback/x", 1), 404)
+		dropHeroDrain(t, a)
+		db.Take(&o, o.ID)
+		if o.Status != StatusShipped {
+			t.Errorf("order status %q after DropHero status 4", o.Status)
+		}
+	})
+}

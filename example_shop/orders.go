@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopbridge/shopbridge/adapters/gormorders"
+	"github.com/shopbridge/shopbridge/orders"
+	"github.com/shopbridge/shopbridge/outbox"
+)
+
+// shopOrderHost maps the order import onto the shop's tables. The
+// catalogue exports product ids as item numbers (catalog.go), so numeric
+// item numbers match ids first; article numbers still match.
+func shopOrderHost() *gormorders.Store {
+	return gormorders.New(gormorders.Config{
+		MatchProductID: true,
+		PaymentMethods: []string{PaymentPrepayment, PaymentInvoice},
+	})
+}
+
+// setupOrders imports Shopgate orders (add_order, update_order and the
+// cron jobs), runs the outbox worker that reports shipments and
+// cancellations back to Shopgate, and mounts the admin order page.
+func (a *App) setupOrders() error {
+	svc, err := orders.New(orders.Config{
+		DB:       a.DB,
+		Host:     shopOrderHost(),
+		Merchant: orders.SingleMerchant(a.sg.Client),
+		PaymentMethods: map[string]string{
+			"PREPAY": PaymentPrepayment, "SG_PREPAY": PaymentPrepayment, "INVOICE": PaymentInvoice,
+		},
+		PaymentGroups: map[string]string{"PREPAY": PaymentPrepayment, "INVOICE": PaymentInvoice},
+		Logger:        a.Log.Named("orders"),
+	})
+	if err != nil {
+		return err
+	}
+	a.sg.Plugin.Orders = svc
+	if a.sg.Plugin.Cron == nil {
+		a.sg.Plugin.Cron = svc
+	}
+
+	wcfg := orders.WorkerConfig(a.Log.Named("outbox"))
+	if a.Demo {
+		// The fake answers at once; short pauses keep the demo lively.
+		wcfg.BaseBackoff, wcfg.MaxBackoff = 5*time.Second, time.Minute
+	}
+	w := outbox.NewWorker(a.DB, wcfg)
+	svc.RegisterHandlers(w)
+	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
+
+	adm := &orderAdmin{a: a, svc: svc}
+	g := a.Echo.Group("/admin/orders", adm.guard)
+	g.GET("", adm.list)
+	g.POST("/:id/ship", adm.ship)
+	g.POST("/:id/cancel", adm.cancel)
+	g.POST("/demo", adm.demoOrder)
+	g.POST("/:id/demo-pay", adm.demoPay)
+	return nil
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/middleware"
+	"github.com/shopbridge/shopbridge/redirect"
+)
+
+// demoAlias is the Mobile Website alias of the demo shop.
+const demoAlias = "demo-shop"
+
+// mobileRedirectSettings builds the Shopgate Mobile Redirect settings from
+// the environment. In demo mode the Mobile Website is switched on with the
+// alias demo-shop; otherwise SHOPGATE_ENABLE_MOBILE_WEBSITE=1 switches it on
+// (the master switch is off by default). SHOPGATE_ALIAS, SHOPGATE_CNAME and
+// SHOPGATE_REDIRECT_TYPE (http or js) override the defaults in both modes;
+// SHOPGATE_REDIRECT_SERVER selects the Mobile Website environment (live,
+// pg, sl, custom; default live).
+func mobileRedirectSettings(getenv func(string) string, demo bool, shopNumber string) redirect.Config {
+	cfg := redirect.Config{
+		Enabled:    demo || getenv("SHOPGATE_ENABLE_MOBILE_WEBSITE") == "1",
+		ShopNumber: shopNumber,
+		ShopActive: true,
+		Alias:      getenv("SHOPGATE_ALIAS"),
+		CNAME:      getenv("SHOPGATE_CNAME"),
+		Technique:  redirect.Technique(strings.ToLower(strings.TrimSpace(getenv("SHOPGATE_REDIRECT_TYPE")))),
+		Server:     redirect.Server(getenv("SHOPGATE_REDIRECT_SERVER")),
+		// The demo has no hosted header script to load; show our own.
+		MobileHeader: redirect.HeaderBuiltin,
+	}
+	if cfg.Alias == "" && demo {
+		cfg.Alias = demoAlias
+	}
+	return cfg
+}
+
+// setupMobileRedirect puts the Mobile Redirect in front of the storefront:
+// mobile visitors of the home, product, category and search pages go to the
+// matching page of the Mobile Website; everything else gets the snippet.
+// Keyword lists come from the Merchant API, are kept in the database and
+// refreshed in the background.
+func (a *App) setupMobileRedirect() error {
+	shopNumber := ""
+	var source redirect.KeywordSource
+	if a.sg != nil {
+		shopNumber = a.sg.Creds.ShopNumber
+		if a.sg.Client != nil {
+			source = redirect.FromMerchantAPI(a.sg.Client)
+		}
+	}
+	settings := mobileRedirectSettings(os.Getenv, a.Demo, shopNumber)
+	if _, err := redirect.New(settings); err != nil {
+		return fmt.Errorf("mobile redirect: %w", err)
+	}
+	cache := redirect.NewKeywordCache(redirect.KeywordCacheConfig{
+		Source: source,
+		Store:  redirect.NewGormKeywordStore(a.DB, shopNumber),
+		Logger: a.Log,
+	})
+	a.Background(cache.Run)
+
+	// Item and category uids of the catalogue export are the shop's ids,
+	// so the route parameters are the Mobile Website identifiers.
+	pages := middleware.NewRedirectPages()
+	pages.Path("/", redirect.PageHome, "")
+	pages.Path("/product/:id", redirect.PageProduct, "id")
+	pages.Path("/category/:id", redirect.PageCategory, "id")
+	pages.Path("/search", redirect.PageSearch, "?q")
+
+	a.Echo.Use(middleware.MobileRedirectWithConfig(middleware.MobileRedirectConfig{
+		Skipper:  storefrontOnly,
+		Redirect: settings,
+		Keywords: cache.Matcher,
+		Pages:    pages,
+		Logger:   a.Log.Named("mobile-redirect"),
+	}))
+	a.Log.Info("mobile redirect", zap.Bool("enabled", settings.Enabled), zap.String("alias", settings.Alias),
+		zap.String("cname", settings.CNAME), zap.String("type", string(settings.Technique)))
+	return nil
+}
+
+// storefrontOnly skips everything that is not a storefront page: the
+// integrations' endpoints, the account and checkout flow and static files.
+func storefrontOnly(c echo.Context) bool {
+	p := c.Request().URL.Path
+	for _, prefix := range []string{"/shopgate/", "/drophero", "/static/", "/admin", "/api/", "/checkout", "/login", "/logout", "/account", "/order/"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+

@@ -1,0 +1,330 @@
+package pluginapi
+
+// The catalogue export actions get_items, get_categories and get_reviews
+// (Plugin API spec 5.13; catalog export spec 1). Records are streamed from
+// the host's adapters.CatalogSource straight into the response: the headers
+// are sent when the first record arrives, so an empty result can still be
+// answered with the JSON error 82, and an error after that aborts the
+// connection instead of completing a truncated document.
+//
+// The legacy CSV actions are deliberately not registered: the dispatcher
+// then answers them with the SDK's default for plugins that do not
+// implement them (22, "The requested action is not disabled but has not
+// been implemented in this plugin."), as catalog export spec 6 allows.
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/shopgate"
+	"github.com/shopbridge/shopbridge/shopgate/export"
+)
+
+func init() {
+	register("get_items", func(h *Handler, r *Request) (Payload, error) {
+		return runExport(h, r, exportKind[export.Item]{
+			file:      "shopgate_items.xml",
+			items:     true,
+			newWriter: func(w io.Writer) recordWriter[export.Item] { return export.NewItemWriter(w) },
+			read:      func(s adapters.CatalogSource) readFunc[export.Item] { return s.Items },
+		})
+	})
+	register("get_categories", func(h *Handler, r *Request) (Payload, error) {
+		return runExport(h, r, exportKind[export.Category]{
+			file:      "shopgate_categories.xml",
+			newWriter: func(w io.Writer) recordWriter[export.Category] { return export.NewCategoryWriter(w) },
+			read:      func(s adapters.CatalogSource) readFunc[export.Category] { return s.Categories },
+		})
+	})
+	register("get_reviews", func(h *Handler, r *Request) (Payload, error) {
+		return runExport(h, r, exportKind[export.Review]{
+			file:      "shopgate_reviews.xml",
+			newWriter: func(w io.Writer) recordWriter[export.Review] { return export.NewReviewWriter(w) },
+			read:      func(s adapters.CatalogSource) readFunc[export.Review] { return s.Reviews },
+		})
+	})
+}
+
+// catalogs holds the catalogue source of each handler (see SetCatalog).
+var catalogs sync.Map // *Handler → adapters.CatalogSource
+
+// SetCatalog sets the source of the catalogue export actions. Without one,
+// get_items, get_categories and get_reviews answer 22 like any action the
+// plugin does not implement. Call it before the handler serves requests.
+func (h *Handler) SetCatalog(src adapters.CatalogSource) {
+	if src == nil {
+		catalogs.Delete(h)
+		return
+	}
+	catalogs.Store(h, src)
+}
+
+func (h *Handler) catalog() adapters.CatalogSource {
+	v, _ := catalogs.Load(h)
+	src, _ := v.(adapters.CatalogSource)
+	return src
+}
+
+// errNotImplemented is the SDK's answer for an export the plugin lacks.
+var errNotImplemented = shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction,
+	"The requested action is not disabled but has not been implemented in this plugin.")
+
+type readFunc[T any] func(ctx context.Context, shop adapters.Shop, q adapters.CatalogQuery, yield func(*T) error) error
+
+type recordWriter[T any] interface {
+	Write(*T) error
+	Close() error
+}
+
+// exportKind describes one export action.
+type exportKind[T any] struct {
+	file      string
+	items     bool // get_items: apply exclude_item_ids
+	newWriter func(io.Writer) recordWriter[T]
+	read      func(adapters.CatalogSource) readFunc[T]
+}
+
+// errPageFull ends an export whose source yields more than limit records.
+var errPageFull = errors.New("pluginapi: page full")
+
+func runExport[T any](h *Handler, r *Request, k exportKind[T]) (Payload, error) {
+	src := h.catalog()
+	if src == nil {
+		return nil, errNotImplemented
+	}
+	q := exportQuery(r)
+	if k.items {
+		q.ExcludeUIDs = settingList(r.Setting("exclude_item_ids"))
+	}
+	r.Debug.Info("export query", zap.Int("offset", q.Offset), zap.Int("limit", q.Limit),
+		zap.Int("uids", len(q.UIDs)), zap.Int("exclude", len(q.ExcludeUIDs)),
+		zap.String("memory_limit", r.String("memory_limit")), zap.String("max_execution_time", r.String("max_execution_time")))
+	if q.Limit == 0 {
+		return nil, shopgate.NewAPIError(shopgate.CodeFileEmptyBuffer, "")
+	}
+
+	start := time.Now()
+	var (
+		out   *exportStream
+		w     recordWriter[T]
+		count int
+	)
+	err := k.read(src)(r.Ctx, r.Shop, q, func(rec *T) error {
+		if q.Limit > 0 && count >= q.Limit {
+			// The source ignored the limit; never send more (spec 1.3 rule 2).
+			return errPageFull
+		}
+		if out == nil {
+			out = startStream(r, k.file)
+			w = k.newWriter(out)
+		}
+		count++
+		return w.Write(rec)
+	})
+	if errors.Is(err, errPageFull) || errors.Is(err, adapters.ErrStop) {
+		err = nil
+	}
+	if out == nil {
+		if err != nil {
+			if _, ok := shopgate.AsAPIError(err); ok {
+				return nil, err
+			}
+			return nil, shopgate.DatabaseError("catalog export", err)
+		}
+		return nil, shopgate.NewAPIError(shopgate.CodeFileEmptyBuffer, "")
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err == nil {
+		err = out.close()
+	}
+	if err != nil {
+		// Headers are out: leave the document without its end tag and
+		// break the connection so that Shopgate sees a broken download.
+		out.abort()
+		return nil, err
+	}
+	r.logs.AccessLogger().Info("export finished", zap.String("trace_id", r.TraceID), zap.String("action", r.Action),
+		zap.Int("records", count), zap.Int("offset", q.Offset), zap.Int("limit", q.Limit),
+		zap.Duration("duration", time.Since(start)), zap.Bool("gzip", out.gz != nil))
+	return nil, nil
+}
+
+// exportQuery reads limit, offset and uids (catalog export spec 1.3, 1.4).
+func exportQuery(r *Request) adapters.CatalogQuery {
+	q := adapters.CatalogQuery{Limit: -1}
+	if s, ok := r.Params["offset"].(string); ok {
+		q.Offset = max(phpInt(s), 0)
+	}
+	if s, ok := r.Params["limit"].(string); ok {
+		q.Limit = max(phpInt(s), 0)
+	} else if r.Params["limit"] != nil {
+		// A list or map casts to 1 in PHP only when non-empty; treat it as
+		// no usable limit, i.e. an empty page.
+		q.Limit = 0
+	}
+	q.UIDs = r.StringList("uids")
+	return q
+}
+
+// phpInt converts like PHP's (int) cast of a string: optional leading
+// whitespace and sign, then the leading decimal digits; anything else is 0.
+// Values beyond the int range saturate.
+func phpInt(s string) int {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	n := 0
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		d := int(s[i] - '0')
+		if n > (int(^uint(0)>>1)-d)/10 {
+			n = int(^uint(0) >> 1)
+			break
+		}
+		n = n*10 + d
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// settingList reads a list setting such as exclude_item_ids: a list, a
+// JSON array string, or a comma-separated string.
+func settingList(v any) []string {
+	switch x := v.(type) {
+	case []string:
+		return x
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			switch e := e.(type) {
+			case string:
+				out = append(out, e)
+			case float64:
+				out = append(out, strconv.FormatFloat(e, 'f', -1, 64))
+			case int:
+				out = append(out, strconv.Itoa(e))
+			}
+		}
+		return out
+	case string:
+		x = strings.TrimSpace(x)
+		if x == "" {
+			return nil
+		}
+		var list []any
+		if strings.HasPrefix(x, "[") && json.Unmarshal([]byte(x), &list) == nil {
+			return settingList(list)
+		}
+		var out []string
+		for _, p := range strings.Split(x, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// exportStream is the response body of a streamed export: optionally
+// gzip-compressed, flushed to the client after every write (the document
+// writers write in blocks of export.DefaultFlushSize).
+type exportStream struct {
+	r   *Request
+	gz  *gzip.Writer
+	out io.Writer
+	rc  *http.ResponseController
+}
+
+var gzipPool = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return w
+}}
+
+// startStream commits the success headers (catalog export spec 1.7).
+func startStream(r *Request, file string) *exportStream {
+	resp := r.Echo.Response()
+	hd := resp.Header()
+	hd.Set("Content-Type", "application/xml")
+	hd.Set("Content-Disposition", `attachment; filename="`+file+`"`)
+	hd.Add("Vary", "Accept-Encoding")
+	s := &exportStream{r: r, out: resp, rc: http.NewResponseController(resp)}
+	if acceptsGzip(r.Echo.Request().Header.Get("Accept-Encoding")) {
+		hd.Set("Content-Encoding", "gzip")
+		s.gz = gzipPool.Get().(*gzip.Writer)
+		s.gz.Reset(resp)
+		s.out = s.gz
+	}
+	resp.WriteHeader(http.StatusOK)
+	return s
+}
+
+// Write passes p on and flushes it to the client.
+func (s *exportStream) Write(p []byte) (int, error) {
+	n, err := s.out.Write(p)
+	if err != nil {
+		return n, err
+	}
+	if s.gz != nil {
+		if err := s.gz.Flush(); err != nil {
+			return n, err
+		}
+	}
+	if err := s.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return n, err
+	}
+	return n, nil
+}
+
+// close finishes the compressed stream.
+func (s *exportStream) close() error {
+	if s.gz == nil {
+		return nil
+	}
+	err := s.gz.Close()
+	s.gz.Reset(io.Discard)
+	gzipPool.Put(s.gz)
+	return err
+}
+
+// abort breaks the connection so the client cannot take the partial body
+// for a complete one.
+func (s *exportStream) abort() {
+	if conn, _, err := s.rc.Hijack(); err == nil {
+		conn.Close()
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		params = strings.ReplaceAll(params, " ", "")
+		if q, ok := strings.CutPrefix(params, "q="); ok {
+			f, err := strconv.ParseFloat(q, 64)
+			return err == nil && f > 0
+		}
+		return true
+	}
+	return false
+}
