@@ -49,9 +49,14 @@ func (s *Service) handleCatalog(ctx context.Context, payload json.RawMessage) er
 	if err != nil {
 		return err
 	}
-	if st.InstallState != gormmodels.DropHeroCatalogueSynced && st.InstallState != gormmodels.DropHeroInstalled {
-		// The installation runs the first (full) sync itself.
-		return nil
+	switch st.InstallState {
+	case gormmodels.DropHeroCatalogueSynced, gormmodels.DropHeroInstalled:
+	case gormmodels.DropHeroKeysSaved, gormmodels.DropHeroContacted, gormmodels.DropHeroCategoriesSent:
+		// Installation in progress: retry later so a change announced
+		// during it is not lost.
+		return errors.New("drophero catalogue sync: installation in progress")
+	default:
+		return nil // not configured or keys rejected
 	}
 	c, err := s.client(ctx)
 	if err != nil {
@@ -91,10 +96,12 @@ func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncR
 	var unknownModes bool
 	err = db.Transaction(func(tx *gorm.DB) error {
 		a := &applier{s: s, ctx: ctx, tx: tx, now: tReq, res: res, seen: map[string]struct{}{}, claimed: map[string]string{}, modes: map[string]bool{}}
-		if err := c.Subscribed(ctx, from, SubscribedHandler{Product: a.add, Deleted: a.addDeleted}); err != nil {
-			return err
+		a.start()
+		err := c.Subscribed(ctx, from, SubscribedHandler{Product: a.add, Deleted: a.addDeleted})
+		if werr := a.finish(err == nil); err == nil {
+			err = werr
 		}
-		if err := a.flush(); err != nil {
+		if err != nil {
 			return err
 		}
 		if err := a.applyDeleted(from == FirstSyncEpoch); err != nil {
@@ -105,7 +112,6 @@ func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncR
 				return err
 			}
 		}
-		var err error
 		if unknownModes, err = a.unknownModes(); err != nil {
 			return err
 		}
@@ -128,6 +134,8 @@ func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncR
 }
 
 // applier applies a streamed subscribed response in batches inside tx.
+// Decoding (the caller's goroutine) and database writes (one writer
+// goroutine, the only user of tx) overlap; a batch is handed over whole.
 type applier struct {
 	s       *Service
 	ctx     context.Context
@@ -135,18 +143,66 @@ type applier struct {
 	now     time.Time
 	res     *SyncResult
 	batch   []*Product
-	seen    map[string]struct{}
 	deleted []string
+	// Owned by the writer goroutine until finish returns.
+	seen    map[string]struct{}
 	claimed map[string]string // product id → iditem linked during this sync
 	modes   map[string]bool
+
+	pending []*Product // being filled by the decoder
+	batches chan []*Product
+	stop    chan struct{} // closed when the writer failed
+	done    chan error
+}
+
+// start launches the writer goroutine.
+func (a *applier) start() {
+	a.batches = make(chan []*Product, 1)
+	a.stop = make(chan struct{})
+	a.done = make(chan error, 1)
+	go func() {
+		var err error
+		for b := range a.batches {
+			if err != nil {
+				continue
+			}
+			a.batch = b
+			if err = a.flush(); err != nil {
+				close(a.stop)
+			}
+		}
+		a.done <- err
+	}()
+}
+
+// finish hands over the last batch (when ok) and waits for the writer.
+func (a *applier) finish(ok bool) error {
+	if ok && len(a.pending) > 0 {
+		select {
+		case a.batches <- a.pending:
+		case <-a.stop:
+		}
+	}
+	a.pending = nil
+	close(a.batches)
+	return <-a.done
 }
 
 func (a *applier) add(p *Product) error {
-	a.batch = append(a.batch, p)
-	if len(a.batch) >= a.s.cfg.BatchSize {
-		return a.flush()
+	a.pending = append(a.pending, p)
+	if len(a.pending) < a.s.cfg.BatchSize {
+		return nil
 	}
-	return nil
+	b := a.pending
+	a.pending = make([]*Product, 0, a.s.cfg.BatchSize)
+	select {
+	case a.batches <- b:
+		return nil
+	case <-a.stop:
+		return errors.New("catalogue writer failed")
+	case <-a.ctx.Done():
+		return a.ctx.Err()
+	}
 }
 
 func (a *applier) addDeleted(ids []string) error {

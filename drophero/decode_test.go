@@ -199,3 +199,7 @@ func TestCipher(t *testing.T) {
 		t.Error("short key accepted")
 	}
 }
+
+var one = decimal.NewFromInt(1)
+
+func decimalFromString(s string) (decimal.Decimal, error) { return decimal.NewFromString(s) }

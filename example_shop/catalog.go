@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
+	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
@@ -145,12 +148,20 @@ func catalogConfig(publicURL string) gormcatalog.Config {
 }
 
 // setupCatalog serves the catalogue exports (get_items, get_categories,
-// get_reviews) of the Plugin API from the shop's tables.
+// get_reviews) of the Plugin API from the shop's tables, and runs the
+// worker that pushes single changes announced with
+// gormcatalog.EnqueueItem / EnqueueCategory through the Merchant API.
 func (a *App) setupCatalog() error {
 	src, err := gormcatalog.New(a.DB, catalogConfig(a.PublicURL))
 	if err != nil {
 		return fmt.Errorf("catalog export: %w", err)
 	}
 	a.sg.Handler.SetCatalog(src)
+
+	w := outbox.NewWorker(a.DB, outbox.WorkerConfig{Logger: a.Log.Named("catalog-push")})
+	pusher := &gormcatalog.Pusher{Source: src, Client: a.sg.Client,
+		Shop: adapters.Shop{Number: a.sg.Creds.ShopNumber, Currency: Currency}}
+	pusher.Register(w)
+	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 	return nil
 }

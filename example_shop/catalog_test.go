@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -13,6 +14,9 @@ import (
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
+	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
@@ -182,4 +186,33 @@ func TestCatalogExport(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestCatalogPush(t *testing.T) {
+	a := newTestApp(t, openSQLite(t))
+	var p Product
+	if err := a.DB.Where("parent_id IS NULL AND active").Order("id").First(&p).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&p).Update("name", "Renamed product").Error; err != nil {
+			return err
+		}
+		return gormcatalog.EnqueueItem(tx, strconv.Itoa(int(p.ID)))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := outbox.NewWorker(a.DB, outbox.WorkerConfig{})
+	src, err := gormcatalog.New(a.DB, catalogConfig(a.PublicURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	(&gormcatalog.Pusher{Source: src, Client: a.sg.Client, Shop: adapters.Shop{Currency: Currency}}).Register(w)
+	if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("RunOnce: %d jobs, %v", n, err)
+	}
+	it, ok := a.sg.Fake.Item(strconv.Itoa(int(p.ID)))
+	if !ok || it["name"] != "Renamed product" || it["deeplink_onlineshop"] != "http://shop.test/product/"+strconv.Itoa(int(p.ID)) {
+		t.Errorf("pushed item: %v", it)
+	}
 }

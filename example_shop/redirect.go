@@ -17,14 +17,15 @@ const demoAlias = "demo-shop"
 
 // mobileRedirectSettings builds the Shopgate Mobile Redirect settings from
 // the environment. In demo mode the Mobile Website is switched on with the
-// alias demo-shop; otherwise SHOPGATE_ENABLE_MOBILE_WEBSITE=1 switches it on
-// (the master switch is off by default). SHOPGATE_ALIAS, SHOPGATE_CNAME and
+// alias demo-shop (SHOPGATE_ENABLE_MOBILE_WEBSITE=0 switches it off);
+// otherwise SHOPGATE_ENABLE_MOBILE_WEBSITE=1 switches it on (the master
+// switch is off by default). SHOPGATE_ALIAS, SHOPGATE_CNAME and
 // SHOPGATE_REDIRECT_TYPE (http or js) override the defaults in both modes;
 // SHOPGATE_REDIRECT_SERVER selects the Mobile Website environment (live,
 // pg, sl, custom; default live).
 func mobileRedirectSettings(getenv func(string) string, demo bool, shopNumber string) redirect.Config {
 	cfg := redirect.Config{
-		Enabled:    demo || getenv("SHOPGATE_ENABLE_MOBILE_WEBSITE") == "1",
+		Enabled:    (demo && getenv("SHOPGATE_ENABLE_MOBILE_WEBSITE") != "0") || getenv("SHOPGATE_ENABLE_MOBILE_WEBSITE") == "1",
 		ShopNumber: shopNumber,
 		ShopActive: true,
 		Alias:      getenv("SHOPGATE_ALIAS"),
@@ -96,4 +97,3 @@ func storefrontOnly(c echo.Context) bool {
 	}
 	return false
 }
-

@@ -97,6 +97,9 @@ func TestMobileRedirectSettings(t *testing.T) {
 	if !demo.Enabled || demo.Alias != demoAlias || demo.ShopNumber != "20001" {
 		t.Errorf("demo settings %+v", demo)
 	}
+	if mobileRedirectSettings(env(map[string]string{"SHOPGATE_ENABLE_MOBILE_WEBSITE": "0"}), true, "20001").Enabled {
+		t.Error("demo ignores SHOPGATE_ENABLE_MOBILE_WEBSITE=0")
+	}
 	live := mobileRedirectSettings(env(nil), false, "20001")
 	if live.Enabled {
 		t.Error("mobile website on without SHOPGATE_ENABLE_MOBILE_WEBSITE")

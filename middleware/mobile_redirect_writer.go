@@ -43,8 +43,8 @@ type injectWriter struct {
 	snippetFor redirect.Page // page the pooled snippet was rendered for
 	snippetOK  bool
 	pend       []byte // bytes of a possibly split tag, held back
-	out     []byte // scratch for the processed output
-	buf     []byte // buffered body
+	out        []byte // scratch for the processed output
+	buf        []byte // buffered body
 }
 
 type writeMode uint8
@@ -58,8 +58,8 @@ const (
 type scanState uint8
 
 const (
-	scanTags scanState = iota // looking for </head> and <body>
-	scanBodyTag               // inside <body ...>, looking for its '>'
+	scanTags    scanState = iota // looking for </head> and <body>
+	scanBodyTag                  // inside <body ...>, looking for its '>'
 	scanDone
 )
 
@@ -411,4 +411,3 @@ func findInjectWriter(rw http.ResponseWriter) *injectWriter {
 	}
 	return nil
 }
-

@@ -447,3 +447,26 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestPurge(t *testing.T) {
+	db := newPG(t)
+	clk := newClock()
+	enqueue(t, db, Job{Kind: "send"}, Job{Kind: "send"}, Job{Kind: "fail"}, Job{Kind: "later", NotBefore: time.Now().Add(time.Hour)})
+	w := NewWorker(db, WorkerConfig{Now: clk.Now})
+	w.Handle("send", func(context.Context, json.RawMessage) error { return nil })
+	w.Handle("fail", func(context.Context, json.RawMessage) error { return Permanent(errors.New("no")) })
+	if n, err := w.RunOnce(context.Background()); err != nil || n != 3 {
+		t.Fatalf("ran %d: %v", n, err)
+	}
+	n, err := Purge(context.Background(), db, clk.Now().Add(time.Minute))
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d: %v", n, err)
+	}
+	states := map[string]int{}
+	for _, r := range rows(t, db) {
+		states[r.State]++
+	}
+	if states[gormmodels.OutboxDead] != 1 || states[gormmodels.OutboxPending] != 1 || len(states) != 2 {
+		t.Fatalf("left %v: dead and pending jobs must stay", states)
+	}
+}

@@ -82,4 +82,3 @@ func appendScriptValue(dst []byte, s string) []byte {
 	dst = appendJSString(dst, s)
 	return append(dst, '"')
 }
-

@@ -58,7 +58,7 @@ func Token(prefix, customerNumber string, timestamp int64, apikey string) string
 	return hex.EncodeToString(sum[:])
 }
 
-// SignRequest sets the two authentication headers on r for the given
+// SignRequest sets the two authentication headers in h for the given
 // direction prefix, credentials and time.
 func SignRequest(h http.Header, prefix, customerNumber, apikey string, now time.Time) {
 	ts := now.Unix()
@@ -103,7 +103,8 @@ func isNumberAtLeastTwoDigits(s string) bool {
 // nil or one of the ErrAuth* errors.
 func VerifyAuth(prefix, userHeader, tokenHeader, customerNumber, apikey string, now time.Time) error {
 	customerNumber = strings.TrimSpace(customerNumber)
-	if customerNumber == "" || strings.TrimSpace(apikey) == "" {
+	apikey = strings.TrimSpace(apikey)
+	if customerNumber == "" || apikey == "" {
 		return ErrAuthNotConfigured
 	}
 	userHeader = strings.TrimSpace(userHeader)

@@ -191,7 +191,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		userAgent: "ShopgatePlugin/" + cfg.PluginVersion,
 	}
 	if c.http == nil {
-		c.http = defaultHTTPClient()
+		c.http = defaultHTTPClient(cfg.Timeout)
 	}
 	if c.log == nil {
 		c.log = zap.NewNop()
@@ -211,12 +211,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 
 // defaultHTTPClient verifies TLS 1.2+ and returns redirects as answers
 // (their body is then an invalid response), as the PHP SDK's cURL does.
-func defaultHTTPClient() *http.Client {
+func defaultHTTPClient(timeout time.Duration) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	return &http.Client{
 		Transport: tr,
-		Timeout:   DefaultTimeout,
+		Timeout:   timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},

@@ -838,6 +838,9 @@ func TestErrorMapping(t *testing.T) {
 				if !errors.Is(err, tc.kind) || !errors.As(err, &ce) || ce.TraceID == "" {
 					t.Fatalf("err = %v, want %v", err, tc.kind)
 				}
+				if !strings.Contains(err.Error(), ce.TraceID) || !strings.Contains(err.Error(), shopgate.ActionGetShopInfo) && !tc.useOrder {
+					t.Errorf("error text %q lacks action or trace id", err)
+				}
 			} else {
 				var me *shopgate.MerchantAPIError
 				if !errors.As(err, &me) || me.Code != tc.smaCode || me.Response == nil || me.TraceID == "" {

@@ -179,13 +179,6 @@ func assignValue(dst reflect.Value, src any, path string) error {
 		}
 		dst.SetInt(n)
 		return nil
-	case reflect.Float32, reflect.Float64:
-		f, ok := toFloat(src)
-		if !ok {
-			return mismatch(path, src, "number")
-		}
-		dst.SetFloat(f)
-		return nil
 	case reflect.Struct:
 		return assignStruct(dst, src, path)
 	case reflect.Slice:
@@ -428,23 +421,6 @@ func toInt(src any) (int64, bool) {
 		return 0, false
 	}
 	return int64(f), true
-}
-
-func toFloat(src any) (float64, bool) {
-	switch s := src.(type) {
-	case nil:
-		return 0, true
-	case json.Number:
-		f, err := s.Float64()
-		return f, err == nil
-	case string:
-		if strings.TrimSpace(s) == "" {
-			return 0, true
-		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		return f, err == nil
-	}
-	return 0, false
 }
 
 // maxDecimalText and maxDecimalExp bound accepted decimals: a value like

@@ -279,3 +279,40 @@ func TestOrderDecimalBounds(t *testing.T) {
 		t.Errorf("1.5e2: %v %v", o.AmountComplete, err)
 	}
 }
+
+// TestWireTypesUnmarshalDirectly covers json.Unmarshal on the nested wire
+// types, which callers may decode on their own (e.g. from stored JSON).
+func TestWireTypesUnmarshalDirectly(t *testing.T) {
+	var it OrderItem
+	if err := json.Unmarshal([]byte(`{"item_number":5,"quantity":"2","unit_amount":"1.10"}`), &it); err != nil || it.ItemNumber != "5" || it.Quantity != 2 || it.UnitAmount.String() != "1.1" {
+		t.Errorf("OrderItem %+v %v", it, err)
+	}
+	var a Address
+	if err := json.Unmarshal([]byte(`{"is_delivery_address":"1","zipcode":12345}`), &a); err != nil || !a.IsDeliveryAddress || a.Zipcode != "12345" {
+		t.Errorf("Address %+v %v", a, err)
+	}
+	var ec ExternalCoupon
+	if err := json.Unmarshal([]byte(`{"code":"X","is_valid":"1","amount_net":"2"}`), &ec); err != nil || !ec.IsValid || ec.Code != "X" || ec.AmountNet.String() != "2" {
+		t.Errorf("ExternalCoupon %+v %v", ec, err)
+	}
+	var sc ShopgateCoupon
+	if err := json.Unmarshal([]byte(`{"code":"Y","error":"0","error_text":null}`), &sc); err != nil || sc.Code != "Y" {
+		t.Errorf("ShopgateCoupon %+v %v", sc, err)
+	}
+	var item Item
+	if err := json.Unmarshal([]byte(`{"item_number":"A","stock_quantity":"7","is_active":0,"name":null}`), &item); err != nil ||
+		item.StockQuantity == nil || *item.StockQuantity != 7 || item.IsActive == nil || *item.IsActive || item.Name != nil {
+		t.Errorf("Item %+v %v", item, err)
+	}
+	var cat Category
+	if err := json.Unmarshal([]byte(`{"category_number":1,"order_index":"3"}`), &cat); err != nil || cat.CategoryNumber != "1" || *cat.OrderIndex != 3 {
+		t.Errorf("Category %+v %v", cat, err)
+	}
+	var m map[string]int
+	if err := unmarshalLenient([]byte(`["4","5"]`), &m); err != nil || m["1"] != 5 {
+		t.Errorf("list as map: %v %v", m, err)
+	}
+	if err := unmarshalLenient([]byte(`{"a":"x"}`), &m); err == nil || !strings.Contains(err.Error(), "decode a: cannot use") {
+		t.Errorf("error path: %v", err)
+	}
+}

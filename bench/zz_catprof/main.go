@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -155,6 +157,8 @@ func catalogConfig(publicURL string) gormcatalog.Config {
 func main() {
 	db, err := gorm.Open(postgres.Open(os.Args[1]), &gorm.Config{Logger: logger.Discard})
 	if err != nil { panic(err) }
+	sqlDB, _ := db.DB()
+	sqlDB.SetMaxIdleConns(20)
 	src, err := gormcatalog.New(db, catalogConfig("https://shop.example.com"))
 	if err != nil { panic(err) }
 	f, _ := os.Create("/tmp/catprof/cpu.out")
@@ -167,6 +171,19 @@ func main() {
 	pprof.StopCPUProfile()
 	d := time.Since(start)
 	fmt.Println(n, d, float64(n)/d.Seconds(), err)
+	var pids []int
+	db.Raw("SELECT pid FROM pg_stat_activity WHERE datname = current_database() ").Scan(&pids)
+	tot := 0
+	for _, pid := range pids {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		f := strings.Fields(string(b))
+		if len(f) > 15 {
+			u, _ := strconv.Atoi(f[13])
+			s, _ := strconv.Atoi(f[14])
+			tot += u + s
+		}
+	}
+	fmt.Printf("postgres backends %d cpu %.2fs\n", len(pids), float64(tot)/100)
 }
 
 type logw struct{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -528,5 +529,37 @@ func BenchmarkPingRoundTrip(b *testing.B) {
 		if rec.Code != 200 {
 			b.Fatal(rec.Code)
 		}
+	}
+}
+
+type smaFailingOrders struct{ err error }
+
+func (o smaFailingOrders) AddOrder(context.Context, adapters.Shop, string) (adapters.OrderRef, error) {
+	return adapters.OrderRef{}, o.err
+}
+
+func (o smaFailingOrders) UpdateOrder(context.Context, adapters.Shop, string, bool, bool) (adapters.OrderRef, error) {
+	return adapters.OrderRef{}, o.err
+}
+
+// TestMerchantAPIErrorsBecome10x: errors of the Merchant API client keep
+// their own code space and surface as 100/101/102 (spec 4.2 rule 6, 4.4).
+func TestMerchantAPIErrorsBecome10x(t *testing.T) {
+	tests := []struct {
+		err  error
+		code int
+		text string
+	}{
+		{fmt.Errorf("import: %w", &shopgate.MerchantAPIError{Action: "get_orders", Code: 201, Text: "order not found"}), 102,
+			`error code received: "201 - order not found"`},
+		{&shopgate.CallError{Action: "get_orders", Kind: shopgate.ErrNoConnection}, 100, "no connection to server"},
+		{shopgate.DatabaseError("insert", errors.New("deadlock")), 83, "database error"},
+	}
+	for _, tt := range tests {
+		h := newTestHandler(t, func(c *Config) {
+			c.Shops[0].Enable["add_order"] = true
+			c.Orders = smaFailingOrders{tt.err}
+		})
+		wantError(t, envelope(t, call(t, h, "action=add_order&order_number=1001", true)), tt.code, tt.text)
 	}
 }

@@ -13,7 +13,7 @@ const (
 // masked names are replaced by Masked wherever they occur.
 var masked = map[string]bool{
 	"pass": true, "password": true, "apikey": true, "customer_number": true, "shop_number": true,
-	"access_token": true, "oauth_access_token": true, "code": true, "customer_token": true,
+	"access_token": true, "oauth_access_token": true, "customer_token": true,
 	"secret": true, "secret_key": true, "private_key": true, "token": true,
 	"x-shopgate-auth-token": true,
 }
@@ -28,8 +28,9 @@ func IsSecretName(name string) bool {
 	if masked[n] {
 		return true
 	}
-	return strings.Contains(n, "pass") || strings.Contains(n, "secret") ||
-		strings.Contains(n, "token") || strings.HasSuffix(n, "key") || strings.Contains(n, "dsn")
+	return strings.Contains(n, "pass") || strings.Contains(n, "secret") || strings.Contains(n, "token") ||
+		strings.HasSuffix(n, "apikey") || strings.HasSuffix(n, "api_key") || strings.HasSuffix(n, "private_key") ||
+		strings.HasSuffix(n, "secret_key") || strings.HasSuffix(n, "public_key") || strings.Contains(n, "dsn")
 }
 
 // Params returns a copy of m in which secret values are masked and bulky
@@ -38,6 +39,20 @@ func Params(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		// "code" is the OAuth grant of receive_authorization at the top
+		// level; nested (a coupon's code) it is harmless.
+		if k == "code" && v != nil {
+			out[k] = Masked
+			continue
+		}
+		out[k] = value(k, v)
+	}
+	return out
+}
+
+func nested(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		out[k] = value(k, v)
@@ -58,7 +73,7 @@ func value(name string, v any) any {
 	}
 	switch x := v.(type) {
 	case map[string]any:
-		return Params(x)
+		return nested(x)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {

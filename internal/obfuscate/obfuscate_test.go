@@ -40,7 +40,7 @@ func TestParams(t *testing.T) {
 func TestIsSecretName(t *testing.T) {
 	for name, want := range map[string]bool{
 		"apikey": true, "oauth_access_token": true, "db_password": true, "DROPHERO_SECRET_KEY": true,
-		"database_dsn": true, "alias": false, "language": false, "shop_is_active": false, "customer_token": true,
+		"database_dsn": true, "tax_class_key": false, "alias": false, "language": false, "shop_is_active": false, "customer_token": true,
 	} {
 		if got := IsSecretName(name); got != want {
 			t.Errorf("IsSecretName(%q) = %v", name, got)

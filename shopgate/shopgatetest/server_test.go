@@ -322,3 +322,53 @@ func TestUnstartedServerHandler(t *testing.T) {
 }
 
 func decimalFromInt(n int) decimal.Decimal { return decimal.NewFromInt(int64(n)) }
+
+func TestCustomCredentialsAndCategoryTree(t *testing.T) {
+	s := NewServer(WithCredentials("55555", "abcdefabcdefabcdefab", "77777"))
+	defer s.Close()
+	if s.CustomerNumber() != "55555" || s.APIKey() != "abcdefabcdefabcdefab" || s.ShopNumber() != "77777" {
+		t.Fatal("credentials not applied")
+	}
+	c, err := shopgate.NewClient(s.ClientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	s.PutCategory(map[string]any{"category_number": "root"})
+	s.PutCategory(map[string]any{"category_number": "child", "parent_category_number": "root"})
+	s.PutCategory(map[string]any{"category_number": "grandchild", "parent_category_number": "child"})
+	s.PutItem(map[string]any{"item_number": "I1"})
+	s.PutItem(map[string]any{"item_number": "I2"})
+	for _, req := range []shopgate.ItemCategoryRequest{{CategoryNumber: "child", ItemNumber: "I1"}, {CategoryNumber: "root", ItemNumber: "I2"}} {
+		if _, err := c.AddItemToCategory(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteCategory(ctx, shopgate.DeleteCategoryRequest{CategoryNumber: "child", DeleteSubcategories: true, DeleteItems: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CategoryNumbers(); len(got) != 1 || got[0] != "root" {
+		t.Errorf("categories %v", got)
+	}
+	if got := s.ItemNumbers(); len(got) != 1 || got[0] != "I2" {
+		t.Errorf("items %v", got)
+	}
+	// A PHP list with gaps (order_numbers[5]=…) is still a list.
+	s.AddOrder(NewTestOrder("9"))
+	f := url.Values{"action": {"get_orders"}, "shop_number": {"77777"}, "order_numbers[5]": {"9"}}
+	req, _ := http.NewRequest(http.MethodPost, s.URL(), strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	shopgate.SignRequest(req.Header, shopgate.PrefixMerchantAPI, "55555", "abcdefabcdefabcdefab", time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := m["orders"].([]any); len(l) != 1 {
+		t.Errorf("gap list: %v", m)
+	}
+}

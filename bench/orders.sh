@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Benchmarks add_order over HTTP: Plugin API handler -> order import ->
+# PostgreSQL, with the order fetched from the fake Merchant API (also over
+# HTTP). Prints orders/s and p50/p99 latency for 1 and 8 concurrent
+# callers; the target is at least 300 orders/s with 8 callers.
+#
+# Usage: bench/orders.sh [orders per run, default 2000]
+# Uses TEST_DATABASE_URL when set, otherwise starts a throwaway PostgreSQL
+# on loopback (as ./test.sh does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-2000}
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && PATH="$d:$PATH"; done
+  command -v initdb >/dev/null || { echo "bench/orders.sh: set TEST_DATABASE_URL or install PostgreSQL" >&2; exit 1; }
+  as_pg=()
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home /nonexistent --shell /usr/sbin/nologin postgres
+    as_pg=(runuser -u postgres --)
+  fi
+  pgdir=$(mktemp -d /tmp/shopbridge-bench-pg.XXXXXX)
+  chmod 755 "$pgdir"
+  [ "$(id -u)" = 0 ] && chown postgres "$pgdir"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)))
+  trap '"${as_pg[@]}" pg_ctl -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pgdir"' EXIT
+  "${as_pg[@]}" initdb -D "$pgdir/data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
+  "${as_pg[@]}" pg_ctl -D "$pgdir/data" -l "$pgdir/log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c max_connections=200 -c synchronous_commit=off" start >/dev/null
+  export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+fi
+
+echo "add_order over HTTP, $n orders per run, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+go test -run '^$' -bench 'BenchmarkAddOrderHTTP' -benchtime="${n}x" -count=1 ./handlers/pluginapi/ |
+  awk '/^BenchmarkAddOrderHTTP/ {
+    split($1, a, "[=-]"); callers = a[2]
+    for (i = 2; i <= NF; i++) { if ($i == "orders/s") r = $(i-1); if ($i == "p50-ms") p50 = $(i-1); if ($i == "p99-ms") p99 = $(i-1) }
+    printf "callers=%-2s  %8.1f orders/s   p50 %7.2f ms   p99 %7.2f ms\n", callers, r, p50, p99
+    if (callers == 8) { ok = (r >= 300) ? "met" : "NOT met"; printf "target (>= 300 orders/s with 8 callers): %s\n", ok }
+  }
+  /^(FAIL|panic|---)/ { print; failed = 1 }
+  END { if (failed) exit 1 }'
