@@ -16,7 +16,9 @@ func TestCategorySyncCoalesced(t *testing.T) {
 
 	// A bulk edit in several transactions: create, rename, move, hide, delete.
 	edits := []func(tx *gorm.DB) error{
-		func(tx *gorm.DB) error { return tx.Create(&hostCategory{ID: 7, Name: "Wellies", ParentID: 5, Public: true}).Error },
+		func(tx *gorm.DB) error {
+			return tx.Create(&hostCategory{ID: 7, Name: "Wellies", ParentID: 5, Public: true}).Error
+		},
 		func(tx *gorm.DB) error { return tx.Model(&hostCategory{ID: 5}).Update("name", "Rain boots").Error },
 		func(tx *gorm.DB) error { return tx.Model(&hostCategory{ID: 7}).Update("parent_id", 2).Error },
 		func(tx *gorm.DB) error { return tx.Delete(&hostCategory{ID: 6}).Error },

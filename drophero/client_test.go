@@ -300,3 +300,61 @@ func TestThreeClientsSharedDatabaseNeverBanned(t *testing.T) {
 		}
 	}
 }
+
+func TestPostgresGateCircuitBreaker(t *testing.T) {
+	db := openDB(t, testdb.NewURL(t))
+	if err := gormmodels.Migrate(db); err != nil {
+		t.Fatal(err)
+	}
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	fake.SetRateLimit(false) // only the injected 403 matters here
+	gate := &drophero.PostgresGate{DB: db, Gap: time.Millisecond, BanPause: time.Hour}
+	c := newClient(t, fake, func(c *drophero.Config) { c.Gate = gate })
+	ctx := context.Background()
+	fake.FailNext(1, "/v1/shipping", 403)
+	if _, err := c.ShippingModes(ctx); !errors.Is(err, drophero.ErrBanned) {
+		t.Fatalf("403: %v", err)
+	}
+	before := len(fake.Requests())
+	// Another process on the same database is held back too.
+	other := newClient(t, fake, func(c *drophero.Config) { c.Gate = &drophero.PostgresGate{DB: openDB(t, dbURL(db))} })
+	if _, err := other.ShippingModes(ctx); !errors.Is(err, drophero.ErrBanned) || len(fake.Requests()) != before {
+		t.Errorf("circuit not shared: %v", err)
+	}
+	if err := gate.ResetCircuit(ctx, dropherotest.DefaultPublicKey); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ShippingModes(ctx); err != nil {
+		t.Errorf("after reset: %v", err)
+	}
+}
+
+func TestFakeBanDuration(t *testing.T) {
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	var mu sync.Mutex
+	now := time.Unix(1700000000, 0)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	fake.SetClock(clock)
+	fake.SetBanDuration(time.Hour)
+	c := newClient(t, fake, func(c *drophero.Config) { c.Now = clock; c.Retries = -1 })
+	ctx := context.Background()
+	c.ShippingModes(ctx)
+	mu.Lock()
+	now = now.Add(900 * time.Millisecond) // two requests 900 ms apart: ban
+	mu.Unlock()
+	if _, err := c.ShippingModes(ctx); !errors.Is(err, drophero.ErrBanned) {
+		t.Fatalf("900 ms apart: %v", err)
+	}
+	if b := fake.Bans(); len(b) != 1 || b[0].Arrival.Sub(b[0].Previous) != 900*time.Millisecond {
+		t.Errorf("bans %+v", b)
+	}
+	mu.Lock()
+	now = now.Add(time.Hour + time.Second)
+	mu.Unlock()
+	c2 := newClient(t, fake, func(c *drophero.Config) { c.Now = clock; c.Retries = -1 }) // fresh local circuit
+	if _, err := c2.ShippingModes(ctx); err != nil {
+		t.Errorf("after the ban: %v", err)
+	}
+}

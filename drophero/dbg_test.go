@@ -1,16 +1,25 @@
 package drophero_test
 
 import (
+	"os"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/shopbridge/shopbridge/drophero"
 )
 
 func TestDbgTimes(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("DBG_N"))
+	if n == 0 {
+		t.Skip()
+	}
 	e := newEnv(t, true)
 	e.fake.SetGenerated(0, benchItem)
 	e.install()
-	e.fake.SetGenerated(20000, benchItem)
+	e.fake.SetGenerated(n, benchItem)
 	s := time.Now()
 	_, err := e.svc.SyncCatalog(e.ctx, true)
 	t.Log(time.Since(s), err)
+	t.Log(drophero.DT)
 }

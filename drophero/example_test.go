@@ -4,6 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	handler "github.com/shopbridge/shopbridge/handlers/drophero"
+	"github.com/shopbridge/shopbridge/outbox"
+
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 )
@@ -72,4 +79,25 @@ func ExampleAggregateShipping() {
 	// Output:
 	// Standard post 5.60
 	// Express 24h 21.40
+}
+
+// ExampleNewService shows the wiring in a host shop: the service, its outbox
+// jobs and the callback routes. (It needs a database, so it is not run.)
+func ExampleNewService() {
+	var db *gorm.DB                                                             // the shop's PostgreSQL
+	var host adapters.DropHeroHost                                              // the shop's implementation
+	key, _ := drophero.ParseKey("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=") // from SHOPBRIDGE_SECRET_KEY
+	ciph, _ := drophero.NewCipher(key)
+	svc, err := drophero.NewService(drophero.ServiceConfig{DB: db, Host: host, Cipher: ciph,
+		PublicURL: "https://shop.example.com"})
+	if err != nil {
+		panic(err)
+	}
+	w := outbox.NewWorker(db, outbox.WorkerConfig{})
+	svc.Register(w)
+	go w.Run(context.Background())
+	e := echo.New()
+	handler.New(handler.Config{Service: svc}).Mount(e.Group(""))
+	// The merchant enters the keys; the installation runs in the outbox.
+	_ = svc.SaveKeys(context.Background(), "AKDHTEST0001", "s3cr3tK3y")
 }

@@ -36,7 +36,9 @@ const (
 // a PostgreSQL row per public key (table shopbridge_drophero_gates), so every
 // process and app server sharing the database respects one budget. Times come
 // from the database clock. The row stays locked (SELECT … FOR UPDATE) while
-// the request runs, which makes requests strictly sequential.
+// the request runs, which makes requests strictly sequential. The gate holds
+// one pool connection per request in flight, so a catalogue sync (whose
+// transaction needs another) requires a pool of at least two connections.
 type PostgresGate struct {
 	DB         *gorm.DB
 	Gap        time.Duration // pause after a response; default DefaultGap

@@ -320,3 +320,8 @@ func openDB(t *testing.T, url string) *gorm.DB {
 	})
 	return db
 }
+
+// dbURL recovers the connection URL of a database opened by openDB.
+func dbURL(db *gorm.DB) string {
+	return db.Dialector.(*postgres.Dialector).Config.DSN
+}

@@ -109,17 +109,26 @@ func TestOrderAutoSubmitVsManual(t *testing.T) {
 }
 
 func TestOrderAmbiguousFailureNoDuplicate(t *testing.T) {
-	e := newEnv(t, true)
-	e.install()
-	e.svc.SetAutoSubmit(e.ctx, true)
-	e.fake.FailNext(1, "/v1/orders/new", 500) // stored, then 500: outcome unknown to the client
-	e.placeOrder("2001", true, "1", "DH-5554")
-	e.drain()
-	if n := e.fake.Submissions("2001"); n != 1 {
-		t.Errorf("submitted %d times", n)
-	}
-	if o := e.dhOrder("2001"); o.State != gormmodels.DropHeroSubmitted {
-		t.Errorf("state %s %s", o.State, o.LastError)
+	// The fake stores the order, then answers 500 or drops the connection:
+	// the client cannot know whether DropHero took it.
+	for name, status := range map[string]int{"500 after storing": 500, "connection dropped": 0} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, true)
+			e.install()
+			e.svc.SetAutoSubmit(e.ctx, true)
+			e.fake.FailNext(1, "/v1/orders/new", status)
+			e.placeOrder("2001", true, "1", "DH-5554")
+			e.drain()
+			if n := e.fake.Submissions("2001"); n != 1 {
+				t.Errorf("submitted %d times", n)
+			}
+			if e.fake.CountRequests("GET", "/v1/orders/2001") != 1 {
+				t.Error("no status check before resubmission")
+			}
+			if o := e.dhOrder("2001"); o.State != gormmodels.DropHeroSubmitted {
+				t.Errorf("state %s %s", o.State, o.LastError)
+			}
+		})
 	}
 }
 

@@ -48,9 +48,17 @@ const dhModePrefix = "drophero-mode-"
 // setupDropHero connects the shop to DropHero. It reads DROPHERO_API_URL,
 // DROPHERO_PUBLIC_KEY, DROPHERO_SECRET_KEY, DROPHERO_AUTO_SUBMIT and
 // SHOPBRIDGE_SECRET_KEY (the key encrypting the stored DropHero keys;
-// without it a 0600 key file in the data directory is used). Without an API
-// URL it runs against an in-process fake DropHero with the fake's keys.
+// required against the real DropHero outside demo mode, otherwise a 0600
+// key file in the data directory is generated). Without an API URL and keys
+// it runs against an in-process fake DropHero with the fake's keys.
 func (a *App) setupDropHero() error {
+	st := &dropHeroState{a: a}
+	apiURL := os.Getenv("DROPHERO_API_URL")
+	pub, sec := os.Getenv("DROPHERO_PUBLIC_KEY"), os.Getenv("DROPHERO_SECRET_KEY")
+	demo := apiURL == "" && pub == ""
+	if !demo && os.Getenv("SHOPBRIDGE_SECRET_KEY") == "" && !a.Demo {
+		return errors.New("drophero: set SHOPBRIDGE_SECRET_KEY (32 bytes, hex or base64) to store DropHero keys encrypted")
+	}
 	key, err := dropHeroKey(a.DataDir)
 	if err != nil {
 		return err
@@ -59,25 +67,22 @@ func (a *App) setupDropHero() error {
 	if err != nil {
 		return err
 	}
-	st := &dropHeroState{a: a}
-	dropHeroOf.Store(a, st)
-	a.OnClose(func() { dropHeroOf.Delete(a) })
-	apiURL := os.Getenv("DROPHERO_API_URL")
-	pub, sec := os.Getenv("DROPHERO_PUBLIC_KEY"), os.Getenv("DROPHERO_SECRET_KEY")
-	if apiURL == "" && pub == "" {
+	if demo {
 		st.fake = dropherotest.NewServer()
 		a.OnClose(st.fake.Close)
 		apiURL = st.fake.BaseURL()
 		pub, sec = dropherotest.DefaultPublicKey, dropherotest.DefaultSecretKey
 		a.Log.Info("DropHero runs against the in-process fake", zap.String("url", apiURL))
 	}
+	dropHeroOf.Store(a, st)
+	a.OnClose(func() { dropHeroOf.Delete(a) })
 	publicURL := os.Getenv("PUBLIC_URL")
 	if publicURL == "" {
 		publicURL = a.PublicURL
 	}
 	svc, err := drophero.NewService(drophero.ServiceConfig{
 		DB: a.DB, Host: &dhHost{a: a}, Cipher: ciph, BaseURL: apiURL, PublicURL: publicURL,
-		Logger: a.Log.Named("drophero"),
+		Logger: a.Log,
 	})
 	if err != nil {
 		return err

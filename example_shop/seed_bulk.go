@@ -26,11 +26,14 @@ import (
 // Variants have one image and one Size attribute.
 const (
 	bulkPrefix    = "BULK-"
-	bulkBatch     = 1000 // products per transaction and per INSERT
 	bulkFanout    = 8    // categories per level
 	bulkTagCount  = 256
 	bulkGroupSize = 5
 )
+
+// bulkBatch is the number of products per transaction and per INSERT
+// statement (tests lower it to cross batch boundaries with few products).
+var bulkBatch = 1000
 
 // bulkEpoch is the creation time of bulk product 0; product k is k
 // seconds younger.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/internal/testdb"
 )
 
 func TestStorefrontPages(t *testing.T) {
@@ -89,9 +91,10 @@ func TestStorefrontPages(t *testing.T) {
 }
 
 func TestCategoryPagination(t *testing.T) {
-	db := openSQLite(t)
+	db := testdb.New(t) // SQLite is slow to bulk-fill under -race; the pages are the same
+
 	a := newTestApp(t, db)
-	if _, err := SeedProducts(t.Context(), db, 400, nil); err != nil {
+	if _, err := SeedProducts(t.Context(), db, 250, nil); err != nil {
 		t.Fatal(err)
 	}
 	b := newBrowser(t, a)

@@ -230,17 +230,19 @@ func headerValue(h http.Header, canonicalKey string) string {
 	return ""
 }
 
-// staticPath recognises asset paths by their file extension.
+// staticPath recognises asset paths by their file extension. Only known
+// asset types count: product numbers such as "SKU.1" must stay pages.
 func staticPath(p string) bool {
 	i := strings.LastIndexByte(p, '.')
-	if i < 0 || strings.IndexByte(p[i:], '/') >= 0 {
+	if i < 0 || strings.IndexByte(p[i:], '/') >= 0 || len(p)-i > 7 {
 		return false
 	}
 	switch strings.ToLower(p[i+1:]) {
-	case "html", "htm", "php", "shtml", "xhtml":
-		return false
+	case "css", "js", "mjs", "map", "json", "xml", "txt", "png", "jpg", "jpeg", "gif", "svg", "webp",
+		"avif", "ico", "woff", "woff2", "ttf", "otf", "eot", "pdf", "zip", "gz", "mp4", "webm", "mp3", "wasm":
+		return true
 	}
-	return true
+	return false
 }
 
 // begin makes the redirect decision before the handler runs. It returns

@@ -520,3 +520,14 @@ func TestOptOutCookieSecureAndExpiry(t *testing.T) {
 		t.Errorf("cookie %+v", c)
 	}
 }
+
+func TestStaticPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/static/app.css": true, "/img/a.PNG": true, "/robots.txt": true, "/product/SKU.1": false,
+		"/product/1": false, "/a.b/c": false, "/page.html": false, "/": false, "/x.verylongext": false,
+	} {
+		if got := staticPath(p); got != want {
+			t.Errorf("staticPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

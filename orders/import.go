@@ -347,8 +347,15 @@ func (s *Service) comment(o *shopgate.Order, method string, notes []string) stri
 			}
 		}
 	}
-	if o.ShippingGroup != "" {
-		fmt.Fprintf(&b, "Shipping: %s %s\n", o.ShippingGroup, o.AmountShipping.StringFixed(2))
+	if !o.AmountShopPayment.IsZero() {
+		fmt.Fprintf(&b, "Payment costs: %s %s incl. %s%% tax\n", o.AmountShopPayment.StringFixed(2), o.Currency, o.PaymentTaxPercent.String())
+	}
+	if o.ShippingGroup != "" || !o.AmountShipping.IsZero() {
+		name := o.ShippingGroup
+		if o.ShippingInfos != nil && o.ShippingInfos.DisplayName != "" {
+			name = o.ShippingInfos.DisplayName + " (" + o.ShippingGroup + ")"
+		}
+		fmt.Fprintf(&b, "Shipping: %s, %s %s incl. %s%% tax\n", name, o.AmountShipping.StringFixed(2), o.Currency, o.ShippingTaxPercent.String())
 	}
 	if cf := customFieldsText(o.CustomFields); cf != "" {
 		b.WriteString(cf + "\n")

@@ -22,6 +22,7 @@ func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 // Worked example 8.1: guest order, prepayment, Shopgate coupon.
 func TestAddOrderWorkedExample81(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.product("TS-1001", "19.95", 10, true)
 	e.product("HD-2002", "49.95", 5, true)
@@ -73,7 +74,8 @@ func TestAddOrderWorkedExample81(t *testing.T) {
 		o.DeliveryAddress.Street2 != "3. OG" || o.InvoiceAddress.Zipcode != "10115" {
 		t.Errorf("addresses %+v / %+v", o.InvoiceAddress, o.DeliveryAddress)
 	}
-	for _, want := range []string{"SHIPPING BLOCKED", "purpose: SG1402011234", "Delivery instructions: Please leave with the neighbour", "Prepayment (own processing)"} {
+	for _, want := range []string{"SHIPPING BLOCKED", "purpose: SG1402011234", "Delivery instructions: Please leave with the neighbour",
+		"Prepayment (own processing)", "Payment costs: 2.00 EUR incl. 19% tax", "Shipping: DHL Standard (DHL), 4.90 EUR incl. 19% tax"} {
 		if !strings.Contains(o.Comment, want) {
 			t.Errorf("comment lacks %q:\n%s", want, o.Comment)
 		}
@@ -135,6 +137,7 @@ func toStrings(v any) []string {
 // Worked example 8.2: the retry answers 60 and changes nothing, without
 // asking the Merchant API again.
 func TestAddOrderDuplicate82(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addRaw(specOrder(t))
 	e.addOrder("1402011234")
@@ -153,6 +156,7 @@ func TestAddOrderDuplicate82(t *testing.T) {
 // 16 add_order calls for one number at the same moment: one order,
 // fifteen 60s.
 func TestAddOrderConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addRaw(specOrder(t))
 	const n = 16
@@ -210,6 +214,7 @@ func (f failingHost) CreateOrder(ctx context.Context, tx *gorm.DB, o *adapters.I
 }
 
 func TestAddOrderFailureLeavesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addRaw(specOrder(t))
 	good := e.svc.cfg.Host
@@ -231,6 +236,7 @@ func TestAddOrderFailureLeavesNothing(t *testing.T) {
 }
 
 func TestAddOrderCustomers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	known := gormorderstest.Customer{Number: "K-004711", Email: "anna.schmidt@example.com", PasswordHash: "$2a$10$x",
 		Token: "tok", FirstName: "Anna", LastName: "Schmidt", Active: true}
@@ -288,6 +294,7 @@ func TestAddOrderCustomers(t *testing.T) {
 }
 
 func TestAddOrderPaymentPaths(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *Config) {
 		c.PaymentMethods["DEBIT"] = "debit" // the host has no such method
 	})
@@ -334,6 +341,7 @@ func TestAddOrderPaymentPaths(t *testing.T) {
 
 // Discrepancies never fail the import; they are noted for the merchant.
 func TestAddOrderDiscrepanciesAreNoted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.product("TS-1001", "17.95", 1, true) // other price, too little stock
 	e.product("HD-2002", "49.95", 5, false)
@@ -345,6 +353,8 @@ func TestAddOrderDiscrepanciesAreNoted(t *testing.T) {
 	m["amount_complete"] = "90.00" // not lines + shipping + fee
 	inv := m["invoice_address"].(map[string]any)
 	inv["country"] = "XX1"
+	inv["city"] = strings.Repeat("Ü", 300) // longer than the host column
+	m["shipping_infos"].(map[string]any)["display_name"] = strings.Repeat("Express ", 20)
 	e.addRaw(m)
 
 	o := e.hostOrder(e.addOrder("1402011234").ExternalOrderID)
@@ -373,6 +383,7 @@ func TestAddOrderDiscrepanciesAreNoted(t *testing.T) {
 }
 
 func TestAddOrderMinimumAmountAndCouponNumber(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *Config) { c.CouponItemNumber = "GUTSCHEIN" })
 	e.svc.cfg.Host = minHost{e.svc.cfg.Host}
 	m := specOrder(t)
@@ -395,6 +406,7 @@ func (minHost) MinimumOrderAmount(context.Context, *gorm.DB) (decimal.Decimal, e
 }
 
 func TestAddOrderMerchantAPIErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fault shopgatetest.Fault
@@ -406,6 +418,7 @@ func TestAddOrderMerchantAPIErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			e.addRaw(specOrder(t))
 			e.fake.FailNext(shopgate.ActionGetOrders, tt.fault)

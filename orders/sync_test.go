@@ -47,6 +47,7 @@ func (e *env) jobStates() map[string]int {
 // The Merchant API is down: jobs queue up; after it returns all are
 // delivered once, nothing lost, nothing sent twice.
 func TestSyncMerchantAPIDownThenBack(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ids := e.importN(5)
 	e.fake.FailAlways("", shopgatetest.Unavailable())
@@ -96,6 +97,7 @@ func TestSyncMerchantAPIDownThenBack(t *testing.T) {
 
 // Two workers on one PostgreSQL database: no job is sent twice.
 func TestSyncTwoWorkersSendOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ids := e.importN(30)
 	for _, id := range ids {
@@ -137,6 +139,7 @@ func TestSyncTwoWorkersSendOnce(t *testing.T) {
 
 // Merchant API answers are classified per orders spec 5.6.
 func TestSyncOutcomes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		record    func(e *env, id string)
@@ -166,6 +169,7 @@ func TestSyncOutcomes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			var number, id string
 			for n, i := range e.importN(1) {
@@ -216,6 +220,7 @@ func (e *env) cancel(id string, c Cancellation) {
 }
 
 func TestSyncPartialCancellationAndNonShopgateOrders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var number, id string
 	for n, i := range e.importN(1) {
@@ -260,6 +265,7 @@ func TestSyncPartialCancellationAndNonShopgateOrders(t *testing.T) {
 
 // The cron jobs repair what changed in the host without a record call.
 func TestCronRepairs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ids := e.importN(3)
 	var numbers []string

@@ -112,6 +112,13 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 			msg += " (transaction " + o.PaymentTransactionNumber + ")"
 		}
 		history = append(history, msg+".")
+		comment = append(comment, msg+".")
+		// U2: the payment details as Shopgate has them now.
+		for _, line := range flatten("", o.PaymentInfos) {
+			if !strings.HasPrefix(line, "shopgate_payment_name:") {
+				comment = append(comment, "  "+line)
+			}
+		}
 		set["is_paid"] = paid
 	}
 	// U3: shipping release is decided by is_shipping_blocked alone.

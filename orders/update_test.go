@@ -10,6 +10,7 @@ import (
 
 // Worked example 8.3: payment received, order released.
 func TestUpdateOrderWorkedExample83(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := specOrder(t)
 	e.addRaw(m)
@@ -41,7 +42,8 @@ func TestUpdateOrderWorkedExample83(t *testing.T) {
 		!strings.Contains(h[1].Comment, "Released for shipping") {
 		t.Fatalf("history %+v", h)
 	}
-	if !strings.Contains(o.Comment, "Released for shipping by Shopgate.") {
+	if !strings.Contains(o.Comment, "Released for shipping by Shopgate.") || !strings.Contains(o.Comment, "Payment received at Shopgate") ||
+		!strings.Contains(o.Comment, "purpose: SG1402011234") {
 		t.Errorf("comment:\n%s", o.Comment)
 	}
 	if mp := e.mapping("1402011234"); mp.IsShippingBlocked || !mp.IsPaid {
@@ -64,6 +66,7 @@ func TestUpdateOrderWorkedExample83(t *testing.T) {
 }
 
 func TestUpdateOrderCancellationAndShipped(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		hostStatus string
@@ -80,6 +83,7 @@ func TestUpdateOrderCancellationAndShipped(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			m := specOrder(t)
 			if tt.hostStatus != "new" {

@@ -470,3 +470,35 @@ func TestPurge(t *testing.T) {
 		t.Fatalf("left %v: dead and pending jobs must stay", states)
 	}
 }
+
+// A worker whose batch outlasts the lease renews its claims, so a second
+// worker never takes (and sends again) the jobs still waiting in it.
+func TestLeaseRenewedDuringLongBatch(t *testing.T) {
+	db := newPG(t)
+	clk := newClock()
+	enqueue(t, db, Job{Kind: "slow", Payload: payload{N: 1}}, Job{Kind: "slow", Payload: payload{N: 2}}, Job{Kind: "slow", Payload: payload{N: 3}})
+	other := NewWorker(db, WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute})
+	var stolen atomic.Int32
+	other.Handle("slow", func(context.Context, json.RawMessage) error { stolen.Add(1); return nil })
+	w := NewWorker(db, WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute}) // HandlerTimeout becomes 30s
+	var seen []int
+	w.Handle("slow", func(ctx context.Context, raw json.RawMessage) error {
+		seen = append(seen, decode(t, raw))
+		clk.Add(40 * time.Second) // longer than the rest of the lease allows
+		if n, err := other.RunOnce(ctx); err != nil || n != 0 {
+			t.Errorf("other worker ran %d jobs (%v) while they were claimed", n, err)
+		}
+		return nil
+	})
+	if n, err := w.RunOnce(context.Background()); err != nil || n != 3 {
+		t.Fatalf("ran %d: %v", n, err)
+	}
+	if fmt.Sprint(seen) != "[1 2 3]" || stolen.Load() != 0 {
+		t.Fatalf("seen %v, stolen %d", seen, stolen.Load())
+	}
+	for _, r := range rows(t, db) {
+		if r.State != gormmodels.OutboxDone || r.Attempts != 1 {
+			t.Fatalf("job %d: %s after %d attempts", r.ID, r.State, r.Attempts)
+		}
+	}
+}

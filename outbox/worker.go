@@ -36,7 +36,9 @@ type WorkerConfig struct {
 	// died is claimable again after it. Default: 5m.
 	LeaseTimeout time.Duration
 	// HandlerTimeout bounds one handler call; it must be shorter than
-	// LeaseTimeout so a live worker never loses its lease. Default: 1m.
+	// LeaseTimeout (else it is cut to half of it). Before each call the
+	// worker renews its claims when less than HandlerTimeout is left, so a
+	// live worker never loses a job to another one. Default: 1m.
 	HandlerTimeout time.Duration
 	// BaseBackoff is the delay after the first failure; it doubles with
 	// every further failure. Default: 10s.
@@ -66,7 +68,7 @@ func (c *WorkerConfig) setDefaults() {
 	if c.HandlerTimeout <= 0 {
 		c.HandlerTimeout = time.Minute
 	}
-	if c.HandlerTimeout >= c.LeaseTimeout {
+	if c.HandlerTimeout+leaseMargin >= c.LeaseTimeout {
 		c.HandlerTimeout = c.LeaseTimeout / 2
 	}
 	if c.BaseBackoff <= 0 {
@@ -168,13 +170,54 @@ func (w *Worker) RunOnce(ctx context.Context) (processed int, err error) {
 		return 0, err
 	}
 	var errs []error
+	held := make(map[uint64]bool, len(jobs))
+	for _, j := range jobs {
+		held[j.ID] = true
+	}
 	for i := range jobs {
+		// The jobs run one after another; when the lease would end before
+		// the next handler call could, the remaining claims are renewed so
+		// that no other worker takes (and sends) them meanwhile.
+		if jobs[i].LeaseUntil != nil && w.cfg.Now().Add(w.cfg.HandlerTimeout+leaseMargin).After(*jobs[i].LeaseUntil) {
+			if held, err = w.renew(ctx, token); err != nil {
+				errs = append(errs, err)
+				break
+			}
+			until := w.cfg.Now().UTC().Add(w.cfg.LeaseTimeout)
+			for j := i; j < len(jobs); j++ {
+				jobs[j].LeaseUntil = &until
+			}
+		}
+		if !held[jobs[i].ID] {
+			continue // the lease ran out and another worker has it
+		}
 		if err := w.run(ctx, &jobs[i], token); err != nil {
 			errs = append(errs, err)
 		}
 		processed++
 	}
 	return processed, errors.Join(errs...)
+}
+
+// leaseMargin is the time kept between a handler's deadline and the end
+// of the lease, for recording the result.
+const leaseMargin = 10 * time.Second
+
+// renew extends the lease of every job still claimed under token and
+// returns their ids.
+func (w *Worker) renew(ctx context.Context, token string) (map[uint64]bool, error) {
+	var ids []uint64
+	err := w.db.WithContext(ctx).Raw(`UPDATE `+gormmodels.OutboxJob{}.TableName()+` SET lease_until = ?
+WHERE claim_token = ? AND state = ? RETURNING id`,
+		w.cfg.Now().UTC().Add(w.cfg.LeaseTimeout), token, gormmodels.OutboxRunning).Scan(&ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("outbox: renew lease: %w", err)
+	}
+	held := make(map[uint64]bool, len(ids))
+	for _, id := range ids {
+		held[id] = true
+	}
+	return held, nil
 }
 
 // claim marks up to BatchSize due jobs as running under token and returns

@@ -156,7 +156,7 @@ func TestSnippet(t *testing.T) {
 			`href="http://my-shop.shopgate.com/item/534b552d31"`, `_shopgate.shop_number = "12345";`,
 			`_shopgate.redirect = "item";`, `_shopgate.item_number = "SKU-1";`,
 			`_shopgate.is_default_redirect_disabled = true;`, `_shopgate.redirect_to_webapp = true;`,
-			`"https://static.shopgate.com/mobile_header/" + _shopgate.shop_number + ".js"`}, nil},
+			`"https://static.shopgate.com/mobile_header/"+_shopgate.shop_number+".js"`}, nil},
 		{"J2", nil, Category("12"), []string{`_shopgate.redirect = "category";`, `_shopgate.category_number = "12";`, `href="http://my-shop.shopgate.com/category/3132"`}, nil},
 		{"J3", nil, Home(), []string{`_shopgate.redirect = "start";`, `href="http://my-shop.shopgate.com"`}, []string{"item_number", "category_number"}},
 		{"J4", nil, DefaultPage(), []string{`_shopgate.redirect = "default";`, `is_default_redirect_disabled = true`}, []string{"<link"}},
@@ -168,7 +168,7 @@ func TestSnippet(t *testing.T) {
 		{"J12 product", func(c *Config) { c.HTMLTags = tags }, Product("SKU-1"), []string{`<link rel="alternate" href="http://my-shop.shopgate.com/item/534b552d31" />`}, []string{"media="}},
 		{"J12 category", func(c *Config) { c.HTMLTags = tags }, Category("12"), nil, []string{"<link"}},
 		{"J13", func(c *Config) { c.HTMLTags = "{not json" }, Product("SKU-1"), []string{`<link rel="alternate" media="only screen and (max-width: 640px)" href="http://my-shop.shopgate.com/item/534b552d31" />`}, nil},
-		{"pg static host", func(c *Config) { c.Server = ServerPlayground }, Home(), []string{`"https://static.shopgatepg.com/mobile_header/"`}, nil},
+		{"pg static host", func(c *Config) { c.Server = ServerPlayground }, Home(), []string{`"https://static.shopgatepg.com/mobile_header/"+`}, nil},
 		{"script injection", nil, Product(`x"</script><script>alert(1)</script>`), []string{`_shopgate.item_number = "x\"\u003c/script>\u003cscript>alert(1)\u003c/script>";`}, []string{"</script><script>"}},
 		{"backslash search", nil, Search(`a\b<`), []string{`_shopgate.search_query = "a\\\\b&lt;";`}, nil},
 	}

@@ -39,18 +39,11 @@ func (r *Redirector) AppendSnippet(dst []byte, p Page) []byte {
 		dst = append(dst, "\";\n"...)
 	}
 	// The loader runs synchronously on phones so that the hosted script can
-	// redirect before the page renders; elsewhere it must not block.
-	dst = append(dst, `(function () {
-  if (!_shopgate.shop_number) { return; }
-  var s = document.createElement("script");
-  s.type = "text/javascript";
-  if (!/iPad|iPod|iPhone|Android/i.test(navigator.userAgent)) { s.async = true; }
-  s.src = "`...)
+	// redirect before the page renders; elsewhere it must not block. It is
+	// kept compact: it goes into every page.
+	dst = append(dst, `(function(){if(!_shopgate.shop_number)return;var s=document.createElement("script");s.type="text/javascript";if(!/iPad|iPod|iPhone|Android/i.test(navigator.userAgent))s.async=true;s.src="`...)
 	dst = append(dst, r.staticHost...)
-	dst = append(dst, "/mobile_header/\" + _shopgate.shop_number + \".js\";\n"...)
-	dst = append(dst, `  var first = document.getElementsByTagName("script")[0];
-  first.parentNode.insertBefore(s, first);
-})();
+	dst = append(dst, `/mobile_header/"+_shopgate.shop_number+".js";var f=document.getElementsByTagName("script")[0];f.parentNode.insertBefore(s,f);})();
 </script>
 <!-- END SHOPGATE -->
 `...)

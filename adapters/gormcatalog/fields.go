@@ -68,8 +68,12 @@ func itemFields(f *ItemFields, ids []IdentifierColumn) []field {
 			continue
 		}
 		id := id
+		n := len(ids)
 		out = append(out, field{column{id.Expr, kStr}, func(it *export.Item, c *cell) {
 			if c.s.String != "" {
+				if it.Identifiers == nil {
+					it.Identifiers = make([]export.Identifier, 0, n)
+				}
 				it.Identifiers = append(it.Identifiers, export.Identifier{UID: id.UID, Type: id.Type, Value: c.s.String})
 			}
 		}})

@@ -2,10 +2,12 @@ package gormcatalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/shopgate/export"
@@ -69,6 +71,7 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 				break
 			}
 		}
+		s.putItems(b.items)
 		if err != nil {
 			break
 		}
@@ -77,10 +80,29 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 	for range ch {
 		// Wait for the loader to stop so no query outlives the call.
 	}
-	if err == nil {
-		err = parent.Err()
+	// A cancelled request may surface as a driver error; report the
+	// cancellation itself so callers can recognise it.
+	if perr := parent.Err(); perr != nil && !errors.Is(err, perr) {
+		err = errors.Join(perr, err)
 	}
 	return err
+}
+
+// itemPool recycles the item slices of finished batches (records are only
+// valid during yield, so the memory can be reused).
+var itemPool sync.Pool
+
+func (s *Source) getItems(n int) []export.Item {
+	if p, ok := itemPool.Get().(*[]export.Item); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]export.Item, 0, n)
+}
+
+func (s *Source) putItems(items []export.Item) {
+	clear(items[:cap(items)])
+	items = items[:0]
+	itemPool.Put(&items)
 }
 
 // loadBatch reads up to n parents matching cond with their variants and
@@ -94,11 +116,11 @@ func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string,
 	if err != nil {
 		return nil, 0, fmt.Errorf("gormcatalog: items: %w", err)
 	}
-	items := make([]export.Item, 0, n)
+	items := s.getItems(n)
 	keys := make([]int64, 0, n)
 	r := newRow(s.itemCols)
 	for rows.Next() {
-		if err := rows.Scan(r.dests...); err != nil {
+		if err := r.scan(rows); err != nil {
 			rows.Close()
 			return nil, 0, fmt.Errorf("gormcatalog: items: %w", err)
 		}
@@ -198,7 +220,7 @@ func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []i
 		}
 		defer rows.Close()
 		for rows.Next() {
-			if err := rows.Scan(r.dests...); err != nil {
+			if err := r.scan(rows); err != nil {
 				return err
 			}
 			pi, ok := parentIdx[r.cells[0].i.Int64]

@@ -147,7 +147,7 @@ func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey
 		}
 		defer rows.Close()
 		for rows.Next() {
-			if err := rows.Scan(r.dests...); err != nil {
+			if err := r.scan(rows); err != nil {
 				return err
 			}
 			if it, ok := byKey[r.cells[0].i.Int64]; ok {

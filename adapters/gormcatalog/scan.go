@@ -30,20 +30,6 @@ type cell struct {
 	t nullTime
 }
 
-func (c *cell) dest(k kind) any {
-	switch k {
-	case kInt:
-		return &c.i
-	case kDec:
-		return &c.d
-	case kBool:
-		return &c.b
-	case kTime:
-		return &c.t
-	}
-	return &c.s
-}
-
 func (c *cell) str() string { return c.s.String }
 
 func (c *cell) nullStr() sql.Null[string] { return sql.Null[string]{V: c.s.String, Valid: c.s.Valid} }
@@ -109,17 +95,128 @@ type column struct {
 }
 
 // row scans a fixed list of columns; cells are reused between rows.
+// Values are scanned into plain interfaces and converted by assign, which
+// is cheaper than database/sql's conversion into sql.Null* scanners.
 type row struct {
+	kinds []kind
 	cells []cell
+	vals  []any
 	dests []any
 }
 
 func newRow(cols []column) *row {
-	r := &row{cells: make([]cell, len(cols)), dests: make([]any, len(cols))}
+	r := &row{kinds: make([]kind, len(cols)), cells: make([]cell, len(cols)), vals: make([]any, len(cols)), dests: make([]any, len(cols))}
 	for i, c := range cols {
-		r.dests[i] = r.cells[i].dest(c.kind)
+		r.kinds[i] = c.kind
+		r.dests[i] = &r.vals[i]
 	}
 	return r
+}
+
+// scan reads the current row of rows into the cells.
+func (r *row) scan(rows *sql.Rows) error {
+	if err := rows.Scan(r.dests...); err != nil {
+		return err
+	}
+	for i, v := range r.vals {
+		if err := r.cells[i].assign(r.kinds[i], v); err != nil {
+			return fmt.Errorf("column %d: %w", i+1, err)
+		}
+		r.vals[i] = nil
+	}
+	return nil
+}
+
+// assign converts a driver value (nil, int64, float64, bool, []byte,
+// string, time.Time) into the cell's member of kind k.
+func (c *cell) assign(k kind, v any) error {
+	if b, ok := v.([]byte); ok {
+		v = string(b)
+	}
+	switch k {
+	case kStr:
+		c.s = sql.NullString{}
+		switch x := v.(type) {
+		case nil:
+		case string:
+			c.s = sql.NullString{String: x, Valid: true}
+		case int64:
+			c.s = sql.NullString{String: strconv.FormatInt(x, 10), Valid: true}
+		case float64:
+			c.s = sql.NullString{String: strconv.FormatFloat(x, 'f', -1, 64), Valid: true}
+		case bool:
+			c.s = sql.NullString{String: map[bool]string{true: "1", false: "0"}[x], Valid: true}
+		case time.Time:
+			c.s = sql.NullString{String: x.Format(time.RFC3339), Valid: true}
+		default:
+			return fmt.Errorf("cannot use %T as text", v)
+		}
+	case kInt:
+		c.i = sql.NullInt64{}
+		switch x := v.(type) {
+		case nil:
+		case int64:
+			c.i = sql.NullInt64{Int64: x, Valid: true}
+		case float64:
+			c.i = sql.NullInt64{Int64: int64(x), Valid: true}
+		case bool:
+			c.i = sql.NullInt64{Valid: true}
+			if x {
+				c.i.Int64 = 1
+			}
+		case string:
+			n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+			if err != nil {
+				d, derr := decimal.NewFromString(strings.TrimSpace(x))
+				if derr != nil {
+					return fmt.Errorf("cannot use %q as integer", x)
+				}
+				n = d.IntPart()
+			}
+			c.i = sql.NullInt64{Int64: n, Valid: true}
+		default:
+			return fmt.Errorf("cannot use %T as integer", v)
+		}
+	case kDec:
+		c.d = decimal.NullDecimal{}
+		switch x := v.(type) {
+		case nil:
+		case int64:
+			c.d = decimal.NullDecimal{Decimal: decimal.NewFromInt(x), Valid: true}
+		case float64:
+			c.d = decimal.NullDecimal{Decimal: decimal.NewFromFloat(x), Valid: true}
+		case string:
+			d, err := decimal.NewFromString(strings.TrimSpace(x))
+			if err != nil {
+				return fmt.Errorf("cannot use %q as number", x)
+			}
+			c.d = decimal.NullDecimal{Decimal: d, Valid: true}
+		default:
+			return fmt.Errorf("cannot use %T as number", v)
+		}
+	case kBool:
+		c.b = sql.NullBool{}
+		switch x := v.(type) {
+		case nil:
+		case bool:
+			c.b = sql.NullBool{Bool: x, Valid: true}
+		case int64:
+			c.b = sql.NullBool{Bool: x != 0, Valid: true}
+		case float64:
+			c.b = sql.NullBool{Bool: x != 0, Valid: true}
+		case string:
+			b, err := strconv.ParseBool(strings.TrimSpace(x))
+			if err != nil {
+				return fmt.Errorf("cannot use %q as boolean", x)
+			}
+			c.b = sql.NullBool{Bool: b, Valid: true}
+		default:
+			return fmt.Errorf("cannot use %T as boolean", v)
+		}
+	case kTime:
+		return c.t.Scan(v)
+	}
+	return nil
 }
 
 // selectList joins the expressions of cols for a SELECT clause.

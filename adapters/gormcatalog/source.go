@@ -279,7 +279,7 @@ func (s *Source) Categories(ctx context.Context, _ adapters.Shop, q adapters.Cat
 		defer rows.Close()
 		got, last := 0, int64(0)
 		for rows.Next() {
-			if err := rows.Scan(r.dests...); err != nil {
+			if err := r.scan(rows); err != nil {
 				return got, last, fmt.Errorf("gormcatalog: categories: %w", err)
 			}
 			last = r.cells[0].i.Int64
@@ -361,7 +361,7 @@ func (s *Source) Reviews(ctx context.Context, _ adapters.Shop, q adapters.Catalo
 		defer rows.Close()
 		got, last := 0, int64(0)
 		for rows.Next() {
-			if err := rows.Scan(r.dests...); err != nil {
+			if err := r.scan(rows); err != nil {
 				return got, last, fmt.Errorf("gormcatalog: reviews: %w", err)
 			}
 			last = r.cells[0].i.Int64

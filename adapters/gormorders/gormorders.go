@@ -249,9 +249,9 @@ func (s *Store) GuestCustomer(ctx context.Context, tx *gorm.DB, g adapters.Guest
 	}
 	now := time.Now().UTC()
 	c := customerRow{
-		Number: "G-" + tok[:12], Email: mail, Token: tok,
-		FirstName: g.Address.FirstName, LastName: g.Address.LastName, Gender: g.Gender,
-		Phone: g.Phone, Mobile: g.Mobile, CreatedAt: now, UpdatedAt: now,
+		Number: "G-" + tok[:12], Email: truncate(mail, 255), Token: tok,
+		FirstName: truncate(g.Address.FirstName, 128), LastName: truncate(g.Address.LastName, 128), Gender: truncate(g.Gender, 1),
+		Phone: truncate(g.Phone, 64), Mobile: truncate(g.Mobile, 64), CreatedAt: now, UpdatedAt: now,
 	}
 	// Concurrent imports for one new address must not fail on the unique
 	// e-mail: one inserts, the others find its row.
@@ -260,12 +260,12 @@ func (s *Store) GuestCustomer(ctx context.Context, tx *gorm.DB, g adapters.Guest
 		return adapters.OrderCustomer{}, fmt.Errorf("create guest account: %w", res.Error)
 	}
 	if res.RowsAffected == 1 && c.ID != 0 {
+		oa := toOrderAddress(g.Address)
 		a := addressRow{
 			CustomerID: c.ID, IsDefault: true, IsInvoice: true, IsDelivery: true,
-			Gender: g.Address.Gender, Company: g.Address.Company, FirstName: g.Address.FirstName,
-			LastName: g.Address.LastName, Street1: g.Address.Street1, Street2: g.Address.Street2,
-			Zipcode: g.Address.Zipcode, City: g.Address.City, Country: g.Address.Country,
-			State: g.Address.State, Phone: g.Address.Phone, CreatedAt: now, UpdatedAt: now,
+			Gender: oa.Gender, Company: oa.Company, FirstName: oa.FirstName, LastName: oa.LastName,
+			Street1: oa.Street1, Street2: oa.Street2, Zipcode: oa.Zipcode, City: oa.City,
+			Country: oa.Country, State: oa.State, Phone: oa.Phone, CreatedAt: now, UpdatedAt: now,
 		}
 		if err := db.Table(s.cfg.AddressesTable).Omit("id").Create(&a).Error; err != nil {
 			return adapters.OrderCustomer{}, fmt.Errorf("create guest address: %w", err)
@@ -370,11 +370,15 @@ func (s *Store) MinimumOrderAmount(ctx context.Context, tx *gorm.DB) (decimal.De
 	return s.cfg.MinimumOrderAmount, nil
 }
 
+// toOrderAddress fits an address into the reference layout's columns.
+// Text from Shopgate is cut rather than failing the import on a too long
+// value; the complete order stays in shopbridge's bookkeeping row.
 func toOrderAddress(a adapters.OrderAddress) orderAddress {
 	return orderAddress{
-		Gender: a.Gender, Company: a.Company, FirstName: a.FirstName, LastName: a.LastName,
-		Street1: a.Street1, Street2: a.Street2, Zipcode: a.Zipcode, City: a.City,
-		Country: a.Country, State: a.State, Phone: a.Phone,
+		Gender: truncate(a.Gender, 1), Company: truncate(a.Company, 255), FirstName: truncate(a.FirstName, 128),
+		LastName: truncate(a.LastName, 128), Street1: truncate(a.Street1, 255), Street2: truncate(a.Street2, 255),
+		Zipcode: truncate(a.Zipcode, 16), City: truncate(a.City, 128), Country: truncate(a.Country, 2),
+		State: truncate(a.State, 8), Phone: truncate(a.Phone, 64),
 	}
 }
 
@@ -386,9 +390,9 @@ func (s *Store) CreateOrder(ctx context.Context, tx *gorm.DB, o *adapters.Import
 		return adapters.OrderRef{}, err
 	}
 	row := orderRow{
-		Number: "tmp-" + tmp[:24], Source: o.Source, ExternalNumber: o.ExternalNumber,
-		Email: o.Mail, Phone: o.Phone, Status: s.statuses[o.Status],
-		PaymentMethod: o.PaymentMethod, ShippingMethod: o.ShippingMethod, Currency: o.Currency,
+		Number: "tmp-" + tmp[:24], Source: truncate(o.Source, 32), ExternalNumber: truncate(o.ExternalNumber, 64),
+		Email: truncate(o.Mail, 255), Phone: truncate(o.Phone, 64), Status: s.statuses[o.Status],
+		PaymentMethod: truncate(o.PaymentMethod, 64), ShippingMethod: truncate(o.ShippingMethod, 64), Currency: truncate(o.Currency, 3),
 		AmountItems: o.AmountItems, AmountShipping: o.AmountShipping, AmountPayment: o.AmountPayment,
 		AmountDiscount: o.AmountDiscount, AmountTotal: o.AmountTotal,
 		IsPaid: o.IsPaid, PaidAt: o.PaidAt, Comment: o.Comment, CustomerComment: o.CustomerComment,
@@ -415,7 +419,7 @@ func (s *Store) CreateOrder(ctx context.Context, tx *gorm.DB, o *adapters.Import
 		items := make([]orderItemRow, len(o.Lines))
 		for i, l := range o.Lines {
 			items[i] = orderItemRow{
-				OrderID: row.ID, Type: l.Kind, Number: l.Number, Name: l.Name, Attributes: truncate(l.Details, 512),
+				OrderID: row.ID, Type: l.Kind, Number: truncate(l.Number, 64), Name: truncate(l.Name, 255), Attributes: truncate(l.Details, 512),
 				Quantity: l.Quantity, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate, Total: l.Total,
 			}
 			if pid, ok := parseID(l.ProductID); ok {
@@ -507,9 +511,14 @@ func token() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
+// truncate cuts s to n characters (the columns are varchar(n)).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return strings.ToValidUTF8(s[:n], "")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
 }

@@ -159,7 +159,11 @@ func main() {
 	if err != nil { panic(err) }
 	sqlDB, _ := db.DB()
 	sqlDB.SetMaxIdleConns(20)
-	src, err := gormcatalog.New(db, catalogConfig("https://shop.example.com"))
+	cfg := catalogConfig("https://shop.example.com")
+	if v := os.Getenv("BATCH"); v != "" {
+		cfg.BatchSize, _ = strconv.Atoi(v)
+	}
+	src, err := gormcatalog.New(db, cfg)
 	if err != nil { panic(err) }
 	f, _ := os.Create("/tmp/catprof/cpu.out")
 	pprof.StartCPUProfile(f)
@@ -169,6 +173,10 @@ func main() {
 	err = src.Items(context.Background(), adapters.Shop{}, adapters.CatalogQuery{Limit: -1}, func(it *export.Item) error { n++; return w.Write(it) })
 	w.Close()
 	pprof.StopCPUProfile()
+	if mf, err := os.Create("/tmp/catprof/mem.out"); err == nil {
+		pprof.Lookup("allocs").WriteTo(mf, 0)
+		mf.Close()
+	}
 	d := time.Since(start)
 	fmt.Println(n, d, float64(n)/d.Seconds(), err)
 	var pids []int

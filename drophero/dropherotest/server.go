@@ -87,7 +87,8 @@ type Server struct {
 	futureTolerance time.Duration
 	limiter         bool
 	last            map[string]time.Time
-	banned          map[string]bool
+	banned          map[string]time.Time // ban end; zero = until reset
+	banFor          time.Duration
 	bans            []Ban
 	products        map[string]*product
 	deleted         map[string]time.Time
@@ -123,7 +124,7 @@ func NewServer() *Server {
 		accounts:  map[string]string{DefaultPublicKey: DefaultSecretKey},
 		limiter:   true,
 		last:      map[string]time.Time{},
-		banned:    map[string]bool{},
+		banned:    map[string]time.Time{},
 		nextBody:  map[string]string{},
 		cbClient:  &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		emptyForm: "[]",
@@ -158,7 +159,7 @@ func (s *Server) Reset() {
 	s.installed = false
 	s.requests = nil
 	s.bans = nil
-	s.banned = map[string]bool{}
+	s.banned = map[string]time.Time{}
 	s.last = map[string]time.Time{}
 	s.failNext = nil
 	s.deliveries = nil
@@ -250,7 +251,10 @@ func (s *Server) AddAccount(publicKey, secret string) {
 func (s *Server) SetRateLimit(on bool) { s.mu.Lock(); s.limiter = on; s.mu.Unlock() }
 
 // ResetBans lifts every ban (the recorded list is kept).
-func (s *Server) ResetBans() { s.mu.Lock(); s.banned = map[string]bool{}; s.mu.Unlock() }
+func (s *Server) ResetBans() { s.mu.Lock(); s.banned = map[string]time.Time{}; s.mu.Unlock() }
+
+// SetBanDuration makes later bans end after d (default 0: until ResetBans).
+func (s *Server) SetBanDuration(d time.Duration) { s.mu.Lock(); s.banFor = d; s.mu.Unlock() }
 
 // Bans returns every ban that happened.
 func (s *Server) Bans() []Ban { s.mu.Lock(); defer s.mu.Unlock(); return append([]Ban(nil), s.bans...) }
@@ -527,12 +531,18 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, now time.Time, i
 	// 4. rate limit and ban.
 	key := ip + "|" + pub
 	if s.limiter {
-		if s.banned[key] {
-			s.mu.Unlock()
-			return s.fail(w, 403, "banned")
+		if until, ok := s.banned[key]; ok {
+			if until.IsZero() || now.Before(until) {
+				s.mu.Unlock()
+				return s.fail(w, 403, "banned")
+			}
+			delete(s.banned, key)
 		}
 		if prev, ok := s.last[key]; ok && now.Sub(prev) < time.Second {
-			s.banned[key] = true
+			s.banned[key] = time.Time{}
+			if s.banFor > 0 {
+				s.banned[key] = now.Add(s.banFor)
+			}
 			s.bans = append(s.bans, Ban{PublicKey: pub, IP: ip, Previous: prev, Arrival: now})
 			s.last[key] = now
 			s.mu.Unlock()
@@ -559,7 +569,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, now time.Time, i
 			s.mu.Unlock()
 			if f.status == 0 {
 				if path == "/v1/orders/new" {
-					s.postOrder(w, r, rec, now)
+					s.postOrder(httptest.NewRecorder(), r, rec, now)
 				}
 				if hj, ok := w.(http.Hijacker); ok {
 					if c, _, err := hj.Hijack(); err == nil {

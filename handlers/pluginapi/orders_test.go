@@ -203,6 +203,11 @@ var benchSeq atomic.Int64
 
 func benchAddOrder(b *testing.B, callers int) {
 	db := testdb.New(b)
+	// database/sql keeps 2 idle connections by default: more concurrent
+	// callers would open a PostgreSQL backend per transaction.
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.SetMaxIdleConns(32)
+	}
 	if err := db.AutoMigrate(&gormmodels.ShopgateOrder{}, &gormmodels.OutboxJob{}); err != nil {
 		b.Fatal(err)
 	}
@@ -227,7 +232,10 @@ func benchAddOrder(b *testing.B, callers int) {
 		fake.AddOrder(o)
 		numbers[i] = n
 	}
-	client, err := shopgate.NewClient(fake.ClientConfig())
+	cc := fake.ClientConfig()
+	// Keep a connection per caller alive (the default transport keeps 2).
+	cc.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	client, err := shopgate.NewClient(cc)
 	if err != nil {
 		b.Fatal(err)
 	}

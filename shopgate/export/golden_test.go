@@ -46,8 +46,8 @@ func workedExample() (Item, []Category, Review) {
 			{UID: "502", SortOrder: Some[int64](2), URL: "https://shop.example.com/media/ts-1000-back.jpg",
 				Title: Some("Classic T-Shirt back"), Alt: Some("T-shirt, back view")},
 		},
-		Categories: []CategoryRef{{UID: "10", SortOrder: Some[int64](5)}, {UID: "11", SortOrder: Some[int64](1)}},
-		Shipping:   Shipping{CostsPerOrder: Some(dec("4.95")), AdditionalCostsPerUnit: Some(dec("0.50"))},
+		Categories:   []CategoryRef{{UID: "10", SortOrder: Some[int64](5)}, {UID: "11", SortOrder: Some[int64](1)}},
+		Shipping:     Shipping{CostsPerOrder: Some(dec("4.95")), AdditionalCostsPerUnit: Some(dec("0.50"))},
 		Manufacturer: Manufacturer{UID: "77", Title: Some("Acme Apparel"), ItemNumber: Some("AC-TS-1")},
 		Visibility:   Visibility{Level: "catalog_and_search", Marketplace: true},
 		Properties: []Property{

@@ -311,7 +311,38 @@ func appendDecimalRound(b []byte, d decimal.Decimal, places int32) []byte {
 
 // appendTime formats t like PHP's ISO 8601 date format: 2024-05-01T10:00:00+0200.
 func appendTime(b []byte, t time.Time) []byte {
-	return t.AppendFormat(b, "2006-01-02T15:04:05-0700")
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, "2006-01-02T15:04:05-0700")
+	}
+	b = append4(b, year)
+	b = append(b, '-')
+	b = append2(b, int(month))
+	b = append(b, '-')
+	b = append2(b, day)
+	b = append(b, 'T')
+	b = append2(b, hour)
+	b = append(b, ':')
+	b = append2(b, minute)
+	b = append(b, ':')
+	b = append2(b, sec)
+	_, off := t.Zone()
+	if off < 0 {
+		b = append(b, '-')
+		off = -off
+	} else {
+		b = append(b, '+')
+	}
+	off /= 60
+	b = append2(b, off/60)
+	return append2(b, off%60)
+}
+
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10%10), byte('0'+n%10)) }
+
+func append4(b []byte, n int) []byte {
+	return append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
 }
 
 // xmlChar reports whether r is allowed by XML 1.0.
@@ -402,18 +433,44 @@ func cleanASCII(s string) bool {
 	return true
 }
 
+// Byte classes for the fast paths: a set bit means the byte needs the slow
+// path in that context.
+const (
+	slowCDATA = 1 << iota
+	slowText
+	slowAttr
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		ctrl := c < 0x20 && c != '\t' && c != '\n' && c != '\r'
+		if c >= 0x80 || ctrl || c == ']' {
+			t[c] |= slowCDATA
+		}
+		if c >= 0x80 || c < 0x20 || c == '&' || c == '<' || c == '>' {
+			t[c] |= slowText
+		}
+		if c >= 0x80 || c < 0x20 || c == '&' || c == '<' || c == '>' || c == '"' {
+			t[c] |= slowAttr
+		}
+	}
+	return t
+}()
+
+// plain reports whether no byte of s is in class.
+func plain(s string, class uint8) bool {
+	for i := 0; i < len(s); i++ {
+		if byteClass[s[i]]&class != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // appendCDATA appends the cleaned content of a CDATA section (without the
 // delimiters), splitting "]]>".
 func appendCDATA(b []byte, s string) []byte {
-	fast := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 || c == ']' || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-			fast = false
-			break
-		}
-	}
-	if fast {
+	if plain(s, slowCDATA) {
 		return append(b, s...)
 	}
 	start := len(b)
@@ -435,15 +492,7 @@ func appendCDATA(b []byte, s string) []byte {
 // appendText appends s escaped as character data: & < > and CR escaped,
 // quotes, LF and tab literal, non-ASCII as raw UTF-8.
 func appendText(b []byte, s string) []byte {
-	fast := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 || c < 0x20 || c == '&' || c == '<' || c == '>' {
-			fast = false
-			break
-		}
-	}
-	if fast {
+	if plain(s, slowText) {
 		return append(b, s...)
 	}
 	for i := 0; i < len(s); {
@@ -471,15 +520,7 @@ const hexUpper = "0123456789ABCDEF"
 // appendAttr appends s escaped for a double-quoted attribute value, every
 // non-ASCII character as an upper-case hexadecimal character reference.
 func appendAttr(b []byte, s string) []byte {
-	fast := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 || c < 0x20 || c == '&' || c == '<' || c == '>' || c == '"' {
-			fast = false
-			break
-		}
-	}
-	if fast {
+	if plain(s, slowAttr) {
 		return append(b, s...)
 	}
 	for i := 0; i < len(s); {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -275,4 +276,17 @@ func FuzzItemWriter(f *testing.F) {
 			t.Fatalf("round trip: %+v (uid %q name %q)", doc.Items, Clean(uid), Clean(name))
 		}
 	})
+}
+
+func TestAppendTime(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2024, 5, 1, 10, 0, 0, 0, time.FixedZone("", 2*3600)),
+		time.Date(1999, 12, 31, 23, 59, 58, 999, time.FixedZone("", -(5*3600+30*60))),
+		time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		time.Date(12345, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		if got, want := string(appendTime(nil, tm)), tm.Format("2006-01-02T15:04:05-0700"); got != want {
+			t.Errorf("appendTime = %s, want %s", got, want)
+		}
+	}
 }
