@@ -93,8 +93,6 @@ func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncR
 		from = max(st.LastSync.Unix()-600, FirstSyncEpoch)
 	}
 	res := &SyncResult{From: from}
-	T0 := time.Now()
-	defer func() { DT["total"] = time.Since(T0) }()
 	var unknownModes bool
 	err = db.Transaction(func(tx *gorm.DB) error {
 		a := &applier{s: s, ctx: ctx, tx: tx, now: tReq, res: res, seen: map[string]struct{}{}, claimed: map[string]string{}, modes: map[string]bool{}}
@@ -106,7 +104,6 @@ func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncR
 		if err != nil {
 			return err
 		}
-		DT["stream-end"] = time.Since(T0)
 		if err := a.applyDeleted(from == FirstSyncEpoch); err != nil {
 			return err
 		}
@@ -118,7 +115,6 @@ func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncR
 		if unknownModes, err = a.unknownModes(); err != nil {
 			return err
 		}
-		DT["before-commit"] = time.Since(T0)
 		return tx.Model(&gormmodels.DropHeroSettings{}).Where("id = 1").Updates(map[string]any{
 			"last_sync": tReq, "last_sync_at": tReq, "last_sync_result": "ok: " + res.String()}).Error
 	})
@@ -199,8 +195,6 @@ func (a *applier) add(p *Product) error {
 	}
 	b := a.pending
 	a.pending = make([]*Product, 0, a.s.cfg.BatchSize)
-	T := time.Now()
-	defer func() { DT["decoder-blocked"] += time.Since(T) }()
 	select {
 	case a.batches <- b:
 		return nil
@@ -299,7 +293,6 @@ func (a *applier) flush() error {
 	}
 	ctx, tx, host := a.ctx, a.tx, a.s.cfg.Host
 
-	T := time.Now()
 	var links []gormmodels.DropHeroLink
 	if err := tx.Where("id_item IN ?", ids).Find(&links).Error; err != nil {
 		return fmt.Errorf("load links: %w", err)
@@ -343,7 +336,6 @@ func (a *applier) flush() error {
 		}
 	}
 
-	DT["lookup"] += time.Since(T); T = time.Now()
 	var newLinks []gormmodels.DropHeroLink
 	var creates []adapters.DropHeroProductFields
 	var createItems []*Product
@@ -413,9 +405,8 @@ func (a *applier) flush() error {
 		}
 		a.res.Created += len(creates)
 	}
-	DT["create"] += time.Since(T); T = time.Now()
 	if len(newLinks) > 0 {
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).CreateInBatches(&newLinks, 1000).Error; err != nil {
+		if err := saveLinks(tx, newLinks); err != nil {
 			return fmt.Errorf("save links: %w", err)
 		}
 	}
@@ -424,8 +415,6 @@ func (a *applier) flush() error {
 			return fmt.Errorf("save conflicts: %w", err)
 		}
 	}
-	DT["links"] += time.Since(T); T = time.Now()
-	defer func() { DT["ship"] += time.Since(T) }()
 	if err := tx.Where("id_item IN ?", ids).Delete(&gormmodels.DropHeroShipping{}).Error; err != nil {
 		return fmt.Errorf("clear shipping: %w", err)
 	}
@@ -442,7 +431,7 @@ func (a *applier) flush() error {
 		}
 	}
 	if len(ship) > 0 {
-		if err := tx.CreateInBatches(&ship, 2000).Error; err != nil {
+		if err := saveShipping(tx, ship); err != nil {
 			return fmt.Errorf("save shipping: %w", err)
 		}
 	}
@@ -601,5 +590,4 @@ func dbNow(db *gorm.DB) (time.Time, error) {
 	return t, err
 }
 
-var DT = map[string]time.Duration{}
 var errNoLines = errors.New("no DropHero lines")

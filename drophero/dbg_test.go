@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/shopbridge/shopbridge/drophero"
 )
 
 func TestDbgTimes(t *testing.T) {
@@ -21,5 +19,5 @@ func TestDbgTimes(t *testing.T) {
 	s := time.Now()
 	_, err := e.svc.SyncCatalog(e.ctx, true)
 	t.Log(time.Since(s), err)
-	t.Log(drophero.DT)
+
 }

@@ -23,7 +23,7 @@ func ExampleNewApp() {
 		fmt.Println(err)
 		return
 	}
-	app, err := NewApp(db, Config{SeedDemo: true, DataDir: dir})
+	app, err := NewApp(db, Config{SeedDemo: true, Demo: true, DataDir: dir})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -59,12 +60,21 @@ func (a *App) setupMobileRedirect() error {
 	if _, err := redirect.New(settings); err != nil {
 		return fmt.Errorf("mobile redirect: %w", err)
 	}
+	store := redirect.NewGormKeywordStore(a.DB, shopNumber)
 	cache := redirect.NewKeywordCache(redirect.KeywordCacheConfig{
 		Source: source,
-		Store:  redirect.NewGormKeywordStore(a.DB, shopNumber),
+		Store:  store,
 		Logger: a.Log,
 	})
 	a.Background(cache.Run)
+	if a.sg != nil {
+		// clear_cache drops the cached keyword lists; the next page view
+		// fetches them again.
+		a.sg.ClearCache = append(a.sg.ClearCache, func(ctx context.Context) error {
+			cache.Invalidate()
+			return store.Delete(ctx)
+		})
+	}
 
 	// Item and category uids of the catalogue export are the shop's ids,
 	// so the route parameters are the Mobile Website identifiers.

@@ -250,109 +250,214 @@ func SeedDemo(db *gorm.DB) (bool, error) {
 }
 
 // seedDemo writes the demo data; SeedDemo has checked the shop is empty.
+// Rows are collected and inserted in batches: a few dozen statements
+// instead of hundreds keep the first start (and every test) quick.
 func seedDemo(tx *gorm.DB) error {
-	taxes := map[string]*TaxClass{
-		"standard": {Name: "standard", Rate: decimal.NewFromInt(19)},
-		"reduced":  {Name: "reduced", Rate: decimal.NewFromInt(7)},
+	taxes := []TaxClass{{Name: "standard", Rate: decimal.NewFromInt(19)}, {Name: "reduced", Rate: decimal.NewFromInt(7)}}
+	if err := tx.Create(&taxes).Error; err != nil {
+		return fmt.Errorf("seed tax classes: %w", err)
 	}
-	for _, k := range []string{"standard", "reduced"} {
-		if err := tx.Create(taxes[k]).Error; err != nil {
-			return fmt.Errorf("seed tax class: %w", err)
-		}
-	}
+	taxID := map[string]uint{taxes[0].Name: taxes[0].ID, taxes[1].Name: taxes[1].ID}
 	groups := []CustomerGroup{{Name: "Retail"}, {Name: "Trade"}}
 	if err := tx.Create(&groups).Error; err != nil {
 		return fmt.Errorf("seed customer groups: %w", err)
 	}
-
-	cats := map[string]*Category{}
-	sortOrder := map[string]int{}
-	for i, sc := range demoCategories {
-		c := &Category{
-			Name: sc.name, Slug: sc.slug, Active: sc.slug != "archive",
-			Description: "All about " + strings.ToLower(sc.name) + ".",
-			ImageURL:    "/static/img/c-" + sc.slug + ".svg",
-			SortOrder:   sortOrder[sc.parent] * 10,
-			CreatedAt:   seedEpoch.Add(time.Duration(i) * time.Minute),
-		}
-		sortOrder[sc.parent]++
-		if sc.parent != "" {
-			c.ParentID = &cats[sc.parent].ID
-		}
-		if err := tx.Create(c).Error; err != nil {
-			return fmt.Errorf("seed category %s: %w", sc.slug, err)
-		}
-		cats[sc.slug] = c
+	cats, err := seedCategories(tx)
+	if err != nil {
+		return err
+	}
+	tags, err := seedTags(tx)
+	if err != nil {
+		return err
 	}
 
-	tags := map[string]uint{}
-	tagID := func(name string) (uint, error) {
-		if id, ok := tags[name]; ok {
-			return id, nil
-		}
-		t := Tag{Name: name}
-		if err := tx.Create(&t).Error; err != nil {
-			return 0, fmt.Errorf("seed tag %q: %w", name, err)
-		}
-		tags[name] = t.ID
-		return t.ID, nil
-	}
-
-	var parents []*Product
-	inCategory := map[string][]uint{}
+	// Parents and simple products first: their ids are needed by all the
+	// rows that follow. A parent's stock is the sum of its variants'.
+	parents := make([]Product, len(demoProducts))
 	for i, sp := range demoProducts {
-		p, err := seedOneProduct(tx, i, sp, taxes[sp.tax], cats[sp.cat], tagID)
-		if err != nil {
-			return err
+		parents[i] = demoProduct(i, sp, taxID[sp.tax])
+		if vs := demoVariants(i, &parents[i], sp); len(vs) > 0 {
+			parents[i].StockQuantity = 0
+			for _, v := range vs {
+				parents[i].StockQuantity += v.p.StockQuantity
+			}
 		}
-		parents = append(parents, p)
-		inCategory[sp.cat] = append(inCategory[sp.cat], p.ID)
+	}
+	if err := tx.Create(&parents).Error; err != nil {
+		return fmt.Errorf("seed products: %w", err)
 	}
 
-	// Related products: the others of the same category, and one product of
-	// the next category as a cross-sell.
-	for i, p := range parents {
-		cat := demoProducts[i].cat
+	var (
+		variants   []Product
+		variantOf  []demoVariant
+		images     []ProductImage
+		props      []ProductProperty
+		productTag []ProductTag
+		inCat      []ProductCategory
+		tiers      []TierPrice
+		reviews    []Review
+		relations  []ProductRelation
+	)
+	sameCat := map[string][]int{}
+	for i, sp := range demoProducts {
+		p := &parents[i]
+		sameCat[sp.cat] = append(sameCat[sp.cat], i)
+		inCat = append(inCat, ProductCategory{ProductID: p.ID, CategoryID: cats[sp.cat], SortOrder: i})
+		for k := 1; k <= 3; k++ {
+			images = append(images, ProductImage{ProductID: p.ID, URL: fmt.Sprintf("/static/img/%s-%d.svg", strings.ToLower(p.Number), k),
+				Title: sp.name, Alt: fmt.Sprintf("%s, view %d", sp.name, k), SortOrder: k, Width: 800, Height: 800})
+		}
+		for k, pr := range sp.props {
+			props = append(props, ProductProperty{ProductID: p.ID, Name: pr[0], Value: pr[1], SortOrder: k})
+		}
+		for _, t := range demoTags(sp) {
+			productTag = append(productTag, ProductTag{ProductID: p.ID, TagID: tags[t]})
+		}
+		for _, tp := range sp.tiers {
+			var minQ int
+			fmt.Sscan(tp[0], &minQ)
+			tiers = append(tiers, TierPrice{ProductID: p.ID, MinQuantity: minQ, Price: decimal.RequireFromString(tp[1])})
+		}
+		for k := 0; k < i%4; k++ {
+			rt := reviewTexts[(i+k)%len(reviewTexts)]
+			at := p.CreatedAt.Add(time.Duration(k+1) * 72 * time.Hour)
+			reviews = append(reviews, Review{ProductID: p.ID, Author: reviewAuthors[(i*3+k)%len(reviewAuthors)], Title: rt.title,
+				Text: rt.text, Score: rt.score, Active: true, CreatedAt: at, UpdatedAt: at})
+		}
+		for _, v := range demoVariants(i, p, sp) {
+			variants = append(variants, v.p)
+			variantOf = append(variantOf, v)
+		}
+	}
+	// Related products: the others of the same category, and the first
+	// product of the next category as a cross-sell.
+	for i, sp := range demoProducts {
 		order := 0
-		for _, other := range inCategory[cat] {
-			if other == p.ID {
-				continue
-			}
-			if err := tx.Create(&ProductRelation{ProductID: p.ID, RelatedID: other, Kind: RelationRelated, SortOrder: order}).Error; err != nil {
-				return fmt.Errorf("seed relation: %w", err)
-			}
-			order++
-		}
-		next := parents[(i+len(inCategory[cat]))%len(parents)]
-		if demoProducts[(i+len(inCategory[cat]))%len(parents)].cat != cat {
-			if err := tx.Create(&ProductRelation{ProductID: p.ID, RelatedID: next.ID, Kind: RelationCrossSell, SortOrder: order}).Error; err != nil {
-				return fmt.Errorf("seed relation: %w", err)
+		for _, j := range sameCat[sp.cat] {
+			if j != i {
+				relations = append(relations, ProductRelation{ProductID: parents[i].ID, RelatedID: parents[j].ID, Kind: RelationRelated, SortOrder: order})
+				order++
 			}
 		}
+		members := sameCat[sp.cat]
+		if next := members[len(members)-1] + 1; next < len(demoProducts) {
+			relations = append(relations, ProductRelation{ProductID: parents[i].ID, RelatedID: parents[next].ID, Kind: RelationCrossSell, SortOrder: order})
+		}
+	}
+	if len(variants) > 0 {
+		if err := tx.CreateInBatches(&variants, 200).Error; err != nil {
+			return fmt.Errorf("seed variants: %w", err)
+		}
+	}
+	var attrs []ProductAttribute
+	for k, v := range variantOf {
+		id := variants[k].ID
+		if v.size != "" {
+			attrs = append(attrs, ProductAttribute{ProductID: id, Name: "Size", Value: v.size, SortOrder: 0})
+		}
+		if v.colour != "" {
+			attrs = append(attrs, ProductAttribute{ProductID: id, Name: "Colour", Value: v.colour, SortOrder: 1})
+		}
+		images = append(images, ProductImage{ProductID: id, URL: fmt.Sprintf("/static/img/%s.svg", strings.ToLower(variants[k].Number)),
+			Title: variants[k].Name, Alt: variants[k].Name, SortOrder: 1, Width: 800, Height: 800})
 	}
 
 	// One inactive product, which the storefront must hide.
 	hidden := Product{Number: "SB-9999", Name: "Discontinued Gadget", Price: decimal.RequireFromString("9.99"),
-		TaxClassID: taxes["standard"].ID, StockQuantity: 5, Active: false, CreatedAt: seedEpoch, UpdatedAt: seedEpoch}
+		TaxClassID: taxID["standard"], StockQuantity: 5, Active: false, CreatedAt: seedEpoch, UpdatedAt: seedEpoch}
 	if err := tx.Create(&hidden).Error; err != nil {
 		return fmt.Errorf("seed hidden product: %w", err)
 	}
-	if err := tx.Create(&ProductCategory{ProductID: hidden.ID, CategoryID: cats["accessories"].ID, SortOrder: 99}).Error; err != nil {
-		return err
-	}
+	inCat = append(inCat, ProductCategory{ProductID: hidden.ID, CategoryID: cats["accessories"], SortOrder: 99})
 
+	for _, rows := range []any{&attrs, &images, &props, &productTag, &inCat, &tiers, &reviews, &relations} {
+		if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+			return fmt.Errorf("seed %T: %w", rows, err)
+		}
+	}
 	if err := seedCustomer(tx, groups[0].ID); err != nil {
 		return err
 	}
 	return seedCommerce(tx)
 }
 
-// seedOneProduct writes a demo product with its variants, images,
-// category, tags, properties, tier prices and reviews.
-func seedOneProduct(tx *gorm.DB, i int, sp seedProduct, tax *TaxClass, cat *Category, tagID func(string) (uint, error)) (*Product, error) {
+// seedCategories writes the demo tree level by level and returns the ids
+// by slug.
+func seedCategories(tx *gorm.DB) (map[string]uint, error) {
+	ids := map[string]uint{}
+	sortOrder := map[string]int{}
+	remaining := demoCategories
+	for len(remaining) > 0 {
+		var level []Category
+		var slugs []string
+		var later []seedCategory
+		for _, sc := range remaining {
+			if sc.parent != "" && ids[sc.parent] == 0 {
+				later = append(later, sc)
+				continue
+			}
+			c := Category{
+				Name: sc.name, Slug: sc.slug, Active: sc.slug != "archive",
+				Description: "All about " + strings.ToLower(sc.name) + ".",
+				ImageURL:    "/static/img/c-" + sc.slug + ".svg",
+				SortOrder:   sortOrder[sc.parent] * 10,
+				CreatedAt:   seedEpoch, UpdatedAt: seedEpoch,
+			}
+			sortOrder[sc.parent]++
+			if sc.parent != "" {
+				pid := ids[sc.parent]
+				c.ParentID = &pid
+			}
+			level = append(level, c)
+			slugs = append(slugs, sc.slug)
+		}
+		if len(level) == 0 {
+			return nil, fmt.Errorf("seed categories: unknown parent of %q", later[0].slug)
+		}
+		if err := tx.Create(&level).Error; err != nil {
+			return nil, fmt.Errorf("seed categories: %w", err)
+		}
+		for k, c := range level {
+			ids[slugs[k]] = c.ID
+		}
+		remaining = later
+	}
+	return ids, nil
+}
+
+// demoTags lists a demo product's tags: its maker and its keywords.
+func demoTags(sp seedProduct) []string {
+	return append([]string{strings.ToLower(sp.maker)}, sp.tags...)
+}
+
+// seedTags writes every tag of the demo catalogue once and returns the ids
+// by name.
+func seedTags(tx *gorm.DB) (map[string]uint, error) {
+	var tags []Tag
+	seen := map[string]bool{}
+	for _, sp := range demoProducts {
+		for _, t := range demoTags(sp) {
+			if !seen[t] {
+				seen[t] = true
+				tags = append(tags, Tag{Name: t})
+			}
+		}
+	}
+	if err := tx.Create(&tags).Error; err != nil {
+		return nil, fmt.Errorf("seed tags: %w", err)
+	}
+	ids := make(map[string]uint, len(tags))
+	for _, t := range tags {
+		ids[t.Name] = t.ID
+	}
+	return ids, nil
+}
+
+// demoProduct builds demo product i (without id).
+func demoProduct(i int, sp seedProduct, taxID uint) Product {
 	number := fmt.Sprintf("SB-%04d", 1000+i*10)
 	created := seedEpoch.Add(time.Duration(i) * time.Hour)
-	p := &Product{
+	p := Product{
 		Number:        number,
 		Name:          sp.name,
 		ShortText:     fmt.Sprintf("%s by %s.", sp.name, sp.maker),
@@ -360,7 +465,7 @@ func seedOneProduct(tx *gorm.DB, i int, sp seedProduct, tax *TaxClass, cat *Cate
 		Manufacturer:  sp.maker,
 		MPN:           fmt.Sprintf("%s-%03d", strings.ToUpper(slugify(sp.maker))[:3], 100+i),
 		Price:         decimal.RequireFromString(sp.price),
-		TaxClassID:    tax.ID,
+		TaxClassID:    taxID,
 		WeightGrams:   sp.grams,
 		StockQuantity: sp.stock,
 		Active:        true,
@@ -372,68 +477,29 @@ func seedOneProduct(tx *gorm.DB, i int, sp seedProduct, tax *TaxClass, cat *Cate
 	if sp.old != "" {
 		p.OldPrice = decimal.NewNullDecimal(decimal.RequireFromString(sp.old))
 	}
-	switch {
-	case strings.HasPrefix(sp.cat, "fiction") || sp.cat == "cookbooks":
+	switch sp.cat {
+	case "fiction", "cookbooks":
 		p.ISBN = isbn13(fmt.Sprintf("978312%06d", 1000+i))
 		p.EAN = p.ISBN
-	case sp.cat == "vitamins" || sp.cat == "cold-flu":
+	case "vitamins", "cold-flu":
 		for b := 1000000 + i*37; p.PZN == ""; b++ {
 			p.PZN = pzn(fmt.Sprint(b))
 		}
-	case cat != nil && (sp.cat == "headphones" || sp.cat == "speakers" || sp.cat == "laptops" || sp.cat == "accessories"):
+	case "headphones", "speakers", "laptops", "accessories":
 		p.UPC = upcA(fmt.Sprintf("0123%07d", 1000+i))
 	}
-	if err := tx.Create(p).Error; err != nil {
-		return nil, fmt.Errorf("seed product %s: %w", number, err)
-	}
-	if err := tx.Create(&ProductCategory{ProductID: p.ID, CategoryID: cat.ID, SortOrder: i}).Error; err != nil {
-		return nil, fmt.Errorf("seed product category: %w", err)
-	}
-	for k := 1; k <= 3; k++ {
-		img := ProductImage{ProductID: p.ID, URL: fmt.Sprintf("/static/img/%s-%d.svg", strings.ToLower(number), k),
-			Title: sp.name, Alt: fmt.Sprintf("%s, view %d", sp.name, k), SortOrder: k, Width: 800, Height: 800}
-		if err := tx.Create(&img).Error; err != nil {
-			return nil, fmt.Errorf("seed image: %w", err)
-		}
-	}
-	for k, pr := range sp.props {
-		if err := tx.Create(&ProductProperty{ProductID: p.ID, Name: pr[0], Value: pr[1], SortOrder: k}).Error; err != nil {
-			return nil, fmt.Errorf("seed property: %w", err)
-		}
-	}
-	for _, t := range append([]string{strings.ToLower(sp.maker)}, sp.tags...) {
-		id, err := tagID(t)
-		if err != nil {
-			return nil, err
-		}
-		if err := tx.Create(&ProductTag{ProductID: p.ID, TagID: id}).Error; err != nil {
-			return nil, fmt.Errorf("seed product tag: %w", err)
-		}
-	}
-	for _, tp := range sp.tiers {
-		var minQ int
-		fmt.Sscan(tp[0], &minQ)
-		if err := tx.Create(&TierPrice{ProductID: p.ID, MinQuantity: minQ, Price: decimal.RequireFromString(tp[1])}).Error; err != nil {
-			return nil, fmt.Errorf("seed tier price: %w", err)
-		}
-	}
-	if err := seedVariants(tx, i, p, sp); err != nil {
-		return nil, err
-	}
-	for k := 0; k < i%4; k++ {
-		rt := reviewTexts[(i+k)%len(reviewTexts)]
-		r := Review{ProductID: p.ID, Author: reviewAuthors[(i*3+k)%len(reviewAuthors)], Title: rt.title, Text: rt.text,
-			Score: rt.score, Active: true, CreatedAt: created.Add(time.Duration(k+1) * 72 * time.Hour)}
-		r.UpdatedAt = r.CreatedAt
-		if err := tx.Create(&r).Error; err != nil {
-			return nil, fmt.Errorf("seed review: %w", err)
-		}
-	}
-	return p, nil
+	return p
 }
 
-// seedVariants writes one child product per size/colour combination.
-func seedVariants(tx *gorm.DB, i int, p *Product, sp seedProduct) error {
+// demoVariant is a variant product with the values that distinguish it.
+type demoVariant struct {
+	p            Product
+	size, colour string
+}
+
+// demoVariants builds one child product per size/colour combination of
+// demo product i; p must carry its final id (or none yet, for counting).
+func demoVariants(i int, p *Product, sp seedProduct) []demoVariant {
 	sizes, colours := sp.sizes, sp.colours
 	if len(sizes) == 0 && len(colours) == 0 {
 		return nil
@@ -444,14 +510,15 @@ func seedVariants(tx *gorm.DB, i int, p *Product, sp seedProduct) error {
 	if len(colours) == 0 {
 		colours = []string{""}
 	}
-	n, stock := 0, 0
+	var out []demoVariant
+	n := 0
 	for _, col := range colours {
 		for _, size := range sizes {
 			n++
+			parent := p.ID
 			v := Product{
-				ParentID:      &p.ID,
+				ParentID:      &parent,
 				Number:        fmt.Sprintf("%s-%02d", p.Number, n),
-				Name:          p.Name,
 				Description:   p.Description,
 				Manufacturer:  p.Manufacturer,
 				MPN:           p.MPN,
@@ -476,32 +543,10 @@ func seedVariants(tx *gorm.DB, i int, p *Product, sp seedProduct) error {
 				label = append(label, size)
 			}
 			v.Name = p.Name + ", " + strings.Join(label, ", ")
-			if err := tx.Create(&v).Error; err != nil {
-				return fmt.Errorf("seed variant %s: %w", v.Number, err)
-			}
-			stock += v.StockQuantity
-			k := 0
-			if size != "" {
-				if err := tx.Create(&ProductAttribute{ProductID: v.ID, Name: "Size", Value: size, SortOrder: k}).Error; err != nil {
-					return fmt.Errorf("seed attribute: %w", err)
-				}
-				k++
-			}
-			if col != "" {
-				if err := tx.Create(&ProductAttribute{ProductID: v.ID, Name: "Colour", Value: col, SortOrder: k}).Error; err != nil {
-					return fmt.Errorf("seed attribute: %w", err)
-				}
-			}
-			img := ProductImage{ProductID: v.ID, URL: fmt.Sprintf("/static/img/%s.svg", strings.ToLower(v.Number)),
-				Title: v.Name, Alt: v.Name, SortOrder: 1, Width: 800, Height: 800}
-			if err := tx.Create(&img).Error; err != nil {
-				return fmt.Errorf("seed variant image: %w", err)
-			}
+			out = append(out, demoVariant{p: v, size: size, colour: col})
 		}
 	}
-	// A parent is in stock as far as its variants are.
-	p.StockQuantity = stock
-	return tx.Model(p).Update("stock_quantity", stock).Error
+	return out
 }
 
 // seedCustomer creates the demo customer with an invoice and a delivery

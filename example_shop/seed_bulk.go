@@ -26,7 +26,7 @@ import (
 // Variants have one image and one Size attribute.
 const (
 	bulkPrefix    = "BULK-"
-	bulkFanout    = 8    // categories per level
+	bulkFanout    = 8 // categories per level
 	bulkTagCount  = 256
 	bulkGroupSize = 5
 )

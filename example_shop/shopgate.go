@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"go.uber.org/zap"
 
+	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
 	"github.com/shopbridge/shopbridge/shopgate"
@@ -63,6 +65,9 @@ type shopgateState struct {
 	Logs    *logs.Set
 	Plugin  pluginapi.Config
 	Handler *pluginapi.Handler
+	// ClearCache are run by the Plugin API's clear_cache action; the other
+	// integrations add what they cache (e.g. the redirect keyword lists).
+	ClearCache []func(ctx context.Context) error
 }
 
 // setupShopgate creates the plugin logs and the Merchant API client; in
@@ -140,6 +145,15 @@ func (a *App) setupShopgate() error {
 func (a *App) mountPluginAPI() error {
 	if err := os.MkdirAll(a.sg.Plugin.CacheDir, 0o750); err != nil {
 		return err
+	}
+	st := a.sg
+	a.sg.Plugin.OnClearCache = func(ctx context.Context, _ adapters.Shop) error {
+		for _, f := range st.ClearCache {
+			if err := f(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	h, err := pluginapi.New(a.sg.Plugin)
 	if err != nil {

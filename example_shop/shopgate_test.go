@@ -12,6 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/internal/testdb"
+	"github.com/shopbridge/shopbridge/redirect"
 )
 
 // callShop runs the call command against a test server and decodes the
@@ -122,5 +124,30 @@ func TestParseCallArgs(t *testing.T) {
 		if err == nil && (cr.url != tt.url || cr.action != tt.action || len(cr.pairs) != tt.pairs) {
 			t.Errorf("%v: got %+v", tt.args, cr)
 		}
+	}
+}
+
+// TestClearCacheDropsRedirectKeywords: clear_cache removes the keyword
+// lists the mobile redirect keeps in the database.
+func TestClearCacheDropsRedirectKeywords(t *testing.T) {
+	db := testdb.New(t)
+	a := newTestApp(t, db)
+	t.Cleanup(a.Close)
+	srv := httptest.NewServer(a.Echo)
+	t.Cleanup(srv.Close)
+	store := redirect.NewGormKeywordStore(db, demoShopNumber)
+	if err := store.SaveKeywords(t.Context(), redirect.StoredKeywords{
+		Keywords: redirect.Keywords{Keywords: []string{"iphone"}}, UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := store.LoadKeywords(t.Context()); !ok || err != nil {
+		t.Fatalf("saved keywords not found: %v", err)
+	}
+	code, m, out := callShop(t, srv, time.Now(), "clear_cache")
+	if code != 0 || m["error"].(float64) != 0 {
+		t.Fatalf("clear_cache: %s", out)
+	}
+	if _, ok, err := store.LoadKeywords(t.Context()); ok || err != nil {
+		t.Errorf("keywords still stored after clear_cache (err %v)", err)
 	}
 }

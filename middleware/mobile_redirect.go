@@ -3,7 +3,6 @@ package middleware
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -358,14 +357,4 @@ func (m *mobileRedirect) logError(msg string, err error, fields ...zap.Field) {
 	if m.limiter.Allow() {
 		m.cfg.Logger.Error(msg, append(fields, zap.Error(err))...)
 	}
-}
-
-// unescape decodes a form-encoded query component, without allocating
-// when there is nothing to decode.
-func unescape(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, true
-	}
-	u, err := url.QueryUnescape(s)
-	return u, err == nil
 }

@@ -100,7 +100,7 @@ func (p *RedirectPages) Resolve(c echo.Context) (page redirect.Page, ok bool) {
 	page = redirect.Page{Type: r.typ, Public: r.public}
 	if r.param != "" {
 		if r.query {
-			page.ID = lastQueryValue(c.Request().URL.RawQuery, r.param)
+			page.ID, _ = redirect.QueryValue(c.Request().URL.RawQuery, r.param)
 		} else {
 			page.ID = c.Param(r.param)
 		}
@@ -126,21 +126,4 @@ func SetRedirectPage(c echo.Context, page redirect.Page) (redirected bool) {
 		return false
 	}
 	return w.st.m.setPage(c, w, page)
-}
-
-// lastQueryValue returns the last value of name in the raw query (PHP
-// $_GET semantics), decoded.
-func lastQueryValue(rawQuery, name string) string {
-	var v string
-	for q := rawQuery; q != ""; {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		n, val, _ := strings.Cut(pair, "=")
-		if dn, ok := unescape(n); ok && dn == name {
-			if dv, ok := unescape(val); ok {
-				v = dv
-			}
-		}
-	}
-	return v
 }

@@ -13,7 +13,7 @@ func (r *Redirector) AppendMobileHeader(dst []byte) []byte {
 func (r *Redirector) buildHeader() []byte {
 	var b []byte
 	b = append(b, `<div id="shopgate_mobile_header" style="line-height:30px;font-size:30px;font-family:&#34;Helvetica Neue&#34;,Helvetica,Arial,sans-serif;font-weight:bold;text-align:left;background:#fff;border:1px solid #ADADAD;border-radius:8px;color:#222;margin:20px auto 40px auto;padding:15px;position:relative;width:560px;clear:both">`...)
-	b = appendText(b, r.cfg.HeaderText)
+	b = appendAttr(b, r.cfg.HeaderText) // as HTML text
 	b = append(b, `<img id="shopgate_mobile_button" class="sg_mobile_button_off" alt="" src="`...)
 	b = appendAttr(b, r.staticHost+"/api/mobile_header/button_off.png")
 	b = append(b, `" style="height:45px;position:absolute;right:15px;top:7px;border:0;margin:0;padding:0;background:none"></div>
@@ -71,9 +71,6 @@ func (r *Redirector) buildHeader() []byte {
 `...)
 	return b
 }
-
-// appendText appends s as HTML text.
-func appendText(dst []byte, s string) []byte { return appendAttr(dst, s) }
 
 // appendScriptValue appends s as a double-quoted JavaScript string literal
 // safe inside a script element.

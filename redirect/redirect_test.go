@@ -255,3 +255,22 @@ func TestPageNormalize(t *testing.T) {
 		t.Error("unknown page type accepted")
 	}
 }
+
+func TestQueryValue(t *testing.T) {
+	tests := []struct {
+		q, name, want string
+		ok            bool
+	}{
+		{"q=red+shoes", "q", "red shoes", true},
+		{"q=a&q=b", "q", "b", true},
+		{"q=%zz", "q", "%zz", true},
+		{"q", "q", "", true},
+		{"x=1", "q", "", false},
+		{"%71=1", "q", "1", true},
+	}
+	for _, tt := range tests {
+		if got, ok := QueryValue(tt.q, tt.name); got != tt.want || ok != tt.ok {
+			t.Errorf("QueryValue(%q, %q) = %q, %v; want %q, %v", tt.q, tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+}

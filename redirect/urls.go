@@ -133,26 +133,32 @@ func AppendURLEncode(dst []byte, s string) []byte {
 	return dst
 }
 
+// QueryValue returns the last value of the query parameter name in
+// rawQuery (PHP $_GET semantics: the last occurrence wins), form-decoded;
+// a value that cannot be decoded is returned as it is, as PHP does. ok is
+// false when the parameter is absent.
+func QueryValue(rawQuery, name string) (value string, ok bool) {
+	for q := rawQuery; q != ""; {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		n, v, _ := strings.Cut(pair, "=")
+		if dn, valid := unescapeQuery(n); !valid || dn != name {
+			continue
+		}
+		if dv, valid := unescapeQuery(v); valid {
+			v = dv
+		}
+		value, ok = v, true
+	}
+	return value, ok
+}
+
 // QueryOptOut reports whether the raw query string switches the redirect
 // off: the last shopgate_redirect parameter has a value that PHP does not
 // consider empty (anything but "" and "0").
 func QueryOptOut(rawQuery string) bool {
-	set := false
-	for q := rawQuery; q != ""; {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		name, value, _ := strings.Cut(pair, "=")
-		if n, ok := unescapeQuery(name); !ok || n != ParamName {
-			continue
-		}
-		v, ok := unescapeQuery(value)
-		if !ok {
-			// PHP keeps undecodable sequences as they are: not empty.
-			v = value
-		}
-		set = v != "" && v != "0"
-	}
-	return set
+	v, _ := QueryValue(rawQuery, ParamName)
+	return v != "" && v != "0"
 }
 
 // CookieOptOut reports whether the Cookie header values contain the opt-out
