@@ -591,3 +591,69 @@ func dbNow(db *gorm.DB) (time.Time, error) {
 }
 
 var errNoLines = errors.New("no DropHero lines")
+
+// Conflicts lists the unresolved EAN conflicts.
+func (s *Service) Conflicts(ctx context.Context) ([]gormmodels.DropHeroConflict, error) {
+	var rows []gormmodels.DropHeroConflict
+	return rows, s.cfg.DB.WithContext(ctx).Where("NOT resolved").Order("id_item").Find(&rows).Error
+}
+
+// ResolveConflict is the merchant's choice for an EAN conflict: productID
+// becomes the "DropHero managed" product of the item (its price and stock
+// are taken over from the stored item), or with productID "" the item is
+// imported as a new product.
+func (s *Service) ResolveConflict(ctx context.Context, iditem, productID string) error {
+	return s.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c gormmodels.DropHeroConflict
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&c, "id_item = ? AND NOT resolved", iditem).Error; err != nil {
+			return fmt.Errorf("drophero conflict %s: %w", iditem, err)
+		}
+		p, err := ParseProduct(json.RawMessage(c.Raw))
+		if err != nil {
+			return fmt.Errorf("drophero conflict %s: stored item: %w", iditem, err)
+		}
+		now, err := dbNow(tx)
+		if err != nil {
+			return err
+		}
+		a := &applier{s: s, ctx: ctx, tx: tx, now: now, res: &SyncResult{}, seen: map[string]struct{}{}, claimed: map[string]string{}, modes: map[string]bool{}}
+		var link gormmodels.DropHeroLink
+		if productID == "" {
+			ids, err := s.cfg.Host.CreateProducts(ctx, tx, []adapters.DropHeroProductFields{importedFields(p)})
+			if err != nil || len(ids) != 1 {
+				return fmt.Errorf("drophero conflict %s: create product: %v", iditem, err)
+			}
+			link = gormmodels.DropHeroLink{IDItem: iditem, ProductID: ids[0], Origin: gormmodels.DropHeroImported}
+		} else {
+			var other int64
+			if err := tx.Model(&gormmodels.DropHeroLink{}).Where("product_id = ? AND active AND id_item <> ?", productID, iditem).Count(&other).Error; err != nil {
+				return err
+			}
+			if other > 0 {
+				return fmt.Errorf("drophero conflict %s: product %s is linked to another DropHero item", iditem, productID)
+			}
+			cands := map[string]adapters.DropHeroProduct{}
+			found, err := s.cfg.Host.ProductsByEAN(ctx, tx, eanVariants(c.EAN))
+			if err != nil {
+				return err
+			}
+			for _, hp := range found {
+				cands[hp.ID] = hp
+			}
+			hp, ok := cands[productID]
+			if !ok {
+				return fmt.Errorf("drophero conflict %s: product %s does not carry EAN %s", iditem, productID, c.EAN)
+			}
+			if err := s.cfg.Host.UpdateProduct(ctx, tx, productID, managedFields(p)); err != nil {
+				return err
+			}
+			stock := hp.Stock
+			link = gormmodels.DropHeroLink{IDItem: iditem, ProductID: productID, Origin: gormmodels.DropHeroManaged,
+				PrevPrice: decimal.NullDecimal{Decimal: hp.Price, Valid: true}, PrevStock: &stock}
+		}
+		if err := saveLinks(tx, []gormmodels.DropHeroLink{a.linkRow(p, link)}); err != nil {
+			return err
+		}
+		return tx.Model(&c).Update("resolved", true).Error
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 )
@@ -51,8 +52,8 @@ func parseID(field string, raw json.RawMessage) (string, error) {
 	case k == 0 || k == 'n':
 		return "", nil
 	case k == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, err := jsonString(raw)
+		if err != nil {
 			return "", fieldErr(field, "invalid string: %v", err)
 		}
 		return strings.TrimSpace(s), nil
@@ -74,8 +75,8 @@ func parseText(field string, raw json.RawMessage) (*string, error) {
 	case k == 0 || k == 'n':
 		return nil, nil
 	case k == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, err := jsonString(raw)
+		if err != nil {
 			return nil, fieldErr(field, "invalid string: %v", err)
 		}
 		return &s, nil
@@ -95,7 +96,8 @@ func parseDecimal(field string, raw json.RawMessage) (decimal.NullDecimal, error
 	case k == 0 || k == 'n':
 		return decimal.NullDecimal{}, nil
 	case k == '"':
-		if err := json.Unmarshal(raw, &s); err != nil {
+		var err error
+		if s, err = jsonString(raw); err != nil {
 			return decimal.NullDecimal{}, fieldErr(field, "invalid string: %v", err)
 		}
 		s = strings.TrimSpace(s)
@@ -115,6 +117,18 @@ func parseDecimal(field string, raw json.RawMessage) (decimal.NullDecimal, error
 		return decimal.NullDecimal{}, fieldErr(field, "%q is not a decimal number", s)
 	}
 	return decimal.NullDecimal{Decimal: d, Valid: true}, nil
+}
+
+// jsonString decodes a JSON string literal; literals without escapes (the
+// common case) are sliced without a full decode.
+func jsonString(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 && bytes.IndexByte(raw[1:len(raw)-1], '"') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 func kindName(k byte) string {

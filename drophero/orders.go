@@ -362,3 +362,25 @@ func (s *Service) applyStatus(ctx context.Context, st OrderStatus) error {
 		return tx.Create(&hist).Error
 	})
 }
+
+// OrderCancelled tells the integration that the merchant cancelled a host
+// order. DropHero has no cancel endpoint: an order still waiting is simply
+// never sent; a submitted one gets a warning notify naming it and an alert
+// telling the merchant to contact DropHero. Call it inside the transaction
+// of the cancellation.
+func (s *Service) OrderCancelled(ctx context.Context, tx *gorm.DB, orderID string) error {
+	var row gormmodels.DropHeroOrder
+	if err := tx.Where("order_id = ?", orderID).Limit(1).Find(&row).Error; err != nil || row.OrderID == "" {
+		return err
+	}
+	switch row.State {
+	case gormmodels.DropHeroAwaitingPayment, gormmodels.DropHeroAwaitingConfirmation, gormmodels.DropHeroNeedsAttention, gormmodels.DropHeroQueued:
+		return tx.Model(&row).Updates(map[string]any{"state": gormmodels.DropHeroRejected, "last_error": "cancelled in the shop before submission"}).Error
+	case gormmodels.DropHeroSubmitting, gormmodels.DropHeroSubmitted:
+		if err := tx.Model(&row).Update("alert", "cancelled in the shop after submission: contact DropHero to stop it").Error; err != nil {
+			return err
+		}
+		return s.Notify(tx, "warning", "order "+orderID+" was cancelled in the shop; please cancel it at DropHero")
+	}
+	return nil
+}

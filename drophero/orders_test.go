@@ -2,6 +2,7 @@ package drophero_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -187,5 +188,35 @@ func TestOrderStatusMapping(t *testing.T) {
 	e.db.Model(&gormmodels.DropHeroOrderHistory{}).Where("order_id = ?", "3001").Count(&hist)
 	if hist != 4 { // submitted, 3, 4, 1 (flagged)
 		t.Errorf("history rows %d", hist)
+	}
+}
+
+func TestOrderCancelledInShop(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	e.placeOrder("4001", true, "1", "DH-5554") // auto-submit off: waits
+	e.svc.SetAutoSubmit(e.ctx, true)
+	e.placeOrder("4002", true, "1", "DH-5554")
+	e.drain()
+	for _, id := range []string{"4001", "4002"} {
+		if err := e.db.Transaction(func(tx *gorm.DB) error { return e.svc.OrderCancelled(e.ctx, tx, id) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.drain()
+	if o := e.dhOrder("4001"); o.State != gormmodels.DropHeroRejected {
+		t.Errorf("waiting order after cancel: %s", o.State)
+	}
+	if o := e.dhOrder("4002"); o.State != gormmodels.DropHeroSubmitted || o.Alert == "" {
+		t.Errorf("submitted order after cancel: %+v", o)
+	}
+	warned := false
+	for _, m := range e.fake.Messages() {
+		if m.Type == "warning" && strings.Contains(string(m.Message), "4002") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Error("no warning notify for the cancelled submitted order")
 	}
 }

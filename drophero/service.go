@@ -241,6 +241,20 @@ func (s *Service) SaveKeys(ctx context.Context, publicKey, secretKey string) err
 	})
 }
 
+// Disable switches the integration off (spec §6.1): a best-effort warning
+// notify to DropHero, then the callback token is invalidated (its URLs answer
+// 404) and no further API call is made. The keys stay stored; SaveKeys
+// installs again.
+func (s *Service) Disable(ctx context.Context) error {
+	if c, err := s.client(ctx); err == nil {
+		if err := c.Notify(ctx, []Message{{Type: "warning", Message: "integration disabled in the shop"}}); err != nil {
+			s.log.Warn("drophero disable notify failed", zap.Error(err))
+		}
+	}
+	return s.cfg.DB.WithContext(ctx).Model(&gormmodels.DropHeroSettings{}).Where("id = 1").
+		Updates(map[string]any{"install_state": gormmodels.DropHeroDisabled, "token_enc": "", "token_hash": ""}).Error
+}
+
 // SetAutoSubmit switches automatic submission of paid orders.
 func (s *Service) SetAutoSubmit(ctx context.Context, on bool) error {
 	db := s.cfg.DB.WithContext(ctx)
@@ -303,7 +317,7 @@ func (s *Service) client(ctx context.Context) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.PublicKeyEnc == "" || st.SecretKeyEnc == "" {
+	if st.PublicKeyEnc == "" || st.SecretKeyEnc == "" || st.InstallState == gormmodels.DropHeroDisabled {
 		return nil, ErrNotConfigured
 	}
 	pub, err := s.cfg.Cipher.Decrypt(st.PublicKeyEnc)

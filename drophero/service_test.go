@@ -184,6 +184,33 @@ func TestEANConflict(t *testing.T) {
 	if !found {
 		t.Error("no warning notify for the conflict")
 	}
+	// The merchant picks product B.
+	var b hostProduct
+	e.db.First(&b, "sku = ?", "B")
+	if err := e.svc.ResolveConflict(e.ctx, "6001", "999999"); err == nil {
+		t.Error("a product without the EAN was accepted")
+	}
+	if err := e.svc.ResolveConflict(e.ctx, "6001", itoa(b.ID)); err != nil {
+		t.Fatal(err)
+	}
+	var l gormmodels.DropHeroLink
+	e.db.First(&l, "id_item = ?", "6001")
+	if l.Origin != gormmodels.DropHeroManaged || l.ProductID != itoa(b.ID) || !l.Active {
+		t.Errorf("link after resolution %+v", l)
+	}
+	if p := e.product("id = ?", b.ID); p.Stock != 25 || !p.Price.Equal(decimal.RequireFromString("19.9")) {
+		t.Errorf("resolved product %+v", p)
+	}
+	if cs, _ := e.svc.Conflicts(e.ctx); len(cs) != 0 {
+		t.Errorf("conflicts left: %v", cs)
+	}
+	// The next full sync updates it like any managed product.
+	if _, err := e.svc.SyncCatalog(e.ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if cs, _ := e.svc.Conflicts(e.ctx); len(cs) != 0 {
+		t.Errorf("conflict recorded again: %v", cs)
+	}
 }
 
 func TestDeletedListAndBothListed(t *testing.T) {
@@ -323,5 +350,29 @@ func TestCallbackStormOneSync(t *testing.T) {
 	}
 	if err := e.svc.Callback(e.ctx, drophero.CallbackProducts, "x"+tok[1:]); !errors.Is(err, drophero.ErrUnknownToken) {
 		t.Errorf("wrong token: %v", err)
+	}
+}
+
+func TestDisable(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	tok := e.token()
+	before := len(e.fake.Requests())
+	if err := e.svc.Disable(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Callback(e.ctx, drophero.CallbackProducts, tok); !errors.Is(err, drophero.ErrUnknownToken) {
+		t.Errorf("callback after disable: %v", err)
+	}
+	if _, err := e.svc.SyncCatalog(e.ctx, false); !errors.Is(err, drophero.ErrNotConfigured) {
+		t.Errorf("sync after disable: %v", err)
+	}
+	if n := len(e.fake.Requests()) - before; n != 1 {
+		t.Errorf("%d requests after disable, want the one warning", n)
+	}
+	// Saving the keys again installs anew with a new token.
+	e.install()
+	if e.token() == tok {
+		t.Error("token not rotated")
 	}
 }

@@ -2,6 +2,7 @@ package drophero
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -171,15 +172,48 @@ func (o Order) wire() map[string]any {
 	}}
 }
 
+// rawProduct holds the fields of a subscribed item undecoded.
+type rawProduct struct {
+	IDItem          json.RawMessage `json:"iditem"`
+	ProductName     json.RawMessage `json:"product_name"`
+	EAN             json.RawMessage `json:"ean"`
+	Qty             json.RawMessage `json:"qty"`
+	Status          json.RawMessage `json:"status"`
+	SellingPrice    json.RawMessage `json:"selling_price"`
+	SRP             json.RawMessage `json:"suggested_retail_price"`
+	Weight          json.RawMessage `json:"weight"`
+	DescShort       json.RawMessage `json:"description_short"`
+	DescLong        json.RawMessage `json:"description_long"`
+	ImgURL          json.RawMessage `json:"img_url"`
+	RMA             json.RawMessage `json:"rma_policy"`
+	Tax             json.RawMessage `json:"tax_amount"`
+	Wholesaler      json.RawMessage `json:"wholesaler"`
+	Shipping        json.RawMessage `json:"shipping"`
+	LocalCategories json.RawMessage `json:"local_categories"`
+	Payments        json.RawMessage `json:"payments"`
+}
+
 // ParseProduct decodes one subscribed item leniently (see the package
 // documentation). The error is a field error; Client methods wrap it in a
 // *DecodeError.
 func ParseProduct(raw json.RawMessage) (*Product, error) {
-	m, err := objectFields(raw)
-	if err != nil {
-		return nil, err
+	if kind(raw) != '{' {
+		return nil, fmt.Errorf("expected an object, got %s", kindName(kind(raw)))
+	}
+	// One pass into raw fields; each is then read leniently.
+	var r rawProduct
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("invalid object: %w", err)
+	}
+	m := map[string]json.RawMessage{
+		"iditem": r.IDItem, "product_name": r.ProductName, "ean": r.EAN, "qty": r.Qty, "status": r.Status,
+		"selling_price": r.SellingPrice, "suggested_retail_price": r.SRP, "weight": r.Weight,
+		"description_short": r.DescShort, "description_long": r.DescLong, "img_url": r.ImgURL, "rma_policy": r.RMA,
+		"tax_amount": r.Tax, "wholesaler": r.Wholesaler, "shipping": r.Shipping, "local_categories": r.LocalCategories,
+		"payments": r.Payments,
 	}
 	p := &Product{Raw: append(json.RawMessage(nil), raw...)}
+	var err error
 	if p.IDItem, err = parseID("iditem", m["iditem"]); err != nil {
 		return nil, err
 	}

@@ -104,6 +104,7 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 	a.templates = tpl
 	a.Echo = a.newEcho()
 	a.routes()
+	a.Background(a.pruneSessionsLoop)
 	if err := a.setupIntegrations(); err != nil {
 		return nil, fmt.Errorf("set up integrations: %w", err)
 	}

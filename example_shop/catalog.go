@@ -156,7 +156,7 @@ func (a *App) setupCatalog() error {
 	if err != nil {
 		return fmt.Errorf("catalog export: %w", err)
 	}
-	a.sg.Handler.SetCatalog(src)
+	a.sg.Plugin.Catalog = src
 
 	w := outbox.NewWorker(a.DB, outbox.WorkerConfig{Logger: a.Log.Named("catalog-push")})
 	pusher := &gormcatalog.Pusher{Source: src, Client: a.sg.Client,

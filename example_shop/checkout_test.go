@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -372,4 +373,29 @@ func TestLastUnitSoldOnce(t *testing.T) {
 			t.Errorf("%d orders for the last unit, stock %d; want exactly 1 and 0", ok, stock(t, db, id))
 		}
 	})
+}
+
+func TestPruneSessions(t *testing.T) {
+	db := openSQLite(t)
+	a := newTestApp(t, db)
+	headphones := productID(t, db, "SB-1090")
+	now := time.Now()
+	for i, age := range []time.Duration{time.Hour, 31 * 24 * time.Hour} {
+		tok := fmt.Sprintf("tok-%d", i)
+		if err := db.Create(&Session{Token: tok, CreatedAt: now.Add(-age)}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Create(&CartItem{SessionToken: tok, ProductID: headphones, Quantity: 1}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := a.pruneSessions(context.Background(), now)
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want 1", n, err)
+	}
+	var left []Session
+	db.Preload("Items").Find(&left)
+	if len(left) != 1 || left[0].Token != "tok-0" || len(left[0].Items) != 1 {
+		t.Errorf("left %+v, want only the young session with its cart", left)
+	}
 }

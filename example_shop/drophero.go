@@ -147,6 +147,8 @@ func (a *App) setupDropHero() error {
 	g.POST("/settings", st.saveSettings)
 	g.POST("/sync", st.syncNow)
 	g.POST("/orders/:id/confirm", st.confirm)
+	g.POST("/conflicts/:iditem", st.resolve)
+	g.POST("/disable", st.disable)
 	if st.fake != nil {
 		g.POST("/demo/callback", st.demoCallback)
 	}
@@ -214,7 +216,8 @@ func (st *dropHeroState) orderPlaced(tx *gorm.DB, o *Order) error {
 	return st.svc.OrderPlaced(ctx, tx, o.Number)
 }
 
-// ordersPaid submits the orders that waited for their payment.
+// ordersPaid submits the orders that waited for their payment and reports
+// cancelled ones.
 func (st *dropHeroState) ordersPaid(tx *gorm.DB) error {
 	var numbers []string
 	err := tx.Table((Order{}).TableName()+" AS o").
@@ -225,6 +228,19 @@ func (st *dropHeroState) ordersPaid(tx *gorm.DB) error {
 	}
 	for _, n := range numbers {
 		if err := st.svc.OrderPaid(tx.Statement.Context, tx, n); err != nil {
+			return err
+		}
+	}
+	// Cancelled shop orders: DropHero has no cancel endpoint (warn, alert).
+	numbers = nil
+	err = tx.Table((Order{}).TableName()+" AS o").
+		Joins("JOIN shopbridge_drophero_orders d ON d.order_id = o.number").
+		Where("o.status = ? AND d.state <> ? AND d.alert = ''", StatusCancelled, gormmodels.DropHeroRejected).Pluck("o.number", &numbers).Error
+	if err != nil {
+		return err
+	}
+	for _, n := range numbers {
+		if err := st.svc.OrderCancelled(tx.Statement.Context, tx, n); err != nil {
 			return err
 		}
 	}
@@ -344,14 +360,15 @@ func (st *dropHeroState) checkoutFieldset(c echo.Context, s *Session) string {
 // ---- merchant page ----
 
 type dropHeroPage struct {
-	Status   *drophero.Status
-	Waiting  []gormmodels.DropHeroOrder
-	Recent   []gormmodels.DropHeroOrder
-	Products []gormmodels.DropHeroLink
-	Modes    []gormmodels.DropHeroShippingMode
-	Message  string
-	Error    string
-	Demo     bool
+	Status    *drophero.Status
+	Conflicts []gormmodels.DropHeroConflict
+	Waiting   []gormmodels.DropHeroOrder
+	Recent    []gormmodels.DropHeroOrder
+	Products  []gormmodels.DropHeroLink
+	Modes     []gormmodels.DropHeroShippingMode
+	Message   string
+	Error     string
+	Demo      bool
 }
 
 func (st *dropHeroState) page(c echo.Context) error {
@@ -368,6 +385,9 @@ func (st *dropHeroState) page(c echo.Context) error {
 		return err
 	}
 	if d.Products, err = st.svc.ManagedProducts(ctx, 100); err != nil {
+		return err
+	}
+	if d.Conflicts, err = st.svc.Conflicts(ctx); err != nil {
 		return err
 	}
 	st.a.DB.WithContext(ctx).Order("id").Find(&d.Modes)
@@ -407,6 +427,16 @@ func (st *dropHeroState) syncNow(c echo.Context) error {
 func (st *dropHeroState) confirm(c echo.Context) error {
 	err := st.svc.ConfirmOrder(c.Request().Context(), c.Param("id"), c.FormValue("mode"))
 	return dhBack(c, "Order "+c.Param("id")+" queued for DropHero.", err)
+}
+
+func (st *dropHeroState) disable(c echo.Context) error {
+	err := st.svc.Disable(c.Request().Context())
+	return dhBack(c, "DropHero disabled; save the keys again to reinstall.", err)
+}
+
+func (st *dropHeroState) resolve(c echo.Context) error {
+	err := st.svc.ResolveConflict(c.Request().Context(), c.Param("iditem"), c.FormValue("product_id"))
+	return dhBack(c, "Conflict of DropHero item "+c.Param("iditem")+" resolved.", err)
 }
 
 // demoCallback makes the fake DropHero change something and call back.

@@ -109,5 +109,16 @@ func TestDropHeroDemo(t *testing.T) {
 		if o.Status != StatusShipped {
 			t.Errorf("order status %q after DropHero status 4", o.Status)
 		}
+		// Cancelling a submitted order in the shop alerts the merchant.
+		if err := db.Model(&Order{}).Where("id = ?", o.ID).Update("status", StatusCancelled).Error; err != nil {
+			t.Fatal(err)
+		}
+		db.First(&dho, "order_id = ?", number)
+		if dho.Alert == "" {
+			t.Error("no alert for a cancelled submitted order")
+		}
+		if page := b.get("/admin/drophero", 200); !strings.Contains(page, "contact DropHero") {
+			t.Error("alert not on the merchant page")
+		}
 	})
 }

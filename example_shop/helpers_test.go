@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/glebarez/sqlite"
@@ -62,12 +63,58 @@ func forEachBackend(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
 // newTestApp builds the shop on db with the demo catalogue.
 func newTestApp(t *testing.T, db *gorm.DB) *App {
 	t.Helper()
-	a, err := NewApp(db, Config{Log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir()})
+	a, err := NewApp(db, Config{Log: testLogger(t), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("NewApp: %v", err)
 	}
+	t.Cleanup(a.Close)
 	return a
 }
+
+// testLogger logs warnings and errors to t until the test ends, and
+// drops them afterwards: integrations may still finish asynchronous work
+// then, and testing.T must not be used after its test.
+func testLogger(t *testing.T) *zap.Logger {
+	t.Helper()
+	w := &testWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return zaptest.NewLogger(w, zaptest.Level(zap.WarnLevel))
+}
+
+// testWriter is a zaptest.TestingT that goes quiet when the test ends.
+type testWriter struct {
+	t    *testing.T
+	mu   sync.Mutex
+	done bool
+}
+
+// Logf implements zaptest.TestingT.
+func (w *testWriter) Logf(format string, args ...any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Logf(format, args...)
+	}
+}
+
+// Errorf implements zaptest.TestingT.
+func (w *testWriter) Errorf(format string, args ...any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Errorf(format, args...)
+	}
+}
+
+// FailNow implements zaptest.TestingT.
+func (w *testWriter) FailNow() { w.t.FailNow() }
+
+// Name implements zaptest.TestingT.
+func (w *testWriter) Name() string { return w.t.Name() }
 
 // browser is an HTTP client with cookies against a running shop.
 type browser struct {

@@ -12,9 +12,9 @@ func (a *App) setupIntegrations() error {
 		a.setupShopgate,
 		// Integrations that add Plugin API adapters go here.
 		a.setupOrders,
+		a.setupCatalog,
 		a.mountPluginAPI,
 		// Integrations that only need the finished Plugin API go here.
-		a.setupCatalog,
 		a.setupDropHero,
 		a.setupMobileRedirect,
 	}

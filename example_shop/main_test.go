@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseOptions(t *testing.T) {
@@ -101,5 +103,34 @@ func TestOpenDBSQLiteSettings(t *testing.T) {
 	db.Raw("PRAGMA foreign_keys").Scan(&fk)
 	if mode != "wal" || timeout != 10000 || fk != 1 {
 		t.Errorf("journal_mode=%s busy_timeout=%d foreign_keys=%d, want wal 10000 1", mode, timeout, fk)
+	}
+}
+
+func TestServeStopsGracefully(t *testing.T) {
+	a := newTestApp(t, openSQLite(t))
+	ran := make(chan struct{})
+	stopped := make(chan struct{})
+	a.Background(func(ctx context.Context) {
+		close(ran)
+		<-ctx.Done()
+		close(stopped)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, "127.0.0.1:0") }()
+	<-ran
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	select {
+	case <-stopped:
+	default:
+		t.Error("Serve returned before its background task stopped")
 	}
 }

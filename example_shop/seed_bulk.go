@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -84,47 +87,37 @@ func SeedProducts(ctx context.Context, db *gorm.DB, n int, log *zap.Logger) (Bul
 	if err != nil {
 		return st, err
 	}
-	var existing struct {
-		MinID *uint
-		Count int
-	}
-	if err := db.Model(&Product{}).Select("MIN(id) AS min_id, COUNT(*) AS count").
-		Where("number LIKE ?", bulkPrefix+"%").Scan(&existing).Error; err != nil {
+	var existing int64
+	if err := db.Model(&Product{}).Where("number LIKE ?", bulkPrefix+"%").Count(&existing).Error; err != nil {
 		return st, fmt.Errorf("count bulk products: %w", err)
 	}
-	st.Existing = existing.Count
-	var base uint
-	if existing.MinID != nil {
-		base = *existing.MinID
-	} else {
-		var maxID *uint
-		if err := db.Model(&Product{}).Select("MAX(id)").Scan(&maxID).Error; err != nil {
-			return st, fmt.Errorf("max product id: %w", err)
-		}
-		base = 1
-		if maxID != nil {
-			base = *maxID + 1
-		}
-	}
+	// Batches commit whole and in order, so the first `existing` ordinals
+	// are the ones present.
+	st.Existing = int(existing)
 	start := time.Now()
-	for from := existing.Count; from < n; from += bulkBatch {
+	pg := db.Dialector.Name() == "postgres"
+	for from := st.Existing; from < n; from += bulkBatch {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
 		to := min(from+bulkBatch, n)
-		if err := db.Transaction(func(tx *gorm.DB) error { return bulkInsert(tx, refs, base, from, to) }); err != nil {
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if pg {
+				// Generated rows need no durable commit: a batch lost in a
+				// crash is simply generated again by the next run.
+				if err := tx.Exec("SET LOCAL synchronous_commit TO OFF").Error; err != nil {
+					return err
+				}
+			}
+			return bulkInsert(tx, refs, from, to)
+		})
+		if err != nil {
 			return st, fmt.Errorf("insert bulk products %d–%d: %w", from, to-1, err)
 		}
 		st.Inserted += to - from
 		if st.Inserted%50000 < bulkBatch || to == n {
 			log.Info("seeding products", zap.Int("done", to), zap.Int("of", n),
 				zap.Duration("elapsed", time.Since(start).Round(time.Second)))
-		}
-	}
-	if st.Inserted > 0 && db.Dialector.Name() == "postgres" {
-		// Ids were chosen here, so the sequence has to catch up.
-		if err := db.Exec("SELECT setval(pg_get_serial_sequence('shop_products', 'id'), (SELECT MAX(id) FROM shop_products))").Error; err != nil {
-			return st, fmt.Errorf("advance product id sequence: %w", err)
 		}
 	}
 	return st, nil
@@ -236,8 +229,65 @@ func bulkCategories(tx *gorm.DB) error {
 	return nil
 }
 
+// bulkNumber is the article number of bulk product k.
+func bulkNumber(k int) string { return fmt.Sprintf("%s%08d", bulkPrefix, k) }
+
+// bulkIDs returns the product ids of ordinals from..to-1 (new, taken from
+// the id sequence so that other writers never collide with them) and of
+// the earlier ordinals those products refer to (their group heads and the
+// heads of the two groups before, read back from the database).
+func bulkIDs(tx *gorm.DB, from, to int) (map[int]uint, error) {
+	ids := make(map[int]uint, to-from+3)
+	var fresh []uint
+	if tx.Dialector.Name() == "postgres" {
+		if err := tx.Raw("SELECT nextval(pg_get_serial_sequence('shop_products', 'id')) FROM generate_series(1, ?)", to-from).
+			Scan(&fresh).Error; err != nil {
+			return nil, fmt.Errorf("reserve product ids: %w", err)
+		}
+		slices.Sort(fresh)
+	} else {
+		// SQLite: the transaction holds the write lock, so MAX(id) is ours.
+		var maxID uint
+		if err := tx.Model(&Product{}).Select("COALESCE(MAX(id), 0)").Scan(&maxID).Error; err != nil {
+			return nil, fmt.Errorf("max product id: %w", err)
+		}
+		for i := range to - from {
+			fresh = append(fresh, maxID+1+uint(i))
+		}
+	}
+	if len(fresh) != to-from {
+		return nil, fmt.Errorf("reserve product ids: got %d, want %d", len(fresh), to-from)
+	}
+	for i, v := range fresh {
+		ids[from+i] = v
+	}
+	var earlier []string
+	for _, k := range []int{from / bulkGroupSize * bulkGroupSize, (from/bulkGroupSize - 1) * bulkGroupSize, (from/bulkGroupSize - 2) * bulkGroupSize} {
+		if k >= 0 && k < from {
+			earlier = append(earlier, bulkNumber(k))
+		}
+	}
+	if len(earlier) > 0 {
+		var rows []struct {
+			ID     uint
+			Number string
+		}
+		if err := tx.Model(&Product{}).Select("id, number").Where("number IN ?", earlier).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("look up earlier bulk products: %w", err)
+		}
+		for _, r := range rows {
+			k, err := strconv.Atoi(strings.TrimPrefix(r.Number, bulkPrefix))
+			if err != nil {
+				return nil, fmt.Errorf("bulk product number %q: %w", r.Number, err)
+			}
+			ids[k] = r.ID
+		}
+	}
+	return ids, nil
+}
+
 // bulkInsert writes bulk products from..to-1 and all their rows.
-func bulkInsert(tx *gorm.DB, r bulkRefs, base uint, from, to int) error {
+func bulkInsert(tx *gorm.DB, r bulkRefs, from, to int) error {
 	count := to - from
 	products := make([]Product, 0, count)
 	images := make([]ProductImage, 0, 2*count)
@@ -247,7 +297,11 @@ func bulkInsert(tx *gorm.DB, r bulkRefs, base uint, from, to int) error {
 	rels := make([]ProductRelation, 0, 2*count)
 	reviews := make([]Review, 0, count/3+1)
 	tiers := make([]TierPrice, 0, count/10+1)
-	id := func(k int) uint { return base + uint(k) }
+	ids, err := bulkIDs(tx, from, to)
+	if err != nil {
+		return err
+	}
+	id := func(k int) uint { return ids[k] }
 
 	for k := from; k < to; k++ {
 		h := mix(uint64(k))
@@ -257,7 +311,7 @@ func bulkInsert(tx *gorm.DB, r bulkRefs, base uint, from, to int) error {
 		created := bulkEpoch.Add(time.Duration(k) * time.Second)
 		p := Product{
 			ID:        id(k),
-			Number:    fmt.Sprintf("%s%08d", bulkPrefix, k),
+			Number:    bulkNumber(k),
 			Active:    h%50 != 0, // 2 % inactive
 			EAN:       ean13(fmt.Sprintf("20%010d", k)),
 			CreatedAt: created,

@@ -247,6 +247,12 @@ func testSeedProducts(t *testing.T, open func(t *testing.T) *gorm.DB) {
 		if _, err := SeedProducts(ctx, other, resumeAt, nil); err != nil {
 			t.Fatal(err)
 		}
+		// Someone else adds a product meanwhile; it must not collide.
+		var tax TaxClass
+		other.Take(&tax)
+		if err := other.Create(&Product{Number: "BETWEEN", Name: "x", Price: dec("1"), TaxClassID: tax.ID, Active: true}).Error; err != nil {
+			t.Fatal(err)
+		}
 		if st, err := SeedProducts(ctx, other, n, nil); err != nil || st.Inserted != n-resumeAt {
 			t.Fatalf("resume: %+v %v", st, err)
 		}
@@ -290,6 +296,8 @@ func TestSeedProductsStopsOnCancel(t *testing.T) {
 // BenchmarkSeedProducts measures bulk generation on PostgreSQL; the
 // figure to watch is products/s (1,000,000 products should take minutes).
 func BenchmarkSeedProducts(b *testing.B) {
+	defer func(old int) { bulkBatch = old }(bulkBatch)
+	bulkBatch = 1000 // production batch size; TestMain lowers it for tests
 	for _, n := range []int{10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			for b.Loop() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -81,7 +82,7 @@ func (a *App) setSessionCookie(c echo.Context, token string) {
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 		Secure:   c.Scheme() == "https",
-		Expires:  time.Now().Add(30 * 24 * time.Hour),
+		Expires:  time.Now().Add(sessionLifetime),
 	})
 }
 
@@ -106,4 +107,47 @@ func (a *App) sessionCustomer(c echo.Context, s *Session) *Customer {
 // currentCustomer returns the logged-in customer of the request, or nil.
 func (a *App) currentCustomer(c echo.Context) *Customer {
 	return a.sessionCustomer(c, a.currentSession(c))
+}
+
+// sessionLifetime is how long a session (and its cookie) lives.
+const sessionLifetime = 30 * 24 * time.Hour
+
+// pruneSessions deletes sessions older than sessionLifetime, with their
+// carts; their cookies have expired by then.
+func (a *App) pruneSessions(ctx context.Context, now time.Time) (int64, error) {
+	cutoff := now.Add(-sessionLifetime)
+	var n int64
+	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		old := tx.Model(&Session{}).Select("token").Where("created_at < ?", cutoff)
+		if err := tx.Where("session_token IN (?)", old).Delete(&CartItem{}).Error; err != nil {
+			return err
+		}
+		res := tx.Where("created_at < ?", cutoff).Delete(&Session{})
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune sessions: %w", err)
+	}
+	return n, nil
+}
+
+// pruneSessionsLoop runs pruneSessions hourly until ctx is done.
+func (a *App) pruneSessionsLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.pruneSessions(ctx, time.Now()); err != nil {
+			if ctx.Err() == nil {
+				a.Log.Warn("prune sessions", zap.Error(err))
+			}
+		} else if n > 0 {
+			a.Log.Info("pruned sessions", zap.Int64("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

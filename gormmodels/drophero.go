@@ -14,6 +14,7 @@ const (
 	DropHeroCatalogueSynced = "catalogue_synced"
 	DropHeroInstalled       = "installed"
 	DropHeroKeysRejected    = "keys_rejected"
+	DropHeroDisabled        = "disabled"
 )
 
 // DropHero link origins.

@@ -89,7 +89,10 @@ func Enqueue(tx *gorm.DB, job Job) error {
 // permanentError marks an error that retrying cannot fix.
 type permanentError struct{ err error }
 
+// Error returns the wrapped error's text.
 func (p *permanentError) Error() string { return p.err.Error() }
+
+// Unwrap returns the wrapped error.
 func (p *permanentError) Unwrap() error { return p.err }
 
 // Permanent marks err as not retryable: the worker records the job as dead

@@ -41,6 +41,11 @@ type Config struct {
 	// lists are split. Default 1000.
 	MaxIn int
 
+	// PlainSQL reads PostgreSQL through database/sql like every other
+	// database. By default rows are read with pgx directly (on connections
+	// of GORM's pool), which is considerably cheaper.
+	PlainSQL bool
+
 	// Items maps products; a zero Items makes Items() fail.
 	Items Items
 	// Categories maps categories; a zero value makes Categories() fail.

@@ -51,3 +51,22 @@ func TestConstant(t *testing.T) {
 		}
 	}
 }
+
+func TestRebind(t *testing.T) {
+	q, args := rebind("SELECT '?' FROM t WHERE a IN ? AND b = ? AND c IN ? AND d IN ?", []any{[]int64{1, 2}, "x", []string{"p"}, []int64{}})
+	if want := "SELECT '?' FROM t WHERE a IN ($1,$2) AND b = $3 AND c IN ($4) AND d IN (NULL)"; q != want {
+		t.Errorf("rebind = %s\nwant     %s", q, want)
+	}
+	if len(args) != 4 || args[0] != int64(1) || args[2] != "x" || args[3] != "p" {
+		t.Errorf("args = %v", args)
+	}
+}
+
+func TestAssignFloat(t *testing.T) {
+	for in, want := range map[float64]string{0.1 + 0.2: "0.3", 24.99: "24.99", 180: "180", 1e20: "100000000000000000000", 1.0 / 3: "0.33333333333333"} {
+		var c cell
+		if err := c.assign(kDec, in); err != nil || c.d.Decimal.String() != want {
+			t.Errorf("assign(%v) = %s, %v; want %s", in, c.d.Decimal.String(), err, want)
+		}
+	}
+}

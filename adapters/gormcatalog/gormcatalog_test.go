@@ -314,6 +314,20 @@ func exportItems(t *testing.T, src *Source, q adapters.CatalogQuery) (xmlItems, 
 	return doc, n
 }
 
+func exportBytes(t *testing.T, src *Source) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := export.NewItemWriter(&b)
+	if err := src.Items(context.Background(), adapters.Shop{Currency: "EUR"}, adapters.CatalogQuery{Limit: -1},
+		func(it *export.Item) error { return w.Write(it) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 func uidsOf(doc xmlItems) []string {
 	var out []string
 	for _, it := range doc.Items {
@@ -331,6 +345,20 @@ func TestItemsRandomCatalogue(t *testing.T) {
 			src, err := New(db, testConfig())
 			if err != nil {
 				t.Fatal(err)
+			}
+			if (src.pg != nil) != (name == "postgres") {
+				t.Fatalf("pgx reading on %s: %v", name, src.pg != nil)
+			}
+			// Both ways of reading rows (pgx on PostgreSQL, database/sql
+			// everywhere) give the same document.
+			plainCfg := testConfig()
+			plainCfg.PlainSQL = true
+			plain, err := New(db, plainCfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := exportBytes(t, src), exportBytes(t, plain); !bytes.Equal(a, b) {
+				t.Fatalf("pgx and database/sql exports differ:\n%s\n%s", a, b)
 			}
 			doc, n := exportItems(t, src, adapters.CatalogQuery{Limit: -1})
 			if got := uidsOf(doc); !slices.Equal(got, cat.items) || n != len(cat.items) {

@@ -109,30 +109,21 @@ func (s *Source) putItems(items []export.Item) {
 // detail lists, and returns them with the last parent key.
 func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string, args []any, n int) ([]export.Item, int64, error) {
 	it := &s.cfg.Items
-	db := s.db.WithContext(ctx)
 	q := "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + cond +
 		" ORDER BY " + it.Key + " LIMIT " + strconv.Itoa(n)
-	rows, err := db.Raw(q, args...).Rows()
-	if err != nil {
-		return nil, 0, fmt.Errorf("gormcatalog: items: %w", err)
-	}
 	items := s.getItems(n)
 	keys := make([]int64, 0, n)
 	r := newRow(s.itemCols)
-	for rows.Next() {
-		if err := r.scan(rows); err != nil {
-			rows.Close()
-			return nil, 0, fmt.Errorf("gormcatalog: items: %w", err)
-		}
+	err := s.each(ctx, q, args, r, func() error {
 		items = append(items, export.Item{})
 		keys = append(keys, r.cells[0].i.Int64)
 		s.fill(&items[len(items)-1], r)
 		if items[len(items)-1].Currency == "" {
 			items[len(items)-1].Currency = shop.Currency
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, 0, fmt.Errorf("gormcatalog: items: %w", err)
 	}
 	if len(items) == 0 {
@@ -214,25 +205,17 @@ func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []i
 		c.add(it.Where)
 		q := "SELECT " + selectList(s.childCols) + " FROM " + it.From + " WHERE " + c.where() +
 			" ORDER BY " + it.Parent + ", " + it.Key
-		rows, err := s.db.WithContext(ctx).Raw(q, c.args...).Rows()
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := r.scan(rows); err != nil {
-				return err
-			}
+		return s.each(ctx, q, c.args, r, func() error {
 			pi, ok := parentIdx[r.cells[0].i.Int64]
 			if !ok {
-				continue
+				return nil
 			}
 			p := &items[pi]
 			p.Children = append(p.Children, export.Item{})
 			s.fill(&p.Children[len(p.Children)-1], r)
 			order = append(order, child{pi, r.cells[1].i.Int64})
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gormcatalog: variants: %w", err)

@@ -141,20 +141,12 @@ func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey
 		f.add(cond, args...)
 		f.add(l.list.Where)
 		q := "SELECT " + selectList(cols) + " FROM " + l.list.From + " WHERE " + f.where() + " ORDER BY " + order
-		rows, err := s.db.WithContext(ctx).Raw(q, f.args...).Rows()
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := r.scan(rows); err != nil {
-				return err
-			}
+		return s.each(ctx, q, f.args, r, func() error {
 			if it, ok := byKey[r.cells[0].i.Int64]; ok {
 				l.add(it, r.cells[1:])
 			}
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 }
 

@@ -130,93 +130,121 @@ func (r *row) scan(rows *sql.Rows) error {
 // assign converts a driver value (nil, int64, float64, bool, []byte,
 // string, time.Time) into the cell's member of kind k.
 func (c *cell) assign(k kind, v any) error {
-	if b, ok := v.([]byte); ok {
-		v = string(b)
+	switch x := v.(type) {
+	case nil:
+		c.null(k)
+		return nil
+	case []byte:
+		return c.setString(k, string(x))
+	case string:
+		return c.setString(k, x)
+	case int64:
+		return c.setInt(k, x)
+	case bool:
+		return c.setBool(k, x)
+	case float64:
+		switch k {
+		case kDec:
+			// PHP parity (export spec 2.5 N3): floats carry 14 significant
+			// digits, so 0.1+0.2 is written 0.3.
+			d, err := decimal.NewFromString(strconv.FormatFloat(x, 'g', 14, 64))
+			if err != nil {
+				return fmt.Errorf("cannot use %v as number", x)
+			}
+			c.d = decimal.NullDecimal{Decimal: d, Valid: true}
+			return nil
+		case kInt:
+			c.i = sql.NullInt64{Int64: int64(x), Valid: true}
+			return nil
+		case kBool:
+			c.b = sql.NullBool{Bool: x != 0, Valid: true}
+			return nil
+		}
+		return c.setString(k, strconv.FormatFloat(x, 'f', -1, 64))
+	case time.Time:
+		if k == kTime {
+			c.t = nullTime{Time: x, Valid: true}
+			return nil
+		}
+		return c.setString(k, x.Format(time.RFC3339))
 	}
+	return fmt.Errorf("cannot use %T", v)
+}
+
+// null sets the cell's member of kind k to no value.
+func (c *cell) null(k kind) {
 	switch k {
 	case kStr:
 		c.s = sql.NullString{}
-		switch x := v.(type) {
-		case nil:
-		case string:
-			c.s = sql.NullString{String: x, Valid: true}
-		case int64:
-			c.s = sql.NullString{String: strconv.FormatInt(x, 10), Valid: true}
-		case float64:
-			c.s = sql.NullString{String: strconv.FormatFloat(x, 'f', -1, 64), Valid: true}
-		case bool:
-			c.s = sql.NullString{String: map[bool]string{true: "1", false: "0"}[x], Valid: true}
-		case time.Time:
-			c.s = sql.NullString{String: x.Format(time.RFC3339), Valid: true}
-		default:
-			return fmt.Errorf("cannot use %T as text", v)
-		}
 	case kInt:
 		c.i = sql.NullInt64{}
-		switch x := v.(type) {
-		case nil:
-		case int64:
-			c.i = sql.NullInt64{Int64: x, Valid: true}
-		case float64:
-			c.i = sql.NullInt64{Int64: int64(x), Valid: true}
-		case bool:
-			c.i = sql.NullInt64{Valid: true}
-			if x {
-				c.i.Int64 = 1
-			}
-		case string:
-			n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-			if err != nil {
-				d, derr := decimal.NewFromString(strings.TrimSpace(x))
-				if derr != nil {
-					return fmt.Errorf("cannot use %q as integer", x)
-				}
-				n = d.IntPart()
-			}
-			c.i = sql.NullInt64{Int64: n, Valid: true}
-		default:
-			return fmt.Errorf("cannot use %T as integer", v)
-		}
 	case kDec:
 		c.d = decimal.NullDecimal{}
-		switch x := v.(type) {
-		case nil:
-		case int64:
-			c.d = decimal.NullDecimal{Decimal: decimal.NewFromInt(x), Valid: true}
-		case float64:
-			c.d = decimal.NullDecimal{Decimal: decimal.NewFromFloat(x), Valid: true}
-		case string:
-			d, err := decimal.NewFromString(strings.TrimSpace(x))
-			if err != nil {
-				return fmt.Errorf("cannot use %q as number", x)
-			}
-			c.d = decimal.NullDecimal{Decimal: d, Valid: true}
-		default:
-			return fmt.Errorf("cannot use %T as number", v)
-		}
 	case kBool:
 		c.b = sql.NullBool{}
-		switch x := v.(type) {
-		case nil:
-		case bool:
-			c.b = sql.NullBool{Bool: x, Valid: true}
-		case int64:
-			c.b = sql.NullBool{Bool: x != 0, Valid: true}
-		case float64:
-			c.b = sql.NullBool{Bool: x != 0, Valid: true}
-		case string:
-			b, err := strconv.ParseBool(strings.TrimSpace(x))
-			if err != nil {
-				return fmt.Errorf("cannot use %q as boolean", x)
-			}
-			c.b = sql.NullBool{Bool: b, Valid: true}
-		default:
-			return fmt.Errorf("cannot use %T as boolean", v)
-		}
 	case kTime:
-		return c.t.Scan(v)
+		c.t = nullTime{}
+	}
+}
+
+func (c *cell) setString(k kind, x string) error {
+	switch k {
+	case kStr:
+		c.s = sql.NullString{String: x, Valid: true}
+	case kInt:
+		n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+		if err != nil {
+			d, derr := decimal.NewFromString(strings.TrimSpace(x))
+			if derr != nil {
+				return fmt.Errorf("cannot use %q as integer", x)
+			}
+			n = d.IntPart()
+		}
+		c.i = sql.NullInt64{Int64: n, Valid: true}
+	case kDec:
+		d, err := decimal.NewFromString(strings.TrimSpace(x))
+		if err != nil {
+			return fmt.Errorf("cannot use %q as number", x)
+		}
+		c.d = decimal.NullDecimal{Decimal: d, Valid: true}
+	case kBool:
+		b, err := strconv.ParseBool(strings.TrimSpace(x))
+		if err != nil {
+			return fmt.Errorf("cannot use %q as boolean", x)
+		}
+		c.b = sql.NullBool{Bool: b, Valid: true}
+	case kTime:
+		return c.t.parse(x)
 	}
 	return nil
+}
+
+func (c *cell) setInt(k kind, x int64) error {
+	switch k {
+	case kStr:
+		c.s = sql.NullString{String: strconv.FormatInt(x, 10), Valid: true}
+	case kInt:
+		c.i = sql.NullInt64{Int64: x, Valid: true}
+	case kDec:
+		c.d = decimal.NullDecimal{Decimal: decimal.NewFromInt(x), Valid: true}
+	case kBool:
+		c.b = sql.NullBool{Bool: x != 0, Valid: true}
+	case kTime:
+		return fmt.Errorf("cannot use integer %d as timestamp", x)
+	}
+	return nil
+}
+
+func (c *cell) setBool(k kind, x bool) error {
+	n := int64(0)
+	if x {
+		n = 1
+	}
+	if k == kBool {
+		c.b = sql.NullBool{Bool: x, Valid: true}
+		return nil
+	}
+	return c.setInt(k, n)
 }
 
 // selectList joins the expressions of cols for a SELECT clause.

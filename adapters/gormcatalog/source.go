@@ -2,6 +2,7 @@ package gormcatalog
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -26,6 +27,8 @@ type Source struct {
 	childCols  []column     // parent + key + fields
 	categories []catField
 	reviews    []revField
+	// pg is the pool read with pgx directly (see each); nil otherwise.
+	pg *sql.DB
 }
 
 var _ adapters.CatalogSource = (*Source)(nil)
@@ -56,6 +59,9 @@ func New(db *gorm.DB, cfg Config) (*Source, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Source{db: db, cfg: cfg}
+	if !cfg.PlainSQL {
+		s.pg = pgSQLDB(db.Dialector.Name(), db.Statement.ConnPool)
+	}
 	it := &cfg.Items
 	if it.From != "" {
 		if it.Key == "" || it.Fields.Name == "" {
@@ -272,16 +278,8 @@ func (s *Source) Categories(ctx context.Context, _ adapters.Shop, q adapters.Cat
 	var rec export.Category
 	var img export.Image
 	return s.keyset(ctx, c.From, c.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
-		rows, err := s.db.WithContext(ctx).Raw(sel+cond+" ORDER BY "+c.Key+" LIMIT "+strconv.Itoa(n), args...).Rows()
-		if err != nil {
-			return 0, 0, fmt.Errorf("gormcatalog: categories: %w", err)
-		}
-		defer rows.Close()
 		got, last := 0, int64(0)
-		for rows.Next() {
-			if err := r.scan(rows); err != nil {
-				return got, last, fmt.Errorf("gormcatalog: categories: %w", err)
-			}
+		err := s.each(ctx, sel+cond+" ORDER BY "+c.Key+" LIMIT "+strconv.Itoa(n), args, r, func() error {
 			last = r.cells[0].i.Int64
 			rec = export.Category{UID: strconv.FormatInt(last, 10)}
 			img = export.Image{}
@@ -294,14 +292,12 @@ func (s *Source) Categories(ctx context.Context, _ adapters.Shop, q adapters.Cat
 			}
 			rec.Deeplink = s.abs(rec.Deeplink)
 			got++
-			if err := yield(&rec); err != nil {
-				return got, last, err
-			}
+			return yield(&rec)
+		})
+		if err != nil && got == 0 {
+			err = fmt.Errorf("gormcatalog: categories: %w", err)
 		}
-		if err := rows.Err(); err != nil {
-			return got, last, fmt.Errorf("gormcatalog: categories: %w", err)
-		}
-		return got, last, nil
+		return got, last, err
 	})
 }
 
@@ -354,30 +350,20 @@ func (s *Source) Reviews(ctx context.Context, _ adapters.Shop, q adapters.Catalo
 	r := newRow(cols)
 	var rec export.Review
 	return s.keyset(ctx, c.From, c.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
-		rows, err := s.db.WithContext(ctx).Raw(sel+cond+" ORDER BY "+c.Key+" LIMIT "+strconv.Itoa(n), args...).Rows()
-		if err != nil {
-			return 0, 0, fmt.Errorf("gormcatalog: reviews: %w", err)
-		}
-		defer rows.Close()
 		got, last := 0, int64(0)
-		for rows.Next() {
-			if err := r.scan(rows); err != nil {
-				return got, last, fmt.Errorf("gormcatalog: reviews: %w", err)
-			}
+		err := s.each(ctx, sel+cond+" ORDER BY "+c.Key+" LIMIT "+strconv.Itoa(n), args, r, func() error {
 			last = r.cells[0].i.Int64
 			rec = export.Review{UID: strconv.FormatInt(last, 10)}
 			for i, rf := range s.reviews {
 				rf.set(&rec, &r.cells[i+1])
 			}
 			got++
-			if err := yield(&rec); err != nil {
-				return got, last, err
-			}
+			return yield(&rec)
+		})
+		if err != nil && got == 0 {
+			err = fmt.Errorf("gormcatalog: reviews: %w", err)
 		}
-		if err := rows.Err(); err != nil {
-			return got, last, fmt.Errorf("gormcatalog: reviews: %w", err)
-		}
-		return got, last, nil
+		return got, last, err
 	})
 }
 

@@ -253,23 +253,33 @@ func (s *Store) GuestCustomer(ctx context.Context, tx *gorm.DB, g adapters.Guest
 		FirstName: truncate(g.Address.FirstName, 128), LastName: truncate(g.Address.LastName, 128), Gender: truncate(g.Gender, 1),
 		Phone: truncate(g.Phone, 64), Mobile: truncate(g.Mobile, 64), CreatedAt: now, UpdatedAt: now,
 	}
+	oa := toOrderAddress(g.Address)
+	a := addressRow{
+		IsDefault: true, IsInvoice: true, IsDelivery: true,
+		Gender: oa.Gender, Company: oa.Company, FirstName: oa.FirstName, LastName: oa.LastName,
+		Street1: oa.Street1, Street2: oa.Street2, Zipcode: oa.Zipcode, City: oa.City,
+		Country: oa.Country, State: oa.State, Phone: oa.Phone, CreatedAt: now, UpdatedAt: now,
+	}
 	// Concurrent imports for one new address must not fail on the unique
 	// e-mail: one inserts, the others find its row.
-	res := db.Table(s.cfg.CustomersTable).Clauses(clause.OnConflict{DoNothing: true}).Omit("id").Create(&c)
-	if res.Error != nil {
-		return adapters.OrderCustomer{}, fmt.Errorf("create guest account: %w", res.Error)
+	created := false
+	if isPostgres(db) {
+		if created, err = s.createGuestPostgres(db, &c, a); err != nil {
+			return adapters.OrderCustomer{}, err
+		}
+	} else {
+		res := db.Table(s.cfg.CustomersTable).Clauses(clause.OnConflict{DoNothing: true}).Omit("id").Create(&c)
+		if res.Error != nil {
+			return adapters.OrderCustomer{}, fmt.Errorf("create guest account: %w", res.Error)
+		}
+		if created = res.RowsAffected == 1 && c.ID != 0; created {
+			a.CustomerID = c.ID
+			if err := db.Table(s.cfg.AddressesTable).Omit("id").Create(&a).Error; err != nil {
+				return adapters.OrderCustomer{}, fmt.Errorf("create guest address: %w", err)
+			}
+		}
 	}
-	if res.RowsAffected == 1 && c.ID != 0 {
-		oa := toOrderAddress(g.Address)
-		a := addressRow{
-			CustomerID: c.ID, IsDefault: true, IsInvoice: true, IsDelivery: true,
-			Gender: oa.Gender, Company: oa.Company, FirstName: oa.FirstName, LastName: oa.LastName,
-			Street1: oa.Street1, Street2: oa.Street2, Zipcode: oa.Zipcode, City: oa.City,
-			Country: oa.Country, State: oa.State, Phone: oa.Phone, CreatedAt: now, UpdatedAt: now,
-		}
-		if err := db.Table(s.cfg.AddressesTable).Omit("id").Create(&a).Error; err != nil {
-			return adapters.OrderCustomer{}, fmt.Errorf("create guest address: %w", err)
-		}
+	if created {
 		return adapters.OrderCustomer{ID: strconv.FormatUint(c.ID, 10), Number: c.Number, Guest: true}, nil
 	}
 	var found []customerRow
@@ -408,6 +418,23 @@ func (s *Store) CreateOrder(ctx context.Context, tx *gorm.DB, o *adapters.Import
 	if id, ok := parseID(o.Customer.ID); ok {
 		row.CustomerID = &id
 	}
+	items := make([]orderItemRow, len(o.Lines))
+	for i, l := range o.Lines {
+		items[i] = orderItemRow{
+			Type: l.Kind, Number: truncate(l.Number, 64), Name: truncate(l.Name, 255), Attributes: truncate(l.Details, 512),
+			Quantity: l.Quantity, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate, Total: l.Total,
+		}
+		if pid, ok := parseID(l.ProductID); ok {
+			items[i].ProductID = &pid
+		}
+	}
+	h := historyRow{Status: row.Status, Comment: o.History, CreatedAt: time.Now().UTC()}
+	if isPostgres(db) {
+		if err := s.createOrderPostgres(db, &row, items, h); err != nil {
+			return adapters.OrderRef{}, err
+		}
+		return adapters.OrderRef{ExternalOrderID: strconv.FormatUint(row.ID, 10), ExternalOrderNumber: row.Number}, nil
+	}
 	if err := db.Table(s.cfg.OrdersTable).Omit("id", "shipped_at").Create(&row).Error; err != nil {
 		return adapters.OrderRef{}, fmt.Errorf("create order: %w", err)
 	}
@@ -415,22 +442,15 @@ func (s *Store) CreateOrder(ctx context.Context, tx *gorm.DB, o *adapters.Import
 	if err := db.Table(s.cfg.OrdersTable).Where("id = ?", row.ID).Update("number", row.Number).Error; err != nil {
 		return adapters.OrderRef{}, fmt.Errorf("number order %d: %w", row.ID, err)
 	}
-	if len(o.Lines) > 0 {
-		items := make([]orderItemRow, len(o.Lines))
-		for i, l := range o.Lines {
-			items[i] = orderItemRow{
-				OrderID: row.ID, Type: l.Kind, Number: truncate(l.Number, 64), Name: truncate(l.Name, 255), Attributes: truncate(l.Details, 512),
-				Quantity: l.Quantity, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate, Total: l.Total,
-			}
-			if pid, ok := parseID(l.ProductID); ok {
-				items[i].ProductID = &pid
-			}
+	if len(items) > 0 {
+		for i := range items {
+			items[i].OrderID = row.ID
 		}
 		if err := db.Table(s.cfg.OrderItemsTable).Omit("id").Create(&items).Error; err != nil {
 			return adapters.OrderRef{}, fmt.Errorf("create order items: %w", err)
 		}
 	}
-	h := historyRow{OrderID: row.ID, Status: row.Status, Comment: o.History, CreatedAt: time.Now().UTC()}
+	h.OrderID = row.ID
 	if err := db.Table(s.cfg.OrderHistoryTable).Omit("id").Create(&h).Error; err != nil {
 		return adapters.OrderRef{}, fmt.Errorf("create order history: %w", err)
 	}

@@ -59,8 +59,9 @@ type Config struct {
 	Cart      adapters.Cart
 	Info      adapters.Info
 
-	// Catalog export adapters are configured in the fields below.
-	// (catalog export: see export.go)
+	// Catalog is the source of get_items, get_categories and get_reviews
+	// (e.g. an adapters/gormcatalog source).
+	Catalog adapters.CatalogSource
 
 	// OnClearCache runs during clear_cache (e.g. to drop cached redirect
 	// keywords). Optional.

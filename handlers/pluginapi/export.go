@@ -56,25 +56,8 @@ func init() {
 	})
 }
 
-// catalogs holds the catalogue source of each handler (see SetCatalog).
-var catalogs sync.Map // *Handler → adapters.CatalogSource
-
-// SetCatalog sets the source of the catalogue export actions. Without one,
-// get_items, get_categories and get_reviews answer 22 like any action the
-// plugin does not implement. Call it before the handler serves requests.
-func (h *Handler) SetCatalog(src adapters.CatalogSource) {
-	if src == nil {
-		catalogs.Delete(h)
-		return
-	}
-	catalogs.Store(h, src)
-}
-
-func (h *Handler) catalog() adapters.CatalogSource {
-	v, _ := catalogs.Load(h)
-	src, _ := v.(adapters.CatalogSource)
-	return src
-}
+// catalog is the configured catalogue source (nil when the host has none).
+func (h *Handler) catalog() adapters.CatalogSource { return h.cfg.Catalog }
 
 // errNotImplemented is the SDK's answer for an export the plugin lacks.
 var errNotImplemented = shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction,

@@ -92,8 +92,8 @@ func newExportHandler(t *testing.T, src adapters.CatalogSource, settings map[str
 			sc.Enable[a] = true
 		}
 		sc.Settings = settings
+		c.Catalog = src
 	})
-	h.SetCatalog(src)
 	return h
 }
 
