@@ -1,8 +1,11 @@
 package main
 
 import (
+	"strconv"
+
 	"context"
 	"fmt"
+	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
@@ -163,5 +166,33 @@ func (a *App) setupCatalog() error {
 		Shop: adapters.Shop{Number: a.sg.Creds.ShopNumber, Currency: Currency}}
 	pusher.Register(w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
+	// A sale changes stock (and a sold-out item must not stay orderable in
+	// the app): push the sold items in the order's own transaction.
+	a.OnOrderPlaced(pushSoldItems)
+	return nil
+}
+
+// pushSoldItems enqueues an item update for every product of o; a
+// variant is pushed as its parent item, the unit of the export.
+func pushSoldItems(tx *gorm.DB, o *Order) error {
+	var ids []uint
+	for _, it := range o.Items {
+		if it.ProductID != nil {
+			ids = append(ids, *it.ProductID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var uids []uint
+	if err := tx.Model(&Product{}).Where("id IN ?", ids).
+		Distinct().Pluck("COALESCE(parent_id, id)", &uids).Error; err != nil {
+		return fmt.Errorf("push sold items: %w", err)
+	}
+	for _, uid := range uids {
+		if err := gormcatalog.EnqueueItem(tx, strconv.FormatUint(uint64(uid), 10)); err != nil {
+			return err
+		}
+	}
 	return nil
 }

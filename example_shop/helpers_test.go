@@ -110,6 +110,12 @@ func (w *testWriter) Errorf(format string, args ...any) {
 	}
 }
 
+// Fail implements zaptest.TestingT.
+func (w *testWriter) Fail() { w.t.Fail() }
+
+// Failed implements zaptest.TestingT.
+func (w *testWriter) Failed() bool { return w.t.Failed() }
+
 // FailNow implements zaptest.TestingT.
 func (w *testWriter) FailNow() { w.t.FailNow() }
 

@@ -67,6 +67,9 @@ func (a *App) setupMobileRedirect() error {
 		Logger: a.Log,
 	})
 	a.Background(cache.Run)
+	// A refresh started by a page view may still run; let it finish before
+	// the database and the loggers go away.
+	a.OnClose(cache.Wait)
 	if a.sg != nil {
 		// clear_cache drops the cached keyword lists; the next page view
 		// fetches them again.
