@@ -55,7 +55,8 @@ type App struct {
 	// sg is the Shopgate integration (shopgate.go).
 	sg *shopgateState
 
-	orderHooks []OrderHook
+	orderHooks       []OrderHook
+	checkoutSections []CheckoutSection
 
 	mu         sync.Mutex
 	background []func(ctx context.Context)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -271,6 +272,21 @@ type checkoutPage struct {
 	Payments        []struct{ Code, Name string }
 	Form            checkoutForm
 	Error           string
+	// Sections are extra form parts of integrations, shown before the
+	// payment choice (see AddCheckoutSection).
+	Sections []template.HTML
+}
+
+// CheckoutSection renders an extra part of the checkout form for the
+// session's cart, or "" for none. Its fields arrive with the POST of
+// /checkout; integrations read them in their own middleware or hooks.
+type CheckoutSection func(c echo.Context, s *Session) template.HTML
+
+// AddCheckoutSection adds an integration's part of the checkout form.
+func (a *App) AddCheckoutSection(f CheckoutSection) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.checkoutSections = append(a.checkoutSections, f)
 }
 
 // checkoutForm holds the submitted fields so that a failed attempt can be
@@ -329,6 +345,14 @@ func (a *App) checkoutData(c echo.Context, s *Session) (checkoutPage, error) {
 	if err := a.DB.WithContext(ctx).Where("active = ?", true).Order("sort_order, id").
 		Find(&d.ShippingMethods).Error; err != nil {
 		return d, fmt.Errorf("load shipping methods: %w", err)
+	}
+	a.mu.Lock()
+	sections := append([]CheckoutSection(nil), a.checkoutSections...)
+	a.mu.Unlock()
+	for _, f := range sections {
+		if h := f(c, s); h != "" {
+			d.Sections = append(d.Sections, h)
+		}
 	}
 	return d, nil
 }

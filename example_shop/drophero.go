@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -139,6 +138,7 @@ func (a *App) setupDropHero() error {
 
 	a.OnOrderPlaced(st.orderPlaced)
 	a.Echo.Use(st.checkoutMiddleware)
+	a.AddCheckoutSection(st.checkoutSection)
 
 	adm := &orderAdmin{a: a}
 	g := a.Echo.Group("/admin/drophero", adm.guard)
@@ -249,58 +249,26 @@ func (st *dropHeroState) ordersPaid(tx *gorm.DB) error {
 
 // ---- checkout ----
 
-// checkoutMiddleware adds the DropHero shipping choice to the checkout: it
-// injects the options into the GET page and hands the chosen mode of the
-// POST to the order hook through the request context.
+// checkoutMiddleware hands the DropHero shipping mode chosen in the
+// checkout form (checkoutSection) to the order hook through the request
+// context.
 func (st *dropHeroState) checkoutMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Path() != "/checkout" {
-			return next(c)
-		}
 		r := c.Request()
-		if r.Method == http.MethodPost {
+		if c.Path() == "/checkout" && r.Method == http.MethodPost {
 			if m := c.FormValue("drophero_mode"); m != "" {
 				c.SetRequest(r.WithContext(context.WithValue(r.Context(), dhModeKey{}, m)))
 			}
-			return next(c)
 		}
-		if r.Method != http.MethodGet {
-			return next(c)
-		}
-		s := st.a.currentSession(c)
-		if s == nil {
-			return next(c)
-		}
-		fieldset := st.checkoutFieldset(c, s)
-		if fieldset == "" {
-			return next(c)
-		}
-		orig := c.Response().Writer
-		buf := &bufferWriter{ResponseWriter: orig}
-		c.Response().Writer = buf
-		err := next(c)
-		c.Response().Writer = orig
-		out := buf.buf.Bytes()
-		if marker := []byte(`<fieldset><legend>Payment</legend>`); bytes.Contains(out, marker) {
-			out = bytes.Replace(out, marker, append([]byte(fieldset), marker...), 1)
-		}
-		if buf.status != 0 {
-			orig.WriteHeader(buf.status)
-		}
-		orig.Write(out)
-		return err
+		return next(c)
 	}
 }
 
-// bufferWriter holds a handler's output so the middleware can amend it.
-type bufferWriter struct {
-	http.ResponseWriter
-	buf    bytes.Buffer
-	status int
+// checkoutSection is the checkout form part with the DropHero shipping
+// modes of the session's cart (see App.AddCheckoutSection).
+func (st *dropHeroState) checkoutSection(c echo.Context, s *Session) template.HTML {
+	return template.HTML(st.checkoutFieldset(c, s)) //nolint:gosec // rendered by dhFieldset, escaped
 }
-
-func (b *bufferWriter) WriteHeader(code int)        { b.status = code }
-func (b *bufferWriter) Write(p []byte) (int, error) { return b.buf.Write(p) }
 
 var dhFieldset = template.Must(template.New("dh").Parse(`<fieldset><legend>Shipping of partner items ({{.Country}})</legend>
 <p class="muted">Some items are delivered by our partner DropHero; choose how (added to the shipping above). Other countries: the options are checked when you place the order.</p>

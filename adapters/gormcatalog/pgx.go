@@ -3,9 +3,12 @@ package gormcatalog
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -66,15 +69,13 @@ func (s *Source) eachPGX(ctx context.Context, q string, args []any, r *row, fn f
 			return err
 		}
 		defer rows.Close()
-		var targets []any
+		var cols []pgCol
+		var ar arena
 		for rows.Next() {
-			if targets == nil {
-				targets = pgTargets(rows.FieldDescriptions())
+			if cols == nil {
+				cols = pgCols(pc.Conn().TypeMap(), rows.FieldDescriptions())
 			}
-			if err := rows.Scan(targets...); err != nil {
-				return err
-			}
-			if err := r.fromPG(targets); err != nil {
+			if err := r.fromRaw(cols, rows.RawValues(), &ar); err != nil {
 				return err
 			}
 			if err := fn(); err != nil {
@@ -143,102 +144,201 @@ func rebind(q string, args []any) (string, []any) {
 	return b.String(), out
 }
 
-// pgTargets picks a pgx scan target per result column by its type.
-func pgTargets(fds []pgconn.FieldDescription) []any {
-	t := make([]any, len(fds))
-	for i, fd := range fds {
-		switch fd.DataTypeOID {
-		case pgtype.TextOID, pgtype.VarcharOID, pgtype.BPCharOID, pgtype.NameOID, pgtype.UnknownOID:
-			t[i] = new(pgtype.Text)
-		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
-			t[i] = new(pgtype.Int8)
-		case pgtype.BoolOID:
-			t[i] = new(pgtype.Bool)
-		case pgtype.NumericOID:
-			t[i] = new(pgtype.Numeric)
-		case pgtype.Float4OID, pgtype.Float8OID:
-			t[i] = new(pgtype.Float8)
-		case pgtype.TimestamptzOID:
-			t[i] = new(pgtype.Timestamptz)
-		case pgtype.TimestampOID:
-			t[i] = new(pgtype.Timestamp)
-		case pgtype.DateOID:
-			t[i] = new(pgtype.Date)
-		default:
-			t[i] = new(any)
-		}
-	}
-	return t
+// pgCol says how one result column is decoded: the common types (text,
+// integers, booleans) straight from the wire bytes, the others through a
+// pgx scan plan planned once per query.
+type pgCol struct {
+	fast   fastKind
+	target any
+	plan   pgtype.ScanPlan
 }
 
-// fromPG converts scanned pgx values into the row's cells.
-func (r *row) fromPG(targets []any) error {
-	for i, t := range targets {
+type fastKind uint8
+
+const (
+	fastNone fastKind = iota
+	fastText
+	fastInt2
+	fastInt4
+	fastInt8
+	fastBool
+)
+
+// pgCols picks a decoder per result column by its type and format.
+func pgCols(m *pgtype.Map, fds []pgconn.FieldDescription) []pgCol {
+	cols := make([]pgCol, len(fds))
+	for i, fd := range fds {
+		c := &cols[i]
+		bin := fd.Format == pgx.BinaryFormatCode
+		switch fd.DataTypeOID {
+		case pgtype.TextOID, pgtype.VarcharOID, pgtype.BPCharOID, pgtype.NameOID, pgtype.UnknownOID:
+			// Text and binary formats of these types are the same bytes.
+			c.fast = fastText
+			continue
+		case pgtype.Int2OID:
+			if bin {
+				c.fast = fastInt2
+				continue
+			}
+		case pgtype.Int4OID:
+			if bin {
+				c.fast = fastInt4
+				continue
+			}
+		case pgtype.Int8OID:
+			if bin {
+				c.fast = fastInt8
+				continue
+			}
+		case pgtype.BoolOID:
+			if bin {
+				c.fast = fastBool
+				continue
+			}
+		}
+		switch fd.DataTypeOID {
+		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
+			c.target = new(pgtype.Int8)
+		case pgtype.BoolOID:
+			c.target = new(pgtype.Bool)
+		case pgtype.NumericOID:
+			c.target = new(pgtype.Numeric)
+		case pgtype.Float4OID, pgtype.Float8OID:
+			c.target = new(pgtype.Float8)
+		case pgtype.TimestamptzOID:
+			c.target = new(pgtype.Timestamptz)
+		case pgtype.TimestampOID:
+			c.target = new(pgtype.Timestamp)
+		case pgtype.DateOID:
+			c.target = new(pgtype.Date)
+		default:
+			c.target = new(any)
+		}
+		c.plan = m.PlanScan(fd.DataTypeOID, fd.Format, c.target)
+	}
+	return cols
+}
+
+// arena hands out strings carved from large byte blocks, so that the text
+// values of a query cost a few allocations instead of one each. Blocks are
+// never reused: a string stays valid as long as anything refers to it.
+type arena struct{ buf []byte }
+
+func (a *arena) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(a.buf)-len(a.buf) {
+		if len(b) > 4<<10 {
+			return string(b)
+		}
+		a.buf = make([]byte, 0, 32<<10)
+	}
+	off := len(a.buf)
+	a.buf = append(a.buf, b...)
+	return unsafe.String(&a.buf[off], len(b))
+}
+
+// fromRaw decodes the wire values of a row into the row's cells.
+func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
+	if len(raw) != len(cols) {
+		return fmt.Errorf("got %d columns, want %d", len(raw), len(cols))
+	}
+	for i, b := range raw {
 		c, k := &r.cells[i], r.kinds[i]
+		col := &cols[i]
 		var err error
-		switch v := t.(type) {
-		case *pgtype.Text:
-			if !v.Valid {
-				c.null(k)
-			} else {
-				err = c.setString(k, v.String)
-			}
-		case *pgtype.Int8:
-			if !v.Valid {
-				c.null(k)
-			} else {
-				err = c.setInt(k, v.Int64)
-			}
-		case *pgtype.Bool:
-			if !v.Valid {
-				c.null(k)
-			} else {
-				err = c.setBool(k, v.Bool)
-			}
-		case *pgtype.Numeric:
-			switch {
-			case !v.Valid:
-				c.null(k)
-			case v.NaN || v.InfinityModifier != pgtype.Finite || v.Int == nil:
-				err = fmt.Errorf("column %d: not a finite number", i+1)
-			case k == kDec:
-				c.d = decimal.NullDecimal{Decimal: decimal.NewFromBigInt(v.Int, v.Exp), Valid: true}
+		switch {
+		case b == nil:
+			c.null(k)
+		case col.fast == fastText:
+			switch k {
+			case kStr:
+				c.s = sql.NullString{String: ar.str(b), Valid: true}
+			case kInt, kBool:
+				// Parsed without keeping the string: no copy needed.
+				err = c.setString(k, unsafe.String(unsafe.SliceData(b), len(b)))
 			default:
-				err = c.setString(k, decimal.NewFromBigInt(v.Int, v.Exp).String())
+				err = c.setString(k, string(b))
 			}
-		case *pgtype.Float8:
-			if !v.Valid {
-				c.null(k)
-			} else {
-				err = c.assign(k, v.Float64)
+		case col.fast == fastInt8 && len(b) == 8:
+			err = c.setInt(k, int64(binary.BigEndian.Uint64(b)))
+		case col.fast == fastInt4 && len(b) == 4:
+			err = c.setInt(k, int64(int32(binary.BigEndian.Uint32(b))))
+		case col.fast == fastInt2 && len(b) == 2:
+			err = c.setInt(k, int64(int16(binary.BigEndian.Uint16(b))))
+		case col.fast == fastBool && len(b) == 1:
+			err = c.setBool(k, b[0] != 0)
+		case col.fast != fastNone:
+			err = fmt.Errorf("bad length %d", len(b))
+		default:
+			if err = col.plan.Scan(b, col.target); err == nil {
+				err = c.fromTarget(k, col.target)
 			}
-		case *pgtype.Timestamptz:
-			if !v.Valid || v.InfinityModifier != pgtype.Finite {
-				c.null(k)
-			} else {
-				err = c.assign(k, v.Time)
-			}
-		case *pgtype.Timestamp:
-			if !v.Valid || v.InfinityModifier != pgtype.Finite {
-				c.null(k)
-			} else {
-				err = c.assign(k, v.Time)
-			}
-		case *pgtype.Date:
-			if !v.Valid || v.InfinityModifier != pgtype.Finite {
-				c.null(k)
-			} else {
-				err = c.assign(k, v.Time)
-			}
-		case *any:
-			err = c.assign(k, *v)
-			*v = nil
 		}
 		if err != nil {
 			return fmt.Errorf("column %d: %w", i+1, err)
 		}
 	}
 	return nil
+}
+
+// fromTarget converts a value scanned by pgx into the cell.
+func (c *cell) fromTarget(k kind, t any) error {
+	var err error
+	switch v := t.(type) {
+	case *pgtype.Int8:
+		if !v.Valid {
+			c.null(k)
+		} else {
+			err = c.setInt(k, v.Int64)
+		}
+	case *pgtype.Bool:
+		if !v.Valid {
+			c.null(k)
+		} else {
+			err = c.setBool(k, v.Bool)
+		}
+	case *pgtype.Numeric:
+		switch {
+		case !v.Valid:
+			c.null(k)
+		case v.NaN || v.InfinityModifier != pgtype.Finite || v.Int == nil:
+			err = errors.New("not a finite number")
+		case k == kDec:
+			c.d = decimal.NullDecimal{Decimal: decimal.NewFromBigInt(v.Int, v.Exp), Valid: true}
+		default:
+			err = c.setString(k, decimal.NewFromBigInt(v.Int, v.Exp).String())
+		}
+	case *pgtype.Float8:
+		if !v.Valid {
+			c.null(k)
+		} else {
+			err = c.assign(k, v.Float64)
+		}
+	case *pgtype.Timestamptz:
+		if !v.Valid || v.InfinityModifier != pgtype.Finite {
+			c.null(k)
+		} else {
+			err = c.assign(k, v.Time)
+		}
+	case *pgtype.Timestamp:
+		if !v.Valid || v.InfinityModifier != pgtype.Finite {
+			c.null(k)
+		} else {
+			err = c.assign(k, v.Time)
+		}
+	case *pgtype.Date:
+		if !v.Valid || v.InfinityModifier != pgtype.Finite {
+			c.null(k)
+		} else {
+			err = c.assign(k, v.Time)
+		}
+	case *any:
+		err = c.assign(k, *v)
+		*v = nil
+	}
+	return err
 }
 
 // pgSQLDB returns the *sql.DB under db when db is a plain (not
