@@ -51,6 +51,16 @@ func openDB(databaseURL, sqlitePath string, log *zap.Logger) (*gorm.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		// Go keeps 2 idle connections by default: under concurrent
+		// transactions every other one would open a new PostgreSQL
+		// connection.
+		sqlDB.SetMaxOpenConns(50)
+		sqlDB.SetMaxIdleConns(25)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		log.Info("database", zap.String("driver", "postgres"))
 		return db, nil
 	}

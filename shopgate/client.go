@@ -214,6 +214,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 func defaultHTTPClient(timeout time.Duration) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	// Order imports call get_orders concurrently; keep their connections.
+	tr.MaxIdleConnsPerHost = 16
 	return &http.Client{
 		Transport: tr,
 		Timeout:   timeout,

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -162,6 +163,7 @@ const (
 	fastInt4
 	fastInt8
 	fastBool
+	fastNumeric // binary numeric of up to 16 digits; longer ones use the plan
 )
 
 // pgCols picks a decoder per result column by its type and format.
@@ -195,6 +197,10 @@ func pgCols(m *pgtype.Map, fds []pgconn.FieldDescription) []pgCol {
 				c.fast = fastBool
 				continue
 			}
+		case pgtype.NumericOID:
+			if bin {
+				c.fast = fastNumeric
+			}
 		}
 		switch fd.DataTypeOID {
 		case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
@@ -217,6 +223,55 @@ func pgCols(m *pgtype.Map, fds []pgconn.FieldDescription) []pgCol {
 		c.plan = m.PlanScan(fd.DataTypeOID, fd.Format, c.target)
 	}
 	return cols
+}
+
+// numeric decodes PostgreSQL's binary numeric into the same value and
+// exponent as pgx's Numeric (see pgtype's binary numeric scan plan) without
+// big.Int arithmetic. ok is false for values it leaves to pgx: NaN,
+// infinities, more than 16 digits, malformed input.
+func numeric(src []byte) (d decimal.Decimal, ok bool) {
+	if len(src) < 8 {
+		return d, false
+	}
+	ndigits := int(binary.BigEndian.Uint16(src))
+	weight := int(int16(binary.BigEndian.Uint16(src[2:])))
+	sign := binary.BigEndian.Uint16(src[4:])
+	dscale := int(int16(binary.BigEndian.Uint16(src[6:])))
+	if sign != 0 && sign != 0x4000 || ndigits > 4 || len(src) < 8+2*ndigits {
+		return d, false
+	}
+	if ndigits == 0 {
+		return decimal.New(0, 0), true
+	}
+	var v int64
+	for i := range ndigits {
+		v = v*10000 + int64(binary.BigEndian.Uint16(src[8+2*i:]))
+	}
+	exp := (weight - ndigits + 1) * 4
+	if dscale > 0 {
+		frac := (ndigits - weight - 1) * 4
+		for ; dscale > frac; frac++ {
+			if v > math.MaxInt64/10 {
+				return d, false
+			}
+			v *= 10
+			exp--
+		}
+		for ; dscale < frac; frac-- {
+			v /= 10
+			exp++
+		}
+	}
+	if exp >= 0 {
+		for v != 0 && v%10 == 0 {
+			v /= 10
+			exp++
+		}
+	}
+	if sign != 0 {
+		v = -v
+	}
+	return decimal.New(v, int32(exp)), true
 }
 
 // arena hands out strings carved from large byte blocks, so that the text
@@ -269,6 +324,16 @@ func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
 			err = c.setInt(k, int64(int16(binary.BigEndian.Uint16(b))))
 		case col.fast == fastBool && len(b) == 1:
 			err = c.setBool(k, b[0] != 0)
+		case col.fast == fastNumeric:
+			if d, ok := numeric(b); ok {
+				if k == kDec {
+					c.d = decimal.NullDecimal{Decimal: d, Valid: true}
+				} else {
+					err = c.setString(k, d.String())
+				}
+			} else if err = col.plan.Scan(b, col.target); err == nil {
+				err = c.fromTarget(k, col.target)
+			}
 		case col.fast != fastNone:
 			err = fmt.Errorf("bad length %d", len(b))
 		default:

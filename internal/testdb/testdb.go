@@ -76,6 +76,7 @@ func New(t testing.TB) *gorm.DB {
 		t.Fatal(err)
 	}
 	sqlDB.SetMaxOpenConns(40)
+	sqlDB.SetMaxIdleConns(20)
 	// Registered after NewURL's cleanup, so it runs first: close before drop.
 	t.Cleanup(func() { sqlDB.Close() })
 	return db

@@ -269,10 +269,17 @@ func (s *Server) getOrders(p map[string]any, _ time.Time) answer {
 		}
 	}
 	var matches []*orderState
-	for _, st := range s.orders {
-		if wanted != nil && !wanted[st.number] {
-			continue
+	candidates := s.orders
+	if wanted != nil {
+		// Look the numbers up instead of scanning every order.
+		candidates = make(map[string]*orderState, len(wanted))
+		for n := range wanted {
+			if st, found := s.orders[n]; found {
+				candidates[n] = st
+			}
 		}
+	}
+	for _, st := range candidates {
 		if !from.IsZero() && st.created.Before(from) {
 			continue
 		}
