@@ -38,7 +38,9 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ch := make(chan batch, 1)
+	// Unbuffered: one batch is written while the next one is loaded, so
+	// at most two are held in memory.
+	ch := make(chan batch)
 	go func() {
 		defer close(ch)
 		err := s.keyset(ctx, it.From, it.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {

@@ -49,7 +49,7 @@ func New(db *gorm.DB, cfg Config) (*Source, error) {
 		return nil, errors.New("gormcatalog: nil *gorm.DB")
 	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 1000
+		cfg.BatchSize = 2500
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4

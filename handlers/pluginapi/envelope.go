@@ -158,8 +158,24 @@ var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0,
 // writeJSON encodes v without HTML escaping; a value that cannot be
 // encoded is written as null and never breaks the envelope.
 func writeJSON(buf *bytes.Buffer, v any) {
-	if raw, ok := v.(json.RawMessage); ok && len(raw) > 0 {
-		buf.Write(raw) // produced by jsonMarshal, already valid
+	switch x := v.(type) {
+	case json.RawMessage:
+		if len(x) > 0 {
+			buf.Write(x) // produced by jsonMarshal, already valid
+			return
+		}
+	case string:
+		if plainJSONString(x) {
+			buf.WriteByte('"')
+			buf.WriteString(x)
+			buf.WriteByte('"')
+			return
+		}
+	case int:
+		buf.WriteString(strconv.Itoa(x))
+		return
+	case nil:
+		buf.WriteString("null")
 		return
 	}
 	b, err := jsonMarshal(v)
@@ -168,6 +184,18 @@ func writeJSON(buf *bytes.Buffer, v any) {
 		return
 	}
 	buf.Write(b)
+}
+
+// plainJSONString reports whether s needs no escaping in JSON: printable
+// ASCII without quote, backslash or the characters encoding/json escapes.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonMarshal(v any) ([]byte, error) {

@@ -1,6 +1,7 @@
 package pluginapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -562,4 +564,23 @@ func TestMerchantAPIErrorsBecome10x(t *testing.T) {
 		})
 		wantError(t, envelope(t, call(t, h, "action=add_order&order_number=1001", true)), tt.code, tt.text)
 	}
+}
+
+// FuzzWriteJSON: the string fast path of the envelope writer always
+// produces JSON that decodes to the original (valid UTF-8) string.
+func FuzzWriteJSON(f *testing.F) {
+	for _, s := range []string{"", "plain", `quo"te`, `back\slash`, "tab\there", "ümlaut", "<b>&", "\x00", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var buf bytes.Buffer
+		writeJSON(&buf, s)
+		var back string
+		if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+			t.Fatalf("%q encoded as %s: %v", s, buf.Bytes(), err)
+		}
+		if utf8.ValidString(s) && back != s {
+			t.Fatalf("%q came back as %q", s, back)
+		}
+	})
 }
