@@ -33,6 +33,7 @@ type SyncResult struct {
 	Warnings    []string
 }
 
+// String summarises the result in one line for logs and the control panel.
 func (r *SyncResult) String() string {
 	return fmt.Sprintf("from %d: %d created, %d updated, %d taken over, %d deactivated, %d EAN conflicts, %d warnings",
 		r.From, r.Created, r.Updated, r.TakenOver, r.Deactivated, r.Conflicts, len(r.Warnings))
@@ -80,24 +81,38 @@ func (s *Service) SyncCatalog(ctx context.Context, full bool) (*SyncResult, erro
 // together with the new last_sync (spec §6.3).
 func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncResult, error) {
 	db := s.cfg.DB.WithContext(ctx)
-	st, err := s.settings(db)
-	if err != nil {
+	if _, err := s.settings(db); err != nil {
 		return nil, err
 	}
-	tReq, err := dbNow(db)
-	if err != nil {
-		return nil, fmt.Errorf("drophero sync: database clock: %w", err)
-	}
 	from := FirstSyncEpoch
-	if !full && st.LastSync != nil {
-		from = max(st.LastSync.Unix()-600, FirstSyncEpoch)
-	}
 	res := &SyncResult{From: from}
 	var unknownModes bool
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if isPostgres(tx) {
+			// Single flight across every worker and process (spec §6.3.1):
+			// the outbox may run a pending sync while another is still
+			// running, and two overlapping syncs would both import the same
+			// new items. SQLite serialises writers by itself.
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, catalogLockID).Error; err != nil {
+				return fmt.Errorf("catalogue lock: %w", err)
+			}
+		}
+		// Read last_sync and the request time only once the lock is held.
+		st, err := s.settings(tx)
+		if err != nil {
+			return err
+		}
+		tReq, err := dbNow(tx)
+		if err != nil {
+			return fmt.Errorf("database clock: %w", err)
+		}
+		if !full && st.LastSync != nil {
+			from = max(st.LastSync.Unix()-600, FirstSyncEpoch)
+		}
+		res.From = from
 		a := &applier{s: s, ctx: ctx, tx: tx, now: tReq, res: res, seen: map[string]struct{}{}, claimed: map[string]string{}, modes: map[string]bool{}}
 		a.start()
-		err := c.Subscribed(ctx, from, SubscribedHandler{Product: a.add, Deleted: a.addDeleted})
+		err = c.Subscribed(ctx, from, SubscribedHandler{Product: a.add, Deleted: a.addDeleted})
 		if werr := a.finish(err == nil); werr != nil {
 			err = werr // the writer's failure is the cause of the decoder's stop
 		}
@@ -586,11 +601,19 @@ func dbNow(db *gorm.DB) (time.Time, error) {
 		return time.Now().UTC(), nil
 	}
 	var t time.Time
-	err := db.Raw("SELECT CURRENT_TIMESTAMP").Row().Scan(&t)
+	// clock_timestamp, not CURRENT_TIMESTAMP: inside a transaction the
+	// latter is the transaction's start, not now.
+	err := db.Raw("SELECT clock_timestamp()").Row().Scan(&t)
 	return t, err
 }
 
-var errNoLines = errors.New("no DropHero lines")
+// catalogLockID is the PostgreSQL advisory lock serialising catalogue syncs.
+const catalogLockID int64 = 0x5348_4f50_4448_0001
+
+var (
+	errNoLines        = errors.New("no DropHero lines")
+	errModeNotOffered = errors.New("shipping mode not offered for every DropHero item")
+)
 
 // Conflicts lists the unresolved EAN conflicts.
 func (s *Service) Conflicts(ctx context.Context) ([]gormmodels.DropHeroConflict, error) {
@@ -604,6 +627,12 @@ func (s *Service) Conflicts(ctx context.Context) ([]gormmodels.DropHeroConflict,
 // imported as a new product.
 func (s *Service) ResolveConflict(ctx context.Context, iditem, productID string) error {
 	return s.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if isPostgres(tx) {
+			// Not while a sync links products: both could take the same one.
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, catalogLockID).Error; err != nil {
+				return fmt.Errorf("drophero conflict %s: lock: %w", iditem, err)
+			}
+		}
 		var c gormmodels.DropHeroConflict
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&c, "id_item = ? AND NOT resolved", iditem).Error; err != nil {
 			return fmt.Errorf("drophero conflict %s: %w", iditem, err)

@@ -358,3 +358,40 @@ func TestFakeBanDuration(t *testing.T) {
 		t.Errorf("after the ban: %v", err)
 	}
 }
+
+// A request cancelled while in flight may still reach DropHero: the gate
+// must record it, so the next request (here from another process) keeps
+// its distance and the fake never bans.
+func TestPostgresGateRecordsCancelledRequest(t *testing.T) {
+	url := testdb.NewURL(t)
+	db1, db2 := openDB(t, url), openDB(t, url)
+	if err := gormmodels.Migrate(db1); err != nil {
+		t.Fatal(err)
+	}
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	fake.SetLatency(300 * time.Millisecond)
+	gate := func(db *gormDB) *drophero.PostgresGate {
+		return &drophero.PostgresGate{DB: db, Gap: 1100 * time.Millisecond, TimeoutGap: 1200 * time.Millisecond}
+	}
+	c1 := newClient(t, fake, func(c *drophero.Config) { c.Gate = gate(db1); c.Retries = -1 })
+	c2 := newClient(t, fake, func(c *drophero.Config) { c.Gate = gate(db2); c.Retries = -1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := c1.ShippingModes(ctx); err == nil {
+		t.Fatal("the cancelled request succeeded")
+	}
+	if _, err := c2.ShippingModes(context.Background()); err != nil {
+		t.Errorf("next request: %v", err)
+	}
+	if b := fake.Bans(); len(b) != 0 {
+		t.Errorf("banned after a cancelled request: %+v", b)
+	}
+	var rows []gormmodels.DropHeroGate
+	db1.Find(&rows)
+	for _, r := range rows {
+		if strings.Contains(r.PublicKey, dropherotest.DefaultPublicKey) {
+			t.Error("gate row stores the public key in clear")
+		}
+	}
+}

@@ -116,8 +116,20 @@ func parseDecimal(field string, raw json.RawMessage) (decimal.NullDecimal, error
 	if err != nil {
 		return decimal.NullDecimal{}, fieldErr(field, "%q is not a decimal number", s)
 	}
+	// A JSON number may carry an exponent: bound it before any arithmetic,
+	// so that a hostile "1e999999999" cannot make rescaling or formatting
+	// allocate gigabytes, and bound the value so that it fits the
+	// numeric(18,4) columns.
+	if d.IsZero() {
+		d = decimal.Zero
+	} else if e := d.Exponent(); e > 12 || e < -40 || d.Abs().Cmp(maxDecimal) >= 0 {
+		return decimal.NullDecimal{}, fieldErr(field, "%q is out of range", s)
+	}
 	return decimal.NullDecimal{Decimal: d, Valid: true}, nil
 }
+
+// maxDecimal bounds every decimal read from DropHero (prices, quantities).
+var maxDecimal = decimal.New(1, 12)
 
 // jsonString decodes a JSON string literal; literals without escapes (the
 // common case) are sliced without a full decode.

@@ -87,6 +87,9 @@ func TestDecodeRejects(t *testing.T) {
 		"truncated":        `{"0":{"iditem":"1","selling_price":"1"}`,
 		"trailing garbage": `{"0":{"iditem":"1","selling_price":"1"}} x`,
 		"deleted bad":      `{"deleted":"abc"}`,
+		"huge exponent":    `{"0":{"iditem":"1","selling_price":1e999999999}}`,
+		"tiny exponent":    `{"0":{"iditem":"1","selling_price":"1","qty":1e-999999999}}`,
+		"price too large":  `{"0":{"iditem":"1","selling_price":"10000000000000"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := decodeAll(body)
@@ -102,6 +105,7 @@ func FuzzDecodeSubscribed(f *testing.F) {
 	f.Add(`{"0":{"iditem":"5554","selling_price":"6.0000","qty":null,"payments":0},"deleted":["5557"]}`)
 	f.Add(`[{"iditem":1,"selling_price":1,"shipping":[{"idshippingmode":"1","shipping_area_iso":"ES","shipping_price":"1"}]}]`)
 	f.Add(`null`)
+	f.Add(`{"0":{"iditem":"1","selling_price":1e400,"qty":0e999999999}}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		ps, _, err := decodeAll(body)
 		if err != nil {
@@ -114,6 +118,12 @@ func FuzzDecodeSubscribed(f *testing.F) {
 		for _, p := range ps {
 			if p.IDItem == "" || p.SellingPrice.IsNegative() {
 				t.Fatalf("accepted invalid product %+v", p)
+			}
+			// Accepted decimals are bounded: formatting them is cheap.
+			for _, d := range []string{p.SellingPrice.StringFixed(4), p.Qty.Decimal.StringFixed(4), p.Weight.Decimal.StringFixed(4)} {
+				if len(d) > 64 {
+					t.Fatalf("unbounded decimal accepted: %.80s", d)
+				}
 			}
 		}
 	})

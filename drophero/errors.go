@@ -30,6 +30,7 @@ type APIError struct {
 	Body     string // response body, truncated to 512 bytes
 }
 
+// Error implements error; it names the endpoint, never the presigned URL.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("drophero: %s: HTTP %d: %s", e.Endpoint, e.Status, e.Body)
 }
@@ -60,6 +61,7 @@ type DecodeError struct {
 	Err      error
 }
 
+// Error implements error.
 func (e *DecodeError) Error() string {
 	s := "drophero: decode " + e.Endpoint
 	if e.Item != "" {
@@ -71,4 +73,5 @@ func (e *DecodeError) Error() string {
 	return s + ": " + e.Err.Error()
 }
 
+// Unwrap returns the underlying problem.
 func (e *DecodeError) Unwrap() error { return e.Err }

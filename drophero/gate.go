@@ -33,7 +33,8 @@ const (
 )
 
 // PostgresGate is a Gate whose lock and "earliest next request" time live in
-// a PostgreSQL row per public key (table shopbridge_drophero_gates), so every
+// a PostgreSQL row per account (table shopbridge_drophero_gates, keyed by the
+// public key's SHA-256 fingerprint), so every
 // process and app server sharing the database respects one budget. Times come
 // from the database clock. The row stays locked (SELECT … FOR UPDATE) while
 // the request runs, which makes requests strictly sequential. The gate holds
@@ -55,18 +56,26 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // Do implements Gate.
 func (g *PostgresGate) Do(ctx context.Context, publicKey string, fn func(ctx context.Context) (Outcome, error)) error {
+	// The row is keyed by the key's fingerprint: the public key itself is
+	// stored only encrypted.
+	key := fingerprint(publicKey)
 	var fnErr error
-	err := g.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`INSERT INTO shopbridge_drophero_gates (public_key, next_at) VALUES (?, clock_timestamp()) ON CONFLICT (public_key) DO NOTHING`, publicKey).Error; err != nil {
+	// The transaction must outlive a cancelled ctx: database/sql rolls a
+	// transaction back as soon as its context ends, which would lose the
+	// next_at update of a request that may already have reached DropHero
+	// and let another process send right after it (a ban). Only waiting for
+	// the lock and the gap is cancellable.
+	err := g.DB.WithContext(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
+		if err := tx.WithContext(ctx).Exec(`INSERT INTO shopbridge_drophero_gates (public_key, next_at) VALUES (?, clock_timestamp()) ON CONFLICT (public_key) DO NOTHING`, key).Error; err != nil {
 			return fmt.Errorf("gate insert: %w", err)
 		}
 		var row struct {
 			Wait    float64
 			Circuit float64
 		}
-		if err := tx.Raw(`SELECT EXTRACT(EPOCH FROM (next_at - clock_timestamp()))::float8 AS wait,
+		if err := tx.WithContext(ctx).Raw(`SELECT EXTRACT(EPOCH FROM (next_at - clock_timestamp()))::float8 AS wait,
 			COALESCE(EXTRACT(EPOCH FROM (circuit_until - clock_timestamp()))::float8, -1) AS circuit
-			FROM shopbridge_drophero_gates WHERE public_key = ? FOR UPDATE`, publicKey).Scan(&row).Error; err != nil {
+			FROM shopbridge_drophero_gates WHERE public_key = ? FOR UPDATE`, key).Scan(&row).Error; err != nil {
 			return fmt.Errorf("gate lock: %w", err)
 		}
 		if row.Circuit > 0 {
@@ -88,15 +97,15 @@ func (g *PostgresGate) Do(ctx context.Context, publicKey string, fn func(ctx con
 		if out.TimedOut {
 			gap = orDefault(g.TimeoutGap, DefaultTimeoutGap)
 		}
-		// The update must land even when ctx was cancelled during the request.
-		upd := tx.WithContext(context.WithoutCancel(ctx))
+		// tx is not tied to ctx: the update lands even when ctx was
+		// cancelled during the request.
 		if out.Banned {
-			return upd.Exec(`UPDATE shopbridge_drophero_gates SET next_at = clock_timestamp() + make_interval(secs => ?),
+			return tx.Exec(`UPDATE shopbridge_drophero_gates SET next_at = clock_timestamp() + make_interval(secs => ?),
 				circuit_until = clock_timestamp() + make_interval(secs => ?) WHERE public_key = ?`,
-				gap.Seconds(), orDefault(g.BanPause, DefaultBanPause).Seconds(), publicKey).Error
+				gap.Seconds(), orDefault(g.BanPause, DefaultBanPause).Seconds(), key).Error
 		}
-		return upd.Exec(`UPDATE shopbridge_drophero_gates SET next_at = clock_timestamp() + make_interval(secs => ?) WHERE public_key = ?`,
-			gap.Seconds(), publicKey).Error
+		return tx.Exec(`UPDATE shopbridge_drophero_gates SET next_at = clock_timestamp() + make_interval(secs => ?) WHERE public_key = ?`,
+			gap.Seconds(), key).Error
 	})
 	if err != nil {
 		return fmt.Errorf("drophero gate: %w", err)
@@ -107,7 +116,7 @@ func (g *PostgresGate) Do(ctx context.Context, publicKey string, fn func(ctx con
 // ResetCircuit closes the circuit breaker of publicKey (control-panel action
 // after DropHero lifted a ban).
 func (g *PostgresGate) ResetCircuit(ctx context.Context, publicKey string) error {
-	return g.DB.WithContext(ctx).Exec(`UPDATE shopbridge_drophero_gates SET circuit_until = NULL WHERE public_key = ?`, publicKey).Error
+	return g.DB.WithContext(ctx).Exec(`UPDATE shopbridge_drophero_gates SET circuit_until = NULL WHERE public_key = ?`, fingerprint(publicKey)).Error
 }
 
 // MemoryGate is a Gate for a single process (tests, tools). It gives no

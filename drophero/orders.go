@@ -180,14 +180,6 @@ func (s *Service) handleSubmit(ctx context.Context, payload json.RawMessage) err
 	}
 	switch row.State {
 	case gormmodels.DropHeroQueued:
-		res := db.Model(&gormmodels.DropHeroOrder{}).Where("order_id = ? AND state = ?", j.OrderID, gormmodels.DropHeroQueued).
-			Update("state", gormmodels.DropHeroSubmitting)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return nil // another worker won
-		}
 	case gormmodels.DropHeroSubmitting:
 		// The previous attempt's outcome is unknown: ask before resubmitting.
 		st, err := c.OrderStatus(ctx, j.OrderID)
@@ -200,10 +192,26 @@ func (s *Service) handleSubmit(ctx context.Context, payload json.RawMessage) err
 	default:
 		return nil
 	}
+	// Built before the order is marked submitting, so that a passing
+	// database problem is retried instead of rejecting the order for good.
 	o, err := s.buildOrder(ctx, db, j.OrderID, row.ShippingMode)
 	if err != nil {
+		var nc *NoCommonModeError
+		if !errors.Is(err, errNoLines) && !errors.Is(err, errModeNotOffered) && !errors.Is(err, gorm.ErrRecordNotFound) && !errors.As(err, &nc) {
+			return err
+		}
 		s.reject(ctx, j.OrderID, err.Error())
 		return outbox.Permanent(err)
+	}
+	if row.State == gormmodels.DropHeroQueued {
+		res := db.Model(&gormmodels.DropHeroOrder{}).Where("order_id = ? AND state = ?", j.OrderID, gormmodels.DropHeroQueued).
+			Update("state", gormmodels.DropHeroSubmitting)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil // another worker won
+		}
 	}
 	err = c.SubmitOrder(ctx, *o)
 	var ae *APIError
@@ -265,7 +273,7 @@ func (s *Service) buildOrder(ctx context.Context, db *gorm.DB, orderID, mode str
 		}
 	}
 	if ship == nil {
-		return nil, fmt.Errorf("drophero order %s: shipping mode %q not offered for every DropHero item to %s", orderID, mode, ho.Shipping.Country)
+		return nil, fmt.Errorf("drophero order %s: shipping mode %q for %s: %w", orderID, mode, ho.Shipping.Country, errModeNotOffered)
 	}
 	o := &Order{IDOrderShop: orderID,
 		BuyerName: ho.Billing.Name, BuyerAddress: ho.Billing.Street, BuyerPostcode: ho.Billing.Postcode,

@@ -1,15 +1,20 @@
 package drophero_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/outbox"
 )
 
 // placeOrder creates a host order with lines for the given SKUs (qty 1 or
@@ -218,5 +223,43 @@ func TestOrderCancelledInShop(t *testing.T) {
 	}
 	if !warned {
 		t.Error("no warning notify for the cancelled submitted order")
+	}
+}
+
+// flakyOrderHost fails DropHeroOrder once, on call number failOn.
+type flakyOrderHost struct {
+	testHost
+	calls  *int
+	failOn int
+}
+
+func (h flakyOrderHost) DropHeroOrder(ctx context.Context, tx *gorm.DB, id string) (*adapters.DropHeroOrder, error) {
+	*h.calls++
+	if *h.calls == h.failOn {
+		return nil, errors.New("connection reset")
+	}
+	return h.testHost.DropHeroOrder(ctx, tx, id)
+}
+
+// A passing host/database failure while building the payload is retried;
+// it does not reject the order for good.
+func TestOrderSubmitTransientHostError(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	calls := 0
+	cfg := e.cfg
+	cfg.Host = flakyOrderHost{calls: &calls, failOn: 2} // call 1: OrderPlaced; call 2: the first submission attempt
+	svc, err := drophero.NewService(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	e.worker = outbox.NewWorker(e.db, outbox.WorkerConfig{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 5})
+	svc.Register(e.worker)
+	svc.SetAutoSubmit(e.ctx, true)
+	e.placeOrder("5001", true, "1", "DH-5554")
+	e.drain()
+	if o := e.dhOrder("5001"); o.State != gormmodels.DropHeroSubmitted || e.fake.Submissions("5001") != 1 {
+		t.Errorf("state %s (%s), %d submissions", o.State, o.LastError, e.fake.Submissions("5001"))
 	}
 }

@@ -135,9 +135,11 @@ func (s *Service) settings(tx *gorm.DB) (*gormmodels.DropHeroSettings, error) {
 	return &st, nil
 }
 
-// Status is what the control panel shows; it never holds a secret.
+// Status is what the control panel shows. It holds neither key: only a hint
+// of the public key (its last four characters) so the merchant recognises
+// the account, and whether a secret is set.
 type Status struct {
-	PublicKey              string // shown so the merchant recognises the account
+	PublicKeyHint          string // e.g. "…0001"; "" when no key is stored
 	SecretSet              bool
 	InstallState           string
 	AutoSubmit             bool
@@ -160,9 +162,11 @@ func (s *Service) Status(ctx context.Context) (*Status, error) {
 		LastSync: st.LastSync, LastSyncAt: st.LastSyncAt, LastSyncResult: st.LastSyncResult, LastError: st.LastError,
 		LastProductsCallbackAt: st.LastProductsCallbackAt, LastOrdersCallbackAt: st.LastOrdersCallbackAt}
 	if st.PublicKeyEnc != "" {
-		if out.PublicKey, err = s.cfg.Cipher.Decrypt(st.PublicKeyEnc); err != nil {
+		pub, err := s.cfg.Cipher.Decrypt(st.PublicKeyEnc)
+		if err != nil {
 			return nil, err
 		}
+		out.PublicKeyHint = keyHint(pub)
 	}
 	if st.TokenEnc != "" {
 		tok, err := s.cfg.Cipher.Decrypt(st.TokenEnc)
@@ -179,6 +183,36 @@ func (s *Service) callbackURLs(token string) map[string]string {
 	return map[string]string{CallbackProducts: base + CallbackProducts, CallbackOrders: base + CallbackOrders}
 }
 
+// keyHint shows the last four characters of a key ("…" alone for short keys).
+func keyHint(k string) string {
+	r := []rune(k)
+	if len(r) < 8 {
+		return "…"
+	}
+	return "…" + string(r[len(r)-4:])
+}
+
+// KeysEqual reports whether the stored keys are publicKey and secretKey
+// (compared in constant time), e.g. to decide whether keys from the
+// environment must be saved.
+func (s *Service) KeysEqual(ctx context.Context, publicKey, secretKey string) (bool, error) {
+	st, err := s.settings(s.cfg.DB.WithContext(ctx))
+	if err != nil || st.PublicKeyEnc == "" || st.SecretKeyEnc == "" {
+		return false, err
+	}
+	pub, err := s.cfg.Cipher.Decrypt(st.PublicKeyEnc)
+	if err != nil {
+		return false, err
+	}
+	sec, err := s.cfg.Cipher.Decrypt(st.SecretKeyEnc)
+	if err != nil {
+		return false, err
+	}
+	p := subtle.ConstantTimeCompare([]byte(pub), []byte(strings.TrimSpace(publicKey)))
+	q := subtle.ConstantTimeCompare([]byte(sec), []byte(strings.TrimSpace(secretKey)))
+	return p&q == 1, nil
+}
+
 func fingerprint(pub string) string {
 	h := sha256.Sum256([]byte(pub))
 	return hex.EncodeToString(h[:])
@@ -191,17 +225,23 @@ func hashToken(tok string) string {
 
 // SaveKeys stores the account keys encrypted and starts the installation.
 // A different public key (another account) is a new installation: new
-// callback token and sync state reset. secret may be "" to keep the stored
-// secret (the form field is write-only).
+// callback token and sync state reset. Either key may be "" to keep the
+// stored one: the control panel never sends the keys back to the browser,
+// so its key fields are write-only.
 func (s *Service) SaveKeys(ctx context.Context, publicKey, secretKey string) error {
 	publicKey, secretKey = strings.TrimSpace(publicKey), strings.TrimSpace(secretKey)
-	if publicKey == "" {
-		return errors.New("drophero: public key is empty")
-	}
 	return s.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		st, err := s.settings(tx)
 		if err != nil {
 			return err
+		}
+		if publicKey == "" {
+			if st.PublicKeyEnc == "" {
+				return errors.New("drophero: public key is empty")
+			}
+			if publicKey, err = s.cfg.Cipher.Decrypt(st.PublicKeyEnc); err != nil {
+				return err
+			}
 		}
 		if secretKey == "" && st.SecretKeyEnc == "" {
 			return errors.New("drophero: secret key is empty")
@@ -308,7 +348,13 @@ func (s *Service) Callback(ctx context.Context, kind, token string) error {
 
 // SyncNow enqueues a catalogue sync (full: from the first-sync epoch).
 func (s *Service) SyncNow(ctx context.Context, full bool) error {
-	return s.cfg.Enqueue(s.cfg.DB.WithContext(ctx), outbox.Job{Kind: KindCatalog, Key: "catalog", Payload: catalogJob{Full: full}})
+	key := "catalog"
+	if full {
+		// Its own coalescing key: a products callback arriving meanwhile
+		// must not replace the pending full resync by an incremental one.
+		key = "catalog_full"
+	}
+	return s.cfg.Enqueue(s.cfg.DB.WithContext(ctx), outbox.Job{Kind: KindCatalog, Key: key, Payload: catalogJob{Full: full}})
 }
 
 // client builds a Client from the stored keys.

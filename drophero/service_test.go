@@ -4,15 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/gormmodels"
+	dhhandler "github.com/shopbridge/shopbridge/handlers/drophero"
+	"github.com/shopbridge/shopbridge/outbox"
 )
 
 func TestInstallFlow(t *testing.T) {
@@ -66,8 +72,21 @@ func TestInstallFlow(t *testing.T) {
 		t.Error("keys not encrypted")
 	}
 	status, _ := e.svc.Status(e.ctx)
-	if b, _ := json.Marshal(status); strings.Contains(string(b), "s3cr3tK3y") {
-		t.Error("status leaks the secret")
+	if b, _ := json.Marshal(status); strings.Contains(string(b), "s3cr3tK3y") || strings.Contains(string(b), "AKDHTEST0001") {
+		t.Errorf("status leaks a key: %s", b)
+	}
+	if status.PublicKeyHint != "…0001" || !status.SecretSet {
+		t.Errorf("status hint %q, secret set %v", status.PublicKeyHint, status.SecretSet)
+	}
+	// The write-only form: empty fields keep the stored keys.
+	if err := e.svc.SaveKeys(e.ctx, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.svc.KeysEqual(e.ctx, "AKDHTEST0001", "s3cr3tK3y"); !ok || err != nil {
+		t.Errorf("keys after saving empty fields: %v %v", ok, err)
+	}
+	if ok, _ := e.svc.KeysEqual(e.ctx, "AKDHTEST0001", "other"); ok {
+		t.Error("KeysEqual accepts another secret")
 	}
 }
 
@@ -375,4 +394,75 @@ func TestDisable(t *testing.T) {
 	if e.token() == tok {
 		t.Error("token not rotated")
 	}
+}
+
+// Two catalogue syncs started together (two workers, or a callback job and
+// "sync now") run one after the other: each new item is imported once.
+func TestConcurrentSyncsImportOnce(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	e.fake.SetGenerated(200, func(i int) map[string]any {
+		return map[string]any{"iditem": decimal.NewFromInt(int64(20000 + i)).String(), "product_name": "Gen", "selling_price": "1.0000",
+			"qty": "1.0000", "ean": nil, "payments": 0}
+	})
+	errs := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func() { _, err := e.svc.SyncCatalog(e.ctx, false); errs <- err }()
+	}
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var products, links int64
+	e.db.Model(&hostProduct{}).Where("sku LIKE ?", "DH-%").Count(&products)
+	e.db.Model(&gormmodels.DropHeroLink{}).Count(&links)
+	if products != 207 || links != 207 {
+		t.Errorf("%d DropHero products and %d links after two concurrent syncs, want 207 each", products, links)
+	}
+}
+
+// The fake fires a storm of callbacks at the real handler over HTTP: every
+// one gets 200 at once and the queue runs a single sync.
+func TestCallbackStormOverHTTP(t *testing.T) {
+	e := newEnv(t, true)
+	ec := echo.New()
+	shop := httptest.NewServer(ec)
+	defer shop.Close()
+	cfg := e.cfg
+	cfg.PublicURL = shop.URL
+	svc, err := drophero.NewService(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	e.worker = outbox.NewWorker(e.db, outbox.WorkerConfig{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, PollInterval: 10 * time.Millisecond})
+	svc.Register(e.worker)
+	dhhandler.New(dhhandler.Config{Service: svc}).Mount(ec.Group(""))
+	e.install()
+
+	before := e.fake.CountRequests("GET", "/v1/subscribed")
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if st := e.fake.FireCallback("products"); st != 200 {
+				t.Errorf("callback answered %d", st)
+			}
+		}()
+	}
+	wg.Wait()
+	e.drain()
+	if n := e.fake.CountRequests("GET", "/v1/subscribed") - before; n != 1 {
+		t.Errorf("%d syncs after 20 callbacks, want 1", n)
+	}
+	for _, d := range e.fake.Deliveries() {
+		if d.Status != 200 {
+			t.Errorf("delivery %+v", d)
+		}
+	}
+	// Background deliveries end with the fake.
+	e.fake.FireCallbackAsync("orderstatus")
+	e.fake.Close()
 }

@@ -42,6 +42,7 @@ type NoCommonModeError struct {
 	Items   []string // iditems
 }
 
+// Error implements error.
 func (e *NoCommonModeError) Error() string {
 	return fmt.Sprintf("drophero: items %s cannot be shipped together to %s", strings.Join(e.Items, ", "), e.Country)
 }

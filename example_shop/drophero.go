@@ -89,11 +89,11 @@ func (a *App) setupDropHero() error {
 	st.svc = svc
 	ctx := context.Background()
 	if pub != "" && sec != "" {
-		cur, err := svc.Status(ctx)
+		same, err := svc.KeysEqual(ctx, pub, sec)
 		if err != nil {
 			return err
 		}
-		if cur.PublicKey != pub || !cur.SecretSet {
+		if !same {
 			if err := svc.SaveKeys(ctx, pub, sec); err != nil {
 				return err
 			}
@@ -414,7 +414,7 @@ func (st *dropHeroState) demoCallback(c echo.Context) error {
 		p := dropherotest.SeedProduct("5554", "Test product 1", "1")
 		p["selling_price"], p["qty"] = "5.5000", "40.0000"
 		st.fake.PutProduct(p)
-		go st.fake.FireCallback("products")
+		st.fake.FireCallbackAsync("products")
 	case "status":
 		var o gormmodels.DropHeroOrder
 		if st.a.DB.Where("state = ?", gormmodels.DropHeroSubmitted).Order("submitted_at DESC").Limit(1).Find(&o); o.OrderID != "" {
@@ -424,7 +424,7 @@ func (st *dropHeroState) demoCallback(c echo.Context) error {
 			}
 			st.fake.SetOrderStatus(o.OrderID, next)
 		}
-		go st.fake.FireCallback("orderstatus")
+		st.fake.FireCallbackAsync("orderstatus")
 	}
 	return dhBack(c, "The fake DropHero called back.", nil)
 }

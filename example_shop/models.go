@@ -145,12 +145,14 @@ func (ProductProperty) TableName() string { return "shop_product_properties" }
 // SortOrder is the cover. URL is relative to the shop's public URL when it
 // starts with "/".
 type ProductImage struct {
-	ID        uint   `gorm:"primaryKey"`
-	ProductID uint   `gorm:"not null;index"`
+	// idx_shop_product_images_order serves the catalogue export, which reads
+	// the images of a range of products in this order (no sort step).
+	ID        uint   `gorm:"primaryKey;index:idx_shop_product_images_order,priority:3"`
+	ProductID uint   `gorm:"not null;index;index:idx_shop_product_images_order,priority:1"`
 	URL       string `gorm:"size:512;not null"`
 	Title     string `gorm:"size:255"`
 	Alt       string `gorm:"size:255"`
-	SortOrder int    `gorm:"not null;default:0"`
+	SortOrder int    `gorm:"not null;default:0;index:idx_shop_product_images_order,priority:2"`
 	Width     int    `gorm:"not null;default:0"`
 	Height    int    `gorm:"not null;default:0"`
 }
@@ -191,11 +193,13 @@ func (ProductCategory) TableName() string { return "shop_product_categories" }
 // ascending SortOrder. Kind is one of RelationRelated, RelationCrossSell,
 // RelationUpSell.
 type ProductRelation struct {
-	ProductID uint     `gorm:"primaryKey"`
-	RelatedID uint     `gorm:"primaryKey;index"`
+	ProductID uint     `gorm:"primaryKey;index:idx_shop_product_relations_order,priority:1"`
+	RelatedID uint     `gorm:"primaryKey;index;index:idx_shop_product_relations_order,priority:3"`
 	Related   *Product `gorm:"foreignKey:RelatedID"`
 	Kind      string   `gorm:"size:16;not null;default:relation"`
-	SortOrder int      `gorm:"not null;default:0"`
+	// idx_shop_product_relations_order serves the catalogue export's read
+	// order (product, position).
+	SortOrder int `gorm:"not null;default:0;index:idx_shop_product_relations_order,priority:2"`
 }
 
 // TableName implements gorm's tabler.

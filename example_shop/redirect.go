@@ -42,6 +42,27 @@ func mobileRedirectSettings(getenv func(string) string, demo bool, shopNumber st
 	return cfg
 }
 
+// withPluginSettings overlays the Shopgate settings the Plugin API holds
+// (configured at start, changed by Shopgate through set_settings) on base.
+func withPluginSettings(base redirect.Config, get func(shopNumber, key string) any) redirect.Config {
+	str := func(k string) string { v, _ := get("", k).(string); return v }
+	flag := func(k string) bool { v, _ := get("", k).(bool); return v }
+	cfg := base
+	cfg.Enabled = flag("enable_mobile_website")
+	cfg.ShopActive = flag("shop_is_active")
+	cfg.Alias, cfg.CNAME = str("alias"), str("cname")
+	cfg.DefaultRedirect = flag("enable_default_redirect")
+	cfg.HTMLTags = str("html_tags")
+	if v, ok := get("", "redirectable_get_params").([]string); ok {
+		cfg.RedirectableParams = v
+	}
+	if p := str("mobile_header_parent"); p != "" {
+		cfg.HeaderParent = p
+	}
+	cfg.HeaderAppend = !flag("mobile_header_prepend")
+	return cfg
+}
+
 // setupMobileRedirect puts the Mobile Redirect in front of the storefront:
 // mobile visitors of the home, product, category and search pages go to the
 // matching page of the Mobile Website; everything else gets the snippet.
@@ -56,9 +77,24 @@ func (a *App) setupMobileRedirect() error {
 			source = redirect.FromMerchantAPI(a.sg.Client)
 		}
 	}
-	settings := mobileRedirectSettings(os.Getenv, a.Demo, shopNumber)
-	if _, err := redirect.New(settings); err != nil {
+	base := mobileRedirectSettings(os.Getenv, a.Demo, shopNumber)
+	settings := base
+	if a.sg != nil && a.sg.Handler != nil {
+		// The Plugin API's configuration is the one source: ping shows
+		// what the redirect does, and set_settings changes it live.
+		settings = withPluginSettings(base, a.sg.Handler.Setting)
+	}
+	live, err := middleware.NewMobileRedirectSettings(settings)
+	if err != nil {
 		return fmt.Errorf("mobile redirect: %w", err)
+	}
+	if a.sg != nil && a.sg.Handler != nil {
+		h := a.sg.Handler
+		a.sg.SettingsChanged = append(a.sg.SettingsChanged, func(string, map[string]any) {
+			if err := live.Update(withPluginSettings(base, h.Setting)); err != nil {
+				a.Log.Error("mobile redirect: new Shopgate settings refused, keeping the old ones", zap.Error(err))
+			}
+		})
 	}
 	store := redirect.NewGormKeywordStore(a.DB, shopNumber)
 	cache := redirect.NewKeywordCache(redirect.KeywordCacheConfig{
@@ -89,7 +125,7 @@ func (a *App) setupMobileRedirect() error {
 
 	a.Echo.Use(middleware.MobileRedirectWithConfig(middleware.MobileRedirectConfig{
 		Skipper:  storefrontOnly,
-		Redirect: settings,
+		Settings: live,
 		Keywords: cache.Matcher,
 		Pages:    pages,
 		Logger:   a.Log.Named("mobile-redirect"),

@@ -68,6 +68,9 @@ type shopgateState struct {
 	// ClearCache are run by the Plugin API's clear_cache action; the other
 	// integrations add what they cache (e.g. the redirect keyword lists).
 	ClearCache []func(ctx context.Context) error
+	// SettingsChanged are called after Shopgate changed settings through
+	// set_settings (e.g. the mobile redirect follows alias changes).
+	SettingsChanged []func(shopNumber string, changed map[string]any)
 }
 
 // setupShopgate creates the plugin logs and the Merchant API client; in
@@ -114,10 +117,17 @@ func (a *App) setupShopgate() error {
 		"get_reviews", "get_settings", "get_debug_info", "get_customer", "register_customer", "get_orders", "check_cart", "check_stock"} {
 		enable[action] = true
 	}
+	// The Mobile Website settings start from the environment (demo: on,
+	// alias demo-shop); Shopgate may change them later with set_settings.
+	mw := mobileRedirectSettings(os.Getenv, demo, creds.ShopNumber)
+	initial := map[string]any{"enable_mobile_website": mw.Enabled, "shop_is_active": mw.ShopActive, "cname": mw.CNAME}
+	if mw.Alias != "" {
+		initial["alias"] = mw.Alias
+	}
 	st.Plugin = pluginapi.Config{
 		Shops: []pluginapi.ShopConfig{{
 			CustomerNumber: creds.CustomerNumber, ShopNumber: creds.ShopNumber, APIKey: creds.APIKey,
-			Server: creds.Server, APIURL: creds.APIURL, Enable: enable, Logs: ls,
+			Server: creds.Server, APIURL: creds.APIURL, Enable: enable, Logs: ls, Settings: initial,
 		}},
 		CacheDir:        filepath.Join(a.DataDir, "shopgate-cache"),
 		Store:           gormmodels.SettingsStore{DB: a.DB},
@@ -154,6 +164,11 @@ func (a *App) mountPluginAPI() error {
 			}
 		}
 		return nil
+	}
+	a.sg.Plugin.OnSettingsChanged = func(shopNumber string, changed map[string]any) {
+		for _, f := range st.SettingsChanged {
+			f(shopNumber, changed)
+		}
 	}
 	h, err := pluginapi.New(a.sg.Plugin)
 	if err != nil {

@@ -151,3 +151,37 @@ func TestClearCacheDropsRedirectKeywords(t *testing.T) {
 		t.Errorf("keywords still stored after clear_cache (err %v)", err)
 	}
 }
+
+// TestSetSettingsSteersMobileRedirect: ping shows the settings the mobile
+// redirect uses, and Shopgate's set_settings changes them live.
+func TestSetSettingsSteersMobileRedirect(t *testing.T) {
+	db := testdb.New(t)
+	a := newTestApp(t, db)
+	t.Cleanup(a.Close)
+	srv := httptest.NewServer(a.Echo)
+	t.Cleanup(srv.Close)
+	now := time.Now()
+
+	_, m, _ := callShop(t, srv, now, "ping")
+	conf := m["configuration"].(map[string]any)
+	if conf["alias"] != demoAlias || conf["enable_mobile_website"] != float64(1) {
+		t.Fatalf("ping configuration: alias %v, enable_mobile_website %v", conf["alias"], conf["enable_mobile_website"])
+	}
+	if rec := shopRequest(t, a, "/product/1", iPhoneUA, ""); rec.Code != http.StatusMovedPermanently ||
+		!strings.HasPrefix(rec.Header().Get("Location"), "http://demo-shop.shopgate.com/") {
+		t.Fatalf("before: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+
+	_, m, out := callShop(t, srv, now, "set_settings", "shopgate_settings[0][name]=alias", "shopgate_settings[0][value]=renamed-shop")
+	if m["error"].(float64) != 0 {
+		t.Fatalf("set_settings: %s", out)
+	}
+	if loc := shopRequest(t, a, "/product/1", iPhoneUA, "").Header().Get("Location"); !strings.HasPrefix(loc, "http://renamed-shop.shopgate.com/") {
+		t.Errorf("after alias change: %q", loc)
+	}
+
+	callShop(t, srv, now, "set_settings", "shopgate_settings[0][name]=enable_mobile_website", "shopgate_settings[0][value]=0")
+	if rec := shopRequest(t, a, "/product/1", iPhoneUA, ""); rec.Code != http.StatusOK {
+		t.Errorf("mobile website switched off, iPhone got %d", rec.Code)
+	}
+}

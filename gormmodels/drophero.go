@@ -68,6 +68,8 @@ func (DropHeroSettings) TableName() string { return "shopbridge_drophero_setting
 // DropHeroGate is the cross-process rate-limit state of one DropHero
 // account: locked (FOR UPDATE) while a request runs.
 type DropHeroGate struct {
+	// PublicKey holds the SHA-256 fingerprint (hex) of the account's public
+	// key, never the key itself (keys are stored only encrypted).
 	PublicKey    string    `gorm:"primaryKey;size:191"`
 	NextAt       time.Time `gorm:"not null"`
 	CircuitUntil *time.Time

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,6 +32,12 @@ type MobileRedirectConfig struct {
 	// server, technique, Mobile Header ...). Default: the zero Config, a
 	// switched-off redirect (enable_mobile_website=0): pure pass-through.
 	Redirect redirect.Config
+
+	// Settings, when set, replaces Redirect with settings that may change
+	// while the shop runs (Shopgate's set_settings switches the Mobile
+	// Website on or off, changes the alias ...). Default nil: Redirect,
+	// fixed at start.
+	Settings *MobileRedirectSettings
 
 	// Keywords returns the keyword lists to detect mobile visitors with,
 	// normally (*redirect.KeywordCache).Matcher. Default: the built-in
@@ -106,24 +113,26 @@ func MobileRedirectWithConfig(cfg MobileRedirectConfig) echo.MiddlewareFunc {
 	if cfg.Resolver == nil {
 		cfg.Resolver = cfg.Pages.Resolve
 	}
-	r, err := redirect.New(cfg.Redirect)
-	if err != nil {
-		cfg.Logger.Error("mobile redirect switched off: invalid Shopgate settings", zap.Error(err))
-		return passThrough
+	settings := cfg.Settings
+	if settings == nil {
+		var err error
+		if settings, err = NewMobileRedirectSettings(cfg.Redirect); err != nil {
+			cfg.Logger.Error("mobile redirect switched off: invalid Shopgate settings", zap.Error(err))
+			return passThrough
+		}
+		// Fixed settings that are switched off cost nothing per request.
+		if !settings.cur.Load().active {
+			return passThrough
+		}
 	}
-	if !r.Active() {
-		return passThrough
-	}
-	if err := r.HTMLTagsError(); err != nil {
+	if err := settings.cur.Load().r.HTMLTagsError(); err != nil {
 		cfg.Logger.Error("mobile redirect: html_tags ignored, using the standard link tag", zap.Error(err))
 	}
 	m := &mobileRedirect{
-		cfg:     cfg,
-		r:       r,
-		det:     redirect.NewDetector(cfg.Keywords, cfg.Tablets),
-		limiter: rate.NewLimiter(rate.Every(10*time.Second), 5),
-		builtin: r.Config().MobileHeader == redirect.HeaderBuiltin,
-		http:    r.Technique() == redirect.TechniqueHTTP,
+		cfg:      cfg,
+		settings: settings,
+		det:      redirect.NewDetector(cfg.Keywords, cfg.Tablets),
+		limiter:  rate.NewLimiter(rate.Every(10*time.Second), 5),
 	}
 	m.pool.New = func() any { return &injectWriter{st: &reqState{m: m}} }
 	return m.handle
@@ -132,18 +141,57 @@ func MobileRedirectWithConfig(cfg MobileRedirectConfig) echo.MiddlewareFunc {
 func passThrough(next echo.HandlerFunc) echo.HandlerFunc { return next }
 
 type mobileRedirect struct {
-	cfg     MobileRedirectConfig
+	cfg      MobileRedirectConfig
+	settings *MobileRedirectSettings
+	det      *redirect.Detector
+	limiter  *rate.Limiter
+	pool     sync.Pool
+}
+
+// MobileRedirectSettings holds the Shopgate settings of a running Mobile
+// Redirect. Update swaps them atomically while requests are served; each
+// request works with the settings it started with.
+type MobileRedirectSettings struct {
+	cur atomic.Pointer[redirectSettings]
+}
+
+// redirectSettings is one validated generation of settings.
+type redirectSettings struct {
 	r       *redirect.Redirector
-	det     *redirect.Detector
-	limiter *rate.Limiter
+	active  bool
 	builtin bool
 	http    bool
-	pool    sync.Pool
 }
+
+// NewMobileRedirectSettings validates cfg (see redirect.New).
+func NewMobileRedirectSettings(cfg redirect.Config) (*MobileRedirectSettings, error) {
+	s := &MobileRedirectSettings{}
+	if err := s.Update(cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Update replaces the settings. Invalid settings are refused with an
+// error and the current ones stay in force.
+func (s *MobileRedirectSettings) Update(cfg redirect.Config) error {
+	r, err := redirect.New(cfg)
+	if err != nil {
+		return err
+	}
+	s.cur.Store(&redirectSettings{r: r, active: r.Active(),
+		builtin: r.Config().MobileHeader == redirect.HeaderBuiltin,
+		http:    r.Technique() == redirect.TechniqueHTTP})
+	return nil
+}
+
+// Config returns the settings in force.
+func (s *MobileRedirectSettings) Config() redirect.Config { return s.cur.Load().r.Config() }
 
 // reqState is what the middleware knows about the current request.
 type reqState struct {
 	m          *mobileRedirect
+	rs         *redirectSettings
 	req        *http.Request
 	page       redirect.Page
 	optedOut   bool
@@ -255,11 +303,16 @@ func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
 			ok = false
 		}
 	}()
+	rs := m.settings.cur.Load()
+	if !rs.active {
+		return false
+	}
 	page, isPage := m.cfg.Resolver(c)
 	if !isPage {
 		return false
 	}
 	st := w.st
+	st.rs = rs
 	req := c.Request()
 	st.req = req
 	st.page = page.Normalize()
@@ -271,14 +324,14 @@ func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
 		return true
 	}
 	w.wantSnippet = true
-	w.wantHeader = st.optedOut && m.builtin && st.classify().Redirect()
+	w.wantHeader = st.optedOut && st.rs.builtin && st.classify().Redirect()
 	return true
 }
 
 // tryRedirect writes the HTTP redirect when the visitor and the page call
 // for it.
 func (m *mobileRedirect) tryRedirect(c echo.Context, st *reqState) bool {
-	if st.optedOut || !m.http || !m.r.Redirects(st.page) {
+	if st.optedOut || !st.rs.http || !st.rs.r.Redirects(st.page) {
 		return false
 	}
 	h := c.Response().Header()
@@ -289,7 +342,7 @@ func (m *mobileRedirect) tryRedirect(c echo.Context, st *reqState) bool {
 		return false
 	}
 	var buf [256]byte
-	target := m.r.AppendTarget(buf[:0], st.page, st.req.URL.RawQuery)
+	target := st.rs.r.AppendTarget(buf[:0], st.page, st.req.URL.RawQuery)
 	h.Set(echo.HeaderLocation, string(target))
 	if st.page.Type != redirect.PageDefault {
 		addVary(h)

@@ -41,10 +41,12 @@ type injectWriter struct {
 
 	snippet    []byte
 	snippetFor redirect.Page // page the pooled snippet was rendered for
-	snippetOK  bool
-	pend       []byte // bytes of a possibly split tag, held back
-	out        []byte // scratch for the processed output
-	buf        []byte // buffered body
+	// snippetBy is the settings generation the pooled snippet is from.
+	snippetBy *redirect.Redirector
+	snippetOK bool
+	pend      []byte // bytes of a possibly split tag, held back
+	out       []byte // scratch for the processed output
+	buf       []byte // buffered body
 }
 
 type writeMode uint8
@@ -132,12 +134,12 @@ func (w *injectWriter) prepare(code int) (err error) {
 		return nil
 	}
 	m := w.st.m
-	if w.wantSnippet && (!w.snippetOK || w.snippetFor != w.st.page) {
+	if w.wantSnippet && (!w.snippetOK || w.snippetFor != w.st.page || w.snippetBy != w.st.rs.r) {
 		// Pooled writers keep their last snippet: hot pages (the home page,
 		// best sellers) are rendered once per writer, not per request.
 		w.snippetOK = false
-		w.snippet = m.r.AppendSnippet(w.snippet[:0], w.st.page)
-		w.snippetFor, w.snippetOK = w.st.page, true
+		w.snippet = w.st.rs.r.AppendSnippet(w.snippet[:0], w.st.page)
+		w.snippetFor, w.snippetBy, w.snippetOK = w.st.page, w.st.rs.r, true
 	}
 	if !w.wantSnippet || len(w.snippet) == 0 {
 		w.headHit = true
@@ -285,7 +287,7 @@ func (w *injectWriter) process(out, p []byte, final bool) (_ []byte, err error) 
 				break
 			}
 			out = append(out, data[start:i+1]...)
-			out = w.st.m.r.AppendMobileHeader(out)
+			out = w.st.rs.r.AppendMobileHeader(out)
 			start, i = i+1, i+1
 			w.scan = scanDone
 			break

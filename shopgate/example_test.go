@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -67,4 +68,20 @@ func ExampleClient_GetOrder() {
 	// delivery note: <nil>
 	// merchant api error: 204 order shipping status already completed
 	// 102 error code received: "204 - order shipping status already completed"
+}
+
+// Checking the SPA headers of an incoming Plugin API call (vector 1 of the
+// Plugin API spec); the named errors tell why a check failed.
+func ExampleVerifyAuth() {
+	const customer, apikey = "12345", "abcdef0123456789abcd"
+	sent := time.Unix(1700000000, 0)
+	token := shopgate.Token(shopgate.PrefixPluginAPI, customer, sent.Unix(), apikey)
+	fmt.Println(token)
+	fmt.Println(shopgate.VerifyAuth(shopgate.PrefixPluginAPI, "12345-1700000000", token, customer, apikey, sent.Add(time.Minute)))
+	err := shopgate.VerifyAuth(shopgate.PrefixPluginAPI, "12345-1700000000", token, customer, apikey, sent.Add(time.Hour))
+	fmt.Println(errors.Is(err, shopgate.ErrAuthExpired))
+	// Output:
+	// 97e4b1f8e6905977ef770e49637038338bc457f6
+	// <nil>
+	// true
 }

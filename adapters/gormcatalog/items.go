@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"unsafe"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/shopgate/export"
@@ -41,10 +41,12 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 	// Unbuffered: one batch is written while the next one is loaded, so
 	// at most two are held in memory.
 	ch := make(chan batch)
+	// Item slices of written batches go back to the loader.
+	free := make(chan []export.Item, 2)
 	go func() {
 		defer close(ch)
 		err := s.keyset(ctx, it.From, it.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
-			items, last, err := s.loadBatch(ctx, shop, cond, args, n)
+			items, last, err := s.loadBatch(ctx, shop, cond, args, n, free)
 			if err != nil {
 				return 0, 0, err
 			}
@@ -73,7 +75,11 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 				break
 			}
 		}
-		s.putItems(b.items)
+		clear(b.items)
+		select {
+		case free <- b.items[:0]:
+		default:
+		}
 		if err != nil {
 			break
 		}
@@ -90,36 +96,80 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 	return err
 }
 
-// itemPool recycles the item slices of finished batches (records are only
-// valid during yield, so the memory can be reused).
-var itemPool sync.Pool
-
-func (s *Source) getItems(n int) []export.Item {
-	if p, ok := itemPool.Get().(*[]export.Item); ok && cap(*p) >= n {
-		return (*p)[:0]
+// takeItems returns an empty item slice with room for n, recycled from a
+// written batch when there is one (records are only valid during yield).
+func takeItems(free chan []export.Item, n int) []export.Item {
+	select {
+	case items := <-free:
+		if cap(items) >= n {
+			return items[:0]
+		}
+	default:
 	}
 	return make([]export.Item, 0, n)
 }
 
-func (s *Source) putItems(items []export.Item) {
-	clear(items[:cap(items)])
-	items = items[:0]
-	itemPool.Put(&items)
+// carver hands out slices carved from shared blocks, for the many short
+// lists of a batch (identifiers, images, tags, variants ...): one
+// allocation per block instead of a few per item. Rows of one item arrive
+// together, so the item being filled owns the free end of the block; end
+// clips its capacity so that it never grows into the next item's part.
+type carver[T any] struct {
+	buf  []T
+	size int
+}
+
+// begin gives *s, when it is empty, the rest of the current block.
+func (c *carver[T]) begin(s *[]T) {
+	if len(*s) > 0 {
+		return
+	}
+	if cap(c.buf)-len(c.buf) < 16 {
+		if c.size == 0 {
+			c.size = 256
+		}
+		c.buf = make([]T, 0, c.size)
+		c.size = min(2*c.size, 4096)
+	}
+	*s = c.buf[len(c.buf):len(c.buf):cap(c.buf)]
+}
+
+// end takes the elements appended to *s since begin from the block and
+// clips *s to them. A list that outgrew the block was reallocated by append
+// and keeps its own array.
+func (c *carver[T]) end(s *[]T) {
+	n := len(*s)
+	if n == 0 || cap(c.buf) == len(c.buf) || unsafe.SliceData(*s) != unsafe.SliceData(c.buf[len(c.buf):cap(c.buf)]) {
+		return
+	}
+	c.buf = c.buf[:len(c.buf)+n]
+	*s = (*s)[:n:n]
+}
+
+// take returns an empty slice with capacity n.
+func (c *carver[T]) take(n int) []T {
+	if cap(c.buf)-len(c.buf) < n {
+		c.buf = make([]T, 0, max(n, 512))
+	}
+	l := len(c.buf)
+	c.buf = c.buf[:l+n]
+	return c.buf[l : l : l+n]
 }
 
 // loadBatch reads up to n parents matching cond with their variants and
 // detail lists, and returns them with the last parent key.
-func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string, args []any, n int) ([]export.Item, int64, error) {
+func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string, args []any, n int, free chan []export.Item) ([]export.Item, int64, error) {
 	it := &s.cfg.Items
 	q := "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + cond +
 		" ORDER BY " + it.Key + " LIMIT " + strconv.Itoa(n)
-	items := s.getItems(n)
+	items := takeItems(free, n)
 	keys := make([]int64, 0, n)
 	r := newRow(s.itemCols)
+	var ids carver[export.Identifier]
 	err := s.each(ctx, q, args, r, func() error {
 		items = append(items, export.Item{})
 		keys = append(keys, r.cells[0].i.Int64)
-		s.fill(&items[len(items)-1], r)
+		s.fill(&items[len(items)-1], r, &ids)
 		if items[len(items)-1].Currency == "" {
 			items[len(items)-1].Currency = shop.Currency
 		}
@@ -139,7 +189,7 @@ func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string,
 	}
 	var childKeys []int64
 	if it.Parent != "" {
-		childKeys, err = s.loadChildren(ctx, items, keys, parentIdx)
+		childKeys, err = s.loadChildren(ctx, items, keys, parentIdx, &ids)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -176,8 +226,12 @@ func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string,
 	return items, last, nil
 }
 
-// fill copies the scanned scalar columns into it.
-func (s *Source) fill(it *export.Item, r *row) {
+// fill copies the scanned scalar columns into it; identifier lists are
+// taken from ids.
+func (s *Source) fill(it *export.Item, r *row, ids *carver[export.Identifier]) {
+	if s.nIDs > 0 {
+		it.Identifiers = ids.take(s.nIDs)
+	}
 	off := len(r.cells) - len(s.fields)
 	it.UID = strconv.FormatInt(r.cells[off-1].i.Int64, 10)
 	for i := range s.fields {
@@ -189,17 +243,22 @@ func (s *Source) fill(it *export.Item, r *row) {
 	if it.Currency == "" {
 		it.Currency = s.cfg.Items.Currency
 	}
+	if len(it.Identifiers) == 0 {
+		it.Identifiers = nil
+	}
 }
 
 // loadChildren attaches the variants of the parents in keys and returns
-// their keys in the order they were attached (parent by parent).
-func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []int64, parentIdx map[int64]int) ([]int64, error) {
+// their keys in the order they were attached (parent by parent). The
+// variants of a batch share one array.
+func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []int64, parentIdx map[int64]int,
+	ids *carver[export.Identifier]) ([]int64, error) {
 	it := &s.cfg.Items
-	type child struct {
-		parent int
-		key    int64
-	}
-	var order []child
+	var (
+		flat    []export.Item
+		parents []int
+		ckeys   []int64
+	)
 	r := newRow(s.childCols)
 	err := s.query(ctx, it.Parent, keys, func(cond string, args []any) error {
 		var c filter
@@ -212,24 +271,39 @@ func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []i
 			if !ok {
 				return nil
 			}
-			p := &items[pi]
-			p.Children = append(p.Children, export.Item{})
-			s.fill(&p.Children[len(p.Children)-1], r)
-			order = append(order, child{pi, r.cells[1].i.Int64})
+			flat = append(flat, export.Item{})
+			s.fill(&flat[len(flat)-1], r, ids)
+			parents = append(parents, pi)
+			ckeys = append(ckeys, r.cells[1].i.Int64)
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gormcatalog: variants: %w", err)
 	}
-	// Queries may return parents in any order across chunks; list child keys
-	// parent by parent, matching the Children slices.
-	slices.SortStableFunc(order, func(a, b child) int { return a.parent - b.parent })
-	out := make([]int64, len(order))
-	for i, c := range order {
-		out[i] = c.key
+	// Queries may return parents in any order across chunks; list the
+	// variants parent by parent (stable: key order within a parent).
+	if !slices.IsSorted(parents) {
+		perm := make([]int, len(parents))
+		for i := range perm {
+			perm[i] = i
+		}
+		slices.SortStableFunc(perm, func(a, b int) int { return parents[a] - parents[b] })
+		f2, p2, k2 := make([]export.Item, len(flat)), make([]int, len(flat)), make([]int64, len(flat))
+		for i, j := range perm {
+			f2[i], p2[i], k2[i] = flat[j], parents[j], ckeys[j]
+		}
+		flat, parents, ckeys = f2, p2, k2
 	}
-	return out, nil
+	for i := 0; i < len(flat); {
+		j := i + 1
+		for j < len(flat) && parents[j] == parents[i] {
+			j++
+		}
+		items[parents[i]].Children = flat[i:j:j]
+		i = j
+	}
+	return ckeys, nil
 }
 
 // query runs run once per chunk of keys with a condition on expr that

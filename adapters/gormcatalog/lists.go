@@ -16,6 +16,15 @@ type listLoader struct {
 	list *List
 	cols []column // without the product key
 	add  func(it *export.Item, c []cell)
+	// begin and end bracket the consecutive rows of one item (see carver).
+	begin, end func(it *export.Item)
+}
+
+// carve returns begin/end functions that take the list field of an item
+// from blocks shared by the batch.
+func carve[T any](field func(*export.Item) *[]T) (begin, end func(*export.Item)) {
+	c := new(carver[T])
+	return func(it *export.Item) { c.begin(field(it)) }, func(it *export.Item) { c.end(field(it)) }
 }
 
 // loaders returns the configured detail lists; groups collects attribute
@@ -32,25 +41,29 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 				im.IsCover = len(it.Images) == 0
 			}
 			it.Images = append(it.Images, im)
-		}})
+		}, nil, nil})
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Image { return &it.Images })
 	}
 	if l := it.Categories; l != nil {
 		cols := []column{{l.UID, kStr}, {l.SortOrder, kInt}}
 		ls = append(ls, listLoader{"categories", &l.List, cols, func(it *export.Item, c []cell) {
 			it.Categories = append(it.Categories, export.CategoryRef{UID: c[0].str(), SortOrder: c[1].nullInt()})
-		}})
+		}, nil, nil})
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.CategoryRef { return &it.Categories })
 	}
 	if l := it.Properties; l != nil {
 		cols := []column{{l.UID, kStr}, {l.Label, kStr}, {l.Value, kStr}}
 		ls = append(ls, listLoader{"properties", &l.List, cols, func(it *export.Item, c []cell) {
 			it.Properties = append(it.Properties, export.Property{UID: c[0].str(), Label: c[1].str(), Value: c[2].str()})
-		}})
+		}, nil, nil})
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Property { return &it.Properties })
 	}
 	if l := it.Tags; l != nil {
 		cols := []column{{l.UID, kStr}, {l.Value, kStr}}
 		ls = append(ls, listLoader{"tags", &l.List, cols, func(it *export.Item, c []cell) {
 			it.Tags = append(it.Tags, export.Tag{UID: c[0].str(), Value: c[1].str()})
-		}})
+		}, nil, nil})
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Tag { return &it.Tags })
 	}
 	if l := it.Relations; l != nil {
 		cols := []column{{l.Type, kStr}, {l.Label, kStr}, {l.RelatedUID, kStr}}
@@ -63,7 +76,8 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 				}
 			}
 			it.Relations = append(it.Relations, export.Relation{Type: typ, Label: c[1].str(), UIDs: []string{uid}})
-		}})
+		}, nil, nil})
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Relation { return &it.Relations })
 	}
 	if l := it.TierPrices; l != nil {
 		cols := []column{{l.AggregateChildren, kBool}, {l.Threshold, kInt}, {l.MaxQuantity, kInt}, {l.Type, kStr},
@@ -72,7 +86,8 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 			it.Prices.TierPrices = append(it.Prices.TierPrices, export.TierPrice{
 				AggregateChildren: c[0].b.Bool, Threshold: c[1].nullInt(), MaxQuantity: c[2].nullInt(),
 				Type: c[3].str(), CustomerGroupUID: c[4].str(), Reduction: c[5].d.Decimal})
-		}})
+		}, nil, nil})
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.TierPrice { return &it.Prices.TierPrices })
 	}
 	if l := it.Attributes; l != nil {
 		cols := []column{{l.UID, kStr}, {l.GroupUID, kStr}, {l.GroupLabel, kStr}, {l.Label, kStr}}
@@ -82,7 +97,8 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 				groups[g] = c[2].str()
 			}
 			it.Attributes = append(it.Attributes, export.Attribute{UID: c[0].str(), GroupUID: g, Label: c[3].str()})
-		}})
+		}, nil, nil})
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Attribute { return &it.Attributes })
 	}
 	return ls
 }
@@ -136,18 +152,32 @@ func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey
 	if l.list.OrderBy != "" {
 		order += ", " + l.list.OrderBy
 	}
-	return s.query(ctx, l.list.Product, keys, func(cond string, args []any) error {
+	var prev *export.Item
+	err := s.query(ctx, l.list.Product, keys, func(cond string, args []any) error {
 		var f filter
 		f.add(cond, args...)
 		f.add(l.list.Where)
 		q := "SELECT " + selectList(cols) + " FROM " + l.list.From + " WHERE " + f.where() + " ORDER BY " + order
 		return s.each(ctx, q, f.args, r, func() error {
-			if it, ok := byKey[r.cells[0].i.Int64]; ok {
-				l.add(it, r.cells[1:])
+			it, ok := byKey[r.cells[0].i.Int64]
+			if !ok {
+				return nil
 			}
+			if it != prev {
+				if prev != nil {
+					l.end(prev)
+				}
+				l.begin(it)
+				prev = it
+			}
+			l.add(it, r.cells[1:])
 			return nil
 		})
 	})
+	if prev != nil {
+		l.end(prev)
+	}
+	return err
 }
 
 // finish completes a batch: absolute deeplinks, parent attribute groups

@@ -317,11 +317,11 @@ func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
 				err = c.setString(k, string(b))
 			}
 		case col.fast == fastInt8 && len(b) == 8:
-			err = c.setInt(k, int64(binary.BigEndian.Uint64(b)))
+			err = c.setIntIn(k, int64(binary.BigEndian.Uint64(b)), ar)
 		case col.fast == fastInt4 && len(b) == 4:
-			err = c.setInt(k, int64(int32(binary.BigEndian.Uint32(b))))
+			err = c.setIntIn(k, int64(int32(binary.BigEndian.Uint32(b))), ar)
 		case col.fast == fastInt2 && len(b) == 2:
-			err = c.setInt(k, int64(int16(binary.BigEndian.Uint16(b))))
+			err = c.setIntIn(k, int64(int16(binary.BigEndian.Uint16(b))), ar)
 		case col.fast == fastBool && len(b) == 1:
 			err = c.setBool(k, b[0] != 0)
 		case col.fast == fastNumeric:
@@ -345,6 +345,16 @@ func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
 			return fmt.Errorf("column %d: %w", i+1, err)
 		}
 	}
+	return nil
+}
+
+// setIntIn is setInt with the text form of an integer (uids) kept in ar.
+func (c *cell) setIntIn(k kind, x int64, ar *arena) error {
+	if k != kStr {
+		return c.setInt(k, x)
+	}
+	var tmp [20]byte
+	c.s = sql.NullString{String: ar.str(strconv.AppendInt(tmp[:0], x, 10)), Valid: true}
 	return nil
 }
 

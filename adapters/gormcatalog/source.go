@@ -25,6 +25,7 @@ type Source struct {
 	consts     []constField // item scalar fields with literal values
 	itemCols   []column     // key + fields
 	childCols  []column     // parent + key + fields
+	nIDs       int          // identifier columns
 	categories []catField
 	reviews    []revField
 	// pg is the pool read with pgx directly (see each); nil otherwise.
@@ -69,6 +70,11 @@ func New(db *gorm.DB, cfg Config) (*Source, error) {
 		}
 		s.itemCols = []column{{it.Key, kInt}}
 		s.childCols = []column{{it.Parent, kInt}, {it.Key, kInt}}
+		for _, id := range it.Identifiers {
+			if id.Expr != "" {
+				s.nIDs++
+			}
+		}
 		for _, f := range itemFields(&it.Fields, it.Identifiers) {
 			if c, ok := constant(f.expr, f.kind); ok {
 				s.consts = append(s.consts, constField{f, c})

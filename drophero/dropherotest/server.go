@@ -7,6 +7,7 @@ package dropherotest
 
 import (
 	"bufio"
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -109,6 +110,12 @@ type Server struct {
 	deliveries      []Delivery
 	latency         time.Duration
 	cbClient        *http.Client
+
+	// Asynchronous callback deliveries; Close cancels and waits for them.
+	bg        sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+	closeOnce sync.Once
 }
 
 type failure struct {
@@ -129,9 +136,39 @@ func NewServer() *Server {
 		cbClient:  &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		emptyForm: "[]",
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.Reset()
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// Close cancels the callback deliveries still running, waits for them, and
+// shuts the server down. No goroutine of the fake outlives it.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.mu.Lock() // FireCallbackAsync adds to bg under mu: no Add after this
+		s.cancel()
+		s.mu.Unlock()
+		s.bg.Wait()
+		s.Server.Close()
+	})
+}
+
+// FireCallbackAsync runs FireCallback in the background; Close waits for it.
+func (s *Server) FireCallbackAsync(kind string) {
+	s.mu.Lock()
+	closed := s.ctx.Err() != nil
+	if !closed {
+		s.bg.Add(1)
+	}
+	s.mu.Unlock()
+	if closed {
+		return
+	}
+	go func() {
+		defer s.bg.Done()
+		s.FireCallback(kind)
+	}()
 }
 
 // BaseURL returns the base URL to configure a client with (…/v1/).
@@ -271,7 +308,7 @@ func (s *Server) PutProduct(p map[string]any) {
 	auto := s.autoCallbacks
 	s.mu.Unlock()
 	if auto {
-		go s.FireCallback("products")
+		s.FireCallbackAsync("products")
 	}
 }
 
@@ -283,7 +320,7 @@ func (s *Server) Unsubscribe(iditem string) {
 	auto := s.autoCallbacks
 	s.mu.Unlock()
 	if auto {
-		go s.FireCallback("products")
+		s.FireCallbackAsync("products")
 	}
 }
 
@@ -306,7 +343,7 @@ func (s *Server) SetOrderStatus(id, status string) {
 	auto := s.autoCallbacks
 	s.mu.Unlock()
 	if auto {
-		go s.FireCallback("orderstatus")
+		s.FireCallbackAsync("orderstatus")
 	}
 }
 
@@ -423,12 +460,17 @@ func (s *Server) FireCallback(kind string) int {
 	if !strings.Contains(u, "://") {
 		u = "http://" + u
 	}
+	ctx := s.ctx // cancelled by Close
 	status := 0
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
-			time.Sleep(100 * time.Millisecond)
+			select {
+			case <-time.After(100 * time.Millisecond):
+			case <-ctx.Done():
+				return status
+			}
 		}
-		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		req.Header.Set("User-Agent", "DropHero-Callback")
 		resp, err := s.cbClient.Do(req)
 		d := Delivery{Kind: kind, URL: u}

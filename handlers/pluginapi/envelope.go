@@ -17,7 +17,9 @@ import (
 
 // Field is one top-level key of an action's answer.
 type Field struct {
-	Key   string
+	// Key is the JSON key.
+	Key string
+	// Value is encoded with encoding/json (a json.RawMessage as is).
 	Value any
 }
 

@@ -244,8 +244,15 @@ func (h *Handler) Handle(c echo.Context) error {
 	h.accessLog(r, req)
 
 	if perr != nil {
+		// Over the variable or depth limit is "request too large" (spec
+		// 1.2); anything else (e.g. a broken percent-escape) is named as
+		// what it is, so that support is not sent looking for a size.
+		reason := "malformed request"
+		if errors.Is(perr, phpform.ErrTooManyVars) || errors.Is(perr, phpform.ErrTooDeep) {
+			reason = "request too large"
+		}
 		return h.fail(r, &shopgate.APIError{Code: shopgate.CodeUnknownError, Cause: perr,
-			Detail: "request too large"}, `Unknown error code: "request too large"`)
+			Detail: reason}, `Unknown error code: "`+reason+`"`)
 	}
 	if shopErr != nil {
 		return h.fail(r, shopErr, "")

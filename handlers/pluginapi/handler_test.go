@@ -452,6 +452,9 @@ func TestSecretsNeverLogged(t *testing.T) {
 	})
 	call(t, h, "action=get_customer&user=max%40example.com&pass=S3cret%21pw&debug_log=1&nested[password]=S3cret%21pw", true)
 	call(t, h, "action=get_customer&user=max&pass=S3cret%21pw&trace_id=x", false)
+	// set_settings names the secret in a sibling field, not in the key.
+	call(t, h, "action=set_settings&shopgate_settings[0][name]=apikey&shopgate_settings[0][value]=S3cret%21pw"+
+		"&shopgate_settings[1][name]=oauth_access_token&shopgate_settings[1][value]=S3cret%21pw", true)
 	for _, lt := range logs.Types {
 		b, err := h.Logs("").ReadAll(lt)
 		if err != nil {
@@ -583,4 +586,50 @@ func FuzzWriteJSON(f *testing.F) {
 			t.Fatalf("%q came back as %q", s, back)
 		}
 	})
+}
+
+// TestEnvelopeKeyOrder checks the wire bytes: error, error_text, trace_id,
+// shopgate_library_version and plugin_version lead, in this order, and
+// the payload follows in its own order (spec 3.1).
+func TestEnvelopeKeyOrder(t *testing.T) {
+	h := newTestHandler(t, nil)
+	lead := func(code, text, trace string) string {
+		return `{"error":` + code + `,"error_text":` + text + `,"trace_id":` + trace +
+			`,"shopgate_library_version":"2.10.3","plugin_version":"` + Version + `"`
+	}
+	tests := []struct{ body, prefix string }{
+		{"action=foo&trace_id=abc", lead("21", `"unknown action requested"`, `"abc"`) + "}"},
+		{"action=ping", lead("0", "null", "null") + `,"pong":"OK","configuration":`},
+		{"action=ping&trace_id[a]=1", lead("0", "null", "null") + `,"pong":"OK",`},
+		{"action=set_settings&shopgate_settings[0][name]=alias&shopgate_settings[0][value]=b", lead("0", "null", "null") +
+			`,"shopgate_settings":[{"name":"alias","old":"my-shop","new":"b"}]}`},
+	}
+	for _, tt := range tests {
+		if got := call(t, h, tt.body, true).Body.String(); !strings.HasPrefix(got, tt.prefix) {
+			t.Errorf("%s:\n got %s\nwant %s…", tt.body, got, tt.prefix)
+		}
+	}
+}
+
+// TestCronAbortText: an aborted job's text is quoted as the SDK quotes it,
+// with the inner quotes of the error text left alone.
+func TestCronAbortText(t *testing.T) {
+	h := newTestHandler(t, func(c *Config) { c.Cron = sentCron{} })
+	m := envelope(t, call(t, h, "action=cron&jobs[0][job_name]=set_shipping_completed", true))
+	if got := m["message"]; got != `Job aborted: "order status is "sent""` {
+		t.Errorf("message = %q", got)
+	}
+}
+
+type sentCron struct{}
+
+func (sentCron) RunCronJob(context.Context, adapters.Shop, string, map[string]any) (string, int, error) {
+	return "", 0, shopgate.NewAPIError(shopgate.CodeOrderStatusIsSent, "")
+}
+
+// TestUnparsableBody: a broken percent-escape is rejected as malformed,
+// not as too large.
+func TestUnparsableBody(t *testing.T) {
+	h := newTestHandler(t, nil)
+	wantError(t, envelope(t, call(t, h, "action=ping&x=%zz", true)), 999, `Unknown error code: "malformed request"`)
 }

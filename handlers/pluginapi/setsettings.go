@@ -53,7 +53,7 @@ func (h *Handler) setSettings(r *Request) (Payload, error) {
 	result := make([]any, 0, len(changes))
 	changed := map[string]any{}
 	for _, c := range changes {
-		result = append(result, map[string]any{"name": c.name, "old": next[c.name], "new": c.val})
+		result = append(result, settingChange{Name: c.name, Old: next[c.name], New: c.val})
 		next[c.name] = c.val
 		changed[c.name] = c.val
 	}
@@ -73,6 +73,14 @@ func (h *Handler) setSettings(r *Request) (Payload, error) {
 		h.cfg.OnSettingsChanged(sh.number, changed)
 	}
 	return Payload{{"shopgate_settings", result}}, nil
+}
+
+// settingChange is one entry of set_settings' answer; a struct keeps the
+// key order of the spec (name, old, new).
+type settingChange struct {
+	Name string `json:"name"`
+	Old  any    `json:"old"`
+	New  any    `json:"new"`
 }
 
 func equalSetting(a, b any) bool {

@@ -267,7 +267,9 @@ func (h *Handler) cron(r *Request) (Payload, error) {
 			if ae, ok := toAPIError(err); ok {
 				_, text = ae.Envelope()
 			}
-			fmt.Fprintf(&msg, "Job aborted: %q", text)
+			// Quoted as the SDK does it: the text verbatim between plain
+			// double quotes (%q would escape quotes inside the text).
+			msg.WriteString(`Job aborted: "` + text + `"`)
 		}
 	}
 	secs := time.Since(start).Seconds()

@@ -57,6 +57,13 @@ func nested(m map[string]any) map[string]any {
 	for k, v := range m {
 		out[k] = value(k, v)
 	}
+	// A {name, value} pair (set_settings' shopgate_settings entries) hides
+	// its secret behind the name, not the key: mask the value by the name.
+	if name, ok := m["name"].(string); ok {
+		if v, has := m["value"]; has {
+			out["value"] = value(name, v)
+		}
+	}
 	return out
 }
 

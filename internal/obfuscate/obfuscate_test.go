@@ -7,26 +7,30 @@ import (
 
 func TestParams(t *testing.T) {
 	in := map[string]any{
-		"action":            "get_customer",
-		"user":              "max@example.com",
-		"pass":              "S3cret!pw",
-		"shop_number":       "20001",
-		"cart":              map[string]any{"items": []any{"x"}},
-		"user_data":         map[string]any{"mail": "a"},
-		"nested":            map[string]any{"apikey": "k", "list": []any{map[string]any{"password": "p", "keep": "v"}}},
-		"jobs":              []any{map[string]any{"job_name": "cron"}},
-		"shopgate_settings": []any{map[string]any{"name": "alias", "value": "x"}},
+		"action":      "get_customer",
+		"user":        "max@example.com",
+		"pass":        "S3cret!pw",
+		"shop_number": "20001",
+		"cart":        map[string]any{"items": []any{"x"}},
+		"user_data":   map[string]any{"mail": "a"},
+		"nested":      map[string]any{"apikey": "k", "list": []any{map[string]any{"password": "p", "keep": "v"}}},
+		"jobs":        []any{map[string]any{"job_name": "cron"}},
+		"shopgate_settings": []any{map[string]any{"name": "alias", "value": "x"},
+			map[string]any{"name": "apikey", "value": "k"}, map[string]any{"name": "oauth_access_token", "value": "t"},
+			map[string]any{"name": "cart", "value": map[string]any{"items": "x"}}},
 	}
 	want := map[string]any{
-		"action":            "get_customer",
-		"user":              "max@example.com",
-		"pass":              Masked,
-		"shop_number":       Masked,
-		"cart":              Removed,
-		"user_data":         Removed,
-		"nested":            map[string]any{"apikey": Masked, "list": []any{map[string]any{"password": Masked, "keep": "v"}}},
-		"jobs":              []any{map[string]any{"job_name": "cron"}},
-		"shopgate_settings": []any{map[string]any{"name": "alias", "value": "x"}},
+		"action":      "get_customer",
+		"user":        "max@example.com",
+		"pass":        Masked,
+		"shop_number": Masked,
+		"cart":        Removed,
+		"user_data":   Removed,
+		"nested":      map[string]any{"apikey": Masked, "list": []any{map[string]any{"password": Masked, "keep": "v"}}},
+		"jobs":        []any{map[string]any{"job_name": "cron"}},
+		"shopgate_settings": []any{map[string]any{"name": "alias", "value": "x"},
+			map[string]any{"name": "apikey", "value": Masked}, map[string]any{"name": "oauth_access_token", "value": Masked},
+			map[string]any{"name": "cart", "value": Removed}},
 	}
 	got := Params(in)
 	if !reflect.DeepEqual(got, want) {
