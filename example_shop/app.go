@@ -128,8 +128,14 @@ func (a *App) newEcho() *echo.Echo {
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			// The path only: query strings may carry tokens or search terms.
+			// Routes with a secret in the path (DropHero's callback URLs)
+			// are logged by their pattern.
+			path := v.URIPath
+			if strings.Contains(c.Path(), ":token") {
+				path = c.Path()
+			}
 			fields := []zap.Field{
-				zap.String("method", v.Method), zap.String("path", v.URIPath),
+				zap.String("method", v.Method), zap.String("path", path),
 				zap.Int("status", v.Status), zap.Duration("latency", v.Latency),
 			}
 			if v.Error != nil {

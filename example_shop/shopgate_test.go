@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/gormmodels"
@@ -183,5 +185,27 @@ func TestSetSettingsSteersMobileRedirect(t *testing.T) {
 	callShop(t, srv, now, "set_settings", "shopgate_settings[0][name]=enable_mobile_website", "shopgate_settings[0][value]=0")
 	if rec := shopRequest(t, a, "/product/1", iPhoneUA, ""); rec.Code != http.StatusOK {
 		t.Errorf("mobile website switched off, iPhone got %d", rec.Code)
+	}
+}
+
+// TestRequestLogHidesCallbackTokens: the request log never shows the
+// secret token of DropHero's callback URLs.
+func TestRequestLogHidesCallbackTokens(t *testing.T) {
+	core, logs := observer.New(zap.DebugLevel)
+	a, err := NewApp(openSQLite(t), Config{Log: zap.New(core), Demo: true, SeedDemo: false, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	const token = "s3cr3t-callback-token"
+	a.Echo.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/drophero/callback/"+token+"/products", nil))
+	a.Echo.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/product/7", nil))
+	var paths []string
+	for _, e := range logs.FilterMessage("request").All() {
+		paths = append(paths, e.ContextMap()["path"].(string))
+	}
+	joined := strings.Join(paths, " ")
+	if strings.Contains(joined, token) || !strings.Contains(joined, "/product/7") || len(paths) != 2 {
+		t.Errorf("logged paths %q", paths)
 	}
 }

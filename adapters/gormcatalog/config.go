@@ -32,9 +32,9 @@ type Config struct {
 	// single "/" (e.g. "https://shop.example.com"). Empty: URLs are used
 	// as read.
 	BaseURL string
-	// BatchSize is the number of parent rows read per batch; default 2500.
+	// BatchSize is the number of parent rows read per batch; default 1500.
 	// Larger batches mean fewer queries (each has a fixed cost in
-	// PostgreSQL) at the price of memory: two batches are held at a time.
+	// PostgreSQL) at the price of memory: three batches are held at a time.
 	BatchSize int
 	// Parallel is the number of detail-list queries of a batch run at the
 	// same time (each on its own connection); default 4.

@@ -13,15 +13,22 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
-// batch is one page of parent items with everything attached.
+// batch is one page of parent items. The first loading stage reads the
+// parents and their variants and indexes them; the second attaches the
+// detail lists.
 type batch struct {
-	items []export.Item
-	err   error
+	items     []export.Item
+	byKey     map[int64]*export.Item // every item of the batch, variants too
+	all       []int64                // their keys, sorted
+	childKeys []int64
+	err       error
 }
 
-// Items implements adapters.CatalogSource. Batches are loaded by a second
-// goroutine one step ahead of the caller; cancelling ctx or an error from
-// yield stops it before Items returns.
+// Items implements adapters.CatalogSource. Batches are loaded by two
+// goroutines ahead of the caller — one reads parents and variants, the next
+// one their detail lists — so that the database and the writer work at the
+// same time. Cancelling ctx or an error from yield stops them before Items
+// returns.
 func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.CatalogQuery, yield func(*export.Item) error) error {
 	it := &s.cfg.Items
 	if it.From == "" {
@@ -38,28 +45,46 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Unbuffered: one batch is written while the next one is loaded, so
-	// at most two are held in memory.
+	// Unbuffered: one batch is written while the next one gets its lists
+	// and the one after that its parents, so at most three are in memory.
+	parents := make(chan batch)
 	ch := make(chan batch)
-	// Item slices of written batches go back to the loader.
+	// Item slices of written batches go back to the first stage.
 	free := make(chan []export.Item, 2)
 	go func() {
-		defer close(ch)
+		defer close(parents)
 		err := s.keyset(ctx, it.From, it.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
-			items, last, err := s.loadBatch(ctx, shop, cond, args, n, free)
-			if err != nil {
+			b, last, err := s.loadParents(ctx, shop, cond, args, n, free)
+			if err != nil || len(b.items) == 0 {
 				return 0, 0, err
 			}
 			select {
-			case ch <- batch{items: items}:
+			case parents <- b:
 			case <-ctx.Done():
 				return 0, 0, ctx.Err()
 			}
-			return len(items), last, nil
+			return len(b.items), last, nil
 		})
 		if err != nil {
 			select {
-			case ch <- batch{err: err}:
+			case parents <- batch{err: err}:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	go func() {
+		defer close(ch)
+		// Runs until the first stage has stopped, so that no query
+		// outlives Items.
+		for b := range parents {
+			if b.err == nil {
+				if err := ctx.Err(); err != nil {
+					continue
+				}
+				b.err = s.loadDetails(ctx, &b)
+			}
+			select {
+			case ch <- b:
 			case <-ctx.Done():
 			}
 		}
@@ -86,7 +111,7 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 	}
 	cancel()
 	for range ch {
-		// Wait for the loader to stop so no query outlives the call.
+		// Wait for the loaders to stop so no query outlives the call.
 	}
 	// A cancelled request may surface as a driver error; report the
 	// cancellation itself so callers can recognise it.
@@ -156,9 +181,10 @@ func (c *carver[T]) take(n int) []T {
 	return c.buf[l : l : l+n]
 }
 
-// loadBatch reads up to n parents matching cond with their variants and
-// detail lists, and returns them with the last parent key.
-func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string, args []any, n int, free chan []export.Item) ([]export.Item, int64, error) {
+// loadParents reads up to n parents matching cond with their variants
+// and returns them, indexed, with the last parent key.
+func (s *Source) loadParents(ctx context.Context, shop adapters.Shop, cond string, args []any, n int,
+	free chan []export.Item) (batch, int64, error) {
 	it := &s.cfg.Items
 	q := "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + cond +
 		" ORDER BY " + it.Key + " LIMIT " + strconv.Itoa(n)
@@ -176,10 +202,10 @@ func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string,
 		return nil
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("gormcatalog: items: %w", err)
+		return batch{}, 0, fmt.Errorf("gormcatalog: items: %w", err)
 	}
 	if len(items) == 0 {
-		return nil, 0, nil
+		return batch{}, 0, nil
 	}
 	last := keys[len(keys)-1]
 
@@ -191,7 +217,7 @@ func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string,
 	if it.Parent != "" {
 		childKeys, err = s.loadChildren(ctx, items, keys, parentIdx, &ids)
 		if err != nil {
-			return nil, 0, err
+			return batch{}, 0, err
 		}
 	}
 
@@ -207,23 +233,30 @@ func (s *Source) loadBatch(ctx context.Context, shop adapters.Shop, cond string,
 			ci++
 		}
 	}
-	all := append(slices.Clone(keys), childKeys...)
+	all := append(keys, childKeys...)
 	slices.Sort(all)
-	groups, err := s.loadLists(ctx, byKey, all, childKeys)
+	return batch{items: items, byKey: byKey, all: all, childKeys: childKeys}, last, nil
+}
+
+// loadDetails attaches the detail lists to the items of b and completes
+// them.
+func (s *Source) loadDetails(ctx context.Context, b *batch) error {
+	it := &s.cfg.Items
+	groups, err := s.loadLists(ctx, b.byKey, b.all, b.childKeys)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
-	s.finish(items, groups)
+	s.finish(b.items, groups)
 	if it.Prepare != nil {
-		ptrs := make([]*export.Item, len(items))
-		for i := range items {
-			ptrs[i] = &items[i]
+		ptrs := make([]*export.Item, len(b.items))
+		for i := range b.items {
+			ptrs[i] = &b.items[i]
 		}
 		if err := it.Prepare(ctx, s.db.WithContext(ctx), ptrs); err != nil {
-			return nil, 0, fmt.Errorf("gormcatalog: prepare: %w", err)
+			return fmt.Errorf("gormcatalog: prepare: %w", err)
 		}
 	}
-	return items, last, nil
+	return nil
 }
 
 // fill copies the scanned scalar columns into it; identifier lists are
@@ -232,10 +265,10 @@ func (s *Source) fill(it *export.Item, r *row, ids *carver[export.Identifier]) {
 	if s.nIDs > 0 {
 		it.Identifiers = ids.take(s.nIDs)
 	}
-	off := len(r.cells) - len(s.fields)
+	off := len(r.cells) - s.nFieldCols
 	it.UID = strconv.FormatInt(r.cells[off-1].i.Int64, 10)
 	for i := range s.fields {
-		s.fields[i].set(it, &r.cells[off+i])
+		s.fields[i].set(it, &r.cells[off+s.fieldCell[i]])
 	}
 	for i := range s.consts {
 		s.consts[i].set(it, &s.consts[i].value)
@@ -249,15 +282,18 @@ func (s *Source) fill(it *export.Item, r *row, ids *carver[export.Identifier]) {
 }
 
 // loadChildren attaches the variants of the parents in keys and returns
-// their keys in the order they were attached (parent by parent). The
-// variants of a batch share one array.
+// their keys in the order they were attached (parent by parent).
 func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []int64, parentIdx map[int64]int,
 	ids *carver[export.Identifier]) ([]int64, error) {
 	it := &s.cfg.Items
+	type child struct {
+		parent int
+		key    int64
+	}
 	var (
-		flat    []export.Item
-		parents []int
-		ckeys   []int64
+		order []child
+		kids  carver[export.Item]
+		prev  *export.Item
 	)
 	r := newRow(s.childCols)
 	err := s.query(ctx, it.Parent, keys, func(cond string, args []any) error {
@@ -271,39 +307,34 @@ func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []i
 			if !ok {
 				return nil
 			}
-			flat = append(flat, export.Item{})
-			s.fill(&flat[len(flat)-1], r, ids)
-			parents = append(parents, pi)
-			ckeys = append(ckeys, r.cells[1].i.Int64)
+			p := &items[pi]
+			if p != prev {
+				if prev != nil {
+					kids.end(&prev.Children)
+				}
+				kids.begin(&p.Children)
+				prev = p
+			}
+			p.Children = append(p.Children, export.Item{})
+			s.fill(&p.Children[len(p.Children)-1], r, ids)
+			order = append(order, child{pi, r.cells[1].i.Int64})
 			return nil
 		})
 	})
+	if prev != nil {
+		kids.end(&prev.Children)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("gormcatalog: variants: %w", err)
 	}
-	// Queries may return parents in any order across chunks; list the
-	// variants parent by parent (stable: key order within a parent).
-	if !slices.IsSorted(parents) {
-		perm := make([]int, len(parents))
-		for i := range perm {
-			perm[i] = i
-		}
-		slices.SortStableFunc(perm, func(a, b int) int { return parents[a] - parents[b] })
-		f2, p2, k2 := make([]export.Item, len(flat)), make([]int, len(flat)), make([]int64, len(flat))
-		for i, j := range perm {
-			f2[i], p2[i], k2[i] = flat[j], parents[j], ckeys[j]
-		}
-		flat, parents, ckeys = f2, p2, k2
+	// Queries may return parents in any order across chunks; list child keys
+	// parent by parent, matching the Children slices.
+	slices.SortStableFunc(order, func(a, b child) int { return a.parent - b.parent })
+	out := make([]int64, len(order))
+	for i, c := range order {
+		out[i] = c.key
 	}
-	for i := 0; i < len(flat); {
-		j := i + 1
-		for j < len(flat) && parents[j] == parents[i] {
-			j++
-		}
-		items[parents[i]].Children = flat[i:j:j]
-		i = j
-	}
-	return ckeys, nil
+	return out, nil
 }
 
 // query runs run once per chunk of keys with a condition on expr that

@@ -141,12 +141,7 @@ func (s *Source) loadLists(ctx context.Context, byKey map[int64]*export.Item, al
 func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey map[int64]*export.Item) error {
 	cols := make([]column, 0, len(l.cols)+1)
 	cols = append(cols, column{l.list.Product, kInt})
-	for _, c := range l.cols {
-		if c.expr == "" {
-			c.expr = "NULL"
-		}
-		cols = append(cols, c)
-	}
+	cols = append(cols, l.cols...) // empty expressions are not selected
 	r := newRow(cols)
 	order := l.list.Product
 	if l.list.OrderBy != "" {

@@ -296,11 +296,12 @@ func (a *arena) str(b []byte) string {
 
 // fromRaw decodes the wire values of a row into the row's cells.
 func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
-	if len(raw) != len(cols) {
-		return fmt.Errorf("got %d columns, want %d", len(raw), len(cols))
+	if len(raw) != len(cols) || len(raw) != len(r.sel) {
+		return fmt.Errorf("got %d columns, want %d", len(raw), len(r.sel))
 	}
 	for i, b := range raw {
-		c, k := &r.cells[i], r.kinds[i]
+		ci := r.sel[i]
+		c, k := &r.cells[ci], r.kinds[ci]
 		col := &cols[i]
 		var err error
 		switch {

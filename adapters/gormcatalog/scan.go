@@ -97,17 +97,27 @@ type column struct {
 // row scans a fixed list of columns; cells are reused between rows.
 // Values are scanned into plain interfaces and converted by assign, which
 // is cheaper than database/sql's conversion into sql.Null* scanners.
+// Columns with an empty expression are not selected; their cells stay
+// NULL.
 type row struct {
 	kinds []kind
 	cells []cell
+	sel   []int // cell index of each selected column
 	vals  []any
 	dests []any
 }
 
 func newRow(cols []column) *row {
-	r := &row{kinds: make([]kind, len(cols)), cells: make([]cell, len(cols)), vals: make([]any, len(cols)), dests: make([]any, len(cols))}
+	r := &row{kinds: make([]kind, len(cols)), cells: make([]cell, len(cols))}
 	for i, c := range cols {
 		r.kinds[i] = c.kind
+		if c.expr != "" {
+			r.sel = append(r.sel, i)
+		}
+	}
+	r.vals = make([]any, len(r.sel))
+	r.dests = make([]any, len(r.sel))
+	for i := range r.vals {
 		r.dests[i] = &r.vals[i]
 	}
 	return r
@@ -119,7 +129,8 @@ func (r *row) scan(rows *sql.Rows) error {
 		return err
 	}
 	for i, v := range r.vals {
-		if err := r.cells[i].assign(r.kinds[i], v); err != nil {
+		ci := r.sel[i]
+		if err := r.cells[ci].assign(r.kinds[ci], v); err != nil {
 			return fmt.Errorf("column %d: %w", i+1, err)
 		}
 		r.vals[i] = nil
@@ -247,11 +258,15 @@ func (c *cell) setBool(k kind, x bool) error {
 	return c.setInt(k, n)
 }
 
-// selectList joins the expressions of cols for a SELECT clause.
+// selectList joins the expressions of cols for a SELECT clause, leaving
+// out empty ones (see row).
 func selectList(cols []column) string {
 	var b strings.Builder
-	for i, c := range cols {
-		if i > 0 {
+	for _, c := range cols {
+		if c.expr == "" {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(c.expr)

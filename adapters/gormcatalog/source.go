@@ -26,6 +26,8 @@ type Source struct {
 	itemCols   []column     // key + fields
 	childCols  []column     // parent + key + fields
 	nIDs       int          // identifier columns
+	fieldCell  []int        // per field: its cell among the selected field columns
+	nFieldCols int          // distinct field columns
 	categories []catField
 	reviews    []revField
 	// pg is the pool read with pgx directly (see each); nil otherwise.
@@ -50,7 +52,7 @@ func New(db *gorm.DB, cfg Config) (*Source, error) {
 		return nil, errors.New("gormcatalog: nil *gorm.DB")
 	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 2500
+		cfg.BatchSize = 1500
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4
@@ -75,15 +77,25 @@ func New(db *gorm.DB, cfg Config) (*Source, error) {
 				s.nIDs++
 			}
 		}
+		seen := map[column]int{}
 		for _, f := range itemFields(&it.Fields, it.Identifiers) {
 			if c, ok := constant(f.expr, f.kind); ok {
 				s.consts = append(s.consts, constField{f, c})
 				continue
 			}
+			// An expression mapped to several fields (e.g. the article
+			// number as internal order info and SKU) is selected once.
+			idx, ok := seen[f.column]
+			if !ok {
+				idx = len(seen)
+				seen[f.column] = idx
+				s.itemCols = append(s.itemCols, f.column)
+				s.childCols = append(s.childCols, f.column)
+			}
 			s.fields = append(s.fields, f)
-			s.itemCols = append(s.itemCols, f.column)
-			s.childCols = append(s.childCols, f.column)
+			s.fieldCell = append(s.fieldCell, idx)
 		}
+		s.nFieldCols = len(seen)
 		lists := []*List{listOf(it.Images), listOf(it.Categories), listOf(it.Properties), listOf(it.Tags),
 			listOf(it.Relations), listOf(it.TierPrices), listOf(it.Attributes)}
 		for _, l := range lists {
