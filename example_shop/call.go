@@ -123,7 +123,7 @@ func callCommand(args []string, getenv func(string) string, stdout, stderr io.Wr
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "Shopgate")
-	shopgate.SignRequest(req.Header, shopgate.PrefixPluginAPI, creds.CustomerNumber, creds.APIKey, now())
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, creds.CustomerNumber, creds.APIKey, now())
 	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintln(stderr, "example_shop call:", err)

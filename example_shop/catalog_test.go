@@ -28,7 +28,7 @@ func pluginCall(t *testing.T, b *browser, form url.Values) (*http.Response, []by
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	shopgate.SignRequest(req.Header, shopgate.PrefixPluginAPI, demoCustomerNumber, demoAPIKey, time.Now())
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, demoCustomerNumber, demoAPIKey, time.Now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

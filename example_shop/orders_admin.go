@@ -284,7 +284,7 @@ func (o *orderAdmin) pluginCall(ctx context.Context, form url.Values) (map[strin
 	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/shopgate/api", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	cr := o.a.sg.Creds
-	shopgate.SignRequest(req.Header, shopgate.PrefixPluginAPI, cr.CustomerNumber, cr.APIKey, time.Now())
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, cr.CustomerNumber, cr.APIKey, time.Now())
 	rec := httptest.NewRecorder()
 	o.a.Echo.ServeHTTP(rec, req)
 	var m map[string]any

@@ -19,10 +19,10 @@ const (
 
 // Prefixes that make the token direction-specific.
 const (
-	// PrefixPluginAPI signs calls from Shopgate to the shop (SPA).
-	PrefixPluginAPI = "SPA"
-	// PrefixMerchantAPI signs calls from the shop to Shopgate (SMA).
-	PrefixMerchantAPI = "SMA"
+	// PrefixSPA signs calls from Shopgate to the shop (SPA).
+	PrefixSPA = "SPA"
+	// PrefixSMA signs calls from the shop to Shopgate (SMA).
+	PrefixSMA = "SMA"
 )
 
 // MaxClockSkew is the largest accepted difference between the token's

@@ -57,9 +57,9 @@ func TestSignRequestVectors(t *testing.T) {
 		if err := VerifyAuth(v.prefix, h.Get(HeaderAuthUser), h.Get(HeaderAuthToken), v.customer, v.apikey, time.Unix(v.ts, 0)); err != nil {
 			t.Errorf("vector %d: VerifyAuth same prefix: %v", i+1, err)
 		}
-		other := PrefixPluginAPI
-		if v.prefix == PrefixPluginAPI {
-			other = PrefixMerchantAPI
+		other := PrefixSPA
+		if v.prefix == PrefixSPA {
+			other = PrefixSMA
 		}
 		if err := VerifyAuth(other, h.Get(HeaderAuthUser), h.Get(HeaderAuthToken), v.customer, v.apikey, time.Unix(v.ts, 0)); !errors.Is(err, ErrAuthBadToken) {
 			t.Errorf("vector %d: VerifyAuth other prefix = %v, want ErrAuthBadToken", i+1, err)
@@ -110,7 +110,7 @@ func TestVerifyAuthCases(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := VerifyAuth(PrefixPluginAPI, tc.user, tc.token, tc.customer, tc.akey, time.Unix(tc.now, 0))
+			err := VerifyAuth(PrefixSPA, tc.user, tc.token, tc.customer, tc.akey, time.Unix(tc.now, 0))
 			if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
 				t.Fatalf("VerifyAuth = %v, want %v", err, tc.want)
 			}
@@ -121,7 +121,7 @@ func TestVerifyAuthCases(t *testing.T) {
 // TestVerifyAuthWorkedExampleSMA checks the Merchant API direction with
 // the worked example (merchant-api spec 4.1).
 func TestVerifyAuthWorkedExampleSMA(t *testing.T) {
-	err := VerifyAuth(PrefixMerchantAPI, "12345-1700000000", "2aaf32ba88790e7abd88c0e5b65f3c89983127ca",
+	err := VerifyAuth(PrefixSMA, "12345-1700000000", "2aaf32ba88790e7abd88c0e5b65f3c89983127ca",
 		"12345", "0123456789abcdef0123", time.Unix(1700000000, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func FuzzVerifyAuth(f *testing.F) {
 	known := []error{nil, ErrAuthNoHeader, ErrAuthUnparsable, ErrAuthExpired, ErrAuthBadToken, ErrAuthWrongCustomer}
 	f.Fuzz(func(t *testing.T, user, token string, skew int64) {
 		now := time.Unix(1700000000+skew%100000, 0)
-		err := VerifyAuth(PrefixPluginAPI, user, token, cn, key, now)
+		err := VerifyAuth(PrefixSPA, user, token, cn, key, now)
 		isKnown := false
 		for _, k := range known {
 			isKnown = isKnown || errors.Is(err, k) || (k == nil && err == nil)
@@ -221,7 +221,7 @@ func FuzzVerifyAuth(f *testing.F) {
 		if d := now.Unix() - ts; d > 1800 || d < -1800 {
 			t.Fatalf("accepted timestamp %d at %d", ts, now.Unix())
 		}
-		if strings.TrimSpace(token) != Token(PrefixPluginAPI, cn, ts, key) {
+		if strings.TrimSpace(token) != Token(PrefixSPA, cn, ts, key) {
 			t.Fatalf("accepted token %q", token)
 		}
 	})

@@ -293,7 +293,7 @@ func (c *Client) do(ctx context.Context, action string, params map[string]any, t
 	req.Header.Set(HeaderLibraryVersion, c.cfg.LibraryVersion)
 	req.Header.Set(HeaderPluginVersion, c.cfg.PluginVersion)
 	if !c.OAuth() {
-		SignRequest(req.Header, PrefixMerchantAPI, c.cfg.CustomerNumber, c.cfg.APIKey, c.now())
+		SignRequest(req.Header, PrefixSMA, c.cfg.CustomerNumber, c.cfg.APIKey, c.now())
 	}
 
 	// Request log: the URL and the parameters with secrets masked

@@ -75,10 +75,10 @@ func ExampleClient_GetOrder() {
 func ExampleVerifyAuth() {
 	const customer, apikey = "12345", "abcdef0123456789abcd"
 	sent := time.Unix(1700000000, 0)
-	token := shopgate.Token(shopgate.PrefixPluginAPI, customer, sent.Unix(), apikey)
+	token := shopgate.Token(shopgate.PrefixSPA, customer, sent.Unix(), apikey)
 	fmt.Println(token)
-	fmt.Println(shopgate.VerifyAuth(shopgate.PrefixPluginAPI, "12345-1700000000", token, customer, apikey, sent.Add(time.Minute)))
-	err := shopgate.VerifyAuth(shopgate.PrefixPluginAPI, "12345-1700000000", token, customer, apikey, sent.Add(time.Hour))
+	fmt.Println(shopgate.VerifyAuth(shopgate.PrefixSPA, "12345-1700000000", token, customer, apikey, sent.Add(time.Minute)))
+	err := shopgate.VerifyAuth(shopgate.PrefixSPA, "12345-1700000000", token, customer, apikey, sent.Add(time.Hour))
 	fmt.Println(errors.Is(err, shopgate.ErrAuthExpired))
 	// Output:
 	// 97e4b1f8e6905977ef770e49637038338bc457f6

@@ -37,7 +37,7 @@ func Example() {
 	// What Shopgate sends:
 	req := httptest.NewRequest(http.MethodPost, "/shopgate/api", strings.NewReader("action=ping&trace_id=sma-1"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	shopgate.SignRequest(req.Header, shopgate.PrefixPluginAPI, "10001", "deadbeefcafe00112233", time.Now())
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, "10001", "deadbeefcafe00112233", time.Now())
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
 	fmt.Println(rec.Code, strings.HasPrefix(rec.Body.String(), `{"error":0,"error_text":null,"trace_id":"sma-1"`))

@@ -107,7 +107,7 @@ func callExport(t *testing.T, h *Handler, body string, header http.Header) *http
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	shopgate.SignRequest(req.Header, shopgate.PrefixPluginAPI, testCustomer, testAPIKey, testNow)
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
 	return rec
@@ -300,7 +300,7 @@ func TestExportClientGone(t *testing.T) {
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api", strings.NewReader("action=get_items"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	shopgate.SignRequest(req.Header, shopgate.PrefixPluginAPI, testCustomer, testAPIKey, testNow)
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,7 @@ func FuzzHandle(f *testing.F) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set(shopgate.HeaderAuthUser, user)
 		if sign {
-			shopgate.SignRequest(req.Header, shopgate.PrefixPluginAPI, testCustomer, testAPIKey, h.cfg.Now())
+			shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, h.cfg.Now())
 		}
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, req)

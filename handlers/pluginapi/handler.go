@@ -382,7 +382,7 @@ func (h *Handler) authenticate(r *Request, req *http.Request) error {
 		return nil
 	}
 	st := r.shop.settings()
-	err := shopgate.VerifyAuth(shopgate.PrefixPluginAPI, req.Header.Get(shopgate.HeaderAuthUser),
+	err := shopgate.VerifyAuth(shopgate.PrefixSPA, req.Header.Get(shopgate.HeaderAuthUser),
 		req.Header.Get(shopgate.HeaderAuthToken), st.string("customer_number"), st.string("apikey"), r.started)
 	switch {
 	case err == nil:

@@ -61,7 +61,7 @@ func call(t *testing.T, h *Handler, body string, auth bool) *httptest.ResponseRe
 	req := httptest.NewRequest(http.MethodPost, "/shopgate/api", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if auth {
-		shopgate.SignRequest(req.Header, shopgate.PrefixPluginAPI, testCustomer, testAPIKey, testNow)
+		shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
 	}
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)

@@ -289,7 +289,7 @@ func benchAddOrder(b *testing.B, callers int) {
 				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api",
 					strings.NewReader("action=add_order&order_number="+numbers[i]))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				shopgate.SignRequest(req.Header, shopgate.PrefixPluginAPI, testCustomer, testAPIKey, time.Now())
+				shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, time.Now())
 				resp, err := hc.Do(req)
 				if err != nil {
 					b.Error(err)

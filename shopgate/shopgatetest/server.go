@@ -576,7 +576,7 @@ func (s *Server) authenticate(r *http.Request, p map[string]any, now time.Time) 
 	if err != nil {
 		return fail(shopgate.SMACodeAuthUserInvalid, "authorization user name has an invalid format"), true
 	}
-	want := shopgate.Token(shopgate.PrefixMerchantAPI, cn, ts, s.apiKey)
+	want := shopgate.Token(shopgate.PrefixSMA, cn, ts, s.apiKey)
 	if !shopgate.SameNumber(cn, s.customerNumber) || !constantTimeEqual(strings.TrimSpace(token), want) {
 		return fail(shopgate.SMACodeAuthTokenInvalid, "generated authorization password invalid"), true
 	}

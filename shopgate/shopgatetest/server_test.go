@@ -28,7 +28,7 @@ func post(t *testing.T, s *Server, path string, form url.Values, header http.Hea
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if header == nil {
-		shopgate.SignRequest(req.Header, shopgate.PrefixMerchantAPI, DefaultCustomerNumber, DefaultAPIKey, time.Unix(testNow, 0))
+		shopgate.SignRequest(req.Header, shopgate.PrefixSMA, DefaultCustomerNumber, DefaultAPIKey, time.Unix(testNow, 0))
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -358,7 +358,7 @@ func TestCustomCredentialsAndCategoryTree(t *testing.T) {
 	f := url.Values{"action": {"get_orders"}, "shop_number": {"77777"}, "order_numbers[5]": {"9"}}
 	req, _ := http.NewRequest(http.MethodPost, s.URL(), strings.NewReader(f.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	shopgate.SignRequest(req.Header, shopgate.PrefixMerchantAPI, "55555", "abcdefabcdefabcdefab", time.Now())
+	shopgate.SignRequest(req.Header, shopgate.PrefixSMA, "55555", "abcdefabcdefabcdefab", time.Now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
