@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of the catalogue export: seeds the example shop's
 # PostgreSQL database with `example_shop -seed-products N`, starts the shop,
-# times one full get_items over HTTP (plain and gzip) and prints items/s and
-# the server's peak RSS.
+# times one full get_items over HTTP (plain and gzip) and prints items/s,
+# the server's peak RSS and the CPU time per item of the shop process and of
+# its PostgreSQL backends (figures that hold up on a loaded machine).
 #
 # Usage: bench/catalog.sh [N ...]           (default: 100000 1000000)
 # Env:   BENCH_DATABASE_URL  PostgreSQL server URL with a database to connect
@@ -68,6 +69,16 @@ export_once() {
 	tail -n 1 "$work/curl.err"
 }
 
+# pg_ticks URL: "pid ticks" lines for the PostgreSQL backends connected to
+# the database of URL (the server must run on this machine).
+pg_ticks() {
+	local p
+	for p in $(psql "$1" -qtAc "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"); do
+		[ -r "/proc/$p/stat" ] && echo "$p $(awk '{print $14 + $15}' "/proc/$p/stat")"
+	done
+	return 0
+}
+
 # cpu_ticks PID...: user+system CPU ticks of the processes.
 cpu_ticks() {
 	local t=0 p
@@ -114,9 +125,13 @@ for N in "${SIZES[@]}"; do
 
 	# CPU of the shop process during the plain export: on a shared machine
 	# the figure that does not depend on other load.
+	pg_ticks "$url" >"$work/pg0"
 	shop_t0=$(cpu_ticks "$pid")
 	read -r secs bytes < <(export_once "$work/tail.plain")
 	shop_t1=$(cpu_ticks "$pid")
+	pg_ticks "$url" >"$work/pg1"
+	# Backends stay open in the shop's pool; new ones count from zero.
+	pg_t=$(awk 'NR == FNR { t0[$1] = $2; next } { d += $2 - t0[$1] } END { print d + 0 }' "$work/pg0" "$work/pg1")
 	if [[ $(cat "$work/tail.plain") != *"</items>" ]]; then
 		echo "bench/catalog.sh: plain export of N=$N did not end with </items>" >&2
 		tail -c 300 "$work/tail.plain" >&2
@@ -130,9 +145,9 @@ for N in "${SIZES[@]}"; do
 
 	hz=$(getconf CLK_TCK)
 	awk -v n="$N" -v it="$items" -v r="$rows" -v s="$secs" -v b="$bytes" -v g="$gsecs" -v rss="$rss_kb" \
-		-v sc=$((shop_t1 - shop_t0)) -v hz="$hz" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+		-v sc=$((shop_t1 - shop_t0)) -v pc="$pg_t" -v hz="$hz" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
 		printf "%-9d %-9d %-9d %-9.2f %-10.0f %-11.1f %-9.2f %-10.0f %-10.1f\n",
 			n, it, r, s, it / s, b / 1048576, g, it / g, rss / 1024
-		printf "          plain export: shop process CPU %.2f s (%.1f us/item); load average %s\n",
-			sc / hz, sc / hz / it * 1e6, load }'
+		printf "          plain export: shop process CPU %.2f s (%.1f us/item), PostgreSQL backends CPU %.2f s (%.1f us/item); load average %s\n",
+			sc / hz, sc / hz / it * 1e6, pc / hz, pc / hz / it * 1e6, load }'
 done

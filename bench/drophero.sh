@@ -7,30 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100000}
-pgdir=""
-bin=$(mktemp /tmp/drophero-bench.XXXXXX)
-as_pg=()
-cleanup() {
-  rm -f "$bin"
-  if [ -n "$pgdir" ]; then
-    "${as_pg[@]}" pg_ctl -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$pgdir"
-  fi
-}
-trap cleanup EXIT
-
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
-  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && PATH="$d:$PATH"; done
-  if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); fi
-  pgdir=$(mktemp -d /tmp/shopbridge-dhbench.XXXXXX)
-  chmod 755 "$pgdir"
-  [ "$(id -u)" = 0 ] && chown postgres "$pgdir"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "${as_pg[@]}" initdb -D "$pgdir/data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
-  "${as_pg[@]}" pg_ctl -D "$pgdir/data" -l "$pgdir/log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c fsync=off -c synchronous_commit=off" start >/dev/null
-  export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+  exec scripts/with-postgres.sh "$PWD/bench/drophero.sh" "$@"
 fi
+bin=$(mktemp /tmp/drophero-bench.XXXXXX)
+trap 'rm -f "$bin"' EXIT
 
 go test -c -o "$bin" ./drophero
 out=$(DROPHERO_BENCH_N=$N /usr/bin/time -v "$bin" -test.run '^$' -test.bench '^BenchmarkFirstSync$' -test.benchtime 1x 2>&1)

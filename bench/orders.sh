@@ -12,22 +12,7 @@ cd "$(dirname "$0")/.."
 n=${1:-2000}
 
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
-  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && PATH="$d:$PATH"; done
-  command -v initdb >/dev/null || { echo "bench/orders.sh: set TEST_DATABASE_URL or install PostgreSQL" >&2; exit 1; }
-  as_pg=()
-  if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --home /nonexistent --shell /usr/sbin/nologin postgres
-    as_pg=(runuser -u postgres --)
-  fi
-  pgdir=$(mktemp -d /tmp/shopbridge-bench-pg.XXXXXX)
-  chmod 755 "$pgdir"
-  [ "$(id -u)" = 0 ] && chown postgres "$pgdir"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)))
-  trap '"${as_pg[@]}" pg_ctl -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pgdir"' EXIT
-  "${as_pg[@]}" initdb -D "$pgdir/data" -U postgres -A trust -E UTF8 --no-locale >/dev/null
-  "${as_pg[@]}" pg_ctl -D "$pgdir/data" -l "$pgdir/log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdir -c max_connections=200 -c synchronous_commit=off" start >/dev/null
-  export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+  exec scripts/with-postgres.sh "$PWD/bench/orders.sh" "$@"
 fi
 
 runs=${RUNS:-3}
