@@ -78,14 +78,10 @@ type shopgateState struct {
 // offline. mountPluginAPI finishes the job after the other integrations
 // have added their adapters to a.sg.Plugin.
 func (a *App) setupShopgate() error {
-	creds, demo := shopgateCredentialsFromEnv(os.Getenv)
-	if !a.Demo {
-		demo = false
-	}
-	if a.Demo && !demo {
-		// Real credentials switch demo mode off.
-		a.Demo = false
-	}
+	creds, demoCreds := shopgateCredentialsFromEnv(os.Getenv)
+	// Real credentials switch demo mode off.
+	demo := a.Demo && demoCreds
+	a.Demo = demo
 	st := &shopgateState{Creds: creds}
 	ls, err := logs.Open(filepath.Join(a.DataDir, "shopgate-logs"), logs.Options{Tee: a.Log})
 	if err != nil {

@@ -88,6 +88,22 @@ func (s *Source) eachPGX(ctx context.Context, q string, args []any, r *row, fn f
 	return handled, err
 }
 
+// writeList writes a slice argument as "($1,$2,...)", or "(NULL)" when
+// empty so that IN () stays valid SQL.
+func writeList[T any](b *strings.Builder, v []T, param func(any)) {
+	b.WriteByte('(')
+	for j, x := range v {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		param(x)
+	}
+	if len(v) == 0 {
+		b.WriteString("NULL")
+	}
+	b.WriteByte(')')
+}
+
 // rebind turns GORM-style placeholders into PostgreSQL's: each ? outside
 // string literals becomes $n, and a slice argument becomes a parenthesised
 // list, as GORM expands it.
@@ -115,29 +131,9 @@ func rebind(q string, args []any) (string, []any) {
 		next++
 		switch v := a.(type) {
 		case []int64:
-			b.WriteByte('(')
-			for j, x := range v {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				param(x)
-			}
-			if len(v) == 0 {
-				b.WriteString("NULL")
-			}
-			b.WriteByte(')')
+			writeList(&b, v, param)
 		case []string:
-			b.WriteByte('(')
-			for j, x := range v {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				param(x)
-			}
-			if len(v) == 0 {
-				b.WriteString("NULL")
-			}
-			b.WriteByte(')')
+			writeList(&b, v, param)
 		default:
 			param(a)
 		}

@@ -196,6 +196,27 @@ func TestConformance(t *testing.T) {
 			mod: func(c *Config) { c.Shops[0].Enable["add_order"] = true }},
 		{name: "order number missing", body: "action=add_order", auth: true, code: 30,
 			mod: func(c *Config) { c.Shops[0].Enable["add_order"] = true }},
+		{name: "get_debug_info default", body: "action=get_debug_info", auth: true, code: 0,
+			mod: func(c *Config) { c.Shops[0].Enable["get_debug_info"] = true },
+			also: func(t *testing.T, m map[string]any) {
+				if len(m) != 5 {
+					t.Errorf("default debug info adds keys: %v", m)
+				}
+			}},
+		{name: "get_settings default", body: "action=get_settings", auth: true, code: 0,
+			also: func(t *testing.T, m map[string]any) {
+				tax, _ := m["tax"].(map[string]any)
+				for _, k := range []string{"customer_groups", "allowed_address_countries", "allowed_shipping_countries", "payment_methods"} {
+					if l, ok := m[k].([]any); !ok || len(l) != 0 {
+						t.Errorf("%s = %v, want []", k, m[k])
+					}
+				}
+				if _, ok := tax["tax_rules"].([]any); !ok {
+					t.Errorf("tax = %v", m["tax"])
+				}
+			}},
+		{name: "clear_cache outside cache dir", body: "action=clear_cache", auth: true, code: 79,
+			mod: func(c *Config) { c.CacheDir = t.TempDir(); c.Info = cacheInfo{"/etc/passwd"} }},
 		{name: "redeem_coupons", body: "action=redeem_coupons", auth: true, code: 22,
 			mod: func(c *Config) { c.Shops[0].Enable["redeem_coupons"] = true }},
 		{name: "too deep", body: "action=ping&a" + strings.Repeat("[x]", 70) + "=1", auth: true, code: 999,
@@ -366,6 +387,17 @@ func TestSetSettings(t *testing.T) {
 	if b, _ := json.Marshal(m["shopgate_settings"]); string(b) != "[]" {
 		t.Errorf("empty = %s", b)
 	}
+}
+
+// cacheInfo is an Info adapter that only names cache files.
+type cacheInfo struct{ file string }
+
+func (cacheInfo) PluginInfo(context.Context, adapters.Shop) (map[string]any, error) { return nil, nil }
+func (cacheInfo) ShopInfo(context.Context, adapters.Shop) (map[string]any, error)   { return nil, nil }
+func (cacheInfo) DebugInfo(context.Context, adapters.Shop) (map[string]any, error)  { return nil, nil }
+func (cacheInfo) Settings(context.Context, adapters.Shop) (map[string]any, error)   { return nil, nil }
+func (c cacheInfo) CacheFiles(context.Context, adapters.Shop) ([]string, error) {
+	return []string{c.file}, nil
 }
 
 type memStore struct{ saved map[string]any }
@@ -632,4 +664,17 @@ func (sentCron) RunCronJob(context.Context, adapters.Shop, string, map[string]an
 func TestUnparsableBody(t *testing.T) {
 	h := newTestHandler(t, nil)
 	wantError(t, envelope(t, call(t, h, "action=ping&x=%zz", true)), 999, `Unknown error code: "malformed request"`)
+}
+
+func TestClearCacheDeletesInsideCacheDir(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "keywords.txt")
+	if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHandler(t, func(c *Config) { c.CacheDir = dir; c.Info = cacheInfo{f} })
+	wantError(t, envelope(t, call(t, h, "action=clear_cache", true)), 0, "")
+	if _, err := os.Stat(f); !os.IsNotExist(err) {
+		t.Errorf("cache file still there: %v", err)
+	}
 }
