@@ -439,10 +439,14 @@ func (h *Handler) accessLog(r *Request, req *http.Request) {
 		zap.String("remote_ip", r.Echo.RealIP()),
 		zap.String("user_agent", req.UserAgent()),
 	}
-	if b, err := jsonMarshal(p); err == nil && len(b) > maxAccessEntry {
+	// Encoded once: the size check and the entry use the same bytes.
+	switch b, err := jsonMarshal(p); {
+	case err != nil:
+		fields = append(fields, zap.String("parameters", "(not encodable)"))
+	case len(b) > maxAccessEntry:
 		fields = append(fields, zap.String("parameters", string(b[:maxAccessEntry])+"…(truncated)"))
-	} else {
-		fields = append(fields, zap.Any("parameters", p))
+	default:
+		fields = append(fields, zap.Reflect("parameters", json.RawMessage(b)))
 	}
 	r.logs.AccessLogger().Info("incoming request", fields...)
 }
