@@ -32,7 +32,7 @@ type Config struct {
 	// single "/" (e.g. "https://shop.example.com"). Empty: URLs are used
 	// as read.
 	BaseURL string
-	// BatchSize is the number of parent rows read per batch; default 1500.
+	// BatchSize is the number of parent rows read per batch; default 1000.
 	// Larger batches mean fewer queries (each has a fixed cost in
 	// PostgreSQL) at the price of memory: three batches are held at a time.
 	BatchSize int

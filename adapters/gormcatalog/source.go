@@ -52,7 +52,7 @@ func New(db *gorm.DB, cfg Config) (*Source, error) {
 		return nil, errors.New("gormcatalog: nil *gorm.DB")
 	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 1500
+		cfg.BatchSize = 1000
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4
