@@ -29,6 +29,12 @@ type CatalogQuery struct {
 // errors.Is).
 var ErrStop = errors.New("adapters: stop export")
 
+// ErrNotExported is returned (possibly wrapped) by a CatalogSource method
+// for an export the source does not provide, e.g. reviews of a shop
+// without reviews. The Plugin API answers it with error 22, as the SDK
+// does for exports a plugin does not implement.
+var ErrNotExported = errors.New("adapters: export not provided")
+
 // CatalogSource is the host shop's catalogue as the export actions read it,
 // for the shop (language, currency) given.
 //

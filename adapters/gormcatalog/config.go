@@ -166,7 +166,7 @@ type List struct {
 	From    string // e.g. "shop_product_images i"
 	Product string // e.g. "i.product_id"
 	Where   string // optional filter
-	OrderBy string // order within a product, e.g. "i.sort_order, i.id"
+	OrderBy string // order within a product, e.g. "i.sort_order, i.id"; empty: by the selected values
 }
 
 // Images maps product pictures. Export every picture in its largest

@@ -2,6 +2,7 @@ package gormcatalog
 
 import (
 	"database/sql"
+	"strings"
 
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
@@ -70,11 +71,13 @@ func itemFields(f *ItemFields, ids []IdentifierColumn) []field {
 		id := id
 		n := len(ids)
 		out = append(out, field{column{id.Expr, kStr}, func(it *export.Item, c *cell) {
-			if c.s.String != "" {
+			// The bare code (catalog export spec 3.4): padding of char(n)
+			// columns and stray spaces are dropped, a blank value skipped.
+			if v := strings.TrimSpace(c.s.String); v != "" {
 				if it.Identifiers == nil {
 					it.Identifiers = make([]export.Identifier, 0, n)
 				}
-				it.Identifiers = append(it.Identifiers, export.Identifier{UID: id.UID, Type: id.Type, Value: c.s.String})
+				it.Identifiers = append(it.Identifiers, export.Identifier{UID: id.UID, Type: id.Type, Value: v})
 			}
 		}})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/shopbridge/shopbridge/shopgate/export"
@@ -68,14 +69,16 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 	if l := it.Relations; l != nil {
 		cols := []column{{l.Type, kStr}, {l.Label, kStr}, {l.RelatedUID, kStr}}
 		ls = append(ls, listLoader{"relations", &l.List, cols, func(it *export.Item, c []cell) {
-			typ, uid := c[0].str(), c[2].str()
+			// One relation per type and label: custom groups differ by
+			// their heading (catalog export spec 3.4).
+			typ, label, uid := c[0].str(), c[1].str(), c[2].str()
 			for i := range it.Relations {
-				if it.Relations[i].Type == typ {
+				if it.Relations[i].Type == typ && it.Relations[i].Label == label {
 					it.Relations[i].UIDs = append(it.Relations[i].UIDs, uid)
 					return
 				}
 			}
-			it.Relations = append(it.Relations, export.Relation{Type: typ, Label: c[1].str(), UIDs: []string{uid}})
+			it.Relations = append(it.Relations, export.Relation{Type: typ, Label: label, UIDs: []string{uid}})
 		}, nil, nil})
 		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Relation { return &it.Relations })
 	}
@@ -146,6 +149,13 @@ func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey
 	order := l.list.Product
 	if l.list.OrderBy != "" {
 		order += ", " + l.list.OrderBy
+	} else {
+		// Without an order the rows of an item could come in any order
+		// from export to export (and the first image is the cover): sort
+		// by every selected value, by position.
+		for i := 2; i <= len(r.sel); i++ {
+			order += ", " + strconv.Itoa(i)
+		}
 	}
 	var prev *export.Item
 	err := s.query(ctx, l.list.Product, keys, func(cond string, args []any) error {

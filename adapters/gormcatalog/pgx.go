@@ -3,6 +3,7 @@ package gormcatalog
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -34,6 +35,7 @@ func (s *Source) each(ctx context.Context, q string, args []any, r *row, fn func
 		return err
 	}
 	defer rows.Close()
+	r.columnTypes(rows)
 	for rows.Next() {
 		if err := r.scan(rows); err != nil {
 			return err
@@ -148,6 +150,10 @@ type pgCol struct {
 	fast   fastKind
 	target any
 	plan   pgtype.ScanPlan
+	// sqlValue decodes the types without a target of their own (uuid,
+	// json, arrays, enums ...) into the value pgx's database/sql driver
+	// would return, mostly their text form.
+	sqlValue func(src []byte) (driver.Value, error)
 }
 
 type fastKind uint8
@@ -205,7 +211,9 @@ func pgCols(m *pgtype.Map, fds []pgconn.FieldDescription) []pgCol {
 			c.target = new(pgtype.Bool)
 		case pgtype.NumericOID:
 			c.target = new(pgtype.Numeric)
-		case pgtype.Float4OID, pgtype.Float8OID:
+		case pgtype.Float4OID:
+			c.target = new(pgtype.Float4)
+		case pgtype.Float8OID:
 			c.target = new(pgtype.Float8)
 		case pgtype.TimestamptzOID:
 			c.target = new(pgtype.Timestamptz)
@@ -214,11 +222,28 @@ func pgCols(m *pgtype.Map, fds []pgconn.FieldDescription) []pgCol {
 		case pgtype.DateOID:
 			c.target = new(pgtype.Date)
 		default:
-			c.target = new(any)
+			c.sqlValue = sqlValue(m, fd)
+			continue
 		}
 		c.plan = m.PlanScan(fd.DataTypeOID, fd.Format, c.target)
 	}
 	return cols
+}
+
+// sqlValue returns the decoder of a column of another type: its codec's
+// database/sql value when pgx knows the type, else the text pgx asks the
+// server for with types it does not know.
+func sqlValue(m *pgtype.Map, fd pgconn.FieldDescription) func([]byte) (driver.Value, error) {
+	oid, format := fd.DataTypeOID, fd.Format
+	if t, ok := m.TypeForOID(oid); ok {
+		return func(src []byte) (driver.Value, error) { return t.Codec.DecodeDatabaseSQLValue(m, oid, format, src) }
+	}
+	return func(src []byte) (driver.Value, error) {
+		if format != pgx.TextFormatCode {
+			return nil, fmt.Errorf("cannot decode binary values of type %d", oid)
+		}
+		return string(src), nil
+	}
 }
 
 // numeric decodes PostgreSQL's binary numeric into the same value and
@@ -333,6 +358,11 @@ func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
 			}
 		case col.fast != fastNone:
 			err = fmt.Errorf("bad length %d", len(b))
+		case col.sqlValue != nil:
+			var v driver.Value
+			if v, err = col.sqlValue(b); err == nil {
+				err = c.assign(k, v)
+			}
 		default:
 			if err = col.plan.Scan(b, col.target); err == nil {
 				err = c.fromTarget(k, col.target)
@@ -382,6 +412,12 @@ func (c *cell) fromTarget(k kind, t any) error {
 		default:
 			err = c.setString(k, decimal.NewFromBigInt(v.Int, v.Exp).String())
 		}
+	case *pgtype.Float4:
+		if !v.Valid {
+			c.null(k)
+		} else {
+			err = c.assign(k, v.Float32)
+		}
 	case *pgtype.Float8:
 		if !v.Valid {
 			c.null(k)
@@ -406,9 +442,6 @@ func (c *cell) fromTarget(k kind, t any) error {
 		} else {
 			err = c.assign(k, v.Time)
 		}
-	case *any:
-		err = c.assign(k, *v)
-		*v = nil
 	}
 	return err
 }

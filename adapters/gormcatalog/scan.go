@@ -105,6 +105,7 @@ type row struct {
 	sel   []int // cell index of each selected column
 	vals  []any
 	dests []any
+	f32   []bool // per selected column: float4, which drivers widen to float64
 }
 
 func newRow(cols []column) *row {
@@ -123,6 +124,19 @@ func newRow(cols []column) *row {
 	return r
 }
 
+// columnTypes notes the float4 columns of a result (database/sql drivers
+// return them widened to float64, with the float's binary noise).
+func (r *row) columnTypes(rows *sql.Rows) {
+	r.f32 = r.f32[:0]
+	cts, err := rows.ColumnTypes()
+	if err != nil {
+		return
+	}
+	for _, ct := range cts {
+		r.f32 = append(r.f32, strings.EqualFold(ct.DatabaseTypeName(), "FLOAT4"))
+	}
+}
+
 // scan reads the current row of rows into the cells.
 func (r *row) scan(rows *sql.Rows) error {
 	if err := rows.Scan(r.dests...); err != nil {
@@ -130,6 +144,9 @@ func (r *row) scan(rows *sql.Rows) error {
 	}
 	for i, v := range r.vals {
 		ci := r.sel[i]
+		if f, ok := v.(float64); ok && i < len(r.f32) && r.f32[i] {
+			v = float32(f)
+		}
 		if err := r.cells[ci].assign(r.kinds[ci], v); err != nil {
 			return fmt.Errorf("column %d: %w", i+1, err)
 		}
@@ -153,6 +170,14 @@ func (c *cell) assign(k kind, v any) error {
 		return c.setInt(k, x)
 	case bool:
 		return c.setBool(k, x)
+	case float32:
+		// The shortest decimal that reads back as the same float4, as
+		// PostgreSQL prints it (19.99, not the widened 19.989999771118).
+		f, err := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+		if err != nil {
+			return fmt.Errorf("cannot use %v as number", x)
+		}
+		return c.assign(k, f)
 	case float64:
 		switch k {
 		case kDec:

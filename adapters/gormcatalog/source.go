@@ -43,7 +43,8 @@ type constField struct {
 }
 
 // ErrNotMapped is returned by an export whose part of the Config is empty.
-var ErrNotMapped = errors.New("gormcatalog: not mapped")
+// It wraps adapters.ErrNotExported, so the Plugin API answers 22.
+var ErrNotMapped = fmt.Errorf("gormcatalog: not mapped: %w", adapters.ErrNotExported)
 
 // New returns a Source for db with the mapping cfg. It checks that the
 // mapping is complete where it must be; it does not query the database.
@@ -78,7 +79,17 @@ func New(db *gorm.DB, cfg Config) (*Source, error) {
 			}
 		}
 		seen := map[column]int{}
-		for _, f := range itemFields(&it.Fields, it.Identifiers) {
+		fields := itemFields(&it.Fields, it.Identifiers)
+		if it.UID != "" {
+			// The exported uid, when it is not the key: uid filters
+			// compare it, so the documents must carry it too.
+			fields = append([]field{{column{it.UID, kStr}, func(it *export.Item, c *cell) {
+				if c.s.Valid {
+					it.UID = c.s.String
+				}
+			}}}, fields...)
+		}
+		for _, f := range fields {
 			if c, ok := constant(f.expr, f.kind); ok {
 				s.consts = append(s.consts, constField{f, c})
 				continue

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,7 +35,7 @@ import (
 func init() {
 	register("get_items", func(h *Handler, r *Request) (Payload, error) {
 		return runExport(h, r, exportKind[export.Item]{
-			file:      "shopgate_items.xml",
+			setting:   "items_xml_filename",
 			items:     true,
 			newWriter: func(w io.Writer) recordWriter[export.Item] { return export.NewItemWriter(w) },
 			read:      func(s adapters.CatalogSource) readFunc[export.Item] { return s.Items },
@@ -42,14 +43,14 @@ func init() {
 	})
 	register("get_categories", func(h *Handler, r *Request) (Payload, error) {
 		return runExport(h, r, exportKind[export.Category]{
-			file:      "shopgate_categories.xml",
+			setting:   "categories_xml_filename",
 			newWriter: func(w io.Writer) recordWriter[export.Category] { return export.NewCategoryWriter(w) },
 			read:      func(s adapters.CatalogSource) readFunc[export.Category] { return s.Categories },
 		})
 	})
 	register("get_reviews", func(h *Handler, r *Request) (Payload, error) {
 		return runExport(h, r, exportKind[export.Review]{
-			file:      "shopgate_reviews.xml",
+			setting:   "reviews_xml_filename",
 			newWriter: func(w io.Writer) recordWriter[export.Review] { return export.NewReviewWriter(w) },
 			read:      func(s adapters.CatalogSource) readFunc[export.Review] { return s.Reviews },
 		})
@@ -72,8 +73,8 @@ type recordWriter[T any] interface {
 
 // exportKind describes one export action.
 type exportKind[T any] struct {
-	file      string
-	items     bool // get_items: apply exclude_item_ids
+	setting   string // the setting naming the file (Plugin API spec 3.2)
+	items     bool   // get_items: apply exclude_item_ids
 	newWriter func(io.Writer) recordWriter[T]
 	read      func(adapters.CatalogSource) readFunc[T]
 }
@@ -109,7 +110,7 @@ func runExport[T any](h *Handler, r *Request, k exportKind[T]) (Payload, error) 
 			return errPageFull
 		}
 		if out == nil {
-			out = startStream(r, k.file)
+			out = startStream(r, exportFile(r, k.setting))
 			w = k.newWriter(out)
 		}
 		count++
@@ -122,6 +123,9 @@ func runExport[T any](h *Handler, r *Request, k exportKind[T]) (Payload, error) 
 		if err != nil {
 			if _, ok := shopgate.AsAPIError(err); ok {
 				return nil, err
+			}
+			if errors.Is(err, adapters.ErrNotExported) {
+				return nil, errNotImplemented
 			}
 			return nil, shopgate.DatabaseError("catalog export", err)
 		}
@@ -143,6 +147,18 @@ func runExport[T any](h *Handler, r *Request, k exportKind[T]) (Payload, error) 
 		zap.Int("records", count), zap.Int("offset", q.Offset), zap.Int("limit", q.Limit),
 		zap.Duration("duration", time.Since(start)), zap.Bool("gzip", out.gz != nil))
 	return nil, nil
+}
+
+// exportFile is the download name of an export: the base name of the
+// shop's *_xml_filename setting, or its default.
+func exportFile(r *Request, setting string) string {
+	name, _ := r.Setting(setting).(string)
+	name = path.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
+	if name == "" || name == "." || name == "/" || strings.ContainsAny(name, "\"\r\n") {
+		name = strings.TrimSuffix(setting, "_xml_filename")
+		name = "shopgate_" + name + ".xml"
+	}
+	return name
 }
 
 // exportQuery reads limit, offset and uids (catalog export spec 1.3, 1.4).

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -217,6 +218,10 @@ func TestExportErrors(t *testing.T) {
 		{"categories csv", &fakeCatalog{n: 3}, "action=get_categories_csv", 22, notImpl},
 		{"reviews csv", &fakeCatalog{n: 3}, "action=get_reviews_csv", 22, notImpl},
 		{"media csv", &fakeCatalog{n: 3}, "action=get_media_csv", 22, notImpl},
+		// response_type applies to the XML actions only (spec 1.2).
+		{"csv with another response type", &fakeCatalog{n: 3}, "action=get_items_csv&response_type=foo", 22, notImpl},
+		{"source without that export", &fakeCatalog{n: 3, err: fmt.Errorf("reviews: %w", adapters.ErrNotExported)},
+			"action=get_reviews", 22, notImpl},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -295,8 +295,10 @@ func (h *Handler) Handle(c echo.Context) error {
 		r.Debug.Info("debug logging started")
 	}
 	if spec.export {
-		// Only the XML documents are served (spec 5.13 Decision).
-		if rt := r.String("response_type"); !r.Empty("response_type") && rt != "xml" {
+		// Only the XML documents are served (spec 5.13 Decision);
+		// response_type applies to the XML actions only (catalog export
+		// spec 1.2), the CSV ones answer 22 whatever it says.
+		if rt := r.String("response_type"); !strings.HasSuffix(r.Action, "_csv") && !r.Empty("response_type") && rt != "xml" {
 			return h.fail(r, shopgate.NewAPIError(shopgate.CodeUnsupportedResponseType, rt), "")
 		}
 		if mt, _ := params["max_execution_time"].(string); mt != "" {
@@ -311,9 +313,15 @@ func (h *Handler) Handle(c echo.Context) error {
 	payload, err := h.run(r, spec)
 	if c.Response().Committed {
 		// A streamed answer has begun; an error can no longer become an
-		// envelope, so it is only logged.
+		// envelope. It is logged and the connection is broken (catalog
+		// export spec 1.9), so that a truncated document is never taken
+		// for a complete one; for an export that has already aborted,
+		// the second attempt fails harmlessly.
 		if err != nil {
 			h.logError(r, err, 0, "error after the response started")
+			if conn, _, herr := http.NewResponseController(c.Response()).Hijack(); herr == nil {
+				_ = conn.Close()
+			}
 		}
 		return nil
 	}

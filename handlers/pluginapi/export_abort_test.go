@@ -1,0 +1,86 @@
+package pluginapi
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/shopgate"
+	"github.com/shopbridge/shopbridge/shopgate/export"
+)
+
+func TestExportFileNameSetting(t *testing.T) {
+	tests := []struct {
+		setting any
+		want    string
+	}{
+		{nil, "shopgate_items.xml"},
+		{"products.xml", "products.xml"},
+		{"/var/export/products.xml", "products.xml"},
+		{`C:\export\products.xml`, "products.xml"},
+		{`bad"name.xml`, "shopgate_items.xml"},
+		{"  ", "shopgate_items.xml"},
+		{42, "shopgate_items.xml"},
+	}
+	for _, tt := range tests {
+		settings := map[string]any{}
+		if tt.setting != nil {
+			settings["items_xml_filename"] = tt.setting
+		}
+		h := newExportHandler(t, &fakeCatalog{n: 2}, settings)
+		rec := callExport(t, h, "action=get_items", nil)
+		if cd := rec.Header().Get("Content-Disposition"); cd != `attachment; filename="`+tt.want+`"` {
+			t.Errorf("items_xml_filename %#v: Content-Disposition %q, want %q", tt.setting, cd, tt.want)
+		}
+	}
+}
+
+// panickingCatalog yields some items and then panics.
+type panickingCatalog struct{ fakeCatalog }
+
+func (p *panickingCatalog) Items(_ context.Context, _ adapters.Shop, _ adapters.CatalogQuery, yield func(*export.Item) error) error {
+	for i := 1; i <= 200; i++ {
+		it := export.Item{UID: strconv.Itoa(i), Name: strings.Repeat("x", 1000)}
+		if err := yield(&it); err != nil {
+			return err
+		}
+	}
+	panic("adapter bug")
+}
+
+// TestExportPanicAfterStartAborts checks spec 1.9 on a real connection: a
+// panic once the document has begun must break the connection, so the
+// client sees a failed download rather than a cleanly ended response.
+func TestExportPanicAfterStartAborts(t *testing.T) {
+	h := newExportHandler(t, &panickingCatalog{}, nil)
+	e := echo.New()
+	h.Mount(e.Group("/shopgate/api"))
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api", strings.NewReader("action=get_items"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// Plain: a gzip body would fail on its missing trailer anyway.
+	req.Header.Set("Accept-Encoding", "identity")
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil {
+		t.Fatalf("download ended cleanly after a panic (%d bytes, ends %q)", len(body), body[max(0, len(body)-40):])
+	}
+	if strings.Contains(string(body), "</items>") {
+		t.Error("broken export has its end tag")
+	}
+}
