@@ -141,6 +141,9 @@ type ItemFields struct {
 	VisibilityLevel string
 	Marketplace     string
 
+	// IsSaleable, when empty, is derived from the stock values: an item
+	// is saleable unless it uses stock, has none left and takes no
+	// backorders.
 	IsSaleable           string
 	Backorders           string
 	UseStock             string

@@ -276,6 +276,10 @@ func (s *Source) fill(it *export.Item, r *row, ids *carver[export.Identifier]) {
 	if it.Currency == "" {
 		it.Currency = s.cfg.Items.Currency
 	}
+	if s.cfg.Items.Fields.IsSaleable == "" {
+		st := &it.Stock
+		st.IsSaleable = !st.UseStock || st.Backorders || st.StockQuantity.V > 0
+	}
 	if len(it.Identifiers) == 0 {
 		it.Identifiers = nil
 	}

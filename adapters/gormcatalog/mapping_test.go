@@ -26,14 +26,14 @@ func mappingSchema(t *testing.T, db *gorm.DB) {
 	}
 	stmts := []string{
 		`CREATE TABLE m_products (id bigint PRIMARY KEY, parent_id bigint, sku varchar(20) NOT NULL, name text NOT NULL,
-			ean ` + typ("char(13)", "text") + `, price ` + typ("real", "real") + `, info ` + typ("jsonb", "text") + `)`,
+			ean ` + typ("char(13)", "text") + `, price ` + typ("real", "real") + `, info ` + typ("jsonb", "text") + `, qty integer)`,
 		`CREATE TABLE m_images (id integer PRIMARY KEY, product_id bigint NOT NULL, uid ` + typ("uuid", "text") + ` NOT NULL, url text NOT NULL)`,
 		`CREATE TABLE m_relations (product_id bigint NOT NULL, kind text NOT NULL, label text NOT NULL, related text NOT NULL, pos integer NOT NULL)`,
 		`INSERT INTO m_products VALUES
-			(1, NULL, 'SKU-A', 'Shirt', '4006381333931', 19.99, '{"bin": "A1"}'),
-			(2, 1, 'SKU-A-S', 'Shirt S', '  ', 19.99, NULL),
-			(3, NULL, 'SKU-B', 'Trousers', NULL, 0.1, NULL),
-			(4, NULL, 'SKU-C', 'Shoes', '12345678', NULL, NULL)`,
+			(1, NULL, 'SKU-A', 'Shirt', '4006381333931', 19.99, '{"bin": "A1"}', 5),
+			(2, 1, 'SKU-A-S', 'Shirt S', '  ', 19.99, NULL, 0),
+			(3, NULL, 'SKU-B', 'Trousers', NULL, 0.1, NULL, 0),
+			(4, NULL, 'SKU-C', 'Shoes', '12345678', NULL, NULL, NULL)`,
 		// Inserted in an order that is not the uid order.
 		`INSERT INTO m_images VALUES
 			(3, 1, 'c0000000-0000-4000-8000-000000000003', '/img/3.jpg'),
@@ -65,6 +65,10 @@ func mappingConfig(plain bool) Config {
 				Name:              "p.name",
 				Price:             "p.price",
 				InternalOrderInfo: "p.info",
+				// No IsSaleable: derived from the stock values.
+				UseStock:      "1 = 1",
+				Backorders:    "p.id = 3",
+				StockQuantity: "p.qty",
 			},
 			Identifiers: []IdentifierColumn{{Type: export.IdentifierEAN, UID: "ean", Expr: "p.ean"}},
 			// No OrderBy: the order must still be the same in every export.
@@ -78,6 +82,7 @@ func mappingConfig(plain bool) Config {
 // mapped is what the mapping tests compare of an exported item.
 type mapped struct {
 	UID, Price, Info string
+	Saleable         bool
 	Identifiers      []string
 	Images           []string
 	Relations        []string
@@ -88,7 +93,7 @@ func collect(t *testing.T, src *Source, q adapters.CatalogQuery) []mapped {
 	t.Helper()
 	var out []mapped
 	err := src.Items(context.Background(), adapters.Shop{Currency: "EUR"}, q, func(it *export.Item) error {
-		m := mapped{UID: it.UID, Info: it.InternalOrderInfo}
+		m := mapped{UID: it.UID, Info: it.InternalOrderInfo, Saleable: it.Stock.IsSaleable}
 		if it.Prices.Price.Valid {
 			m.Price = it.Prices.Price.V.String()
 		}
@@ -102,7 +107,7 @@ func collect(t *testing.T, src *Source, q adapters.CatalogQuery) []mapped {
 			m.Relations = append(m.Relations, fmt.Sprintf("%s/%s:%s", r.Type, r.Label, strings.Join(r.UIDs, ",")))
 		}
 		for _, c := range it.Children {
-			m.Children = append(m.Children, c.UID)
+			m.Children = append(m.Children, fmt.Sprintf("%s saleable=%v", c.UID, c.Stock.IsSaleable))
 		}
 		out = append(out, m)
 		return nil
@@ -117,7 +122,8 @@ func collect(t *testing.T, src *Source, q adapters.CatalogQuery) []mapped {
 // PostgreSQL (pgx and database/sql) and on SQLite: a configured uid
 // other than the key, identifiers that need trimming, detail lists
 // without OrderBy, relations grouped by label, float4 prices and columns
-// of types without a Go target (uuid, jsonb).
+// of types without a Go target (uuid, jsonb), is_saleable derived from
+// the stock values.
 func TestItemsMapping(t *testing.T) {
 	for name, open := range databases {
 		for _, plain := range []bool{false, true} {
@@ -133,15 +139,15 @@ func TestItemsMapping(t *testing.T) {
 				}
 				info := `{"bin": "A1"}`
 				want := []mapped{
-					{UID: "SKU-A", Price: "19.99", Info: info, Identifiers: []string{"EAN=4006381333931"},
+					{UID: "SKU-A", Price: "19.99", Info: info, Saleable: true, Identifiers: []string{"EAN=4006381333931"},
 						Images: []string{
 							"a0000000-0000-4000-8000-000000000001",
 							"b0000000-0000-4000-8000-000000000002",
 							"c0000000-0000-4000-8000-000000000003",
 						},
 						Relations: []string{"custom/Matching trousers:SKU-B", "custom/Matching shoes:SKU-C", "upselling/:SKU-C"},
-						Children:  []string{"SKU-A-S"}},
-					{UID: "SKU-B", Price: "0.1"},
+						Children:  []string{"SKU-A-S saleable=false"}},
+					{UID: "SKU-B", Price: "0.1", Saleable: true}, // backorders
 					{UID: "SKU-C", Identifiers: []string{"EAN=12345678"}},
 				}
 				got := collect(t, src, adapters.CatalogQuery{Limit: -1})
