@@ -11,8 +11,11 @@ import (
 // flags and the synchronisation state of shipping and cancellation.
 //
 // The unique index on OrderNumber is what makes add_order idempotent: the
-// row is inserted first inside the import transaction, so concurrent
-// imports of one number wait for each other and all but one find it.
+// row is inserted last inside the import transaction, after the host
+// order, with ON CONFLICT DO NOTHING. A concurrent import of the same
+// number waits on the index entry of the uncommitted row; when the first
+// import commits, the others insert nothing and roll back their whole
+// transaction (host order included) with Plugin API error 60.
 type ShopgateOrder struct {
 	ID uint64 `gorm:"primaryKey"`
 	// OrderNumber is Shopgate's order number (unique).

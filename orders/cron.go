@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -30,7 +31,9 @@ const outboxRetention = 30 * 24 * time.Hour
 //
 //   - set_shipping_completed: host orders that are shipped but whose
 //     complete shipping Shopgate has not accepted yet, and that have no
-//     report queued, get a set_order_shipping_completed job;
+//     report queued, get a set_order_shipping_completed job; when
+//     delivery notes of the order died, those are queued again instead
+//     (carrier and tracking number kept, the last one completing);
 //   - cancel_orders: the same for cancelled host orders and cancel_order;
 //   - clean_orders: bookkeeping rows of deleted host orders are removed,
 //     and finished outbox jobs older than 30 days.
@@ -118,6 +121,25 @@ func (s *Service) queueRepair(ctx context.Context, m gormmodels.ShopgateOrder, s
 		if err != nil || live > 0 {
 			return err
 		}
+		if status == adapters.StatusShipped {
+			// Delivery notes that died carry tracking numbers and
+			// carriers a bare completion would lose: send them again,
+			// the last one completing the shipping.
+			notes, err := s.undeliveredNotes(tx, m.OrderNumber)
+			if err != nil {
+				return err
+			}
+			for i, n := range notes {
+				n.Complete = n.Complete || i == len(notes)-1
+				if err := outbox.Enqueue(tx, outbox.Job{Kind: KindDeliveryNote, Payload: n}); err != nil {
+					return fmt.Errorf("requeue delivery note of order %s: %w", m.OrderNumber, err)
+				}
+			}
+			if len(notes) > 0 {
+				queued = true
+				return nil
+			}
+		}
 		job := outbox.Job{Kind: KindShippingCompleted, Key: m.OrderNumber, Payload: shippingCompletedJob{
 			ShopNumber: m.ShopNumber, OrderNumber: m.OrderNumber, SendCustomerEmail: s.cfg.SendCustomerEmail,
 		}}
@@ -130,6 +152,43 @@ func (s *Service) queueRepair(ctx context.Context, m gormmodels.ShopgateOrder, s
 		return outbox.Enqueue(tx, job)
 	})
 	return queued && err == nil, err
+}
+
+// undeliveredNotes returns, oldest first, the payloads of the dead
+// delivery-note jobs of an order whose parcel (carrier and tracking
+// number) no delivery-note job delivered, one per parcel.
+func (s *Service) undeliveredNotes(tx *gorm.DB, orderNumber string) ([]deliveryNoteJob, error) {
+	var jobs []gormmodels.OutboxJob
+	err := tx.Where("kind = ? AND state IN ? AND payload LIKE ?", KindDeliveryNote,
+		[]string{gormmodels.OutboxDead, gormmodels.OutboxDone}, `%"order_number":"`+orderNumber+`"%`).
+		Order("id").Find(&jobs).Error
+	if err != nil {
+		return nil, fmt.Errorf("read delivery notes of order %s: %w", orderNumber, err)
+	}
+	type parcel struct{ carrier, tracking string }
+	delivered := map[parcel]bool{}
+	var dead []deliveryNoteJob
+	for _, j := range jobs {
+		var n deliveryNoteJob
+		if err := json.Unmarshal([]byte(j.Payload), &n); err != nil || n.OrderNumber != orderNumber {
+			continue // not this order's, or undecodable (it died for that)
+		}
+		if j.State == gormmodels.OutboxDone {
+			delivered[parcel{n.Carrier, n.TrackingNumber}] = true
+			continue
+		}
+		dead = append(dead, n)
+	}
+	var out []deliveryNoteJob
+	for _, n := range dead {
+		p := parcel{n.Carrier, n.TrackingNumber}
+		if delivered[p] {
+			continue
+		}
+		delivered[p] = true // once per parcel
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // clean removes bookkeeping rows whose host order is gone and purges old

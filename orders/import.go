@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -196,6 +197,9 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 	if err != nil {
 		return nil, nil, err
 	}
+	// Amounts come from PHP floats (25.4899999 for 25.49): comparisons
+	// are made in the currency's minor unit.
+	places := currencyDecimals(o.Currency)
 	linesTotal := decimal.Zero
 	for _, it := range o.Items {
 		l := adapters.OrderLine{
@@ -234,9 +238,9 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 				if !p.Active {
 					note("Product %s (%s) is not active in the shop.", it.ItemNumber, it.Name)
 				}
-				if !p.Price.IsZero() && !p.Price.Equal(it.UnitAmountWithTax) {
+				if !p.Price.IsZero() && !p.Price.Round(places).Equal(it.UnitAmountWithTax.Round(places)) {
 					note("Price of %s differs: Shopgate %s, shop %s.", it.ItemNumber,
-						it.UnitAmountWithTax.StringFixed(2), p.Price.StringFixed(2))
+						it.UnitAmountWithTax.StringFixed(places), p.Price.StringFixed(places))
 				}
 				if p.HasStock && p.Stock < it.Quantity {
 					note("Not enough stock for %s: ordered %d, in stock %d.", it.ItemNumber, it.Quantity, p.Stock)
@@ -247,20 +251,20 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 	}
 
 	// Totals (R4): Shopgate's amount is stored; differences are noted.
-	if !o.AmountItems.IsZero() && !o.AmountItems.Equal(linesTotal) {
-		note("Sum of the lines %s differs from Shopgate's amount_items %s.", linesTotal.StringFixed(2), o.AmountItems.StringFixed(2))
+	if !o.AmountItems.IsZero() && !o.AmountItems.Round(places).Equal(linesTotal.Round(places)) {
+		note("Sum of the lines %s differs from Shopgate's amount_items %s.", linesTotal.StringFixed(places), o.AmountItems.StringFixed(places))
 	}
 	computed := linesTotal.Add(o.AmountShipping).Add(o.AmountShopPayment)
-	if !computed.Equal(o.AmountComplete) {
+	if !computed.Round(places).Equal(o.AmountComplete.Round(places)) {
 		note("Lines + shipping + payment fee = %s, but Shopgate's total is %s; Shopgate's total was kept.",
-			computed.StringFixed(2), o.AmountComplete.StringFixed(2))
+			computed.StringFixed(places), o.AmountComplete.StringFixed(places))
 	}
 	min, err := host.MinimumOrderAmount(ctx, tx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if min.IsPositive() && imp.AmountItems.LessThan(min) {
-		note("Items' total %s is below the shop's minimum order amount %s.", imp.AmountItems.StringFixed(2), min.StringFixed(2))
+	if min.IsPositive() && imp.AmountItems.Round(places).LessThan(min.Round(places)) {
+		note("Items' total %s is below the shop's minimum order amount %s.", imp.AmountItems.StringFixed(places), min.StringFixed(places))
 	}
 
 	// Payment (R10, orders spec 3.4).
@@ -293,21 +297,30 @@ func (s *Service) mapPayment(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 	if strings.EqualFold(o.PaymentMethod, "SHOPGATE") {
 		return s.cfg.ShopgatePaymentMethod, nil, nil
 	}
+	// payment_method mapping, then payment_group mapping, then Mobile
+	// Payment; a mapped method the shop lacks falls through to the next.
+	var missing []string
+	booked := func(method string) (string, []string, error) {
+		var notes []string
+		for _, code := range missing {
+			notes = append(notes, fmt.Sprintf("Payment method %s is not available in the shop; booked as %s.", code, method))
+		}
+		return method, notes, nil
+	}
 	for _, code := range []string{s.cfg.PaymentMethods[o.PaymentMethod], s.cfg.PaymentGroups[o.PaymentGroup]} {
-		if code == "" {
+		if code == "" || slices.Contains(missing, code) {
 			continue
 		}
 		ok, err := s.cfg.Host.PaymentMethodExists(ctx, tx, code)
 		if err != nil {
-			return "", nil, err
+			return "", nil, fmt.Errorf("payment method %s: %w", code, err)
 		}
 		if ok {
-			return code, nil, nil
+			return booked(code)
 		}
-		return s.cfg.MobilePaymentMethod, []string{fmt.Sprintf("Payment method %s is not available in the shop; booked as %s.",
-			code, s.cfg.MobilePaymentMethod)}, nil
+		missing = append(missing, code)
 	}
-	return s.cfg.MobilePaymentMethod, nil, nil
+	return booked(s.cfg.MobilePaymentMethod)
 }
 
 // comment builds the merchant-visible order note: the flags that decide
@@ -477,4 +490,17 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// currencyDecimals is the number of decimal places (ISO 4217 minor unit)
+// of a currency code: 0 or 3 for the currencies listed, 2 otherwise.
+func currencyDecimals(code string) int32 {
+	switch strings.ToUpper(strings.TrimSpace(code)) {
+	case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
+		"RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF":
+		return 0
+	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
+		return 3
+	}
+	return 2
 }

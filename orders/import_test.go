@@ -297,6 +297,7 @@ func TestAddOrderPaymentPaths(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *Config) {
 		c.PaymentMethods["DEBIT"] = "debit" // the host has no such method
+		c.PaymentGroups["SEPA"] = "sepa"    // nor this one
 	})
 	tests := []struct {
 		name, method, group string
@@ -318,6 +319,11 @@ func TestAddOrderPaymentPaths(t *testing.T) {
 			"Mobile Payment", []string{"credit_card.holder: Anna Schmidt", "credit_card.masked_number: ************1111", "transaction_id: TX-77"}, nil},
 		{"mapped method missing in the shop", "DEBIT", "DEBIT", map[string]any{"iban": "DE02120300000000202051"},
 			"Mobile Payment", []string{"iban: DE02120300000000202051", "debit is not available"}, nil},
+		{"mapped method missing, group mapping exists", "DEBIT", "INVOICE", map[string]any{"iban": "DE02120300000000202051"},
+			"invoice", []string{"Payment method debit is not available in the shop; booked as invoice."}, []string{"Mobile Payment"}},
+		{"mapped method and group missing", "DEBIT", "SEPA", map[string]any{"iban": "DE02120300000000202051"},
+			"Mobile Payment", []string{"Payment method debit is not available in the shop; booked as Mobile Payment.",
+				"Payment method sepa is not available in the shop; booked as Mobile Payment."}, nil},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -333,6 +339,11 @@ func TestAddOrderPaymentPaths(t *testing.T) {
 			for _, w := range tt.wantComment {
 				if !strings.Contains(o.Comment, w) {
 					t.Errorf("comment lacks %q:\n%s", w, o.Comment)
+				}
+			}
+			for _, w := range tt.notInComment {
+				if strings.Contains(o.Comment, w) {
+					t.Errorf("comment has %q:\n%s", w, o.Comment)
 				}
 			}
 		})
@@ -379,6 +390,81 @@ func TestAddOrderDiscrepanciesAreNoted(t *testing.T) {
 	}
 	if mp := e.mapping("1402011234"); !strings.Contains(mp.Notes, "GONE-404") {
 		t.Errorf("notes %q", mp.Notes)
+	}
+}
+
+// Amounts Shopgate sends from PHP floats (19.9499999 for 19.95) are
+// compared in the currency's minor unit: only real differences are noted.
+func TestAddOrderTotalsRoundedToCurrency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.product("TS-1001", "19.95", 10, true)
+	e.product("HD-2002", "49.95", 10, true)
+	tests := []struct {
+		name     string
+		currency string
+		unit     map[string]any // item_number -> unit_amount_with_tax
+		amounts  map[string]any // order fields
+		want     []string       // in the comment
+		notWant  []string
+	}{
+		{"float noise is no difference", "EUR",
+			map[string]any{"TS-1001": 19.9499999, "HD-2002": 49.9500001},
+			map[string]any{"amount_items": 79.8499999, "amount_complete": 86.7500001},
+			nil, []string{"differs", "Shopgate's total"}},
+		{"a cent is a difference", "EUR",
+			map[string]any{"TS-1001": 19.9499999},
+			map[string]any{"amount_items": "79.84", "amount_complete": "86.74"},
+			[]string{"Sum of the lines 79.85 differs from Shopgate's amount_items 79.84",
+				"Lines + shipping + payment fee = 86.75, but Shopgate's total is 86.74"}, []string{"Price of"}},
+		{"a shop price off by a cent is noted", "EUR",
+			map[string]any{"TS-1001": "19.94"},
+			map[string]any{"amount_items": "79.83", "amount_complete": "86.73"},
+			[]string{"Price of TS-1001 differs: Shopgate 19.94, shop 19.95"}, []string{"Shopgate's total"}},
+		{"currency without minor unit", "JPY",
+			nil, map[string]any{"amount_complete": "86.9"},
+			nil, []string{"Shopgate's total"}},
+		{"fractions matter in a two-decimal currency", "EUR",
+			nil, map[string]any{"amount_complete": "86.9"},
+			[]string{"Lines + shipping + payment fee = 86.75, but Shopgate's total is 86.90"}, nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			number := strconv.Itoa(1650000000 + i)
+			m := specOrder(t)
+			m["order_number"] = number
+			m["currency"] = tt.currency
+			for _, it := range m["items"].([]any) {
+				it := it.(map[string]any)
+				if v, ok := tt.unit[it["item_number"].(string)]; ok {
+					it["unit_amount_with_tax"] = v
+				}
+			}
+			for k, v := range tt.amounts {
+				m[k] = v
+			}
+			e.addRaw(m)
+			o := e.hostOrder(e.addOrder(number).ExternalOrderID)
+			for _, w := range tt.want {
+				if !strings.Contains(o.Comment, w) {
+					t.Errorf("comment lacks %q:\n%s", w, o.Comment)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(o.Comment, w) {
+					t.Errorf("comment has %q:\n%s", w, o.Comment)
+				}
+			}
+		})
+	}
+}
+
+func TestCurrencyDecimals(t *testing.T) {
+	t.Parallel()
+	for code, want := range map[string]int32{"EUR": 2, "usd": 2, "": 2, "JPY": 0, "KRW": 0, "KWD": 3, " bhd ": 3} {
+		if got := currencyDecimals(code); got != want {
+			t.Errorf("currencyDecimals(%q) = %d, want %d", code, got, want)
+		}
 	}
 }
 

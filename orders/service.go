@@ -99,6 +99,9 @@ type Service struct {
 	cfg Config
 	db  *gorm.DB
 	log *zap.Logger
+	// locks serialises update_order per order on dialects without
+	// advisory locks (see lockOrder).
+	locks keyedMutex
 }
 
 var (

@@ -267,13 +267,24 @@ func classifyCancel(code int, onlyShipping bool) outcome {
 	return classifyCommon(code)
 }
 
+// classifyCommon makes the codes orders spec 5.6 lists as permanent
+// permanent and every other code transient: the Merchant API spec (6) asks
+// order-sync callers to back off on any Merchant API error, and the code
+// of the hourly request limit is undocumented, so a code outside the table
+// must be retried rather than given up.
 func classifyCommon(code int) outcome {
 	switch code {
-	case shopgate.SMACodeOrderOnHold, shopgate.SMACodeAuthTooOld,
-		shopgate.SMACodeInternalSaveError, shopgate.SMACodeInternalDeleteError, shopgate.SMACodeUnknownError:
-		return outcomeRetry
+	case shopgate.SMACodeUnknownAction, shopgate.SMACodeShopNumberNotSet,
+		shopgate.SMACodeMerchantNotFound, shopgate.SMACodeShopNotFound,
+		shopgate.SMACodeMissingParameters, shopgate.SMACodeInvalidShippingServiceID,
+		shopgate.SMACodeWrongParameterType, shopgate.SMACodeOrderNotFound,
+		shopgate.SMACodeCancelInvalidItem, shopgate.SMACodeCancelInvalidQuantity,
+		shopgate.SMACodeCancelInvalidArguments,
+		shopgate.SMACodeAuthNotSet, shopgate.SMACodeAuthUserInvalid, shopgate.SMACodeAuthTokenInvalid,
+		shopgate.SMACodeAccessTokenInvalid, shopgate.SMACodeNoAPIRights:
+		return outcomePermanent
 	}
-	return outcomePermanent
+	return outcomeRetry
 }
 
 // outcome records the result of a sync call on the bookkeeping row and

@@ -163,6 +163,20 @@ func TestSyncOutcomes(t *testing.T) {
 		{"shipping already cancelled with items needs review", func(e *env, id string) {
 			e.cancel(id, Cancellation{CancelShipping: true, Items: []shopgate.CancellationItem{{ItemNumber: "SKU-1001", Quantity: 1}}})
 		}, fault(shopgate.SMACodeShippingAlreadyCancelled), shopgate.ActionCancelOrder, gormmodels.OutboxDead, true, false},
+		{"undocumented code (hourly limit) is retried", func(e *env, id string) { e.ship(id, Shipment{Complete: true}) },
+			fault(429), shopgate.ActionSetOrderShippingCompleted, gormmodels.OutboxPending, false, false},
+		{"undocumented code on a delivery note is retried", func(e *env, id string) {
+			e.ship(id, Shipment{TrackingNumber: "T1", Complete: true})
+		}, fault(1001), shopgate.ActionAddOrderDeliveryNote, gormmodels.OutboxPending, false, false},
+		{"undocumented code on a cancellation is retried", func(e *env, id string) { e.cancel(id, Cancellation{Complete: true}) },
+			fault(503), shopgate.ActionCancelOrder, gormmodels.OutboxPending, false, false},
+		{"authorization too old is retried", func(e *env, id string) { e.ship(id, Shipment{Complete: true}) },
+			fault(shopgate.SMACodeAuthTooOld), shopgate.ActionSetOrderShippingCompleted, gormmodels.OutboxPending, false, false},
+		{"invalid credentials are permanent", func(e *env, id string) { e.ship(id, Shipment{Complete: true}) },
+			fault(shopgate.SMACodeAuthTokenInvalid), shopgate.ActionSetOrderShippingCompleted, gormmodels.OutboxDead, true, false},
+		{"invalid cancel quantity is permanent", func(e *env, id string) {
+			e.cancel(id, Cancellation{Items: []shopgate.CancellationItem{{ItemNumber: "SKU-1001", Quantity: 1}}})
+		}, fault(shopgate.SMACodeCancelInvalidQuantity), shopgate.ActionCancelOrder, gormmodels.OutboxDead, true, false},
 		{"partial shipment with unknown carrier goes as OTHER", func(e *env, id string) {
 			e.ship(id, Shipment{Carrier: "Pigeon", TrackingNumber: "P1"})
 		}, nil, shopgate.ActionAddOrderDeliveryNote, gormmodels.OutboxDone, false, false},
@@ -198,6 +212,44 @@ func TestSyncOutcomes(t *testing.T) {
 				if c := e.fake.RequestsFor(tt.action)[0].Param("shipping_service_id"); c != "OTHER" {
 					t.Errorf("carrier %q", c)
 				}
+			}
+		})
+	}
+}
+
+// A code outside the table of orders spec 5.6 (such as the undocumented
+// hourly-limit code) backs off and is sent again later; it neither kills
+// the job nor marks the order with a sync error that cron would skip.
+func TestSyncUnknownCodeRetriedUntilSuccess(t *testing.T) {
+	t.Parallel()
+	for _, code := range []int{429, 150, 1000} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			var number, id string
+			for n, i := range e.importN(1) {
+				number, id = n, i
+			}
+			e.ship(id, Shipment{Complete: true})
+			e.fake.FailNext(shopgate.ActionSetOrderShippingCompleted, *fault(code))
+			w := e.worker()
+			e.drain(w)
+			if st := e.jobStates(); st[gormmodels.OutboxPending] != 1 {
+				t.Fatalf("after code %d: job states %v", code, st)
+			}
+			if m := e.mapping(number); m.SyncError != "" {
+				t.Fatalf("sync error %q after a transient code", m.SyncError)
+			}
+			e.clock.Add(3 * time.Hour)
+			e.drain(w)
+			if st := e.jobStates(); st[gormmodels.OutboxDone] != 1 {
+				t.Fatalf("after retry: job states %v", st)
+			}
+			if n := len(e.fake.RequestsFor(shopgate.ActionSetOrderShippingCompleted)); n != 2 {
+				t.Errorf("%d requests, want 2", n)
+			}
+			if m := e.mapping(number); m.ShippingReportedAt == nil || m.SyncError != "" {
+				t.Errorf("bookkeeping %+v", m)
 			}
 		})
 	}
@@ -309,4 +361,72 @@ func TestCronRepairs(t *testing.T) {
 		t.Errorf("unknown job: %v", err)
 	}
 	var _ adapters.CronJobs = e.svc
+}
+
+// When delivery-note jobs die, the set_shipping_completed repair sends
+// them again instead of a bare completion, so Shopgate gets the tracking
+// numbers and carriers.
+func TestCronRequeuesDeadDeliveryNotes(t *testing.T) {
+	t.Parallel()
+	type note struct{ carrier, tracking string }
+	tests := []struct {
+		name      string
+		shipments []Shipment // recorded while the Merchant API rejects them
+		hostOnly  bool       // the host marks the order shipped without a record call
+		want      []note     // delivery notes at Shopgate after the repair
+	}{
+		{"complete note with tracking", []Shipment{{Carrier: "DHL", TrackingNumber: "JJD1", Complete: true}}, false,
+			[]note{{"DHL", "JJD1"}}},
+		{"partial notes then complete", []Shipment{{Carrier: "DHL", TrackingNumber: "P1"}, {Carrier: "UPS", TrackingNumber: "P2", Complete: true}}, false,
+			[]note{{"DHL", "P1"}, {"UPS", "P2"}}},
+		{"partial note, shipped in the host", []Shipment{{Carrier: "DPD", TrackingNumber: "P9"}}, true,
+			[]note{{"DPD", "P9"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			var number, id string
+			for n, i := range e.importN(1) {
+				number, id = n, i
+			}
+			e.fake.FailAlways(shopgate.ActionAddOrderDeliveryNote, *fault(shopgate.SMACodeOrderNotFound))
+			for _, sh := range tt.shipments {
+				e.ship(id, sh)
+			}
+			if tt.hostOnly {
+				e.setHostStatus(id, "shipped")
+			}
+			w := e.worker()
+			e.drain(w)
+			if st := e.jobStates(); st[gormmodels.OutboxDead] != len(tt.shipments) {
+				t.Fatalf("job states %v", st)
+			}
+			e.fake.ClearFaults()
+
+			msg, errs, err := e.svc.RunCronJob(context.Background(), e.shop, JobSetShippingCompleted, map[string]any{"retry_failed": "1"})
+			if err != nil || errs != 0 || msg != "1 orders queued for set_order_shipping_completed\n" {
+				t.Fatalf("cron: %q %d %v", msg, errs, err)
+			}
+			e.drain(w)
+			st, _ := e.fake.Order(number)
+			if !st.ShippingCompleted {
+				t.Errorf("shipping not completed at Shopgate: %+v", st)
+			}
+			var got []note
+			for _, n := range st.DeliveryNotes {
+				got = append(got, note{n.ShippingServiceID, n.TrackingNumber})
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("delivery notes at Shopgate %v, want %v", got, tt.want)
+			}
+			if m := e.mapping(number); m.ShippingReportedAt == nil || m.SyncError != "" {
+				t.Errorf("bookkeeping %+v", m)
+			}
+			// Repaired: nothing more to queue.
+			if msg, _, _ := e.svc.RunCronJob(context.Background(), e.shop, JobSetShippingCompleted, map[string]any{"retry_failed": "1"}); msg != "0 orders queued for set_order_shipping_completed\n" {
+				t.Errorf("second cron run: %q", msg)
+			}
+		})
+	}
 }

@@ -23,10 +23,20 @@ var errNotFound = errors.New("order not found")
 // history. A repeated update with nothing new succeeds without changes.
 // The flags of the request only say what Shopgate changed; the order's
 // fields are applied whatever they say (U7).
+//
+// Concurrent updates of one order are serialised from the fetch to the
+// commit (see lockOrder), so that an older snapshot is never applied after
+// a newer one. On PostgreSQL each waiting update holds one pooled
+// connection.
 func (s *Service) UpdateOrder(ctx context.Context, shop adapters.Shop, orderNumber string, paymentChanged, shippingChanged bool) (adapters.OrderRef, error) {
 	log := s.log.With(zap.String("order_number", orderNumber), zap.String("shop_number", shop.Number))
+	db, unlock, err := s.lockOrder(ctx, shop.Number, orderNumber)
+	if err != nil {
+		return adapters.OrderRef{}, dbError("update order "+orderNumber, err)
+	}
+	defer unlock()
 	var m gormmodels.ShopgateOrder
-	err := s.db.WithContext(ctx).Where("order_number = ?", orderNumber).Take(&m).Error
+	err = db.Where("order_number = ?", orderNumber).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return adapters.OrderRef{}, shopgate.NewAPIError(shopgate.CodeOrderNotFound, orderNumber)
 	}
@@ -41,7 +51,7 @@ func (s *Service) UpdateOrder(ctx context.Context, shop adapters.Shop, orderNumb
 	if err != nil {
 		return adapters.OrderRef{}, fmt.Errorf("update order %s: get_orders: %w", orderNumber, err)
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.Transaction(func(tx *gorm.DB) error {
 		return s.applyUpdate(ctx, tx, orderNumber, o, &m)
 	})
 	if errors.Is(err, errNotFound) {
@@ -122,8 +132,19 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 		set["is_paid"] = paid
 	}
 	// U3: shipping release is decided by is_shipping_blocked alone.
+	// A shop order the merchant cancelled keeps its status: the toggle
+	// is only noted (reviving it would let it be shipped).
+	hostCancelled := st.Status == adapters.StatusCancelled
 	if ch.Status == "" && !o.IsStorno && o.IsShippingBlocked != m.IsShippingBlocked {
-		if o.IsShippingBlocked {
+		switch {
+		case hostCancelled:
+			msg := "Released for shipping by Shopgate; the order is cancelled in the shop, status unchanged."
+			if o.IsShippingBlocked {
+				msg = "Shipping blocked again by Shopgate; the order is cancelled in the shop, status unchanged."
+			}
+			history = append(history, msg)
+			comment = append(comment, msg)
+		case o.IsShippingBlocked:
 			if st.Status == adapters.StatusShipped {
 				return shopgate.NewAPIError(shopgate.CodeOrderStatusIsSent,
 					"order "+orderNumber+" was blocked for shipping at Shopgate but is already shipped")
@@ -131,7 +152,7 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 			ch.Status = adapters.StatusNew
 			history = append(history, "SHIPPING BLOCKED again by Shopgate: do not ship.")
 			comment = append(comment, "SHIPPING BLOCKED again by Shopgate: do not ship.")
-		} else {
+		default:
 			if st.Status == adapters.StatusNew || st.Status == "" {
 				ch.Status = adapters.StatusProcessing
 			}
@@ -141,7 +162,7 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 		set["is_shipping_blocked"] = o.IsShippingBlocked
 	}
 	if o.IsShippingCompleted && !m.IsShippingCompleted {
-		if ch.Status == "" && !o.IsShippingBlocked && !o.IsStorno && st.Status != adapters.StatusCancelled {
+		if ch.Status == "" && !o.IsShippingBlocked && !o.IsStorno && !hostCancelled {
 			ch.Status = adapters.StatusShipped
 		}
 		history = append(history, "Shipping completed at Shopgate.")
@@ -161,6 +182,9 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 	}
 	if len(set) == 0 {
 		return nil // U6: nothing new, success without changes
+	}
+	if hostCancelled && ch.Status != adapters.StatusCancelled {
+		ch.Status = "" // never revive a cancelled shop order
 	}
 	ch.History = "Shopgate update: " + strings.Join(history, " ")
 	ch.Comment = strings.Join(comment, "\n")

@@ -502,3 +502,77 @@ func TestLeaseRenewedDuringLongBatch(t *testing.T) {
 		}
 	}
 }
+
+// A job whose worker dies during every attempt never reports a result, so
+// the MaxAttempts check after the handler is never reached: the claim
+// itself must give up on it once it had MaxAttempts claims.
+func TestCrashingJobDiesAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	dbs := []struct {
+		name string
+		open func(*testing.T) *gorm.DB
+	}{{"postgres", newPG}, {"sqlite", newSQLite}}
+	for _, d := range dbs {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			db := d.open(t)
+			clk := newClock()
+			const maxAttempts = 3
+			cfg := WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute, MaxAttempts: maxAttempts}
+			enqueue(t, db, Job{Kind: "crash", Payload: payload{N: 1}}, Job{Kind: "ok", Payload: payload{N: 2}})
+
+			// Each "crash" claims the job and never records a result.
+			crashing := NewWorker(db, cfg)
+			for i := 1; i <= maxAttempts; i++ {
+				claimed, err := crashing.claim(context.Background(), []string{"crash"}, fmt.Sprintf("crash-%d", i))
+				if err != nil || len(claimed) != 1 || claimed[0].Attempts != i {
+					t.Fatalf("claim %d: %v %+v", i, err, claimed)
+				}
+				clk.Add(61 * time.Second)
+			}
+
+			var ran atomic.Int32
+			live := NewWorker(db, cfg)
+			live.Handle("crash", func(context.Context, json.RawMessage) error { ran.Add(1); return nil })
+			live.Handle("ok", func(context.Context, json.RawMessage) error { return nil })
+			if n, err := live.RunOnce(context.Background()); err != nil || n != 1 {
+				t.Fatalf("RunOnce: %d %v, want only the healthy job", n, err)
+			}
+			if ran.Load() != 0 {
+				t.Fatal("exhausted job ran again")
+			}
+			r := rows(t, db)
+			if r[0].State != gormmodels.OutboxDead || r[0].Attempts != maxAttempts || r[0].DoneAt == nil ||
+				r[0].LeaseUntil != nil || r[0].LastError == "" {
+				t.Errorf("crashing job %+v", r[0])
+			}
+			if r[1].State != gormmodels.OutboxDone {
+				t.Errorf("healthy job %+v", r[1])
+			}
+			clk.Add(time.Hour)
+			if n, err := live.RunOnce(context.Background()); err != nil || n != 0 || ran.Load() != 0 {
+				t.Fatalf("dead job claimed: %d %v", n, err)
+			}
+		})
+	}
+}
+
+// A pending job that already used up MaxAttempts (e.g. the limit was
+// lowered) is not claimed either.
+func TestPendingJobPastMaxAttemptsDies(t *testing.T) {
+	t.Parallel()
+	db := newPG(t)
+	clk := newClock()
+	enqueue(t, db, Job{Kind: "send"})
+	if err := db.Model(&gormmodels.OutboxJob{}).Where("kind = ?", "send").Update("attempts", 5).Error; err != nil {
+		t.Fatal(err)
+	}
+	w := NewWorker(db, WorkerConfig{Now: clk.Now, MaxAttempts: 5})
+	w.Handle("send", func(context.Context, json.RawMessage) error { return errors.New("ran") })
+	if n, err := w.RunOnce(context.Background()); err != nil || n != 0 {
+		t.Fatalf("RunOnce: %d %v", n, err)
+	}
+	if r := rows(t, db)[0]; r.State != gormmodels.OutboxDead || r.Attempts != 5 {
+		t.Fatalf("job %+v", r)
+	}
+}

@@ -222,26 +222,28 @@ WHERE claim_token = ? AND state = ? RETURNING id`,
 
 // claim marks up to BatchSize due jobs as running under token and returns
 // them. Due are pending jobs past NotBefore and running jobs past their
-// lease (their worker died).
+// lease (their worker died). Due jobs that already had MaxAttempts claims
+// are not claimed but end as dead (see [Worker.bury]).
 func (w *Worker) claim(ctx context.Context, kinds []string, token string) ([]gormmodels.OutboxJob, error) {
 	now := w.cfg.Now().UTC()
+	if err := w.bury(ctx, kinds, now); err != nil {
+		return nil, err
+	}
 	lease := now.Add(w.cfg.LeaseTimeout)
 	table := gormmodels.OutboxJob{}.TableName()
-	lock := ""
-	if w.db.Dialector.Name() == "postgres" {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
 	// One statement: the sub-select picks and (on PostgreSQL) locks the
-	// rows, skipping those another worker is claiming right now.
+	// rows, skipping those another worker is claiming right now. The
+	// attempts condition keeps a job that bury could not lock (another
+	// worker held it) from being claimed past MaxAttempts.
 	sql := `UPDATE ` + table + ` SET state = ?, claim_token = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
 WHERE id IN (SELECT id FROM ` + table + `
-  WHERE kind IN ? AND ((state = ? AND not_before <= ?) OR (state = ? AND lease_until < ?))
-  ORDER BY not_before, id LIMIT ?` + lock + `)
+  WHERE kind IN ? AND attempts < ? AND ((state = ? AND not_before <= ?) OR (state = ? AND lease_until < ?))
+  ORDER BY not_before, id LIMIT ?` + w.skipLocked() + `)
 RETURNING *`
 	var jobs []gormmodels.OutboxJob
 	err := w.db.WithContext(ctx).Raw(sql,
 		gormmodels.OutboxRunning, token, lease, now,
-		kinds, gormmodels.OutboxPending, now, gormmodels.OutboxRunning, now,
+		kinds, w.cfg.MaxAttempts, gormmodels.OutboxPending, now, gormmodels.OutboxRunning, now,
 		w.cfg.BatchSize,
 	).Scan(&jobs).Error
 	if err != nil {
@@ -254,6 +256,44 @@ RETURNING *`
 		return jobs[i].ID < jobs[j].ID
 	})
 	return jobs, nil
+}
+
+// skipLocked is the locking clause of the claim sub-selects: on
+// PostgreSQL rows another worker is claiming are skipped; SQLite
+// serialises writers anyway.
+func (w *Worker) skipLocked() string {
+	if w.db.Dialector.Name() == "postgres" {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// bury marks as dead the due jobs of kinds that already had MaxAttempts
+// claims. Attempts are counted at claim, so a job whose handler never
+// returns (the worker crashes or hangs every time) comes back as a running
+// job past its lease; without this it would be claimed forever, since the
+// MaxAttempts check after the handler is never reached.
+func (w *Worker) bury(ctx context.Context, kinds []string, now time.Time) error {
+	table := gormmodels.OutboxJob{}.TableName()
+	sql := `UPDATE ` + table + ` SET state = ?, done_at = ?, updated_at = ?, lease_until = NULL, claim_token = '',
+  last_error = CASE WHEN last_error = '' THEN ? ELSE ? || ' (last error: ' || last_error || ')' END
+WHERE id IN (SELECT id FROM ` + table + `
+  WHERE kind IN ? AND attempts >= ? AND ((state = ? AND not_before <= ?) OR (state = ? AND lease_until < ?))` + w.skipLocked() + `)
+RETURNING *`
+	msg := fmt.Sprintf("attempts exhausted (MaxAttempts %d): not claimed again", w.cfg.MaxAttempts)
+	var dead []gormmodels.OutboxJob
+	err := w.db.WithContext(ctx).Raw(sql,
+		gormmodels.OutboxDead, now, now, msg, msg,
+		kinds, w.cfg.MaxAttempts, gormmodels.OutboxPending, now, gormmodels.OutboxRunning, now,
+	).Scan(&dead).Error
+	if err != nil {
+		return fmt.Errorf("outbox: mark exhausted jobs dead: %w", err)
+	}
+	for _, j := range dead {
+		w.cfg.Logger.Error("outbox: job failed for good", zap.Uint64("job_id", j.ID), zap.String("kind", j.Kind),
+			zap.Int("attempt", j.Attempts), zap.String("error", j.LastError))
+	}
+	return nil
 }
 
 // run calls the handler of one claimed job and records the outcome.
