@@ -40,12 +40,20 @@ type ShopgateOrder struct {
 	// PaymentMethod and PaymentGroup are Shopgate's codes.
 	PaymentMethod string `gorm:"size:64;not null;default:''"`
 	PaymentGroup  string `gorm:"size:64;not null;default:''"`
+	// PaymentTime, PaymentTransactionNumber and PaymentInfos are Shopgate's
+	// payment details as last taken over (orders spec U2); PaymentInfos is
+	// the payment_infos object as JSON. They tell update_order whether the
+	// payment details changed.
+	PaymentTime              *time.Time
+	PaymentTransactionNumber string `gorm:"size:255;not null;default:''"`
+	PaymentInfos             string `gorm:"type:text;not null;default:''"`
 	// Currency and AmountComplete are Shopgate's total, stored exactly.
 	Currency       string          `gorm:"size:3;not null;default:''"`
 	AmountComplete decimal.Decimal `gorm:"type:numeric(20,4);not null;default:0"`
 	// Notes are the discrepancies found at import, one per line.
 	Notes string `gorm:"type:text;not null;default:''"`
-	// RawOrder is the order as received from get_orders (JSON), for audit.
+	// RawOrder is the order's JSON object exactly as received from
+	// get_orders at import, unknown keys included, for audit.
 	RawOrder string `gorm:"type:text;not null;default:''"`
 
 	// ShippingReportedAt is when Shopgate accepted the completed shipping.
@@ -53,7 +61,8 @@ type ShopgateOrder struct {
 	// CancellationReportedAt is when Shopgate accepted the complete cancellation.
 	CancellationReportedAt *time.Time
 	// ReportedCancellations is the JSON map item_number → quantity of the
-	// partial cancellations queued so far (each quantity is sent once).
+	// partial cancellations Shopgate accepted so far (updated when
+	// cancel_order succeeds; each quantity is sent once).
 	ReportedCancellations string `gorm:"type:text;not null;default:''"`
 	// SyncError is the last permanent error of a sync job, for the merchant.
 	SyncError string `gorm:"type:text;not null;default:''"`

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"go.uber.org/zap"
@@ -69,9 +71,18 @@ func (s *Service) AddOrder(ctx context.Context, shop adapters.Shop, orderNumber 
 
 // importOrder writes the order inside tx.
 func (s *Service) importOrder(ctx context.Context, tx *gorm.DB, shop adapters.Shop, o *shopgate.Order) (adapters.OrderRef, error) {
-	raw, err := json.Marshal(o)
-	if err != nil {
-		return adapters.OrderRef{}, fmt.Errorf("encode order: %w", err)
+	// The order as received from get_orders, unknown keys included
+	// (orders spec 9.5, 9.11); re-encoded only for a MerchantAPI that
+	// does not keep the raw JSON.
+	raw := []byte(o.Raw)
+	var err error
+	if len(raw) == 0 {
+		if raw, err = json.Marshal(o); err != nil {
+			return adapters.OrderRef{}, fmt.Errorf("encode order %s: %w", o.OrderNumber, err)
+		}
+	}
+	if !utf8.Valid(raw) {
+		raw = []byte(strings.ToValidUTF8(string(raw), "\uFFFD"))
 	}
 	m := gormmodels.ShopgateOrder{
 		OrderNumber: o.OrderNumber, ShopNumber: shop.Number,
@@ -79,6 +90,10 @@ func (s *Service) importOrder(ctx context.Context, tx *gorm.DB, shop adapters.Sh
 		IsCustomerInvoiceBlocked: o.IsCustomerInvoiceBlocked, IsStorno: o.IsStorno, IsTest: o.IsTest,
 		PaymentMethod: o.PaymentMethod, PaymentGroup: o.PaymentGroup,
 		Currency: o.Currency, AmountComplete: o.AmountComplete, RawOrder: string(raw),
+	}
+	m.PaymentTime, m.PaymentTransactionNumber, m.PaymentInfos, err = paymentDetails(o)
+	if err != nil {
+		return adapters.OrderRef{}, err
 	}
 	now := s.cfg.Now().UTC()
 	if o.IsShippingCompleted {
@@ -128,6 +143,11 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 	if imp.Mail == "" {
 		imp.Mail = firstNonEmpty(o.InvoiceAddress.Mail, o.DeliveryAddress.Mail)
 	}
+	// Informational values Shopgate sent in an unreadable form (R12); the
+	// raw order keeps them.
+	for _, n := range o.DecodeNotes {
+		note("Unreadable value from Shopgate, %s.", n)
+	}
 	if o.IsPaid && !o.PaymentTime.IsZero() {
 		t := o.PaymentTime.UTC()
 		imp.PaidAt = &t
@@ -137,6 +157,18 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 		imp.Status = adapters.StatusCancelled
 	case o.IsShippingBlocked:
 		imp.Status = adapters.StatusNew
+		if o.IsShippingCompleted {
+			note("Shopgate reports the order as completely shipped but blocked for shipping; kept as new, check with Shopgate before shipping.")
+		}
+	case o.IsShippingCompleted:
+		// Shopgate considers it shipped (as update_order does, U3): the
+		// merchant must not ship it again.
+		imp.Status = adapters.StatusShipped
+		when := ""
+		if !o.ShippingCompletedTime.IsZero() {
+			when = " on " + o.ShippingCompletedTime.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		note("Already completely shipped at Shopgate%s; imported as shipped, do not ship again.", when)
 	default:
 		imp.Status = adapters.StatusProcessing
 	}
@@ -284,12 +316,35 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 	imp.Comment = s.comment(o, method, notes)
 	imp.CustomerComment = customFieldsText(o.CustomFields)
 	imp.History = "Imported from Shopgate order " + o.OrderNumber + "."
-	if o.IsShippingBlocked {
+	switch {
+	case o.IsShippingBlocked:
 		imp.History += " Shipping blocked by Shopgate."
-	} else {
+	case o.IsShippingCompleted && !o.IsStorno:
+		imp.History += " Already completely shipped at Shopgate."
+	default:
 		imp.History += " Released for shipping by Shopgate."
 	}
 	return imp, notes, nil
+}
+
+// paymentDetails returns the payment details of o as the bookkeeping row
+// keeps them: the payment time in UTC (nil if unknown), the transaction
+// number and payment_infos as JSON with sorted keys ("" if empty).
+func paymentDetails(o *shopgate.Order) (*time.Time, string, string, error) {
+	var t *time.Time
+	if !o.PaymentTime.IsZero() {
+		u := o.PaymentTime.UTC()
+		t = &u
+	}
+	infos := ""
+	if len(o.PaymentInfos) > 0 {
+		b, err := json.Marshal(o.PaymentInfos)
+		if err != nil {
+			return nil, "", "", fmt.Errorf("order %s: encode payment_infos: %w", o.OrderNumber, err)
+		}
+		infos = string(b)
+	}
+	return t, o.PaymentTransactionNumber, infos, nil
 }
 
 // mapPayment chooses the host payment method (orders spec 3.4).

@@ -130,9 +130,11 @@ func (s *Service) RecordShipment(ctx context.Context, tx *gorm.DB, hostOrderID s
 
 // RecordCancellation queues the report of a cancellation of host order
 // hostOrderID; call it inside the transaction that cancels in the host.
-// Quantities of a partial cancellation are remembered so that the cron
-// job can tell what was reported (orders spec 5.7). ok is false for
-// orders not imported from Shopgate.
+// A partial cancellation is refused (with an error) when its quantities,
+// added to those Shopgate accepted before (ReportedCancellations) and to
+// those still queued, would exceed an item's ordered quantity, so that no
+// unit is cancelled twice (orders spec 5.7). ok is false for orders not
+// imported from Shopgate.
 func (s *Service) RecordCancellation(ctx context.Context, tx *gorm.DB, hostOrderID string, c Cancellation) (ok bool, err error) {
 	if !c.Complete && len(c.Items) == 0 && !c.CancelShipping {
 		return false, errors.New("orders: a partial cancellation needs items or CancelShipping")
@@ -150,20 +152,13 @@ func (s *Service) RecordCancellation(ctx context.Context, tx *gorm.DB, hostOrder
 	}}
 	if c.Complete {
 		job.Key = m.OrderNumber + ":complete"
-	} else {
-		reported := map[string]int{}
-		if m.ReportedCancellations != "" {
-			if err := json.Unmarshal([]byte(m.ReportedCancellations), &reported); err != nil {
-				return false, fmt.Errorf("order %s: reported cancellations: %w", m.OrderNumber, err)
-			}
+	} else if len(c.Items) > 0 {
+		queued, err := queuedCancellations(tx, m.OrderNumber)
+		if err != nil {
+			return false, err
 		}
-		for _, it := range c.Items {
-			reported[it.ItemNumber] += it.Quantity
-		}
-		b, _ := json.Marshal(reported)
-		if err := tx.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", m.ID).
-			Update("reported_cancellations", string(b)).Error; err != nil {
-			return false, fmt.Errorf("order %s: remember cancellation: %w", m.OrderNumber, err)
+		if err := checkCancellation(m, queued, c.Items); err != nil {
+			return false, err
 		}
 	}
 	if err := outbox.Enqueue(tx, job); err != nil {
@@ -227,13 +222,163 @@ func (s *Service) sendCancellation(ctx context.Context, raw json.RawMessage) err
 	if err != nil {
 		return err
 	}
+	if !j.Complete && len(j.Items) > 0 {
+		// Never send units Shopgate already accepted as cancelled.
+		if err := s.checkBeforeSend(ctx, j); err != nil {
+			return err
+		}
+	}
 	_, err = c.CancelOrder(ctx, shopgate.CancelOrderRequest{
 		OrderNumber: j.OrderNumber, CancelCompleteOrder: j.Complete, Items: j.Items,
 		CancelShipping: j.CancelShipping, Note: j.Note,
 	})
 	onlyShipping := !j.Complete && len(j.Items) == 0 && j.CancelShipping
 	classify := func(code int) outcome { return classifyCancel(code, onlyShipping) }
-	return s.outcome(ctx, j.OrderNumber, "cancel_order", err, classify, j.Complete, "cancellation_reported_at")
+	if err := s.outcome(ctx, j.OrderNumber, "cancel_order", err, classify, j.Complete, "cancellation_reported_at"); err != nil {
+		return err
+	}
+	if !j.Complete && len(j.Items) > 0 {
+		if err := s.addReported(ctx, j.OrderNumber, j.Items); err != nil {
+			// Shopgate accepted; failing the job would send it again.
+			s.log.Error("record accepted cancellation", zap.String("order_number", j.OrderNumber), zap.Error(err))
+		}
+	}
+	return nil
+}
+
+// reportedCancellations decodes ReportedCancellations: item number →
+// quantity Shopgate accepted as cancelled.
+func reportedCancellations(m *gormmodels.ShopgateOrder) (map[string]int, error) {
+	reported := map[string]int{}
+	if m.ReportedCancellations != "" {
+		if err := json.Unmarshal([]byte(m.ReportedCancellations), &reported); err != nil {
+			return nil, fmt.Errorf("order %s: reported cancellations: %w", m.OrderNumber, err)
+		}
+	}
+	return reported, nil
+}
+
+// orderedQuantities returns the ordered quantity per item number from the
+// raw order kept at import; ok is false when it lists no items.
+func orderedQuantities(m *gormmodels.ShopgateOrder) (map[string]int, bool) {
+	var o shopgate.Order
+	if m.RawOrder == "" || json.Unmarshal([]byte(m.RawOrder), &o) != nil || len(o.Items) == 0 {
+		return nil, false
+	}
+	out := map[string]int{}
+	for _, it := range o.Items {
+		out[it.ItemNumber] += it.Quantity
+	}
+	return out, true
+}
+
+// checkCancellation reports an error when cancelling items on top of what
+// Shopgate accepted (and of extra, e.g. still queued) would exceed an
+// item's ordered quantity, or a quantity is not positive.
+func checkCancellation(m *gormmodels.ShopgateOrder, extra map[string]int, items []shopgate.CancellationItem) error {
+	reported, err := reportedCancellations(m)
+	if err != nil {
+		return err
+	}
+	ordered, known := orderedQuantities(m)
+	total := map[string]int{}
+	for _, it := range items {
+		if it.Quantity <= 0 {
+			return fmt.Errorf("order %s: cancel %d of item %s: quantity must be positive", m.OrderNumber, it.Quantity, it.ItemNumber)
+		}
+		total[it.ItemNumber] += it.Quantity
+	}
+	if !known {
+		return nil
+	}
+	for number, q := range total {
+		if sum := reported[number] + extra[number] + q; sum > ordered[number] {
+			return fmt.Errorf("order %s: cancelling %d of item %s would cancel %d of %d ordered (%d accepted by Shopgate, %d queued)",
+				m.OrderNumber, q, number, sum, ordered[number], reported[number], extra[number])
+		}
+	}
+	return nil
+}
+
+// queuedCancellations sums the item quantities of the partial
+// cancellations of an order still waiting in the outbox.
+func queuedCancellations(tx *gorm.DB, orderNumber string) (map[string]int, error) {
+	var jobs []gormmodels.OutboxJob
+	err := tx.Model(&gormmodels.OutboxJob{}).
+		Where("kind = ? AND state IN ? AND payload LIKE ?", KindCancelOrder,
+			[]string{gormmodels.OutboxPending, gormmodels.OutboxRunning}, `%"order_number":"`+orderNumber+`"%`).
+		Find(&jobs).Error
+	if err != nil {
+		return nil, fmt.Errorf("order %s: queued cancellations: %w", orderNumber, err)
+	}
+	out := map[string]int{}
+	for _, jr := range jobs {
+		var j cancelJob
+		if err := json.Unmarshal([]byte(jr.Payload), &j); err != nil || j.OrderNumber != orderNumber || j.Complete {
+			continue
+		}
+		for _, it := range j.Items {
+			out[it.ItemNumber] += it.Quantity
+		}
+	}
+	return out, nil
+}
+
+// checkBeforeSend fails a partial cancellation job for good when its
+// quantities, added to those Shopgate already accepted, exceed the
+// ordered quantities (e.g. a job sent again after Shopgate accepted it).
+func (s *Service) checkBeforeSend(ctx context.Context, j cancelJob) error {
+	var rows []gormmodels.ShopgateOrder
+	db := s.db.WithContext(ctx)
+	if err := db.Where("order_number = ?", j.OrderNumber).Limit(1).Find(&rows).Error; err != nil {
+		return fmt.Errorf("order %s: read bookkeeping: %w", j.OrderNumber, err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := checkCancellation(&rows[0], nil, j.Items); err != nil {
+		s.log.Error("cancellation not sent", zap.String("order_number", j.OrderNumber), zap.Error(err))
+		if uerr := db.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", rows[0].ID).
+			Update("sync_error", truncate("cancel_order: "+err.Error(), 1000)).Error; uerr != nil {
+			s.log.Error("record sync error", zap.Error(uerr))
+		}
+		return outbox.Permanent(err)
+	}
+	return nil
+}
+
+// addReported adds the items of a cancellation Shopgate accepted to
+// ReportedCancellations, under a row lock on PostgreSQL.
+func (s *Service) addReported(ctx context.Context, orderNumber string, items []shopgate.CancellationItem) error {
+	return s.db.WithContext(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
+		var rows []gormmodels.ShopgateOrder
+		q := tx.Where("order_number = ?", orderNumber).Limit(1)
+		if tx.Dialector.Name() == "postgres" {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Find(&rows).Error; err != nil {
+			return fmt.Errorf("order %s: read bookkeeping: %w", orderNumber, err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		reported, err := reportedCancellations(&rows[0])
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			reported[it.ItemNumber] += it.Quantity
+		}
+		b, err := json.Marshal(reported)
+		if err != nil {
+			return fmt.Errorf("order %s: encode reported cancellations: %w", orderNumber, err)
+		}
+		if err := tx.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", rows[0].ID).
+			Update("reported_cancellations", string(b)).Error; err != nil {
+			return fmt.Errorf("order %s: remember accepted cancellation: %w", orderNumber, err)
+		}
+		return nil
+	})
 }
 
 // outcome is how a Merchant API answer counts for a sync job.

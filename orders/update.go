@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 	"gorm.io/gorm"
@@ -106,20 +107,40 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 		set["is_storno"] = true
 		set["cancellation_reported_at"] = now // Shopgate knows; nothing to report
 	}
-	// U2: payment.
-	if o.IsPaid != m.IsPaid {
+	// U2: payment. The payment details (time, transaction number,
+	// payment_infos) are taken over whenever they changed, also while
+	// is_paid stays the same (e.g. a new transaction of a paid order).
+	payTime, payTxn, payInfos, err := paymentDetails(o)
+	if err != nil {
+		return err
+	}
+	detailsChanged := !sameTime(payTime, m.PaymentTime) || payTxn != m.PaymentTransactionNumber || payInfos != m.PaymentInfos
+	if o.IsPaid != m.IsPaid || detailsChanged {
 		paid := o.IsPaid
-		ch.IsPaid = &paid
-		if paid && !o.PaymentTime.IsZero() {
-			t := o.PaymentTime.UTC()
+		if paid && payTime != nil {
+			t := *payTime
 			ch.PaidAt = &t
 		}
-		msg := "Payment received at Shopgate"
-		if !paid {
+		var msg string
+		switch {
+		case paid && !m.IsPaid:
+			msg = "Payment received at Shopgate"
+		case !paid && m.IsPaid:
 			msg = "Payment withdrawn at Shopgate"
+		default:
+			msg = "Payment details changed at Shopgate"
+		}
+		if paid != m.IsPaid || (paid && ch.PaidAt != nil) {
+			// The host's paid state changes, or a paid order gets its
+			// (new) payment time; an unchanged paid order without a
+			// payment time keeps the host's.
+			ch.IsPaid = &paid
 		}
 		if o.PaymentTransactionNumber != "" {
 			msg += " (transaction " + o.PaymentTransactionNumber + ")"
+		}
+		if paid && payTime != nil && !sameTime(payTime, m.PaymentTime) {
+			msg += ", paid at " + payTime.Format("2006-01-02 15:04:05 UTC")
 		}
 		history = append(history, msg+".")
 		comment = append(comment, msg+".")
@@ -130,6 +151,9 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 			}
 		}
 		set["is_paid"] = paid
+		set["payment_time"] = payTime
+		set["payment_transaction_number"] = payTxn
+		set["payment_infos"] = payInfos
 	}
 	// U3: shipping release is decided by is_shipping_blocked alone.
 	// A shop order the merchant cancelled keeps its status: the toggle
@@ -192,4 +216,12 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 		return fmt.Errorf("host update order: %w", err)
 	}
 	return tx.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", m.ID).Updates(set).Error
+}
+
+// sameTime reports whether two optional times are the same instant.
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
 }

@@ -20,6 +20,13 @@ import (
 // gaps as objects. unmarshalLenient decodes such JSON into Go structs by
 // coercing each value to the field's type, and fails only when a value
 // cannot mean anything of that type (so money is never silently lost).
+//
+// Inside a type implementing decodeNoter (an [Order]) decoding is
+// best-effort for informational fields (orders spec R12): a value that
+// cannot be coerced leaves the field at its zero value (a string field
+// receiving an object or list keeps its JSON text) and is recorded as a
+// note instead of failing the whole order. Money (decimal) and flags
+// (bool) stay strict everywhere, as do fields tagged sg:"strict".
 
 var (
 	decimalType = reflect.TypeFor[decimal.Decimal]()
@@ -27,13 +34,90 @@ var (
 	rawType     = reflect.TypeFor[json.RawMessage]()
 )
 
+// decodeNoter is implemented by types whose informational fields are
+// decoded best-effort; setDecodeNotes receives what was left out.
+type decodeNoter interface {
+	setDecodeNotes(notes []string)
+}
+
+// rawKeeper is implemented by types that keep the JSON they were decoded
+// from; setRaw receives a copy of exactly those bytes.
+type rawKeeper interface {
+	setRaw(raw json.RawMessage)
+}
+
 // unmarshalLenient decodes data into the struct, slice or map pointed to by v.
 func unmarshalLenient(data []byte, v any) error {
 	generic, err := decodeGeneric(data)
 	if err != nil {
 		return err
 	}
-	return assignLenient(v, generic)
+	if err := assignLenient(v, generic); err != nil {
+		return err
+	}
+	return attachRaw(data, v)
+}
+
+// attachRaw hands the raw JSON of v (a rawKeeper, or a slice of them) to
+// v after a successful decode: each element gets its own bytes as
+// received, also when PHP spelled the list as an object.
+func attachRaw(data []byte, v any) error {
+	if k, ok := v.(rawKeeper); ok {
+		k.setRaw(bytes.Clone(bytes.TrimSpace(data)))
+		return nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Slice {
+		return nil
+	}
+	sl := rv.Elem()
+	if !reflect.PointerTo(sl.Type().Elem()).Implements(reflect.TypeFor[rawKeeper]()) || sl.Len() == 0 {
+		return nil
+	}
+	var elems []json.RawMessage
+	trimmed := bytes.TrimSpace(data)
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '[':
+		if err := json.Unmarshal(trimmed, &elems); err != nil {
+			return fmt.Errorf("keep raw elements: %w", err)
+		}
+	case len(trimmed) > 0 && trimmed[0] == '{':
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(trimmed, &obj); err != nil {
+			return fmt.Errorf("keep raw elements: %w", err)
+		}
+		for _, k := range listKeys(obj) {
+			elems = append(elems, obj[k])
+		}
+	}
+	if len(elems) != sl.Len() {
+		return nil
+	}
+	for i, e := range elems {
+		sl.Index(i).Addr().Interface().(rawKeeper).setRaw(bytes.Clone(e))
+	}
+	return nil
+}
+
+// listKeys returns the keys of a PHP list spelled as an object in list
+// order: numeric keys ascending, then the others sorted.
+func listKeys[V any](obj map[string]V) []string {
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, aerr := strconv.Atoi(keys[i])
+		b, berr := strconv.Atoi(keys[j])
+		if aerr == nil && berr == nil {
+			return a < b
+		}
+		if (aerr == nil) != (berr == nil) {
+			return aerr == nil
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
 }
 
 // decodeGeneric decodes JSON into any, keeping numbers as json.Number.
@@ -56,13 +140,32 @@ func assignLenient(v any, src any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("lenient decode: need a non-nil pointer, got %T", v)
 	}
-	return assignValue(rv.Elem(), src, "")
+	return (&decodeState{}).assignValue(rv.Elem(), src, "")
+}
+
+// decodeState carries the mode of one decode: strict, or best-effort for
+// informational fields with the notes of what was left out.
+type decodeState struct {
+	// bestEffort is set inside a decodeNoter.
+	bestEffort bool
+	// root is the path of the decodeNoter, cut from the notes' paths.
+	root  string
+	notes []string
+}
+
+// note records a value that was left out (or kept as JSON text).
+func (st *decodeState) note(e *lenientError, what string) {
+	p := strings.TrimPrefix(strings.TrimPrefix(e.path, st.root), ".")
+	st.notes = append(st.notes, fmt.Sprintf("%s: %s; %s", p, e.msg, what))
 }
 
 // lenientError reports a value that cannot be coerced, with its path.
+// hard errors (money, flags, strict fields) are never decoded
+// best-effort.
 type lenientError struct {
 	path string
 	msg  string
+	hard bool
 }
 
 // Error implements error.
@@ -105,13 +208,18 @@ func joinPath(path, key string) string {
 	return path + "." + key
 }
 
+// hardMismatch is a mismatch that is never decoded best-effort.
+func hardMismatch(path string, src any, want string) error {
+	return &lenientError{path: path, msg: fmt.Sprintf("cannot use %s as %s", describe(src), want), hard: true}
+}
+
 // assignValue coerces src into dst, which must be settable.
-func assignValue(dst reflect.Value, src any, path string) error {
+func (st *decodeState) assignValue(dst reflect.Value, src any, path string) error {
 	switch dst.Type() {
 	case decimalType:
 		d, err := toDecimal(src)
 		if err != nil {
-			return mismatch(path, src, "decimal")
+			return hardMismatch(path, src, "decimal")
 		}
 		dst.Set(reflect.ValueOf(d))
 		return nil
@@ -153,7 +261,7 @@ func assignValue(dst reflect.Value, src any, path string) error {
 			return nil
 		}
 		p := reflect.New(dst.Type().Elem())
-		if err := assignValue(p.Elem(), src, path); err != nil {
+		if err := st.assignValue(p.Elem(), src, path); err != nil {
 			return err
 		}
 		dst.Set(p)
@@ -168,7 +276,7 @@ func assignValue(dst reflect.Value, src any, path string) error {
 	case reflect.Bool:
 		b, ok := toBool(src)
 		if !ok {
-			return mismatch(path, src, "flag")
+			return hardMismatch(path, src, "flag")
 		}
 		dst.SetBool(b)
 		return nil
@@ -180,16 +288,27 @@ func assignValue(dst reflect.Value, src any, path string) error {
 		dst.SetInt(n)
 		return nil
 	case reflect.Struct:
-		return assignStruct(dst, src, path)
+		if !st.bestEffort && dst.CanAddr() {
+			if n, ok := dst.Addr().Interface().(decodeNoter); ok {
+				sub := &decodeState{bestEffort: true, root: path}
+				if err := sub.assignStruct(dst, src, path); err != nil {
+					return err
+				}
+				sort.Strings(sub.notes)
+				n.setDecodeNotes(sub.notes)
+				return nil
+			}
+		}
+		return st.assignStruct(dst, src, path)
 	case reflect.Slice:
-		return assignSlice(dst, src, path)
+		return st.assignSlice(dst, src, path)
 	case reflect.Map:
-		return assignMap(dst, src, path)
+		return st.assignMap(dst, src, path)
 	}
-	return &lenientError{path: path, msg: "unsupported Go type " + dst.Type().String()}
+	return &lenientError{path: path, msg: "unsupported Go type " + dst.Type().String(), hard: true}
 }
 
-func assignStruct(dst reflect.Value, src any, path string) error {
+func (st *decodeState) assignStruct(dst reflect.Value, src any, path string) error {
 	var obj map[string]any
 	switch s := src.(type) {
 	case nil:
@@ -209,19 +328,44 @@ func assignStruct(dst reflect.Value, src any, path string) error {
 	}
 	fields := structFields(dst.Type())
 	for key, val := range obj {
-		idx, ok := fields[key]
+		fi, ok := fields[key]
 		if !ok {
 			continue
 		}
-		f := dst.FieldByIndex(idx)
-		if err := assignValue(f, val, joinPath(path, key)); err != nil {
+		f := dst.FieldByIndex(fi.index)
+		err := st.assignValue(f, val, joinPath(path, key))
+		if err == nil {
+			continue
+		}
+		le, ok := err.(*lenientError)
+		if !ok || le.hard {
 			return err
 		}
+		if fi.strict {
+			le.hard = true
+			return le
+		}
+		if !st.bestEffort {
+			return err
+		}
+		// An informational field: keep what can be kept, note the rest.
+		f.SetZero()
+		if f.Kind() == reflect.String {
+			switch val.(type) {
+			case map[string]any, []any:
+				if b, jerr := json.Marshal(val); jerr == nil {
+					f.SetString(string(b))
+					st.note(le, "kept as JSON text")
+					continue
+				}
+			}
+		}
+		st.note(le, "left out")
 	}
 	return nil
 }
 
-func assignSlice(dst reflect.Value, src any, path string) error {
+func (st *decodeState) assignSlice(dst reflect.Value, src any, path string) error {
 	var elems []any
 	switch s := src.(type) {
 	case nil:
@@ -231,21 +375,7 @@ func assignSlice(dst reflect.Value, src any, path string) error {
 		elems = s
 	case map[string]any:
 		// PHP encodes a list whose keys are not 0..n-1 as an object.
-		keys := make([]string, 0, len(s))
-		for k := range s {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			a, aerr := strconv.Atoi(keys[i])
-			b, berr := strconv.Atoi(keys[j])
-			if aerr == nil && berr == nil {
-				return a < b
-			}
-			if (aerr == nil) != (berr == nil) {
-				return aerr == nil
-			}
-			return keys[i] < keys[j]
-		})
+		keys := listKeys(s)
 		elems = make([]any, len(keys))
 		for i, k := range keys {
 			elems[i] = s[k]
@@ -255,7 +385,7 @@ func assignSlice(dst reflect.Value, src any, path string) error {
 	}
 	out := reflect.MakeSlice(dst.Type(), len(elems), len(elems))
 	for i, e := range elems {
-		if err := assignValue(out.Index(i), e, path+"["+strconv.Itoa(i)+"]"); err != nil {
+		if err := st.assignValue(out.Index(i), e, path+"["+strconv.Itoa(i)+"]"); err != nil {
 			return err
 		}
 	}
@@ -263,9 +393,9 @@ func assignSlice(dst reflect.Value, src any, path string) error {
 	return nil
 }
 
-func assignMap(dst reflect.Value, src any, path string) error {
+func (st *decodeState) assignMap(dst reflect.Value, src any, path string) error {
 	if dst.Type().Key().Kind() != reflect.String {
-		return &lenientError{path: path, msg: "unsupported map key type"}
+		return &lenientError{path: path, msg: "unsupported map key type", hard: true}
 	}
 	var obj map[string]any
 	switch s := src.(type) {
@@ -286,7 +416,7 @@ func assignMap(dst reflect.Value, src any, path string) error {
 	elemType := dst.Type().Elem()
 	for k, val := range obj {
 		ev := reflect.New(elemType).Elem()
-		if err := assignValue(ev, val, joinPath(path, k)); err != nil {
+		if err := st.assignValue(ev, val, joinPath(path, k)); err != nil {
 			return err
 		}
 		out.SetMapIndex(reflect.ValueOf(k).Convert(dst.Type().Key()), ev)
@@ -295,21 +425,28 @@ func assignMap(dst reflect.Value, src any, path string) error {
 	return nil
 }
 
-// fieldCache maps a struct type to its JSON keys and field indexes,
-// flattening embedded structs the way encoding/json does.
-var fieldCache sync.Map // reflect.Type -> map[string][]int
+// fieldInfo locates a struct field by its JSON key. strict fields (tag
+// sg:"strict") are never decoded best-effort.
+type fieldInfo struct {
+	index  []int
+	strict bool
+}
 
-func structFields(t reflect.Type) map[string][]int {
+// fieldCache maps a struct type to its JSON keys and fields, flattening
+// embedded structs the way encoding/json does.
+var fieldCache sync.Map // reflect.Type -> map[string]fieldInfo
+
+func structFields(t reflect.Type) map[string]fieldInfo {
 	if m, ok := fieldCache.Load(t); ok {
-		return m.(map[string][]int)
+		return m.(map[string]fieldInfo)
 	}
-	m := make(map[string][]int)
+	m := make(map[string]fieldInfo)
 	collectFields(t, nil, m)
 	fieldCache.Store(t, m)
 	return m
 }
 
-func collectFields(t reflect.Type, prefix []int, m map[string][]int) {
+func collectFields(t reflect.Type, prefix []int, m map[string]fieldInfo) {
 	var embedded [][]int
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -329,11 +466,11 @@ func collectFields(t reflect.Type, prefix []int, m map[string][]int) {
 		if name == "" {
 			name = f.Name
 		}
-		m[name] = idx
+		m[name] = fieldInfo{index: idx, strict: f.Tag.Get("sg") == "strict"}
 	}
 	// Fields of the outer struct win over those of embedded structs.
 	for _, idx := range embedded {
-		inner := make(map[string][]int)
+		inner := make(map[string]fieldInfo)
 		collectFields(t.FieldByIndex(idx).Type, idx, inner)
 		for k, v := range inner {
 			if _, exists := m[k]; !exists {

@@ -16,9 +16,16 @@ import (
 // empty objects as []. Unknown keys are ignored. Money is always a
 // [decimal.Decimal]; absent amounts decode as zero. Times absent or null
 // decode as the zero [time.Time].
+//
+// Informational fields are decoded best-effort (orders spec R12): a value
+// that cannot mean anything of the field's type is left out and described
+// in DecodeNotes instead of failing the order; a text field receiving an
+// object or list keeps its JSON text. Money, flags and the fields the
+// import depends on (order and item numbers, currency, items, quantities,
+// line types) stay strict: a nonsensical value there fails the decode.
 type Order struct {
 	// OrderNumber is Shopgate's order number, the idempotency key of an import.
-	OrderNumber string `json:"order_number"`
+	OrderNumber string `json:"order_number" sg:"strict"`
 	// ExternalOrderNumber is the shop's order number once Shopgate knows it.
 	ExternalOrderNumber string `json:"external_order_number,omitempty"`
 	// ExternalOrderID is the shop's order id once Shopgate knows it.
@@ -91,7 +98,7 @@ type Order struct {
 	ShippingTaxPercent decimal.Decimal `json:"shipping_tax_percent"`
 
 	// Currency is the ISO 4217 currency code.
-	Currency string `json:"currency,omitempty"`
+	Currency string `json:"currency,omitempty" sg:"strict"`
 	// AmountItems is the sum of the item lines, tax included.
 	AmountItems decimal.Decimal `json:"amount_items"`
 	// AmountShipping is the shipping cost, tax included.
@@ -111,7 +118,7 @@ type Order struct {
 	DeliveryAddress Address `json:"delivery_address"`
 
 	// Items are the order lines (only with get_orders' with_items=1).
-	Items []OrderItem `json:"items,omitempty"`
+	Items []OrderItem `json:"items,omitempty" sg:"strict"`
 	// ExternalCoupons are coupons of the shop itself, validated in check_cart.
 	ExternalCoupons []ExternalCoupon `json:"external_coupons,omitempty"`
 	// ShopgateCoupons are coupons managed by Shopgate.
@@ -121,10 +128,26 @@ type Order struct {
 	// TrackingGetParameters are tracking parameters captured by the client,
 	// kept verbatim (their structure is not specified).
 	TrackingGetParameters json.RawMessage `json:"tracking_get_parameters,omitempty"`
+
+	// Raw is the order's JSON object exactly as received (set by
+	// [Order.UnmarshalJSON] and by get_orders for each order), unknown
+	// keys included. It is never encoded.
+	Raw json.RawMessage `json:"-"`
+	// DecodeNotes describe informational values that could not be decoded
+	// and were left out (or kept as JSON text), e.g.
+	// `shipping_infos.weight: cannot use "1.5" as integer; left out`.
+	// They are never encoded.
+	DecodeNotes []string `json:"-"`
 }
 
 // UnmarshalJSON decodes an order leniently (see [Order]).
 func (o *Order) UnmarshalJSON(b []byte) error { return unmarshalLenient(b, o) }
+
+// setRaw implements rawKeeper.
+func (o *Order) setRaw(raw json.RawMessage) { o.Raw = raw }
+
+// setDecodeNotes implements decodeNoter.
+func (o *Order) setDecodeNotes(notes []string) { o.DecodeNotes = notes }
 
 // OrderClient is the device or channel an order was placed with.
 type OrderClient struct {
@@ -216,7 +239,7 @@ const (
 // OrderItem is one line of an order.
 type OrderItem struct {
 	// ItemNumber is the shop's product id as exported (COUPON for coupons by default).
-	ItemNumber string `json:"item_number"`
+	ItemNumber string `json:"item_number" sg:"strict"`
 	// ItemNumberPublic is the public article number (SKU).
 	ItemNumberPublic string `json:"item_number_public,omitempty"`
 	// ParentItemNumber is the parent product of a variant.
@@ -224,9 +247,9 @@ type OrderItem struct {
 	// OrderItemID is Shopgate's id of this line.
 	OrderItemID string `json:"order_item_id,omitempty"`
 	// Type is item, payment or sg_coupon (OrderItemType* constants).
-	Type string `json:"type,omitempty"`
+	Type string `json:"type,omitempty" sg:"strict"`
 	// Quantity is the ordered quantity.
-	Quantity int `json:"quantity"`
+	Quantity int `json:"quantity" sg:"strict"`
 	// Name is the product name at order time.
 	Name string `json:"name,omitempty"`
 	// UnitAmount is the unit price without tax.

@@ -111,16 +111,20 @@ func TestOrderDecodesWireFormat(t *testing.T) {
 
 func TestOrderDecodeRejectsNonsense(t *testing.T) {
 	tests := map[string]string{
-		"amount not a number":   `{"order_number":"1","amount_complete":"abc"}`,
-		"amount boolean":        `{"order_number":"1","amount_complete":true}`,
-		"quantity fractional":   `{"order_number":"1","items":[{"quantity":1.5}]}`,
-		"flag word":             `{"order_number":"1","is_paid":"maybe"}`,
-		"time garbage":          `{"order_number":"1","created_time":"yesterday"}`,
-		"items not a list":      `{"order_number":"1","items":"none"}`,
-		"address not an object": `{"order_number":"1","invoice_address":"Main St"}`,
-		"order number object":   `{"order_number":{"a":1}}`,
-		"not an object":         `[1,2]`,
-		"trailing data":         `{"order_number":"1"} {}`,
+		"amount not a number":  `{"order_number":"1","amount_complete":"abc"}`,
+		"amount boolean":       `{"order_number":"1","amount_complete":true}`,
+		"quantity fractional":  `{"order_number":"1","items":[{"quantity":1.5}]}`,
+		"flag word":            `{"order_number":"1","is_paid":"maybe"}`,
+		"items not a list":     `{"order_number":"1","items":"none"}`,
+		"order number object":  `{"order_number":{"a":1}}`,
+		"item number object":   `{"order_number":"1","items":[{"item_number":{"a":1}}]}`,
+		"line type list":       `{"order_number":"1","items":[{"type":["item"]}]}`,
+		"currency object":      `{"order_number":"1","currency":{"code":"EUR"}}`,
+		"line amount garbage":  `{"order_number":"1","items":[{"unit_amount_with_tax":"ten"}]}`,
+		"money in info struct": `{"order_number":"1","shipping_infos":{"weight":"1.5","amount_gross":"x"}}`,
+		"flag in coupon":       `{"order_number":"1","shopgate_coupons":[{"is_free_shipping":"perhaps"}]}`,
+		"not an object":        `[1,2]`,
+		"trailing data":        `{"order_number":"1"} {}`,
 	}
 	for name, in := range tests {
 		var o Order
@@ -256,8 +260,9 @@ func FuzzOrderUnmarshal(f *testing.F) {
 
 func TestOrderTimeRange(t *testing.T) {
 	var o Order
-	if err := json.Unmarshal([]byte(`{"created_time":253402300800}`), &o); err == nil {
-		t.Fatalf("year 10000 accepted: %v", o.CreatedTime)
+	if err := json.Unmarshal([]byte(`{"created_time":253402300800}`), &o); err != nil || !o.CreatedTime.IsZero() ||
+		len(o.DecodeNotes) != 1 || !strings.HasPrefix(o.DecodeNotes[0], "created_time: cannot use number 253402300800 as time") {
+		t.Fatalf("year 10000: %v %q %v", o.CreatedTime, o.DecodeNotes, err)
 	}
 	if err := json.Unmarshal([]byte(`{"created_time":1700000000}`), &o); err != nil || o.CreatedTime.Unix() != 1700000000 {
 		t.Fatalf("unix seconds: %v %v", o.CreatedTime, err)
@@ -314,5 +319,68 @@ func TestWireTypesUnmarshalDirectly(t *testing.T) {
 	}
 	if err := unmarshalLenient([]byte(`{"a":"x"}`), &m); err == nil || !strings.Contains(err.Error(), "decode a: cannot use") {
 		t.Errorf("error path: %v", err)
+	}
+}
+
+// Informational fields are decoded best-effort (orders spec R12): a value
+// of the wrong type is left out with a note instead of failing the order.
+func TestOrderDecodeBestEffort(t *testing.T) {
+	in := `{"order_number":"1","amount_complete":"86.75","created_time":"yesterday",
+	  "invoice_address":"Main St","custom_fields":[{"label":{"de":"Geschenk"},"value":1}],
+	  "shipping_infos":{"name":"std","weight":"1.5","amount_gross":"4.90"},
+	  "shopgate_coupons":[{"code":"X","error":"none","amount_gross":"5.00"}],
+	  "items":[{"item_number":"A","quantity":"2","unit_amount_with_tax":"9.95","internal_order_info":{"product_id":1001}}]}`
+	var o Order
+	if err := json.Unmarshal([]byte(in), &o); err != nil {
+		t.Fatal(err)
+	}
+	if !o.AmountComplete.Equal(decimal.RequireFromString("86.75")) || o.ShippingInfos == nil ||
+		o.ShippingInfos.Name != "std" || o.ShippingInfos.Weight != 0 || !o.ShippingInfos.AmountGross.Equal(decimal.RequireFromString("4.9")) ||
+		len(o.Items) != 1 || o.Items[0].Quantity != 2 || o.Items[0].InternalOrderInfo != `{"product_id":1001}` ||
+		len(o.ShopgateCoupons) != 1 || o.ShopgateCoupons[0].Code != "X" || o.ShopgateCoupons[0].Error != 0 ||
+		!o.CreatedTime.IsZero() || o.InvoiceAddress.Street1 != "" ||
+		len(o.CustomFields) != 1 || o.CustomFields[0].Label != `{"de":"Geschenk"}` {
+		t.Errorf("decoded %+v", o)
+	}
+	want := []string{
+		`created_time: cannot use "yesterday" as time; left out`,
+		`custom_fields[0].label: cannot use object as string; kept as JSON text`,
+		`invoice_address: cannot use "Main St" as object; left out`,
+		`items[0].internal_order_info: cannot use object as string; kept as JSON text`,
+		`shipping_infos.weight: cannot use "1.5" as integer; left out`,
+		`shopgate_coupons[0].error: cannot use "none" as integer; left out`,
+	}
+	if !reflect.DeepEqual(o.DecodeNotes, want) {
+		t.Errorf("notes\n%q\nwant\n%q", o.DecodeNotes, want)
+	}
+
+	// The same inside a get_orders answer: notes are per order.
+	var list []Order
+	if err := unmarshalLenient([]byte(`[{"order_number":"2"},`+in+`]`), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].DecodeNotes != nil || !reflect.DeepEqual(list[1].DecodeNotes, want) {
+		t.Errorf("list notes %q / %q", list[0].DecodeNotes, list[1].DecodeNotes)
+	}
+}
+
+// Each decoded order keeps its JSON exactly as received (orders spec
+// 9.5, 9.11), also inside a list PHP spelled as an object.
+func TestOrderKeepsRaw(t *testing.T) {
+	var o Order
+	in := ` {"order_number": "1", "x_unknown": {"a": [1, 2.50]}} `
+	if err := json.Unmarshal([]byte(in), &o); err != nil || string(o.Raw) != strings.TrimSpace(in) {
+		t.Fatalf("raw %s %v", o.Raw, err)
+	}
+	if b, err := json.Marshal(o); err != nil || strings.Contains(string(b), "x_unknown") {
+		t.Errorf("raw encoded: %s %v", b, err)
+	}
+	var list []Order
+	if err := unmarshalLenient([]byte(`{"1": {"order_number":"B", "k":2}, "0": {"order_number":"A", "k":1}}`), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].OrderNumber != "A" || string(list[0].Raw) != `{"order_number":"A", "k":1}` ||
+		string(list[1].Raw) != `{"order_number":"B", "k":2}` {
+		t.Errorf("list %+v", list)
 	}
 }

@@ -479,7 +479,13 @@ func (s *Store) UpdateOrder(ctx context.Context, tx *gorm.DB, orderID string, u 
 	}
 	if u.IsPaid != nil {
 		set["is_paid"] = *u.IsPaid
-		set["paid_at"] = u.PaidAt
+		switch {
+		case !*u.IsPaid:
+			set["paid_at"] = nil
+		case u.PaidAt != nil:
+			set["paid_at"] = *u.PaidAt
+		}
+		// Paid without a payment time keeps the paid_at already stored.
 	}
 	if u.Comment != "" {
 		c := cur[0].Comment

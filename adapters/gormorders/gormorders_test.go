@@ -119,3 +119,54 @@ func mustAtoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// A paid update without a payment time keeps the stored paid_at; an
+// unpaid one clears it.
+func TestUpdateOrderKeepsPaidAt(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			if err := gormorderstest.Migrate(db); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			s := gormorders.New(gormorders.Config{})
+			paidAt := time.Date(2024, 6, 1, 7, 15, 0, 0, time.UTC)
+			ref, err := s.CreateOrder(ctx, db, &adapters.ImportedOrder{
+				Source: "shopgate", ExternalNumber: "1402011234", Status: adapters.StatusNew, Currency: "EUR",
+				IsPaid: true, PaidAt: &paidAt, History: "Imported.", CreatedAt: time.Now(),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := func() gormorderstest.Order {
+				var o gormorderstest.Order
+				if err := db.Where("id = ?", ref.ExternalOrderID).Take(&o).Error; err != nil {
+					t.Fatal(err)
+				}
+				return o
+			}
+			paid := true
+			if err := s.UpdateOrder(ctx, db, ref.ExternalOrderID, adapters.OrderChange{IsPaid: &paid, History: "details"}); err != nil {
+				t.Fatal(err)
+			}
+			if o := read(); !o.IsPaid || o.PaidAt == nil || !o.PaidAt.Equal(paidAt) {
+				t.Fatalf("paid %v at %v, want kept %v", o.IsPaid, o.PaidAt, paidAt)
+			}
+			later := paidAt.Add(time.Hour)
+			if err := s.UpdateOrder(ctx, db, ref.ExternalOrderID, adapters.OrderChange{IsPaid: &paid, PaidAt: &later}); err != nil {
+				t.Fatal(err)
+			}
+			if o := read(); o.PaidAt == nil || !o.PaidAt.Equal(later) {
+				t.Fatalf("paid at %v, want %v", o.PaidAt, later)
+			}
+			unpaid := false
+			if err := s.UpdateOrder(ctx, db, ref.ExternalOrderID, adapters.OrderChange{IsPaid: &unpaid}); err != nil {
+				t.Fatal(err)
+			}
+			if o := read(); o.IsPaid || o.PaidAt != nil {
+				t.Fatalf("withdrawn: paid %v at %v", o.IsPaid, o.PaidAt)
+			}
+		})
+	}
+}
