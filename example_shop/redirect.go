@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 
@@ -21,9 +20,8 @@ const demoAlias = "demo-shop"
 // alias demo-shop (SHOPGATE_ENABLE_MOBILE_WEBSITE=0 switches it off);
 // otherwise SHOPGATE_ENABLE_MOBILE_WEBSITE=1 switches it on (the master
 // switch is off by default). SHOPGATE_ALIAS, SHOPGATE_CNAME and
-// SHOPGATE_REDIRECT_TYPE (http or js) override the defaults in both modes;
-// SHOPGATE_REDIRECT_SERVER selects the Mobile Website environment (live,
-// pg, sl, custom; default live).
+// SHOPGATE_REDIRECT_TYPE (http or js) override the defaults in both modes.
+// The Mobile Website environment follows redirectServer.
 func mobileRedirectSettings(getenv func(string) string, demo bool, shopNumber string) redirect.Config {
 	cfg := redirect.Config{
 		Enabled:    (demo && getenv("SHOPGATE_ENABLE_MOBILE_WEBSITE") != "0") || getenv("SHOPGATE_ENABLE_MOBILE_WEBSITE") == "1",
@@ -32,7 +30,7 @@ func mobileRedirectSettings(getenv func(string) string, demo bool, shopNumber st
 		Alias:      getenv("SHOPGATE_ALIAS"),
 		CNAME:      getenv("SHOPGATE_CNAME"),
 		Technique:  redirect.Technique(strings.ToLower(strings.TrimSpace(getenv("SHOPGATE_REDIRECT_TYPE")))),
-		Server:     redirect.Server(getenv("SHOPGATE_REDIRECT_SERVER")),
+		Server:     redirectServer(getenv, demo),
 		// The demo has no hosted header script to load; show our own.
 		MobileHeader: redirect.HeaderBuiltin,
 	}
@@ -40,6 +38,32 @@ func mobileRedirectSettings(getenv func(string) string, demo bool, shopNumber st
 		cfg.Alias = demoAlias
 	}
 	return cfg
+}
+
+// redirectServer selects the Mobile Website environment: the value of
+// SHOPGATE_REDIRECT_SERVER if set, otherwise the Shopgate server the rest of
+// the shop uses (SHOPGATE_SERVER; in demo mode, whose Merchant API is the
+// in-process fake, live). Values are trimmed and lower-cased; empty and
+// unknown values mean live, as in Shopgate's SDK (mobile redirect spec §3).
+func redirectServer(getenv func(string) string, demo bool) redirect.Server {
+	s, _ := parseRedirectServer(getenv, demo)
+	return s
+}
+
+// parseRedirectServer is redirectServer; raw is the configured value when
+// it is not one of live, pg, sl and custom (empty otherwise).
+func parseRedirectServer(getenv func(string) string, demo bool) (server redirect.Server, raw string) {
+	v := strings.TrimSpace(getenv("SHOPGATE_REDIRECT_SERVER"))
+	if v == "" && !demo {
+		v = strings.TrimSpace(getenv("SHOPGATE_SERVER"))
+	}
+	switch s := redirect.Server(strings.ToLower(v)); s {
+	case "":
+		return redirect.ServerLive, ""
+	case redirect.ServerLive, redirect.ServerPlayground, redirect.ServerSpotlight, redirect.ServerCustom:
+		return s, ""
+	}
+	return redirect.ServerLive, v
 }
 
 // withPluginSettings overlays the Shopgate settings the Plugin API holds
@@ -67,7 +91,8 @@ func withPluginSettings(base redirect.Config, get func(shopNumber, key string) a
 // mobile visitors of the home, product, category and search pages go to the
 // matching page of the Mobile Website; everything else gets the snippet.
 // Keyword lists come from the Merchant API, are kept in the database and
-// refreshed in the background.
+// refreshed in the background. Invalid Mobile Redirect settings are logged
+// once and leave the redirect out; the shop starts anyway.
 func (a *App) setupMobileRedirect() error {
 	shopNumber := ""
 	var source redirect.KeywordSource
@@ -84,9 +109,15 @@ func (a *App) setupMobileRedirect() error {
 		// what the redirect does, and set_settings changes it live.
 		settings = withPluginSettings(base, a.sg.Handler.Setting)
 	}
+	if _, raw := parseRedirectServer(os.Getenv, a.Demo); raw != "" {
+		a.Log.Warn("mobile redirect: unknown Shopgate server, using live", zap.String("server", raw))
+	}
 	live, err := middleware.NewMobileRedirectSettings(settings)
 	if err != nil {
-		return fmt.Errorf("mobile redirect: %w", err)
+		// Invalid settings switch the redirect off, never the shop (spec
+		// §13.3): the storefront runs without the middleware.
+		a.Log.Error("mobile redirect switched off: invalid Shopgate settings", zap.Error(err))
+		return nil
 	}
 	if a.sg != nil && a.sg.Handler != nil {
 		h := a.sg.Handler

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/redirect"
@@ -114,5 +116,101 @@ func TestMobileRedirectSettings(t *testing.T) {
 	}
 	if !custom.Enabled || r.BaseURL() != "https://m.example.com" || r.Technique() != redirect.TechniqueJS {
 		t.Errorf("settings %+v", custom)
+	}
+}
+
+// TestRedirectServerFromEnv: SHOPGATE_REDIRECT_SERVER wins; otherwise the
+// redirect follows SHOPGATE_SERVER (not in demo mode, whose Merchant API is
+// the in-process fake); values are normalised and unknown ones mean live.
+func TestRedirectServerFromEnv(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		demo     bool
+		want     redirect.Server
+		wantHost string
+		unknown  string
+	}{
+		{"nothing set", nil, false, redirect.ServerLive, "http://my-shop.shopgate.com", ""},
+		{"demo", nil, true, redirect.ServerLive, "http://demo-shop.shopgate.com", ""},
+		{"demo ignores SHOPGATE_SERVER", map[string]string{"SHOPGATE_SERVER": "custom"}, true, redirect.ServerLive, "http://demo-shop.shopgate.com", ""},
+		{"demo override", map[string]string{"SHOPGATE_REDIRECT_SERVER": "pg"}, true, redirect.ServerPlayground, "http://demo-shop.shopgatepg.com", ""},
+		{"follows SHOPGATE_SERVER", map[string]string{"SHOPGATE_SERVER": "pg"}, false, redirect.ServerPlayground, "http://my-shop.shopgatepg.com", ""},
+		{"redirect server wins", map[string]string{"SHOPGATE_SERVER": "pg", "SHOPGATE_REDIRECT_SERVER": "sl"}, false, redirect.ServerSpotlight, "http://my-shop.shopgatesl.com", ""},
+		{"upper case", map[string]string{"SHOPGATE_REDIRECT_SERVER": "LIVE"}, false, redirect.ServerLive, "http://my-shop.shopgate.com", ""},
+		{"blanks", map[string]string{"SHOPGATE_REDIRECT_SERVER": " Custom\t"}, false, redirect.ServerCustom, "http://my-shop.localdev.cc/php/shopgate/index.php", ""},
+		{"blank override falls back", map[string]string{"SHOPGATE_REDIRECT_SERVER": "  ", "SHOPGATE_SERVER": "PG"}, false, redirect.ServerPlayground, "http://my-shop.shopgatepg.com", ""},
+		{"unknown means live", map[string]string{"SHOPGATE_REDIRECT_SERVER": "staging"}, false, redirect.ServerLive, "http://my-shop.shopgate.com", "staging"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			cfg := mobileRedirectSettings(getenv, tt.demo, "20001")
+			if cfg.Server != tt.want {
+				t.Fatalf("server %q, want %q", cfg.Server, tt.want)
+			}
+			if _, raw := parseRedirectServer(getenv, tt.demo); raw != tt.unknown {
+				t.Errorf("unknown value %q, want %q", raw, tt.unknown)
+			}
+			if !tt.demo {
+				cfg.Alias = redirect.DefaultAlias
+			}
+			r, err := redirect.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.BaseURL() != tt.wantHost {
+				t.Errorf("base URL %q, want %q", r.BaseURL(), tt.wantHost)
+			}
+		})
+	}
+}
+
+// TestMobileRedirectBadSettingsDoNotStopTheShop: a bad Mobile Redirect
+// setting in the environment never stops the shop. Settings that can be
+// normalised are used; the others leave the redirect out with one log line
+// (spec §13.3) and the pages are served unchanged.
+func TestMobileRedirectBadSettingsDoNotStopTheShop(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		location string // "" = redirect switched off
+		logs     []string
+	}{
+		{"server in capitals", map[string]string{"SHOPGATE_REDIRECT_SERVER": "LIVE"}, "http://demo-shop.shopgate.com", nil},
+		{"unknown server", map[string]string{"SHOPGATE_REDIRECT_SERVER": "staging"}, "http://demo-shop.shopgate.com",
+			[]string{"mobile redirect: unknown Shopgate server, using live"}},
+		{"bad redirect type", map[string]string{"SHOPGATE_REDIRECT_TYPE": "meta"}, "",
+			[]string{"mobile redirect switched off: invalid Shopgate settings"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			core, logs := observer.New(zap.WarnLevel)
+			a, err := NewApp(openSQLite(t), Config{Log: zap.New(core), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir()})
+			if err != nil {
+				t.Fatalf("shop does not start: %v", err)
+			}
+			t.Cleanup(a.Close)
+			rec := shopRequest(t, a, "/", iPhoneUA, "")
+			if tt.location == "" {
+				if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "BEGIN SHOPGATE") {
+					t.Errorf("redirect not switched off: %d %q", rec.Code, rec.Header().Get("Location"))
+				}
+			} else if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != tt.location {
+				t.Errorf("iPhone on /: %d %q, want 301 %s", rec.Code, rec.Header().Get("Location"), tt.location)
+			}
+			var got []string
+			for _, e := range logs.All() {
+				if strings.Contains(e.Message, "mobile redirect") {
+					got = append(got, e.Message)
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tt.logs, "|") {
+				t.Errorf("log lines %q, want %q", got, tt.logs)
+			}
+		})
 	}
 }

@@ -283,6 +283,15 @@ func TestInjectionEdgeCases(t *testing.T) {
 		{"split end", "<html><head></head><b", true, "<html><head>SNIPPET</head><b"},
 		{"unterminated body tag", "<html><head></head><body class=\"x", true, "<html><head>SNIPPET</head><body class=\"x"},
 		{"upper case", "<HTML><HEAD></HEAD><BODY>x", true, "<HTML><HEAD>SNIPPET</HEAD><BODY>HEADERx"},
+		// A quote opens a value only right after '=' (HTML tokenizer).
+		{"apostrophe in unquoted value", "<head></head><body data-shop=Tom's><p>Welcome</p><p>Jerry's corner</p>", true,
+			"<head>SNIPPET</head><body data-shop=Tom's>HEADER<p>Welcome</p><p>Jerry's corner</p>"},
+		{"quote in attribute name", "<head></head><body a\"b c=\"d>e\"><p>it's</p>", true,
+			"<head>SNIPPET</head><body a\"b c=\"d>e\">HEADER<p>it's</p>"},
+		{"space around =", "<head></head><body class = 'a>b' id=x>y", true, "<head>SNIPPET</head><body class = 'a>b' id=x>HEADERy"},
+		{"quoted value after unquoted", "<head></head><body a=b'c d=\"e>f\">g", true, "<head>SNIPPET</head><body a=b'c d=\"e>f\">HEADERg"},
+		{"empty value before >", "<head></head><body a=>'x'", true, "<head>SNIPPET</head><body a=>HEADER'x'"},
+		{"lone quote after attribute", "<head></head><body hidden 'x>y", true, "<head>SNIPPET</head><body hidden 'x>HEADERy"},
 	}
 	r, err := redirect.New(fixtureSettings())
 	if err != nil {
@@ -291,7 +300,7 @@ func TestInjectionEdgeCases(t *testing.T) {
 	header := string(r.AppendMobileHeader(nil))
 	snippet := string(r.AppendSnippet(nil, redirect.Product("SKU-1")))
 	for _, tt := range tests {
-		for _, split := range []int{1, 3, 1000} {
+		for _, split := range []int{1, 2, 3, 5, 7, 1000} {
 			cfg := fixtureConfig(redirect.Product("SKU-1"))
 			e := echo.New()
 			e.Use(MobileRedirectWithConfig(cfg))
@@ -405,8 +414,9 @@ func TestNeverTakesTheShopDown(t *testing.T) {
 			}
 		}
 	}
-	// Phones are still redirected with the built-in lists.
-	if rec := do(e, "/product/1", uaIPhone, nil); rec.Code != http.StatusMovedPermanently {
+	// Without Shopgate's lists nothing is redirected (spec §12.3), and
+	// pages are served all the same.
+	if rec := do(e, "/product/1", uaIPhone, nil); rec.Code != http.StatusOK {
 		t.Errorf("phone: status %d", rec.Code)
 	}
 	cache.Wait()

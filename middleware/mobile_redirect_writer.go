@@ -37,6 +37,7 @@ type injectWriter struct {
 	length  int // Content-Length of buffered responses
 	scan    scanState
 	quote   byte // open quote inside the <body> tag
+	afterEq bool // inside the <body> tag, after '=' (and white space)
 	headHit bool // </head> or <body> seen: no snippet any more
 
 	snippet    []byte
@@ -73,7 +74,7 @@ func (w *injectWriter) reset() {
 	*st = reqState{m: st.m}
 	w.w = nil
 	w.wantSnippet, w.wantHeader, w.wroteHeader, w.discard = false, false, false, false
-	w.mode, w.status, w.length, w.scan, w.quote, w.headHit = modePass, 0, 0, scanTags, 0, false
+	w.mode, w.status, w.length, w.scan, w.quote, w.afterEq, w.headHit = modePass, 0, 0, scanTags, 0, false, false
 	w.pend, w.out, w.buf = w.pend[:0], w.out[:0], w.buf[:0]
 }
 
@@ -269,6 +270,10 @@ func (w *injectWriter) process(out, p []byte, final bool) (_ []byte, err error) 
 	start, i := 0, 0
 	for w.scan != scanDone && i < len(data) {
 		if w.scan == scanBodyTag {
+			// HTML tokenizer rules: a quote opens a value only right after
+			// '=' (white space allowed between); elsewhere, e.g. inside an
+			// unquoted value (data-shop=Tom's), it is an ordinary character.
+		tag:
 			for ; i < len(data); i++ {
 				c := data[i]
 				if w.quote != 0 {
@@ -277,10 +282,20 @@ func (w *injectWriter) process(out, p []byte, final bool) (_ []byte, err error) 
 					}
 					continue
 				}
-				if c == '"' || c == '\'' {
-					w.quote = c
-				} else if c == '>' {
-					break
+				switch c {
+				case '>':
+					break tag
+				case '=':
+					w.afterEq = true
+				case ' ', '\t', '\n', '\r', '\f':
+					// Keeps afterEq: "a = 'x'".
+				case '"', '\'':
+					if w.afterEq {
+						w.quote = c
+					}
+					w.afterEq = false
+				default:
+					w.afterEq = false
 				}
 			}
 			if i == len(data) {

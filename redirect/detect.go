@@ -19,10 +19,11 @@ type Keywords struct {
 	SkipKeywords []string
 }
 
-// DefaultKeywords are used while no list from Shopgate is available (fresh
-// installation with the Merchant API unreachable). They follow the lists of
-// Shopgate's documentation: phones are redirected, tablets and Shopgate's own
-// apps are not.
+// DefaultKeywords follow the lists of Shopgate's documentation: phones are
+// redirected, tablets and Shopgate's own apps are not. A Detector without
+// keyword function uses them; a KeywordCache only when they are configured
+// as its Defaults (by default it redirects nothing until Shopgate's lists
+// are known, spec §12.3).
 var DefaultKeywords = Keywords{
 	Keywords: []string{"iPhone", "iPod", "Android", "Windows Phone", "BlackBerry", "BB10",
 		"IEMobile", "Opera Mini", "Opera Mobi", "webOS"},
@@ -261,14 +262,40 @@ func (d *Detector) classify(m *Matcher, ua string) Device {
 }
 
 // looksLikeBot catches robots that the parser misses because they put a
-// browser's user agent first.
+// browser's user agent first. It looks for robot tokens only, never for
+// "bot" inside a word: phone brands such as Cubot ("CUBOT X30") are not
+// robots. low must be lower case.
 func looksLikeBot(low string) bool {
-	for _, w := range []string{"bot", "crawler", "spider", "slurp", "facebookexternalhit"} {
+	for _, w := range []string{"crawler", "spider", "slurp", "facebookexternalhit"} {
 		if strings.Contains(low, w) {
 			return true
 		}
 	}
-	return false
+	for _, c := range searchCrawlers {
+		if strings.Contains(low, c) {
+			return true
+		}
+	}
+	// A product token of a robot: "AhrefsBot/7.0", "Twitterbot/1.0".
+	if strings.Contains(low, "bot/") {
+		return true
+	}
+	// The first name of a "(compatible; …)" comment: "(compatible;
+	// PetalBot;+https://…)".
+	for rest := low; ; {
+		i := strings.Index(rest, "compatible;")
+		if i < 0 {
+			return false
+		}
+		rest = strings.TrimLeft(rest[i+len("compatible;"):], " ")
+		name := rest
+		if j := strings.IndexAny(name, " ;)+/"); j >= 0 {
+			name = name[:j]
+		}
+		if strings.HasSuffix(name, "bot") {
+			return true
+		}
+	}
 }
 
 // isTablet recognises tablets: iPads, Android devices without the "Mobile"

@@ -23,6 +23,13 @@ const (
 	uaYandexMobile   = "Mozilla/5.0 (iPhone; CPU iPhone OS 8_1 like Mac OS X) AppleWebKit/600.1.4 (KHTML, like Gecko) Version/8.0 Mobile/12B411 Safari/600.1.4 (compatible; YandexMobileBot/3.0; +http://yandex.com/bots)"
 	uaAhrefsPhone    = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/112.0.0.0 Mobile Safari/537.36 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"
 	uaPetalPhone     = "Mozilla/5.0 (Linux; Android 7.0;) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; PetalBot;+https://webmaster.petalsearch.com/site/petalbot)"
+	uaCubotX30       = "Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/96.0 Mobile Safari/537.36"
+	uaCubotP30       = "Mozilla/5.0 (Linux; Android 9; CUBOT_P30 Build/PPR1.180610.011) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/74.0.3729.157 Mobile Safari/537.36"
+	uaCubotKingKong  = "Mozilla/5.0 (Linux; Android 11; KINGKONG 5 Pro Build/RP1A.200720.011; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/108.0.5359.128 Mobile Safari/537.36 CUBOT"
+	uaXiaomiPhone    = "Mozilla/5.0 (Linux; Android 13; 23021RAAEG) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36"
+	uaIEMobile       = "Mozilla/5.0 (compatible; MSIE 10.0; Windows Phone 8.0; Trident/6.0; IEMobile/10.0; ARM; Touch; NOKIA; Lumia 920)"
+	uaBytespider     = "Mozilla/5.0 (Linux; Android 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; Bytespider; spider-feedback@bytedance.com)"
+	uaGPTBotPhone    = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1; compatible; GPTBot/1.0; +https://openai.com/gptbot"
 	uaShopgateApp    = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Shopgate/1.0"
 )
 
@@ -60,6 +67,14 @@ func TestDetectorClassify(t *testing.T) {
 		{"YandexMobileBot", uaYandexMobile, DeviceMobileCrawler, DeviceMobileCrawler},
 		{"AhrefsBot mobile", uaAhrefsPhone, DeviceBot, DeviceBot},
 		{"PetalBot mobile", uaPetalPhone, DeviceBot, DeviceBot},
+		{"Bytespider mobile", uaBytespider, DeviceBot, DeviceBot},
+		{"GPTBot mobile", uaGPTBotPhone, DeviceBot, DeviceBot},
+		// "bot" inside a word is no robot token (Cubot is a phone brand).
+		{"Cubot X30", uaCubotX30, DeviceMobile, DeviceMobile},
+		{"Cubot P30", uaCubotP30, DeviceMobile, DeviceMobile},
+		{"Cubot KingKong webview", uaCubotKingKong, DeviceMobile, DeviceMobile},
+		{"Xiaomi phone", uaXiaomiPhone, DeviceMobile, DeviceMobile},
+		{"Windows Phone (compatible; MSIE)", uaIEMobile, DeviceMobile, DeviceMobile},
 		{"Shopgate app", uaShopgateApp, DeviceDesktop, DeviceDesktop},
 		{"empty", "", DeviceDesktop, DeviceDesktop},
 	}

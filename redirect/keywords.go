@@ -60,8 +60,7 @@ const (
 
 // KeywordCacheConfig configures a KeywordCache.
 type KeywordCacheConfig struct {
-	// Source fetches fresh lists. Nil: only the store and the defaults are
-	// used.
+	// Source fetches fresh lists. Nil: only the store's lists are used.
 	Source KeywordSource
 	// Store persists the lists. Nil: memory only.
 	Store KeywordStore
@@ -69,13 +68,21 @@ type KeywordCacheConfig struct {
 	// (redirect_keyword_cache_time). Default 24h; values under 1h become 1h.
 	CacheTime time.Duration
 	// DisableUpdate stops calls of the Source (keyword_update=false): only
-	// the store's lists (or the defaults) are used.
+	// the store's lists are used.
 	DisableUpdate bool
-	// Defaults are used while no lists were ever loaded. Nil means
-	// DefaultKeywords.
+	// Defaults, when set, are used while no lists were ever loaded. Default
+	// nil: until the store or the Source delivered Shopgate's lists nothing
+	// is mobile, so nothing is redirected (spec §12.3: a fresh installation
+	// with the Merchant API down does not redirect).
 	Defaults *Keywords
-	// FetchTimeout bounds one Source call. Default 1s.
+	// FetchTimeout bounds one Source call and the load of the store in
+	// NewKeywordCache. Default 1s.
 	FetchTimeout time.Duration
+	// FirstWait is how long Matcher waits for the first refresh while
+	// there are no lists at all (nothing stored, no Defaults); after it the
+	// request proceeds without redirect. Default FetchTimeout; negative: do
+	// not wait.
+	FirstWait time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives refresh failures. Default: no logging.
@@ -84,24 +91,34 @@ type KeywordCacheConfig struct {
 
 // KeywordCache keeps the keyword lists in memory for all requests, loads
 // them from the store, and refreshes them from the source when they expire:
-// in the background, one refresh at a time, never on the request path.
+// in the background, one refresh at a time. Only while there are no lists at
+// all does a request wait for the first refresh, at most FirstWait.
 type KeywordCache struct {
 	cfg        KeywordCacheConfig
 	state      atomic.Pointer[cacheState]
 	refreshing atomic.Bool
 	mu         sync.Mutex // serialises refreshes
 	wg         sync.WaitGroup
+	// firstDone is closed when the first refresh attempt has ended.
+	firstDone chan struct{}
+	firstOnce sync.Once
 }
 
 type cacheState struct {
 	matcher   *Matcher
 	updatedAt time.Time // zero: never loaded
-	loaded    bool      // lists came from the store or the source
+	loaded    bool      // the store was read (or there is none)
+	// ready: requests use matcher without waiting (lists from the store,
+	// the source or Defaults, or a refresh attempt has ended).
+	ready     bool
 	expiresAt time.Time
 }
 
-// NewKeywordCache returns a cache that starts with the default lists and
-// loads the real ones on first use.
+// NewKeywordCache returns a cache with the lists of the store, loaded
+// synchronously (bounded by FetchTimeout; a failure is logged and the load
+// retried by the first refresh). With nothing stored it has no lists (or
+// the Defaults) until the first refresh, which the first Matcher call
+// starts.
 func NewKeywordCache(cfg KeywordCacheConfig) *KeywordCache {
 	if cfg.CacheTime == 0 {
 		cfg.CacheTime = DefaultCacheTime
@@ -118,23 +135,93 @@ func NewKeywordCache(cfg KeywordCacheConfig) *KeywordCache {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
-	if cfg.Defaults == nil {
-		cfg.Defaults = &DefaultKeywords
+	if cfg.FirstWait == 0 {
+		cfg.FirstWait = cfg.FetchTimeout
 	}
-	c := &KeywordCache{cfg: cfg}
-	// Zero expiry: the first Matcher call starts a load.
-	c.state.Store(&cacheState{matcher: NewMatcher(*cfg.Defaults)})
+	c := &KeywordCache{cfg: cfg, firstDone: make(chan struct{})}
+	// Zero expiry: the first Matcher call starts a refresh.
+	s := &cacheState{matcher: NewMatcher(Keywords{})}
+	if cfg.Defaults != nil {
+		s.matcher, s.ready = NewMatcher(*cfg.Defaults), true
+	}
+	if cfg.Store == nil {
+		s.loaded = true
+	}
+	if cfg.DisableUpdate || cfg.Source == nil {
+		// Nothing to wait for: no refresh will bring lists.
+		s.ready = true
+	}
+	c.state.Store(s)
+	if cfg.Store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.FetchTimeout)
+		defer cancel()
+		if err := c.loadStore(ctx); err != nil {
+			cfg.Logger.Warn("mobile redirect: stored keyword lists not loaded", zap.Error(err))
+		}
+	}
 	return c
 }
 
+// loadStore reads the store's lists into the cache (only while it was not
+// read yet). A failure leaves it unread, for the next refresh to retry.
+func (c *KeywordCache) loadStore(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("redirect: keyword store panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := *c.state.Load()
+	if s.loaded {
+		return nil
+	}
+	stored, ok, err := c.cfg.Store.LoadKeywords(ctx)
+	if err != nil {
+		return fmt.Errorf("load stored keywords: %w", err)
+	}
+	s.loaded = true
+	if ok {
+		s.matcher = NewMatcher(stored.Keywords)
+		s.updatedAt = stored.UpdatedAt
+		s.expiresAt = stored.UpdatedAt.Add(c.cfg.CacheTime)
+		s.ready = true
+	}
+	c.state.Store(&s)
+	return nil
+}
+
 // Matcher returns the current lists, starting a background refresh when
-// they are expired. It never blocks and never panics.
+// they are expired. It never panics. It blocks only while there are no
+// lists at all (nothing stored, first refresh not ended yet), and then at
+// most FirstWait; afterwards it answers the lists it has, possibly none.
 func (c *KeywordCache) Matcher() *Matcher {
 	s := c.state.Load()
 	if !s.loaded || c.cfg.Now().After(s.expiresAt) {
 		c.refreshAsync()
 	}
+	if !s.ready {
+		return c.waitFirst()
+	}
 	return s.matcher
+}
+
+// waitFirst waits up to FirstWait for the first refresh to end.
+func (c *KeywordCache) waitFirst() *Matcher {
+	if c.cfg.FirstWait > 0 {
+		t := time.NewTimer(c.cfg.FirstWait)
+		select {
+		case <-c.firstDone:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	return c.state.Load().matcher
+}
+
+// firstRefreshEnded releases requests waiting in waitFirst.
+func (c *KeywordCache) firstRefreshEnded() {
+	c.firstOnce.Do(func() { close(c.firstDone) })
 }
 
 // Lists returns the lists in use and the time of their last update (zero
@@ -194,13 +281,14 @@ func (c *KeywordCache) Run(ctx context.Context) {
 func (c *KeywordCache) Refresh(ctx context.Context) (err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.firstRefreshEnded()
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("redirect: keyword refresh panicked: %v\n%s", p, debug.Stack())
 			// Try again later instead of on every page view.
 			s := *c.state.Load()
 			s.expiresAt = c.cfg.Now().Add(RetryAfterFailure)
-			s.loaded = true
+			s.loaded, s.ready = true, true
 			c.state.Store(&s)
 		}
 	}()
@@ -218,8 +306,12 @@ func (c *KeywordCache) Refresh(ctx context.Context) (err error) {
 			s.expiresAt = stored.UpdatedAt.Add(c.cfg.CacheTime)
 		}
 	}
-	s.loaded = true
-	if c.cfg.DisableUpdate || c.cfg.Source == nil || (!s.updatedAt.IsZero() && !now.After(s.expiresAt)) {
+	// From now on requests use what there is, without waiting.
+	s.loaded, s.ready = true, true
+	// The expiry also holds after a failed first fetch (no lists yet): the
+	// next attempt waits RetryAfterFailure (spec §12.3, K4); only
+	// Invalidate clears it.
+	if c.cfg.DisableUpdate || c.cfg.Source == nil || !now.After(s.expiresAt) {
 		if c.cfg.DisableUpdate || c.cfg.Source == nil {
 			// Nothing will ever change the lists: do not look again.
 			s.expiresAt = now.Add(100 * 365 * 24 * time.Hour)

@@ -219,8 +219,9 @@ func TestKeywordCacheSpec(t *testing.T) {
 
 func TestKeywordCacheFailures(t *testing.T) {
 	ctx := context.Background()
-	t.Run("defaults while nothing loaded", func(t *testing.T) {
-		c := newCache(&countingSource{err: errors.New("down")}, nil)
+	t.Run("explicit defaults while nothing loaded", func(t *testing.T) {
+		c := NewKeywordCache(KeywordCacheConfig{Source: &countingSource{err: errors.New("down")}, Defaults: &DefaultKeywords,
+			Now: func() time.Time { return kwClock }})
 		if !c.Matcher().Match(uaIPhone) || c.Matcher().Match(uaIPad) {
 			t.Error("defaults not in use")
 		}
@@ -238,8 +239,13 @@ func TestKeywordCacheFailures(t *testing.T) {
 		if err := c.Refresh(ctx); err == nil {
 			t.Error("panic not reported")
 		}
-		if !c.Matcher().Match(uaIPhone) {
-			t.Error("cache unusable after a panic")
+		// No lists: nothing is mobile, and requests do not wait.
+		start := time.Now()
+		if m := c.Matcher(); m == nil || m.Match(uaIPhone) {
+			t.Error("cache unusable after a panic, or redirects without lists")
+		}
+		if d := time.Since(start); d > 100*time.Millisecond {
+			t.Errorf("Matcher blocked %v", d)
 		}
 		c.Wait()
 	})
@@ -248,8 +254,8 @@ func TestKeywordCacheFailures(t *testing.T) {
 		c := newCache(src, nil)
 		c.Matcher()
 		c.Wait()
-		if !c.Matcher().Match(uaIPhone) {
-			t.Error("cache unusable after a panic")
+		if m := c.Matcher(); m == nil || m.Match(uaIPhone) {
+			t.Error("cache unusable after a panic, or redirects without lists")
 		}
 	})
 	t.Run("cache time minimum", func(t *testing.T) {
@@ -274,4 +280,130 @@ func TestKeywordCacheFailures(t *testing.T) {
 			t.Errorf("%d calls", src.calls.Load())
 		}
 	})
+}
+
+// TestKeywordCacheRetryAfterFailedFirstFetch: a failed fetch delays the next
+// call by RetryAfterFailure even while no lists were ever fetched (spec
+// §12.3 step 5, K4); only Invalidate forces an earlier call.
+func TestKeywordCacheRetryAfterFailedFirstFetch(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		store      KeywordStore
+		after      time.Duration // time of the second Refresh after the first
+		invalidate bool
+		wantCalls  int32
+	}{
+		{"10s later, memory only", nil, 10 * time.Second, false, 1},
+		{"10s later, nothing stored", &memStore{}, 10 * time.Second, false, 1},
+		{"at the retry time", &memStore{}, RetryAfterFailure, false, 1},
+		{"after the retry time", &memStore{}, RetryAfterFailure + time.Second, false, 2},
+		{"invalidated", &memStore{}, 10 * time.Second, true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &countingSource{err: errors.New("down")}
+			now := kwClock
+			var mu sync.Mutex
+			c := NewKeywordCache(KeywordCacheConfig{Source: src, Store: tt.store, FetchTimeout: 50 * time.Millisecond,
+				Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
+			if err := c.Refresh(ctx); err == nil {
+				t.Fatal("failure not reported")
+			}
+			mu.Lock()
+			now = now.Add(tt.after)
+			mu.Unlock()
+			if tt.invalidate {
+				c.Invalidate()
+			}
+			_ = c.Refresh(ctx)
+			c.Matcher()
+			c.Wait()
+			if n := src.calls.Load(); n != tt.wantCalls {
+				t.Errorf("%d API calls, want %d", n, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// TestKeywordCacheBeforeFirstLists: no built-in lists stand in for
+// Shopgate's (spec §12.3): stored lists are loaded by the constructor and
+// used at once; with nothing stored the first requests wait up to
+// FirstWait for the first fetch and otherwise proceed without redirect.
+func TestKeywordCacheBeforeFirstLists(t *testing.T) {
+	stored := func(at int64) *memStore {
+		return &memStore{data: &StoredKeywords{Keywords: Keywords{Keywords: []string{"Kaios"}}, UpdatedAt: time.Unix(at, 0)}}
+	}
+	const kaios = "Mozilla/5.0 (Mobile; KaiOS 3.0)"
+	tests := []struct {
+		name      string
+		src       *countingSource
+		store     *memStore
+		firstWait time.Duration
+		// first request
+		wantFirst    string // user agent that must be mobile; "" = none
+		notFirst     string // user agent that must not be mobile
+		maxWait      time.Duration
+		minWait      time.Duration
+		wantCalls    int32  // after the background refresh
+		wantAfter    string // mobile after the refresh; "" = none
+		notAfter     string
+		wantStoredAt int64 // 0: not checked
+	}{
+		{"fresh stored lists, no call", &countingSource{lists: newLists}, stored(1714561200), time.Second,
+			kaios, uaIPhone, 100 * time.Millisecond, 0, 0, kaios, uaIPhone, 1714561200},
+		{"expired stored lists used while refreshing", &countingSource{lists: newLists, delay: 300 * time.Millisecond}, stored(1714474800), time.Second,
+			kaios, uaIPhone, 100 * time.Millisecond, 0, 1, uaIPhone, kaios, 1714564800},
+		{"nothing stored, API answers in time", &countingSource{lists: newLists, delay: 20 * time.Millisecond}, &memStore{}, time.Second,
+			uaIPhone, uaShopgateApp, 900 * time.Millisecond, 15 * time.Millisecond, 1, uaIPhone, uaShopgateApp, 1714564800},
+		{"nothing stored, API down", &countingSource{err: errors.New("down")}, &memStore{}, time.Second,
+			"", uaIPhone, 900 * time.Millisecond, 0, 1, "", uaIPhone, 0},
+		{"nothing stored, API slow", &countingSource{lists: newLists, delay: 300 * time.Millisecond}, &memStore{}, 50 * time.Millisecond,
+			"", uaIPhone, 250 * time.Millisecond, 40 * time.Millisecond, 1, uaIPhone, uaShopgateApp, 1714564800},
+		{"no store, API down", &countingSource{err: errors.New("down")}, nil, time.Second,
+			"", uaIPhone, 900 * time.Millisecond, 0, 1, "", uaAndroidPhone, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := KeywordCacheConfig{Source: tt.src, FetchTimeout: time.Second, FirstWait: tt.firstWait,
+				Now: func() time.Time { return kwClock }}
+			if tt.store != nil {
+				cfg.Store = tt.store
+			}
+			c := NewKeywordCache(cfg)
+			start := time.Now()
+			m := c.Matcher()
+			d := time.Since(start)
+			if d > tt.maxWait || d < tt.minWait {
+				t.Errorf("first request waited %v, want %v..%v", d, tt.minWait, tt.maxWait)
+			}
+			if tt.wantFirst != "" && !m.Match(tt.wantFirst) {
+				t.Errorf("first request: %q not mobile", tt.wantFirst)
+			}
+			if m.Match(tt.notFirst) {
+				t.Errorf("first request: %q mobile", tt.notFirst)
+			}
+			c.Wait()
+			if n := tt.src.calls.Load(); n != tt.wantCalls {
+				t.Errorf("%d API calls, want %d", n, tt.wantCalls)
+			}
+			m = c.Matcher()
+			if tt.wantAfter != "" && !m.Match(tt.wantAfter) {
+				t.Errorf("after the refresh: %q not mobile", tt.wantAfter)
+			}
+			if m.Match(tt.notAfter) {
+				t.Errorf("after the refresh: %q mobile", tt.notAfter)
+			}
+			if tt.wantStoredAt != 0 && tt.store.get().UpdatedAt.Unix() != tt.wantStoredAt {
+				t.Errorf("stored at %d, want %d", tt.store.get().UpdatedAt.Unix(), tt.wantStoredAt)
+			}
+			// Later requests never wait.
+			start = time.Now()
+			c.Matcher()
+			if d := time.Since(start); d > 50*time.Millisecond {
+				t.Errorf("later request waited %v", d)
+			}
+			c.Wait()
+		})
+	}
 }

@@ -170,7 +170,13 @@ func TestSnippet(t *testing.T) {
 		{"J13", func(c *Config) { c.HTMLTags = "{not json" }, Product("SKU-1"), []string{`<link rel="alternate" media="only screen and (max-width: 640px)" href="http://my-shop.shopgate.com/item/534b552d31" />`}, nil},
 		{"pg static host", func(c *Config) { c.Server = ServerPlayground }, Home(), []string{`"https://static.shopgatepg.com/mobile_header/"+`}, nil},
 		{"script injection", nil, Product(`x"</script><script>alert(1)</script>`), []string{`_shopgate.item_number = "x\"\u003c/script>\u003cscript>alert(1)\u003c/script>";`}, []string{"</script><script>"}},
-		{"backslash search", nil, Search(`a\b<`), []string{`_shopgate.search_query = "a\\\\b&lt;";`}, nil},
+		// §9.3: entities, then \ → \\, nothing more (the SDK's output).
+		{"backslash search", nil, Search(`a\b<`), []string{`_shopgate.search_query = "a\\b&lt;";`}, nil},
+		{"backslash quote search", nil, Search(`a\"b`), []string{`_shopgate.search_query = "a\\&quot;b";`}, nil},
+		{"script end in search", nil, Search(`x</script><script>alert(1)</script>`),
+			[]string{`_shopgate.search_query = "x&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;";`}, []string{"</script><script>"}},
+		{"line breaks in search", nil, Search("a\r\nb\u2028c\u2029d"), []string{`_shopgate.search_query = "a\r\nb\u2028c\u2029d";`}, nil},
+		{"non-ASCII search", nil, Search("Größe 42"), []string{`_shopgate.search_query = "Größe 42";`}, nil},
 	}
 	for _, tt := range tests {
 		r := mustNew(t, tt.mod)

@@ -32,7 +32,7 @@ func (r *Redirector) AppendSnippet(dst []byte, p Page) []byte {
 		dst = append(dst, v...)
 		dst = append(dst, " = \""...)
 		if p.Type == PageSearch {
-			dst = appendJSString(dst, escapedSearch(p.ID))
+			dst = appendEscapedSearchJS(dst, p.ID)
 		} else {
 			dst = appendJSString(dst, p.ID)
 		}
@@ -96,6 +96,52 @@ func appendJSString(dst []byte, s string) []byte {
 			dst = append(dst, `\u003c`...)
 		case 0xe2:
 			// U+2028 and U+2029 end a line in older JavaScript engines.
+			if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
+				if s[i+2] == 0xa8 {
+					dst = append(dst, `\u2028`...)
+				} else {
+					dst = append(dst, `\u2029`...)
+				}
+				i += 2
+				continue
+			}
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// appendEscapedSearchJS appends the search text as the SDK puts it into
+// the snippet's double-quoted string (spec §9.3): HTML entities for
+// & " ' < >, then backslashes doubled, other characters unchanged. The
+// doubled backslashes are the only JavaScript escaping the SDK applies;
+// adding appendJSString on top would double them again. Quotes and '<'
+// cannot end the string or the script element since they became entities;
+// CR, LF, U+2028 and U+2029, which would end the string literal, are
+// written as JavaScript escapes (the SDK leaves them raw and breaks the
+// script).
+func appendEscapedSearchJS(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			dst = append(dst, "&amp;"...)
+		case '"':
+			dst = append(dst, "&quot;"...)
+		case '\'':
+			dst = append(dst, "&#039;"...)
+		case '<':
+			dst = append(dst, "&lt;"...)
+		case '>':
+			dst = append(dst, "&gt;"...)
+		case '\\':
+			dst = append(dst, `\\`...)
+		case '\n':
+			dst = append(dst, `\n`...)
+		case '\r':
+			dst = append(dst, `\r`...)
+		case 0xe2:
 			if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
 				if s[i+2] == 0xa8 {
 					dst = append(dst, `\u2028`...)
