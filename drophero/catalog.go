@@ -377,23 +377,35 @@ func (a *applier) flush() error {
 			createItems = append(createItems, p)
 			continue
 		}
+		// Only products not linked to another iditem count (spec §6.3.4).
 		cands := byEAN[ean]
-		other := linkedTo[cands[0].ID]
-		if other == "" {
-			other = a.claimed[cands[0].ID]
+		var free []adapters.DropHeroProduct
+		for _, c := range cands {
+			other := linkedTo[c.ID]
+			if other == "" {
+				other = a.claimed[c.ID]
+			}
+			if other == "" || other == p.IDItem {
+				free = append(free, c)
+			}
 		}
-		if len(cands) > 1 || (other != "" && other != p.IDItem) {
-			ids := make([]string, len(cands))
-			for i, c := range cands {
+		if len(free) != 1 {
+			// Several free matches, or only ones linked to other items.
+			shown := free
+			if len(shown) == 0 {
+				shown = cands
+			}
+			ids := make([]string, len(shown))
+			for i, c := range shown {
 				ids[i] = c.ID
 			}
 			cj, _ := json.Marshal(ids)
 			conflicts = append(conflicts, gormmodels.DropHeroConflict{IDItem: p.IDItem, EAN: ean, Candidates: string(cj), Raw: string(p.Raw), UpdatedAt: a.now})
 			a.res.Conflicts++
-			a.res.Warnings = append(a.res.Warnings, fmt.Sprintf("item %s: EAN %s matches %d shop products or one linked to another item; not imported", p.IDItem, ean, len(cands)))
+			a.res.Warnings = append(a.res.Warnings, fmt.Sprintf("item %s: EAN %s matches %d free shop products (%d in all, the others linked to other items); not imported", p.IDItem, ean, len(free), len(cands)))
 			continue
 		}
-		hp := cands[0]
+		hp := free[0]
 		a.claimed[hp.ID] = p.IDItem
 		if err := host.UpdateProduct(ctx, tx, hp.ID, managedFields(p)); err != nil {
 			return fmt.Errorf("host take over product %s (item %s): %w", hp.ID, p.IDItem, err)
@@ -544,7 +556,14 @@ func (a *applier) applyDeleted(full bool) error {
 		}
 		links = append(links, orphans...)
 	}
+	// A deleted item that is also unmatched after a full sync is in both
+	// lists: release it once.
+	released := make(map[string]bool, len(links))
 	for _, l := range links {
+		if released[l.IDItem] {
+			continue
+		}
+		released[l.IDItem] = true
 		if err := a.release(l); err != nil {
 			return err
 		}

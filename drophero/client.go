@@ -21,6 +21,10 @@ import (
 // DefaultBaseURL is DropHero's API v1 base URL.
 const DefaultBaseURL = "https://api.drophero.com/v1/"
 
+// DefaultTimeout bounds one request attempt (spec §2.1: 60 s, far below
+// the 600 s lifetime of a signature).
+const DefaultTimeout = 60 * time.Second
+
 // FirstSyncEpoch is the "from" of the first catalogue sync (1980-07-17),
 // which returns every current subscription.
 const FirstSyncEpoch int64 = 332703159
@@ -36,7 +40,11 @@ type Config struct {
 	Gate Gate
 	// HTTPClient defaults to one with a 60 s response-header timeout.
 	HTTPClient *http.Client
-	Logger     *zap.Logger
+	// Timeout bounds each attempt as a whole: connect, upload and reading
+	// the entire response (spec §2.1, §2.5), so that no request arrives
+	// with a stale signature. Default DefaultTimeout.
+	Timeout time.Duration
+	Logger  *zap.Logger
 	// Retries of a 5xx / network failure inside one call (each re-signed
 	// and gated). Default 2; the outbox retries the job later on top.
 	Retries int
@@ -58,8 +66,11 @@ type Client struct {
 	log     *zap.Logger
 	retries int
 	backoff time.Duration
+	timeout time.Duration
 	now     func() time.Time
 	offset  atomic.Int64 // measured clock offset to DropHero, seconds
+	// offsetLoaded: the offset stored by an OffsetGate was read.
+	offsetLoaded atomic.Bool
 }
 
 // NewClient returns a client for cfg.
@@ -79,13 +90,16 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("drophero: base url: %w", err)
 	}
 	c := &Client{base: u, pub: cfg.PublicKey, secret: cfg.SecretKey, gate: cfg.Gate, hc: cfg.HTTPClient,
-		log: cfg.Logger, retries: cfg.Retries, backoff: cfg.RetryBackoff, now: cfg.Now}
+		log: cfg.Logger, retries: cfg.Retries, backoff: cfg.RetryBackoff, timeout: cfg.Timeout, now: cfg.Now}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
 	if c.gate == nil {
 		c.gate = &MemoryGate{}
 	}
 	if c.hc == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.ResponseHeaderTimeout = 60 * time.Second
+		t.ResponseHeaderTimeout = c.timeout
 		c.hc = &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if c.log == nil {
@@ -132,6 +146,7 @@ func (c *Client) do(ctx context.Context, r request) error {
 		}
 		body = url.Values{"data": {string(js)}}.Encode()
 	}
+	c.loadOffset(ctx)
 	skewRetried := false
 	backoff := c.backoff
 	for attempt := 0; ; attempt++ {
@@ -159,6 +174,27 @@ func (c *Client) do(ctx context.Context, r request) error {
 	}
 }
 
+// loadOffset applies, once per client, the clock offset an OffsetGate
+// stored from an earlier measurement (spec §2.5: later signatures use it).
+func (c *Client) loadOffset(ctx context.Context) {
+	if c.offsetLoaded.Load() {
+		return
+	}
+	og, ok := c.gate.(OffsetGate)
+	if !ok {
+		c.offsetLoaded.Store(true)
+		return
+	}
+	d, err := og.ClockOffset(ctx, c.pub)
+	if err != nil {
+		c.log.Warn("drophero: stored clock offset not read", zap.Error(err))
+		return // tried again with the next request
+	}
+	if c.offsetLoaded.CompareAndSwap(false, true) {
+		c.offset.CompareAndSwap(0, int64(d/time.Second))
+	}
+}
+
 // netError marks transport failures so do() can retry them.
 type netError struct{ err error }
 
@@ -167,10 +203,26 @@ func (e *netError) Unwrap() error { return e.err }
 
 func isNetErr(err error) bool { var n *netError; return errors.As(err, &n) }
 
-// once performs one signed attempt. It runs inside the gate.
-func (c *Client) once(ctx context.Context, r request, body string, skewRetried *bool) (Outcome, error) {
+// once performs one signed attempt, bounded as a whole (including the body
+// read by r.consume) by the client's timeout. It runs inside the gate.
+func (c *Client) once(parent context.Context, r request, body string, skewRetried *bool) (Outcome, error) {
+	ctx, cancel := context.WithTimeout(parent, c.timeout)
+	defer cancel()
+	// attemptTimedOut: the attempt's own deadline passed, not the caller's.
+	attemptTimedOut := func() bool { return ctx.Err() != nil && parent.Err() == nil }
+	timeoutErr := func() error {
+		return &netError{fmt.Errorf("drophero: %s: attempt exceeded %v: %w", r.endpoint, c.timeout, context.DeadlineExceeded)}
+	}
+	// r.path is already escaped (e.g. an idordershop through
+	// url.PathEscape): it becomes RawPath as is and Path its decoded form,
+	// so u.String() sends it escaped exactly once.
 	u := *c.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + r.path
+	esc := strings.TrimSuffix(c.base.EscapedPath(), "/") + "/" + r.path
+	p, err := url.PathUnescape(esc)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("drophero: %s: path: %w", r.endpoint, err)
+	}
+	u.Path, u.RawPath = p, esc
 	// Signed only now, after any wait in the gate (spec 2.5).
 	t := c.now().Add(time.Duration(c.offset.Load()) * time.Second)
 	u.RawQuery = SignedQuery(c.pub, c.secret, t).Encode()
@@ -191,8 +243,11 @@ func (c *Client) once(ctx context.Context, r request, body string, skewRetried *
 		// The error text of net/http contains the full URL; never pass it on.
 		var ne net.Error
 		timeout := errors.As(err, &ne) && ne.Timeout()
-		if ctx.Err() != nil {
-			return Outcome{TimedOut: true}, fmt.Errorf("drophero: %s: %w", r.endpoint, ctx.Err())
+		if attemptTimedOut() {
+			return Outcome{TimedOut: true}, timeoutErr()
+		}
+		if parent.Err() != nil {
+			return Outcome{TimedOut: true}, fmt.Errorf("drophero: %s: %w", r.endpoint, parent.Err())
 		}
 		return Outcome{TimedOut: timeout}, &netError{fmt.Errorf("drophero: %s: transport error (timeout=%v)", r.endpoint, timeout)}
 	}
@@ -206,8 +261,18 @@ func (c *Client) once(ctx context.Context, r request, body string, skewRetried *
 		return Outcome{}, nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if r.consume != nil {
-			return Outcome{}, r.consume(bufio.NewReaderSize(resp.Body, 64<<10))
+			err := r.consume(bufio.NewReaderSize(resp.Body, 64<<10))
+			if err != nil && attemptTimedOut() {
+				// Not a netError: consume may have applied part of the
+				// answer, so the call is not repeated here; the caller
+				// rolls back and its job is retried later.
+				return Outcome{TimedOut: true}, fmt.Errorf("drophero: %s: attempt exceeded %v while reading the answer: %w",
+					r.endpoint, c.timeout, context.DeadlineExceeded)
+			}
+			return Outcome{}, err
 		}
+		// A 2xx without data to read has succeeded, whether or not the rest
+		// of its ignored body arrives in time.
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		return Outcome{}, nil
 	}
@@ -229,7 +294,8 @@ func (c *Client) once(ctx context.Context, r request, body string, skewRetried *
 						skew = -600 * time.Second
 					}
 					c.log.Error("drophero rejected the signature and the clocks differ: fix NTP", zap.Duration("skew", skew))
-					c.offset.Add(int64(skew / time.Second))
+					off := time.Duration(c.offset.Add(int64(skew/time.Second))) * time.Second
+					out.ClockOffset = &off
 					*skewRetried = true
 				}
 			}
@@ -500,20 +566,23 @@ func (c *Client) OrderStatuses(ctx context.Context) ([]OrderStatus, error) {
 	return c.orderStatuses(ctx, "orders", "GET /v1/orders")
 }
 
-// OrderStatus returns the status of one order (GET /v1/orders/{id}); an
-// unknown order gives an error matching ErrNotFound.
+// OrderStatus returns the status of one order (GET /v1/orders/{id}). Only
+// an HTTP 404 means DropHero does not know the order (an error matching
+// ErrNotFound). A successful answer without a usable entry for this very
+// order (empty, a null status, or entries about other orders) gives an
+// error matching ErrNoOrderStatus: whether DropHero holds the order is then
+// unknown.
 func (c *Client) OrderStatus(ctx context.Context, idOrderShop string) (*OrderStatus, error) {
 	sts, err := c.orderStatuses(ctx, "orders/"+url.PathEscape(idOrderShop), "GET /v1/orders/{id}")
 	if err != nil {
 		return nil, err
 	}
 	for i := range sts {
-		if sts[i].IDOrderShop == idOrderShop || len(sts) == 1 {
-			sts[i].IDOrderShop = idOrderShop
+		if sts[i].IDOrderShop == idOrderShop {
 			return &sts[i], nil
 		}
 	}
-	return nil, fmt.Errorf("drophero: order %s: %w", idOrderShop, ErrNotFound)
+	return nil, fmt.Errorf("drophero: order %s: %d usable entries, none for this order: %w", idOrderShop, len(sts), ErrNoOrderStatus)
 }
 
 func (c *Client) orderStatuses(ctx context.Context, path, ep string) ([]OrderStatus, error) {

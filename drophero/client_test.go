@@ -395,3 +395,150 @@ func TestPostgresGateRecordsCancelledRequest(t *testing.T) {
 		}
 	}
 }
+
+// specOrder is the worked example of spec §4.7 under another idordershop.
+func specOrder(id string) drophero.Order {
+	return drophero.Order{IDOrderShop: id, BuyerName: "Ana", BuyerAddress: "Carrer Major 1", BuyerPostcode: "08001",
+		BuyerCity: "Barcelona", BuyerCountry: "ES", BuyerShippingName: "Ana", BuyerShippingAddress: "Carrer Nou 7",
+		BuyerShippingPostcode: "08221", BuyerShippingCity: "Terrassa", BuyerShippingCountry: "ES",
+		ShippingPrice: decimal.RequireFromString("8"), Currency: "EUR", Lines: []drophero.OrderLine{
+			{LineID: "1", IDItem: "5554", Qty: decimal.NewFromInt(2), UnitPrice: decimal.NewFromInt(6), TaxRate: decimal.NewFromInt(21), ShippingMode: "2"},
+		}}
+}
+
+// TestOrderStatusPathEscapedOnce: GET /v1/orders/{idordershop} carries the
+// id path-escaped exactly once (spec §4.9), so ids with '/', ' ' or '%' are
+// found, and a double-escaped path is not taken for the id.
+func TestOrderStatusPathEscapedOnce(t *testing.T) {
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	fake.SetRateLimit(false)
+	c := newClient(t, fake, nil)
+	ctx := context.Background()
+	ids := map[string]string{"A/B": "3", "a b": "4", "50%": "2", "x?y#z": "3", "A%2FB": "4"}
+	for id, status := range ids {
+		if err := c.SubmitOrder(ctx, specOrder(id)); err != nil {
+			t.Fatalf("submit %q: %v", id, err)
+		}
+		fake.SetOrderStatus(id, status)
+	}
+	for id, status := range ids {
+		st, err := c.OrderStatus(ctx, id)
+		if err != nil || st.Status != status || st.IDOrderShop != id {
+			t.Errorf("order %q: %+v %v, want status %s", id, st, err, status)
+		}
+	}
+	// The fake decodes once: a double-escaped id is another (unknown) order.
+	fake2 := dropherotest.NewServer()
+	defer fake2.Close()
+	fake2.SetRateLimit(false)
+	c2 := newClient(t, fake2, nil)
+	if err := c2.SubmitOrder(ctx, specOrder("A/B")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.OrderStatus(ctx, "A%2FB"); !errors.Is(err, drophero.ErrNotFound) {
+		t.Errorf("id %q answered for order A/B: %v", "A%2FB", err)
+	}
+}
+
+// TestClockOffsetKeptForLaterClients: the offset measured on a 401 is kept
+// in the gate (spec §2.5, §7), so a client created later for the same
+// account (the service builds one per job) signs with it from its first
+// request instead of being rejected again.
+func TestClockOffsetKeptForLaterClients(t *testing.T) {
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	fake.SetRateLimit(false)
+	ctx := context.Background()
+	skewed := func() time.Time { return time.Now().Add(-15 * time.Minute) }
+	gates := map[string]func(t *testing.T) drophero.Gate{
+		"memory": func(*testing.T) drophero.Gate { return &drophero.MemoryGate{Gap: time.Millisecond} },
+		"postgres": func(t *testing.T) drophero.Gate {
+			db := testdb.New(t)
+			if err := gormmodels.Migrate(db); err != nil {
+				t.Fatal(err)
+			}
+			return &drophero.PostgresGate{DB: db, Gap: time.Millisecond}
+		},
+	}
+	for name, mk := range gates {
+		t.Run(name, func(t *testing.T) {
+			gate := mk(t)
+			rejected := func() int {
+				n := 0
+				for _, r := range fake.Requests() {
+					if r.Status == 401 {
+						n++
+					}
+				}
+				return n
+			}
+			before := rejected()
+			c1 := newClient(t, fake, func(c *drophero.Config) { c.Gate, c.Now = gate, skewed })
+			if _, err := c1.ShippingModes(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := rejected() - before; n != 1 {
+				t.Fatalf("first client: %d rejected requests, want 1", n)
+			}
+			c2 := newClient(t, fake, func(c *drophero.Config) { c.Gate, c.Now = gate, skewed })
+			if _, err := c2.ShippingModes(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := rejected() - before; n != 1 {
+				t.Errorf("a later client was rejected again: %d rejected requests", n-1)
+			}
+		})
+	}
+}
+
+// TestAttemptTimeoutCoversBody: the per-attempt timeout bounds the whole
+// attempt, including reading the body (spec §2.1, §2.5), not only the wait
+// for the response headers; such a timeout counts as a network failure.
+func TestAttemptTimeoutCoversBody(t *testing.T) {
+	fake := dropherotest.NewServer()
+	defer fake.Close()
+	fake.SetRateLimit(false)
+	ctx := context.Background()
+	gate := &drophero.MemoryGate{Gap: time.Millisecond, TimeoutGap: time.Millisecond}
+	c := newClient(t, fake, func(c *drophero.Config) { c.Timeout, c.Retries, c.Gate = 300*time.Millisecond, -1, gate })
+	// Attempts are counted at the server rather than timed, so that a
+	// loaded CI machine cannot make the test flaky; the stalls are long
+	// enough that only a timeout can end the calls before them.
+	attempts := func(call func() error) (int, error) {
+		t.Helper()
+		before := fake.Arrivals()
+		err := call()
+		return fake.Arrivals() - before, err
+	}
+	const stall = 2 * time.Second
+	fake.SetBodyStall(stall)
+	start := time.Now()
+	n, err := attempts(func() error { _, err := c.ShippingModes(ctx); return err })
+	if took := time.Since(start); err == nil || took >= stall || n != 1 {
+		t.Fatalf("stalled body: err %v after %v with %d attempts, want a timeout of one attempt", err, took, n)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout error %v does not match context.DeadlineExceeded", err)
+	}
+	// Part of the answer may have been applied: not repeated inside the call.
+	c2 := newClient(t, fake, func(c *drophero.Config) { c.Timeout, c.Retries, c.Gate = 300*time.Millisecond, 1, gate })
+	start = time.Now()
+	n, err = attempts(func() error { _, err := c2.ShippingModes(ctx); return err })
+	if took := time.Since(start); err == nil || took >= stall || n != 1 {
+		t.Errorf("body timeout with one retry allowed: err %v after %v with %d attempts, want one attempt", err, took, n)
+	}
+	fake.SetBodyStall(0)
+	// No response headers in time: nothing was read, retried like a
+	// network failure.
+	fake.SetLatency(stall)
+	start = time.Now()
+	n, err = attempts(func() error { _, err := c2.ShippingModes(ctx); return err })
+	if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took >= 2*stall || n != 2 {
+		t.Errorf("header timeout with one retry allowed: err %v after %v with %d attempts, want two", err, took, n)
+	}
+	fake.SetLatency(0)
+	if modes, err := c.ShippingModes(ctx); err != nil || len(modes) != 2 {
+		t.Errorf("after the stall: %v %v", modes, err)
+	}
+}

@@ -19,6 +19,10 @@ var (
 	// ErrNotFound means DropHero answered 404 (for orders/{id}: it does
 	// not know the order).
 	ErrNotFound = errors.New("drophero: not found")
+	// ErrNoOrderStatus means GET /v1/orders/{id} succeeded but held no
+	// usable status for the order. Unlike ErrNotFound it does not mean that
+	// DropHero lacks the order, so the order must not be resubmitted.
+	ErrNoOrderStatus = errors.New("drophero: answer holds no usable status for the order")
 	// ErrNotConfigured means no keys are stored yet.
 	ErrNotConfigured = errors.New("drophero: keys not configured")
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -14,6 +15,19 @@ import (
 type Outcome struct {
 	TimedOut bool // the request may still reach DropHero late: longer gap
 	Banned   bool // DropHero answered 403: open the circuit breaker
+	// ClockOffset, when set, is a newly measured offset of DropHero's clock
+	// to ours; an OffsetGate stores it for later clients (spec §2.5).
+	ClockOffset *time.Duration
+}
+
+// OffsetGate is a Gate that also keeps each account's measured clock offset
+// (spec §7: the gate row holds it), so that clients created later, in this
+// or another process, sign with it from their first request. Both gates of
+// this package implement it.
+type OffsetGate interface {
+	Gate
+	// ClockOffset returns the stored offset of publicKey (0 when none).
+	ClockOffset(ctx context.Context, publicKey string) (time.Duration, error)
 }
 
 // Gate serialises the requests of one DropHero account and spaces them so
@@ -99,6 +113,12 @@ func (g *PostgresGate) Do(ctx context.Context, publicKey string, fn func(ctx con
 		}
 		// tx is not tied to ctx: the update lands even when ctx was
 		// cancelled during the request.
+		if out.ClockOffset != nil {
+			if err := tx.Exec(`UPDATE shopbridge_drophero_gates SET clock_offset = ? WHERE public_key = ?`,
+				int64(*out.ClockOffset/time.Second), key).Error; err != nil {
+				return fmt.Errorf("gate clock offset: %w", err)
+			}
+		}
 		if out.Banned {
 			return tx.Exec(`UPDATE shopbridge_drophero_gates SET next_at = clock_timestamp() + make_interval(secs => ?),
 				circuit_until = clock_timestamp() + make_interval(secs => ?) WHERE public_key = ?`,
@@ -111,6 +131,19 @@ func (g *PostgresGate) Do(ctx context.Context, publicKey string, fn func(ctx con
 		return fmt.Errorf("drophero gate: %w", err)
 	}
 	return fnErr
+}
+
+// ClockOffset implements OffsetGate.
+func (g *PostgresGate) ClockOffset(ctx context.Context, publicKey string) (time.Duration, error) {
+	var secs []int64
+	if err := g.DB.WithContext(ctx).Raw(`SELECT clock_offset FROM shopbridge_drophero_gates WHERE public_key = ?`,
+		fingerprint(publicKey)).Scan(&secs).Error; err != nil {
+		return 0, fmt.Errorf("drophero gate: clock offset: %w", err)
+	}
+	if len(secs) == 0 {
+		return 0, nil
+	}
+	return time.Duration(secs[0]) * time.Second, nil
 }
 
 // ResetCircuit closes the circuit breaker of publicKey (control-panel action
@@ -134,6 +167,17 @@ type memGate struct {
 	sem     chan struct{}
 	next    time.Time
 	circuit time.Time
+	offset  atomic.Int64 // nanoseconds
+}
+
+// ClockOffset implements OffsetGate.
+func (g *MemoryGate) ClockOffset(_ context.Context, publicKey string) (time.Duration, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if m := g.gates[publicKey]; m != nil {
+		return time.Duration(m.offset.Load()), nil
+	}
+	return 0, nil
 }
 
 // Do implements Gate.
@@ -174,6 +218,9 @@ func (g *MemoryGate) Do(ctx context.Context, publicKey string, fn func(ctx conte
 	m.next = time.Now().Add(gap)
 	if out.Banned {
 		m.circuit = time.Now().Add(orDefault(g.BanPause, DefaultBanPause))
+	}
+	if out.ClockOffset != nil {
+		m.offset.Store(int64(*out.ClockOffset))
 	}
 	return err
 }

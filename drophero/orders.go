@@ -103,14 +103,17 @@ func (s *Service) modeValid(tx *gorm.DB, iditems []string, country, mode string)
 }
 
 // OrderPaid tells the integration that a host order is now paid. Call it
-// inside the transaction that records the payment: with auto-submit on, an
-// order awaiting payment is queued for submission.
+// inside the transaction that records the payment: with auto-submit on at
+// that moment, the order is queued for submission (spec §6.4) — whether it
+// was awaiting payment or, placed while auto-submit was off, awaiting the
+// merchant's confirmation.
 func (s *Service) OrderPaid(ctx context.Context, tx *gorm.DB, orderID string) error {
 	st, err := s.settings(tx)
 	if err != nil || !st.AutoSubmit {
 		return err
 	}
-	res := tx.Model(&gormmodels.DropHeroOrder{}).Where("order_id = ? AND state = ?", orderID, gormmodels.DropHeroAwaitingPayment).
+	res := tx.Model(&gormmodels.DropHeroOrder{}).
+		Where("order_id = ? AND state IN ?", orderID, []string{gormmodels.DropHeroAwaitingPayment, gormmodels.DropHeroAwaitingConfirmation}).
 		Update("state", gormmodels.DropHeroQueued)
 	if res.Error != nil || res.RowsAffected == 0 {
 		return res.Error
@@ -133,9 +136,13 @@ func (s *Service) ConfirmOrder(ctx context.Context, orderID, mode string) error 
 			return fmt.Errorf("drophero confirm %s: order is %s", orderID, row.State)
 		}
 		upd := map[string]any{"state": gormmodels.DropHeroQueued, "last_error": ""}
+		if row.SubmitAttempted {
+			// DropHero may hold it already: the job asks before it sends.
+			upd["state"] = gormmodels.DropHeroSubmitting
+		}
 		if mode != "" {
 			upd["shipping_mode"] = mode
-		} else if row.State == gormmodels.DropHeroNeedsAttention {
+		} else if row.State == gormmodels.DropHeroNeedsAttention && !row.SubmitAttempted {
 			return fmt.Errorf("drophero confirm %s: choose a shipping mode", orderID)
 		}
 		if err := tx.Model(&row).Updates(upd).Error; err != nil {
@@ -186,6 +193,14 @@ func (s *Service) handleSubmit(ctx context.Context, payload json.RawMessage) err
 		if err == nil {
 			return s.markSubmitted(ctx, j.OrderID, st.Status)
 		}
+		var de *DecodeError
+		if errors.Is(err, ErrNoOrderStatus) || errors.As(err, &de) {
+			// Only a 404 says DropHero lacks the order; anything else
+			// leaves it unknown, and DropHero charges per order: the
+			// merchant checks and confirms again (which asks again).
+			s.needsAttention(ctx, j.OrderID, "DropHero's answer does not tell whether it holds the order; check at DropHero before confirming again: "+err.Error())
+			return outbox.Permanent(err)
+		}
 		if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -205,7 +220,7 @@ func (s *Service) handleSubmit(ctx context.Context, payload json.RawMessage) err
 	}
 	if row.State == gormmodels.DropHeroQueued {
 		res := db.Model(&gormmodels.DropHeroOrder{}).Where("order_id = ? AND state = ?", j.OrderID, gormmodels.DropHeroQueued).
-			Update("state", gormmodels.DropHeroSubmitting)
+			Updates(map[string]any{"state": gormmodels.DropHeroSubmitting, "submit_attempted": true})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -225,6 +240,14 @@ func (s *Service) handleSubmit(ctx context.Context, payload json.RawMessage) err
 		db.Model(&gormmodels.DropHeroOrder{}).Where("order_id = ?", j.OrderID).Update("last_error", err.Error())
 		return err
 	}
+}
+
+// needsAttention hands an order whose submission outcome is unknown to the
+// merchant; ConfirmOrder queues it again behind a status check.
+func (s *Service) needsAttention(ctx context.Context, orderID, msg string) {
+	err := s.cfg.DB.WithContext(context.WithoutCancel(ctx)).Model(&gormmodels.DropHeroOrder{}).Where("order_id = ?", orderID).
+		Updates(map[string]any{"state": gormmodels.DropHeroNeedsAttention, "last_error": msg}).Error
+	s.log.Error("drophero order needs attention", zap.String("order", orderID), zap.String("reason", msg), zap.Error(err))
 }
 
 func (s *Service) reject(ctx context.Context, orderID, msg string) {
@@ -381,10 +404,18 @@ func (s *Service) OrderCancelled(ctx context.Context, tx *gorm.DB, orderID strin
 	if err := tx.Where("order_id = ?", orderID).Limit(1).Find(&row).Error; err != nil || row.OrderID == "" {
 		return err
 	}
-	switch row.State {
-	case gormmodels.DropHeroAwaitingPayment, gormmodels.DropHeroAwaitingConfirmation, gormmodels.DropHeroNeedsAttention, gormmodels.DropHeroQueued:
+	switch {
+	case row.SubmitAttempted && (row.State == gormmodels.DropHeroNeedsAttention || row.State == gormmodels.DropHeroQueued):
+		// Sent before with an unknown outcome: DropHero may hold it.
+		if err := tx.Model(&row).Updates(map[string]any{"state": gormmodels.DropHeroRejected,
+			"alert": "cancelled in the shop after a submission attempt: check at DropHero and cancel it there if it exists"}).Error; err != nil {
+			return err
+		}
+		return s.Notify(tx, "warning", "order "+orderID+" was cancelled in the shop; if you received it, please cancel it at DropHero")
+	case row.State == gormmodels.DropHeroAwaitingPayment || row.State == gormmodels.DropHeroAwaitingConfirmation ||
+		row.State == gormmodels.DropHeroNeedsAttention || row.State == gormmodels.DropHeroQueued:
 		return tx.Model(&row).Updates(map[string]any{"state": gormmodels.DropHeroRejected, "last_error": "cancelled in the shop before submission"}).Error
-	case gormmodels.DropHeroSubmitting, gormmodels.DropHeroSubmitted:
+	case row.State == gormmodels.DropHeroSubmitting || row.State == gormmodels.DropHeroSubmitted:
 		if err := tx.Model(&row).Update("alert", "cancelled in the shop after submission: contact DropHero to stop it").Error; err != nil {
 			return err
 		}

@@ -263,3 +263,119 @@ func TestOrderSubmitTransientHostError(t *testing.T) {
 		t.Errorf("state %s (%s), %d submissions", o.State, o.LastError, e.fake.Submissions("5001"))
 	}
 }
+
+// TestOrderStatusCheckWithoutUsableEntryNeverResubmits: after an ambiguous
+// failure only a real 404 of GET /v1/orders/{id} allows a resubmission
+// (spec §6.4). A 200 without a usable entry for the order moves it to
+// needs_attention; confirming it again asks DropHero first.
+func TestOrderStatusCheckWithoutUsableEntryNeverResubmits(t *testing.T) {
+	for name, body := range map[string]string{
+		"null status":  `{"2001":{"status":null}}`,
+		"empty array":  `[]`,
+		"empty body":   ``,
+		"other order":  `{"9999":{"idordershop":"9999","status":"4"}}`,
+		"other bare":   `{"idordershop":"9999","status":"4"}`,
+		"invalid JSON": `{"2001":`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, true)
+			e.install()
+			e.svc.SetAutoSubmit(e.ctx, true)
+			e.fake.FailNext(1, "/v1/orders/new", 500) // stored at DropHero, answered 500
+			e.fake.SetNextBody("/v1/orders/2001", body)
+			e.placeOrder("2001", true, "1", "DH-5554")
+			e.drain()
+			if n := e.fake.Submissions("2001"); n != 1 {
+				t.Fatalf("submitted %d times", n)
+			}
+			o := e.dhOrder("2001")
+			if o.State != gormmodels.DropHeroNeedsAttention || o.LastError == "" || !o.SubmitAttempted {
+				t.Fatalf("state %s attempted %v %q", o.State, o.SubmitAttempted, o.LastError)
+			}
+			// The merchant confirms again: status check first, found, no duplicate.
+			if err := e.svc.ConfirmOrder(e.ctx, "2001", ""); err != nil {
+				t.Fatal(err)
+			}
+			e.drain()
+			if n := e.fake.Submissions("2001"); n != 1 {
+				t.Errorf("submitted %d times after the confirmation", n)
+			}
+			if o := e.dhOrder("2001"); o.State != gormmodels.DropHeroSubmitted || o.DropHeroStatus != "1" {
+				t.Errorf("after confirmation: %s %q %q", o.State, o.DropHeroStatus, o.LastError)
+			}
+		})
+	}
+}
+
+// TestOrderAmbiguousFailureEscapedID: the status check of an order whose id
+// needs path escaping finds the order DropHero holds (spec §4.9) instead of
+// resubmitting it.
+func TestOrderAmbiguousFailureEscapedID(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	e.svc.SetAutoSubmit(e.ctx, true)
+	e.fake.FailNext(1, "/v1/orders/new", 500)
+	e.placeOrder("2001/B 50%", true, "1", "DH-5554")
+	e.drain()
+	if n := e.fake.Submissions("2001/B 50%"); n != 1 {
+		t.Errorf("submitted %d times", n)
+	}
+	if o := e.dhOrder("2001/B 50%"); o.State != gormmodels.DropHeroSubmitted {
+		t.Errorf("state %s %s", o.State, o.LastError)
+	}
+}
+
+// TestSubmitJobOutlivesLongOutage: with the recommended worker
+// configuration a submission job is never given up (spec §3.2: "the job
+// stays in the durable queue"), however many attempts a long DropHero outage
+// took; the order is submitted once DropHero answers again.
+func TestSubmitJobOutlivesLongOutage(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	e.svc.SetAutoSubmit(e.ctx, true)
+	cfg := drophero.WorkerConfig(nil)
+	if cfg.MaxBackoff != 30*time.Minute || cfg.BaseBackoff != time.Minute {
+		t.Errorf("backoff %v … %v, want 1 min … 30 min", cfg.BaseBackoff, cfg.MaxBackoff)
+	}
+	e.worker = outbox.NewWorker(e.db, cfg)
+	e.svc.Register(e.worker)
+	e.placeOrder("2301", true, "1", "DH-5554")
+	// About 20 h of outage: 45 failed attempts so far.
+	if err := e.db.Model(&gormmodels.OutboxJob{}).Where("kind = ?", drophero.KindSubmitOrder).
+		Updates(map[string]any{"attempts": 45, "last_error": "HTTP 503"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if _, _, ok := e.fake.Order("2301"); !ok {
+		t.Errorf("order not submitted after the outage\n%s", e.jobErrors())
+	}
+	if o := e.dhOrder("2301"); o.State != gormmodels.DropHeroSubmitted {
+		t.Errorf("state %s", o.State)
+	}
+}
+
+// TestOrderPaidAfterAutoSubmitSwitchedOn: an unpaid order placed while
+// auto-submit was off is submitted when it becomes paid with auto-submit on
+// (spec §6.4); with auto-submit still off it keeps waiting.
+func TestOrderPaidAfterAutoSubmitSwitchedOn(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	e.placeOrder("2401", false, "1", "DH-5554")
+	e.placeOrder("2402", false, "1", "DH-5554")
+	pay := func(id string) {
+		t.Helper()
+		if err := e.db.Transaction(func(tx *gorm.DB) error { return e.svc.OrderPaid(e.ctx, tx, id) }); err != nil {
+			t.Fatal(err)
+		}
+		e.drain()
+	}
+	pay("2402") // auto-submit off: waits for the merchant
+	if o := e.dhOrder("2402"); o.State != gormmodels.DropHeroAwaitingConfirmation {
+		t.Errorf("2402 paid with auto-submit off: %s", o.State)
+	}
+	e.svc.SetAutoSubmit(e.ctx, true)
+	pay("2401")
+	if _, _, ok := e.fake.Order("2401"); !ok || e.fake.Submissions("2401") != 1 {
+		t.Errorf("2401 not submitted once when paid: %s", e.dhOrder("2401").State)
+	}
+}

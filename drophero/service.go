@@ -124,6 +124,20 @@ func (s *Service) Register(w *outbox.Worker) {
 	w.Handle(KindNotify, s.handleNotify)
 }
 
+// WorkerConfig is the outbox configuration for the worker that runs the
+// DropHero jobs (spec §3.2): retries after 1, 2, 4, 8, 16 and 30 minutes,
+// then every 30 minutes, and a job that keeps failing stays in the durable
+// queue instead of dying, so that an order is submitted once DropHero is
+// back. Only permanent errors end a job.
+func WorkerConfig(log *zap.Logger) outbox.WorkerConfig {
+	return outbox.WorkerConfig{
+		Logger:      log,
+		BaseBackoff: time.Minute,
+		MaxBackoff:  30 * time.Minute,
+		MaxAttempts: -1,
+	}
+}
+
 func (s *Service) settings(tx *gorm.DB) (*gormmodels.DropHeroSettings, error) {
 	var st gormmodels.DropHeroSettings
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&gormmodels.DropHeroSettings{ID: 1}).Error; err != nil {

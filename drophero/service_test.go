@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/drophero"
+	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	dhhandler "github.com/shopbridge/shopbridge/handlers/drophero"
 	"github.com/shopbridge/shopbridge/outbox"
@@ -465,4 +466,65 @@ func TestCallbackStormOverHTTP(t *testing.T) {
 	// Background deliveries end with the fake.
 	e.fake.FireCallbackAsync("orderstatus")
 	e.fake.Close()
+}
+
+// TestEANTakeoverIgnoresProductsLinkedElsewhere: products already linked to
+// another iditem do not count as EAN matches (spec §6.3.4); only when every
+// match is linked elsewhere is it a conflict.
+func TestEANTakeoverIgnoresProductsLinkedElsewhere(t *testing.T) {
+	e := newEnv(t, true)
+	a := hostProduct{SKU: "A", EAN: "8412345678905", Price: decimal.NewFromInt(1), Active: true}
+	e.db.Create(&a)
+	e.install()
+	var la gormmodels.DropHeroLink
+	if err := e.db.First(&la, "product_id = ?", itoa(a.ID)).Error; err != nil || la.IDItem != "6001" {
+		t.Fatalf("A not taken over by 6001: %+v %v", la, err)
+	}
+	b := hostProduct{SKU: "B", EAN: "08412345678905", Price: decimal.NewFromInt(2), Active: true}
+	e.db.Create(&b)
+	e.fake.PutProduct(dropherotest.SeedProduct("7001", "Twin", "8412345678905"))
+	if _, err := e.svc.SyncCatalog(e.ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	var l gormmodels.DropHeroLink
+	if err := e.db.First(&l, "id_item = ?", "7001").Error; err != nil || l.ProductID != itoa(b.ID) || l.Origin != gormmodels.DropHeroManaged {
+		t.Errorf("7001 not linked to the only free product B: %+v %v", l, err)
+	}
+	var n int64
+	e.db.Model(&gormmodels.DropHeroConflict{}).Where("id_item = ?", "7001").Count(&n)
+	if n != 0 {
+		t.Error("conflict recorded although one free product matched")
+	}
+	// Now both products are linked elsewhere: a third item is a conflict.
+	e.fake.PutProduct(dropherotest.SeedProduct("7002", "Triplet", "8412345678905"))
+	if _, err := e.svc.SyncCatalog(e.ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	e.db.Model(&gormmodels.DropHeroLink{}).Where("id_item = ?", "7002").Count(&n)
+	if n != 0 {
+		t.Error("7002 linked to a product of another item")
+	}
+	if err := e.db.First(&gormmodels.DropHeroConflict{}, "id_item = ?", "7002").Error; err != nil {
+		t.Errorf("no conflict for 7002: %v", err)
+	}
+}
+
+// TestFullSyncReleasesDeletedOrphanOnce: an item listed in deleted that a
+// full sync also finds unmatched is released once, not twice.
+func TestFullSyncReleasesDeletedOrphanOnce(t *testing.T) {
+	e := newEnv(t, true)
+	e.install()
+	var active int64
+	e.db.Model(&gormmodels.DropHeroLink{}).Where("active").Count(&active)
+	e.fake.SetNextBody("/v1/subscribed/from/332703159", `{"deleted":["5554"]}`)
+	res, err := e.svc.SyncCatalog(e.ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Deactivated != int(active) {
+		t.Errorf("deactivated %d, want %d (one per active link)", res.Deactivated, active)
+	}
+	if p := e.product("sku = ?", "DH-5554"); p.Active {
+		t.Error("5554 still active")
+	}
 }

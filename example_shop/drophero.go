@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -109,7 +108,7 @@ func (a *App) setupDropHero() error {
 		}
 	}
 
-	w := outbox.NewWorker(a.DB, outbox.WorkerConfig{Logger: a.Log.Named("drophero-outbox"), BaseBackoff: time.Minute, MaxBackoff: 30 * time.Minute})
+	w := outbox.NewWorker(a.DB, drophero.WorkerConfig(a.Log.Named("drophero-outbox")))
 	svc.Register(w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 

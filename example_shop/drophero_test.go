@@ -122,3 +122,29 @@ func TestDropHeroDemo(t *testing.T) {
 		}
 	})
 }
+
+// TestDropHeroAdminPreselectsSavedMode: confirming an order that needs
+// attention must not silently switch it to the first shipping mode.
+func TestDropHeroAdminPreselectsSavedMode(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		t.Cleanup(a.Close)
+		st, _ := dropHeroOf.Load(a)
+		st.(*dropHeroState).fake.SetRateLimit(false)
+		dropHeroDrain(t, a)
+		var modes []gormmodels.DropHeroShippingMode
+		if err := db.Order("id").Find(&modes).Error; err != nil || len(modes) < 2 {
+			t.Fatalf("shipping modes %v %v", modes, err)
+		}
+		saved := modes[len(modes)-1].ID
+		o := gormmodels.DropHeroOrder{OrderID: "SB-ATTN-1", State: gormmodels.DropHeroNeedsAttention, ShippingMode: saved}
+		if err := db.Create(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		page := newBrowser(t, a).get("/admin/drophero", 200)
+		want := `<option value="` + saved + `" selected>`
+		if !strings.Contains(page, want) || strings.Count(page, " selected>") != 1 {
+			t.Errorf("admin page does not preselect mode %s:\n%s", saved, page)
+		}
+	})
+}

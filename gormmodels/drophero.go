@@ -73,6 +73,9 @@ type DropHeroGate struct {
 	PublicKey    string    `gorm:"primaryKey;size:191"`
 	NextAt       time.Time `gorm:"not null"`
 	CircuitUntil *time.Time
+	// ClockOffset is the measured offset of DropHero's clock to ours, in
+	// seconds, applied to every later signature (spec §2.5, §7).
+	ClockOffset int64 `gorm:"not null;default:0"`
 }
 
 // TableName implements gorm's tabler.
@@ -162,9 +165,13 @@ type DropHeroOrder struct {
 	RawStatus      string `gorm:"type:text;not null;default:''"`
 	Alert          string `gorm:"type:text;not null;default:''"`
 	LastError      string `gorm:"type:text;not null;default:''"`
-	SubmittedAt    *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// SubmitAttempted is set when a submission was first sent (queued →
+	// submitting). From then on DropHero may hold the order: every further
+	// submission first asks DropHero for its status (spec §6.4).
+	SubmitAttempted bool `gorm:"not null;default:false"`
+	SubmittedAt     *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // TableName implements gorm's tabler.

@@ -576,3 +576,44 @@ func TestPendingJobPastMaxAttemptsDies(t *testing.T) {
 		t.Fatalf("job %+v", r)
 	}
 }
+
+// TestUnlimitedAttempts: MaxAttempts < 0 keeps a failing job in the queue
+// for good (no dead state, also not for a job whose worker crashed), with the
+// backoff capped at MaxBackoff; a Permanent error still ends it.
+func TestUnlimitedAttempts(t *testing.T) {
+	db := newPG(t)
+	clk := newClock()
+	w := NewWorker(db, WorkerConfig{Now: clk.Now, MaxAttempts: -1, BaseBackoff: time.Minute, MaxBackoff: 30 * time.Minute})
+	w.Handle("down", func(ctx context.Context, raw json.RawMessage) error { return errors.New("503 service unavailable") })
+	w.Handle("perm", func(ctx context.Context, raw json.RawMessage) error { return Permanent(errors.New("406")) })
+	enqueue(t, db, Job{Kind: "down"}, Job{Kind: "perm"})
+	for i := 0; i < 45; i++ {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows(t, db) {
+			if r.Kind == "down" && r.State == gormmodels.OutboxPending && r.NotBefore.Sub(clk.Now()) > 30*time.Minute {
+				t.Fatalf("attempt %d: next attempt in %v, beyond MaxBackoff", r.Attempts, r.NotBefore.Sub(clk.Now()))
+			}
+		}
+		clk.Add(30 * time.Minute)
+	}
+	// A job past its lease (its worker died) with many claims is claimed again too.
+	db.Model(&gormmodels.OutboxJob{}).Where("kind = ?", "down").Updates(map[string]any{
+		"state": gormmodels.OutboxRunning, "lease_until": clk.Now().Add(-time.Minute), "attempts": 1000})
+	if _, err := w.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows(t, db) {
+		switch r.Kind {
+		case "down":
+			if r.State != gormmodels.OutboxPending || r.Attempts != 1001 {
+				t.Errorf("down: state %s attempts %d, want pending 1001", r.State, r.Attempts)
+			}
+		case "perm":
+			if r.State != gormmodels.OutboxDead || r.Attempts != 1 {
+				t.Errorf("perm: state %s attempts %d, want dead 1", r.State, r.Attempts)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	mathrand "math/rand/v2"
 	"sort"
 	"strings"
@@ -46,7 +47,9 @@ type WorkerConfig struct {
 	// MaxBackoff caps the delay. Default: 1h.
 	MaxBackoff time.Duration
 	// MaxAttempts is how many attempts a job gets before it is dead.
-	// Default: 30 (about a day with the default backoff).
+	// Default (0): 30 (about a day with the default backoff). A negative
+	// value means unlimited: a job fails for good only with a [Permanent]
+	// error and otherwise stays in the queue, retried every MaxBackoff.
 	MaxAttempts int
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
@@ -80,7 +83,7 @@ func (c *WorkerConfig) setDefaults() {
 	if c.MaxBackoff < c.BaseBackoff {
 		c.MaxBackoff = c.BaseBackoff
 	}
-	if c.MaxAttempts <= 0 {
+	if c.MaxAttempts == 0 {
 		c.MaxAttempts = 30
 	}
 	if c.Now == nil {
@@ -110,6 +113,15 @@ func (w *Worker) Handle(kind string, h HandlerFunc) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.handlers[kind] = h
+}
+
+// attemptLimit is the MaxAttempts bound used in the claim query; an
+// unlimited worker (MaxAttempts < 0) gets a bound no counter reaches.
+func (w *Worker) attemptLimit() int {
+	if w.cfg.MaxAttempts < 0 {
+		return math.MaxInt32
+	}
+	return w.cfg.MaxAttempts
 }
 
 func (w *Worker) kinds() []string {
@@ -243,7 +255,7 @@ RETURNING *`
 	var jobs []gormmodels.OutboxJob
 	err := w.db.WithContext(ctx).Raw(sql,
 		gormmodels.OutboxRunning, token, lease, now,
-		kinds, w.cfg.MaxAttempts, gormmodels.OutboxPending, now, gormmodels.OutboxRunning, now,
+		kinds, w.attemptLimit(), gormmodels.OutboxPending, now, gormmodels.OutboxRunning, now,
 		w.cfg.BatchSize,
 	).Scan(&jobs).Error
 	if err != nil {
@@ -274,6 +286,9 @@ func (w *Worker) skipLocked() string {
 // job past its lease; without this it would be claimed forever, since the
 // MaxAttempts check after the handler is never reached.
 func (w *Worker) bury(ctx context.Context, kinds []string, now time.Time) error {
+	if w.cfg.MaxAttempts < 0 {
+		return nil // unlimited attempts
+	}
 	table := gormmodels.OutboxJob{}.TableName()
 	sql := `UPDATE ` + table + ` SET state = ?, done_at = ?, updated_at = ?, lease_until = NULL, claim_token = '',
   last_error = CASE WHEN last_error = '' THEN ? ELSE ? || ' (last error: ' || last_error || ')' END
@@ -316,7 +331,7 @@ func (w *Worker) run(ctx context.Context, job *gormmodels.OutboxJob, token strin
 			"state": gormmodels.OutboxDone, "done_at": now, "updated_at": now,
 			"lease_until": nil, "last_error": "",
 		})
-	case IsPermanent(herr) || job.Attempts >= w.cfg.MaxAttempts:
+	case IsPermanent(herr) || (w.cfg.MaxAttempts > 0 && job.Attempts >= w.cfg.MaxAttempts):
 		log.Error("outbox: job failed for good", zap.Error(herr))
 		return w.finish(rctx, job, token, map[string]any{
 			"state": gormmodels.OutboxDead, "done_at": now, "updated_at": now,

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -109,6 +110,8 @@ type Server struct {
 	autoCallbacks   bool
 	deliveries      []Delivery
 	latency         time.Duration
+	arrivals        int
+	bodyStall       time.Duration
 	cbClient        *http.Client
 
 	// Asynchronous callback deliveries; Close cancels and waits for them.
@@ -195,6 +198,7 @@ func (s *Server) Reset() {
 	s.callbacks = map[string]string{}
 	s.installed = false
 	s.requests = nil
+	s.arrivals = 0
 	s.bans = nil
 	s.banned = map[string]time.Time{}
 	s.last = map[string]time.Time{}
@@ -299,6 +303,49 @@ func (s *Server) Bans() []Ban { s.mu.Lock(); defer s.mu.Unlock(); return append(
 // SetLatency delays every answer by d.
 func (s *Server) SetLatency(d time.Duration) { s.mu.Lock(); s.latency = d; s.mu.Unlock() }
 
+// SetBodyStall makes every response send its headers and the first half of
+// its body, then pause d (or until the client gives up) before the rest: a
+// slow download for the client's per-attempt timeout. 0 switches it off.
+func (s *Server) SetBodyStall(d time.Duration) { s.mu.Lock(); s.bodyStall = d; s.mu.Unlock() }
+
+// stallWriter pauses once in the middle of the first body write.
+type stallWriter struct {
+	http.ResponseWriter
+	d       time.Duration
+	done    <-chan struct{}
+	stalled bool
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	if w.stalled || len(p) < 2 {
+		return w.ResponseWriter.Write(p)
+	}
+	w.stalled = true
+	n, err := w.ResponseWriter.Write(p[:len(p)/2])
+	if err != nil {
+		return n, err
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	t := time.NewTimer(w.d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-w.done:
+	}
+	m, err := w.ResponseWriter.Write(p[len(p)/2:])
+	return n + m, err
+}
+
+// Hijack lets the connection-dropping failure work through the wrapper.
+func (w *stallWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if h, ok := w.ResponseWriter.(http.Hijacker); ok {
+		return h.Hijack()
+	}
+	return nil, nil, errors.New("dropherotest: hijacking not supported")
+}
+
 // PutProduct adds or updates a subscription (change time = now).
 func (s *Server) PutProduct(p map[string]any) {
 	s.mu.Lock()
@@ -377,6 +424,11 @@ func (s *Server) Requests() []Request {
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.requests...)
 }
+
+// Arrivals is the number of requests that have reached the server,
+// counted on arrival: Requests lists a request only once it is answered,
+// which a stalled or slow one may never be while its client waits.
+func (s *Server) Arrivals() int { s.mu.Lock(); defer s.mu.Unlock(); return s.arrivals }
 
 // CountRequests counts requests with this method whose path starts with prefix.
 func (s *Server) CountRequests(method, prefix string) int {
@@ -502,11 +554,15 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	s.arrivals++
 	now := s.now()
-	lat := s.latency
+	lat, stall := s.latency, s.bodyStall
 	s.mu.Unlock()
 	if lat > 0 {
 		time.Sleep(lat)
+	}
+	if stall > 0 {
+		w = &stallWriter{ResponseWriter: w, d: stall, done: r.Context().Done()}
 	}
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
@@ -711,7 +767,13 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, now time.Time, i
 				return 200
 			}
 		} else {
-			id, _ := url.PathUnescape(strings.TrimPrefix(path, "/v1/orders/"))
+			// The id is decoded exactly once, from the path as sent: r.URL.Path
+			// is already decoded, so decoding it again would accept a
+			// double-escaped id ("A%252FB" for "A/B").
+			id, err := url.PathUnescape(strings.TrimPrefix(strings.TrimSuffix(r.URL.EscapedPath(), "/"), "/v1/orders/"))
+			if err != nil {
+				return s.fail(w, 400, "bad idordershop escaping")
+			}
 			o := s.orders[id]
 			if o == nil {
 				return s.fail(w, 404, "unknown order")
