@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/shopbridge/shopbridge/internal/phpform"
 )
 
 // The helpers in this file read DropHero's lenient wire format: ids and
@@ -202,7 +203,7 @@ func eachEntry(field string, raw json.RawMessage, skip map[string]bool, fn func(
 				keys = append(keys, k)
 			}
 		}
-		sortKeys(keys)
+		phpform.SortKeys(keys)
 		for _, k := range keys {
 			if err := fn(k, m[k]); err != nil {
 				return err
@@ -212,23 +213,6 @@ func eachEntry(field string, raw json.RawMessage, skip map[string]bool, fn func(
 	default:
 		return fieldErr(field, "expected a list, got %s", kindName(kind(raw)))
 	}
-}
-
-// sortKeys orders numeric keys numerically first, then the others lexically.
-func sortKeys(keys []string) {
-	sort.Slice(keys, func(i, j int) bool {
-		a, aerr := strconv.ParseInt(keys[i], 10, 64)
-		b, berr := strconv.ParseInt(keys[j], 10, 64)
-		switch {
-		case aerr == nil && berr == nil:
-			return a < b
-		case aerr == nil:
-			return true
-		case berr == nil:
-			return false
-		}
-		return keys[i] < keys[j]
-	})
 }
 
 // objectFields decodes raw as a JSON object into its raw fields.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/shopbridge/shopbridge/internal/phpform"
 )
 
 // The Merchant API is written in PHP, whose JSON output is loosely typed:
@@ -100,23 +102,13 @@ func attachRaw(data []byte, v any) error {
 }
 
 // listKeys returns the keys of a PHP list spelled as an object in list
-// order: numeric keys ascending, then the others sorted.
+// order (see phpform.SortKeys).
 func listKeys[V any](obj map[string]V) []string {
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, aerr := strconv.Atoi(keys[i])
-		b, berr := strconv.Atoi(keys[j])
-		if aerr == nil && berr == nil {
-			return a < b
-		}
-		if (aerr == nil) != (berr == nil) {
-			return aerr == nil
-		}
-		return keys[i] < keys[j]
-	})
+	phpform.SortKeys(keys)
 	return keys
 }
 

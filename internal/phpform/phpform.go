@@ -383,3 +383,22 @@ func encodeReflect(out url.Values, key string, rv reflect.Value) {
 		out.Add(key, fmt.Sprint(rv.Interface()))
 	}
 }
+
+// SortKeys orders the keys of a PHP array as PHP lists them when the array
+// arrives spelled as a JSON object: integer keys numerically first, then
+// the other keys in byte order.
+func SortKeys(keys []string) {
+	sort.Slice(keys, func(i, j int) bool {
+		a, aerr := strconv.ParseInt(keys[i], 10, 64)
+		b, berr := strconv.ParseInt(keys[j], 10, 64)
+		switch {
+		case aerr == nil && berr == nil:
+			return a < b
+		case aerr == nil:
+			return true
+		case berr == nil:
+			return false
+		}
+		return keys[i] < keys[j]
+	})
+}

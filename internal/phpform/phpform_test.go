@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -129,4 +130,20 @@ func FuzzParseQuery(f *testing.F) {
 			t.Fatalf("re-parse of %q: %v", EncodeString(m), err)
 		}
 	})
+}
+
+func TestSortKeys(t *testing.T) {
+	tests := []struct{ in, want []string }{
+		{nil, nil},
+		{[]string{"10", "2", "1"}, []string{"1", "2", "10"}},
+		{[]string{"b", "10", "a", "-1", "2"}, []string{"-1", "2", "10", "a", "b"}},
+		{[]string{"x", "07", "7a"}, []string{"07", "7a", "x"}},
+	}
+	for _, tt := range tests {
+		got := append([]string(nil), tt.in...)
+		SortKeys(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("SortKeys(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }

@@ -28,7 +28,6 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -759,7 +758,7 @@ func sortedKeys(m map[string]any) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sortKeys(keys)
+	phpform.SortKeys(keys)
 	return keys
 }
 
@@ -787,18 +786,3 @@ func sleepCtx(r *http.Request, d time.Duration) bool {
 }
 
 func subtleCompare(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
-// sortKeys orders PHP array keys: integers numerically first, then strings.
-func sortKeys(keys []string) {
-	sort.Slice(keys, func(i, j int) bool {
-		a, aerr := strconv.Atoi(keys[i])
-		b, berr := strconv.Atoi(keys[j])
-		if aerr == nil && berr == nil {
-			return a < b
-		}
-		if (aerr == nil) != (berr == nil) {
-			return aerr == nil
-		}
-		return keys[i] < keys[j]
-	})
-}
