@@ -176,18 +176,27 @@ func (c *KeywordCache) loadStore(ctx context.Context) (err error) {
 	if s.loaded {
 		return nil
 	}
+	if err := c.readStore(ctx, &s); err != nil {
+		return err
+	}
+	s.loaded = true
+	c.state.Store(&s)
+	return nil
+}
+
+// readStore puts the store's lists, when it has some, into s; the caller
+// holds c.mu and publishes s.
+func (c *KeywordCache) readStore(ctx context.Context, s *cacheState) error {
 	stored, ok, err := c.cfg.Store.LoadKeywords(ctx)
 	if err != nil {
 		return fmt.Errorf("load stored keywords: %w", err)
 	}
-	s.loaded = true
 	if ok {
 		s.matcher = NewMatcher(stored.Keywords)
 		s.updatedAt = stored.UpdatedAt
 		s.expiresAt = stored.UpdatedAt.Add(c.cfg.CacheTime)
 		s.ready = true
 	}
-	c.state.Store(&s)
 	return nil
 }
 
@@ -296,14 +305,8 @@ func (c *KeywordCache) Refresh(ctx context.Context) (err error) {
 	s := *c.state.Load()
 	var errs []error
 	if !s.loaded && c.cfg.Store != nil {
-		stored, ok, err := c.cfg.Store.LoadKeywords(ctx)
-		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("load stored keywords: %w", err))
-		case ok:
-			s.matcher = NewMatcher(stored.Keywords)
-			s.updatedAt = stored.UpdatedAt
-			s.expiresAt = stored.UpdatedAt.Add(c.cfg.CacheTime)
+		if err := c.readStore(ctx, &s); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	// From now on requests use what there is, without waiting.
