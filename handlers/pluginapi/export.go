@@ -138,9 +138,9 @@ func runExport[T any](h *Handler, r *Request, k exportKind[T]) (Payload, error) 
 		err = out.close()
 	}
 	if err != nil {
-		// Headers are out: leave the document without its end tag and
-		// break the connection so that Shopgate sees a broken download.
-		out.abort()
+		// Headers are out: the document stays without its end tag, and
+		// the dispatcher breaks the connection for an error after the
+		// response started, so that Shopgate sees a broken download.
 		return nil, err
 	}
 	r.logs.AccessLogger().Info("export finished", zap.String("trace_id", r.TraceID), zap.String("action", r.Action),
@@ -304,14 +304,6 @@ func (s *exportStream) close() error {
 	s.gz.Reset(io.Discard)
 	gzipPool.Put(s.gz)
 	return err
-}
-
-// abort breaks the connection so the client cannot take the partial body
-// for a complete one.
-func (s *exportStream) abort() {
-	if conn, _, err := s.rc.Hijack(); err == nil {
-		conn.Close()
-	}
 }
 
 // acceptsGzip reports whether an Accept-Encoding header allows gzip.

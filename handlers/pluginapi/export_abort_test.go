@@ -2,6 +2,7 @@ package pluginapi
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -43,44 +44,59 @@ func TestExportFileNameSetting(t *testing.T) {
 	}
 }
 
-// panickingCatalog yields some items and then panics.
-type panickingCatalog struct{ fakeCatalog }
+// failingCatalog yields some items and then fails: with err when set,
+// else by panicking.
+type failingCatalog struct {
+	fakeCatalog
+	err error
+}
 
-func (p *panickingCatalog) Items(_ context.Context, _ adapters.Shop, _ adapters.CatalogQuery, yield func(*export.Item) error) error {
+func (f *failingCatalog) Items(_ context.Context, _ adapters.Shop, _ adapters.CatalogQuery, yield func(*export.Item) error) error {
 	for i := 1; i <= 200; i++ {
 		it := export.Item{UID: strconv.Itoa(i), Name: strings.Repeat("x", 1000)}
 		if err := yield(&it); err != nil {
 			return err
 		}
 	}
+	if f.err != nil {
+		return f.err
+	}
 	panic("adapter bug")
 }
 
-// TestExportPanicAfterStartAborts checks spec 1.9 on a real connection: a
-// panic once the document has begun must break the connection, so the
-// client sees a failed download rather than a cleanly ended response.
-func TestExportPanicAfterStartAborts(t *testing.T) {
-	h := newExportHandler(t, &panickingCatalog{}, nil)
-	e := echo.New()
-	h.Mount(e.Group("/shopgate/api"))
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api", strings.NewReader("action=get_items"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	// Plain: a gzip body would fail on its missing trailer anyway.
-	req.Header.Set("Accept-Encoding", "identity")
-	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
-	client := &http.Client{Timeout: 30 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err == nil {
-		t.Fatalf("download ended cleanly after a panic (%d bytes, ends %q)", len(body), body[max(0, len(body)-40):])
-	}
-	if strings.Contains(string(body), "</items>") {
-		t.Error("broken export has its end tag")
+// TestExportFailureAfterStartAborts checks spec 1.9 on a real connection:
+// an error or a panic once the document has begun must break the
+// connection, so the client sees a failed download rather than a cleanly
+// ended response.
+func TestExportFailureAfterStartAborts(t *testing.T) {
+	for name, src := range map[string]*failingCatalog{
+		"panic": {},
+		"error": {err: errors.New("connection lost")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newExportHandler(t, src, nil)
+			e := echo.New()
+			h.Mount(e.Group("/shopgate/api"))
+			srv := httptest.NewServer(e)
+			defer srv.Close()
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api", strings.NewReader("action=get_items"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			// Plain: a gzip body would fail on its missing trailer anyway.
+			req.Header.Set("Accept-Encoding", "identity")
+			shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
+			client := &http.Client{Timeout: 30 * time.Second}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err == nil {
+				t.Fatalf("download ended cleanly after a failure (%d bytes, ends %q)", len(body), body[max(0, len(body)-40):])
+			}
+			if strings.Contains(string(body), "</items>") {
+				t.Error("broken export has its end tag")
+			}
+		})
 	}
 }

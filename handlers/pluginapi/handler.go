@@ -315,8 +315,7 @@ func (h *Handler) Handle(c echo.Context) error {
 		// A streamed answer has begun; an error can no longer become an
 		// envelope. It is logged and the connection is broken (catalog
 		// export spec 1.9), so that a truncated document is never taken
-		// for a complete one; for an export that has already aborted,
-		// the second attempt fails harmlessly.
+		// for a complete one.
 		if err != nil {
 			h.logError(r, err, 0, "error after the response started")
 			if conn, _, herr := http.NewResponseController(c.Response()).Hijack(); herr == nil {
