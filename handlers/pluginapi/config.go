@@ -52,9 +52,10 @@ type Config struct {
 	Store SettingsStore
 
 	// Adapters answering the actions. Each is optional; an action whose
-	// adapter is missing is answered as disabled (22).
-	Orders    adapters.OrderImporter
-	Cron      adapters.CronJobs
+	// adapter is missing is answered as disabled (22). Orders and Cron are
+	// normally an orders.Service, the others the host's own adapters.
+	Orders    OrderImporter
+	Cron      CronJobs
 	Customers adapters.Customers
 	Cart      adapters.Cart
 	Info      adapters.Info

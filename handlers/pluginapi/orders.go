@@ -1,6 +1,7 @@
 package pluginapi
 
 import (
+	"context"
 	"strings"
 
 	"go.uber.org/zap"
@@ -8,6 +9,26 @@ import (
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/shopgate"
 )
+
+// OrderImporter imports Shopgate orders (add_order, update_order). The
+// orders package implements it (orders.Service).
+type OrderImporter interface {
+	// AddOrder fetches order orderNumber from the Merchant API and stores
+	// it. An order imported before is answered with code 60.
+	AddOrder(ctx context.Context, shop adapters.Shop, orderNumber string) (adapters.OrderRef, error)
+	// UpdateOrder applies payment and/or shipping changes of an imported
+	// order (code 61 when unknown).
+	UpdateOrder(ctx context.Context, shop adapters.Shop, orderNumber string, paymentChanged, shippingChanged bool) (adapters.OrderRef, error)
+}
+
+// CronJobs runs the jobs of the cron action (set_shipping_completed,
+// cancel_orders, clean_orders). The orders package implements it
+// (orders.Service).
+type CronJobs interface {
+	// RunCronJob runs one job. errorCount counts failures of single
+	// records; a returned error aborts the job (and is counted once).
+	RunCronJob(ctx context.Context, shop adapters.Shop, job string, params map[string]any) (message string, errorCount int, err error)
+}
 
 // addOrder imports a new Shopgate order (orders spec 2.3): the adapter
 // fetches it from the Merchant API and stores it in one transaction. A
