@@ -33,7 +33,7 @@ type CronJobs interface {
 // addOrder imports a new Shopgate order (orders spec 2.3): the adapter
 // fetches it from the Merchant API and stores it in one transaction. A
 // repeated call answers 60.
-func (h *Handler) addOrder(r *Request) (Payload, error) {
+func (h *Handler) addOrder(r *request) (payload, error) {
 	number, err := orderNumberParam(r)
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func (h *Handler) addOrder(r *Request) (Payload, error) {
 
 // updateOrder applies the payment and/or shipping change Shopgate
 // announces for an imported order (orders spec 2.8); 61 when unknown.
-func (h *Handler) updateOrder(r *Request) (Payload, error) {
+func (h *Handler) updateOrder(r *request) (payload, error) {
 	number, err := orderNumberParam(r)
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func (h *Handler) updateOrder(r *Request) (Payload, error) {
 
 // orderNumberParam returns the order_number parameter; missing, empty or
 // blank is error 30 (orders spec 9 item 12: empty counts as missing).
-func orderNumberParam(r *Request) (string, error) {
+func orderNumberParam(r *request) (string, error) {
 	n := strings.TrimSpace(r.String("order_number"))
 	if n == "" {
 		return "", shopgate.NewAPIError(shopgate.CodeNoOrderNumber, "")
@@ -81,12 +81,12 @@ func orderNumberParam(r *Request) (string, error) {
 
 // orderRefPayload is the answer of add_order and update_order: both keys
 // always, an empty order number as null (orders spec 2.4).
-func orderRefPayload(ref adapters.OrderRef) Payload {
+func orderRefPayload(ref adapters.OrderRef) payload {
 	var number any
 	if ref.ExternalOrderNumber != "" {
 		number = ref.ExternalOrderNumber
 	}
-	return Payload{
+	return payload{
 		{"external_order_id", ref.ExternalOrderID},
 		{"external_order_number", number},
 	}
