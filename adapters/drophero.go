@@ -10,8 +10,9 @@ import (
 // DropHeroHost is what the host shop fulfils for the DropHero integration:
 // its public categories, product lookup by EAN, product creation and
 // updates, and orders. Every method receives tx, the transaction the
-// integration is running in; the host must do its reads and writes through
-// it so that a catalogue sync is applied all or nothing.
+// integration is running in (or the plain database for reads outside
+// one); the host must do its reads and writes through it so that a
+// catalogue sync is applied all or nothing.
 type DropHeroHost interface {
 	// PublicCategories returns every category that is visible in the
 	// storefront together with all its ancestors. ParentID "" or "0" is top level.

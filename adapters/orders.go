@@ -13,10 +13,11 @@ import (
 // cron jobs. The orders package drives it; adapters/gormorders implements
 // it for GORM shops whose tables follow the usual layout.
 //
-// Every method receives tx, the transaction of the import. The host must
-// read and write through it: an import is saved completely or not at all,
-// and the host may never commit on its own. Methods must not call remote
-// services (the transaction would stay open meanwhile).
+// Every method receives tx, the transaction of the import or update (the
+// cron jobs' reads get the plain database). The host must read and write
+// through it: an import is saved completely or not at all, and the host
+// may never commit on its own. Methods must not call remote services (the
+// transaction would stay open meanwhile).
 type OrderHost interface {
 	// FindCustomer returns the customer with the given host id or, when
 	// id is empty or unknown, host customer number. It returns nil, nil
@@ -45,6 +46,15 @@ type OrderHost interface {
 	// OrderStates returns the state of the given host orders; ids that no
 	// longer exist are absent from the map.
 	OrderStates(ctx context.Context, tx *gorm.DB, orderIDs []string) (map[string]HostOrderState, error)
+}
+
+// OrderRef names the host shop's order in answers to Shopgate.
+type OrderRef struct {
+	// ExternalOrderID is the host's order id.
+	ExternalOrderID string
+	// ExternalOrderNumber is the host's order number shown to the buyer;
+	// empty is answered as null.
+	ExternalOrderNumber string
 }
 
 // OrderCustomer is a host customer an order is attached to.

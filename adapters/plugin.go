@@ -4,34 +4,9 @@ import "context"
 
 // Plugin API actions answered by the host shop. Every interface is
 // optional: an action whose adapter is not configured is answered as a
-// disabled action (22).
-
-// OrderImporter imports Shopgate orders (add_order, update_order).
-type OrderImporter interface {
-	// AddOrder fetches order orderNumber from the Merchant API and stores
-	// it. An order imported before is answered with code 60.
-	AddOrder(ctx context.Context, shop Shop, orderNumber string) (OrderRef, error)
-	// UpdateOrder applies payment and/or shipping changes of an imported
-	// order (code 61 when unknown).
-	UpdateOrder(ctx context.Context, shop Shop, orderNumber string, paymentChanged, shippingChanged bool) (OrderRef, error)
-}
-
-// OrderRef names the host shop's order in answers to Shopgate.
-type OrderRef struct {
-	// ExternalOrderID is the host's order id.
-	ExternalOrderID string
-	// ExternalOrderNumber is the host's order number shown to the buyer;
-	// empty is answered as null.
-	ExternalOrderNumber string
-}
-
-// CronJobs runs the jobs of the cron action (set_shipping_completed,
-// cancel_orders, clean_orders).
-type CronJobs interface {
-	// RunCronJob runs one job. errorCount counts failures of single
-	// records; a returned error aborts the job (and is counted once).
-	RunCronJob(ctx context.Context, shop Shop, job string, params map[string]any) (message string, errorCount int, err error)
-}
+// disabled action (22). The order actions (add_order, update_order, cron)
+// are answered by shopbridge's orders service, not by the host: their
+// interfaces live in handlers/pluginapi.
 
 // Customers answers the Shopgate Connect customer actions.
 type Customers interface {

@@ -47,7 +47,7 @@ func (a *App) setupOrders() error {
 		wcfg.BaseBackoff, wcfg.MaxBackoff = 5*time.Second, time.Minute
 	}
 	w := outbox.NewWorker(a.DB, wcfg)
-	svc.RegisterHandlers(w)
+	svc.Register(w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 
 	adm := &orderAdmin{a: a, svc: svc}

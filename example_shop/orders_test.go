@@ -60,7 +60,7 @@ func TestAdminOrdersDemoFlow(t *testing.T) {
 
 		svc := a.sg.Plugin.Orders.(*orders.Service)
 		w := outbox.NewWorker(db, outbox.WorkerConfig{})
-		svc.RegisterHandlers(w)
+		svc.Register(w)
 		if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
 			t.Fatalf("worker ran %d: %v", n, err)
 		}
@@ -96,7 +96,7 @@ func TestAdminOrdersCancelPartially(t *testing.T) {
 	}
 	svc := a.sg.Plugin.Orders.(*orders.Service)
 	w := outbox.NewWorker(db, outbox.WorkerConfig{})
-	svc.RegisterHandlers(w)
+	svc.Register(w)
 	if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
 		t.Fatalf("worker ran %d: %v", n, err)
 	}

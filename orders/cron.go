@@ -25,7 +25,7 @@ const (
 // outboxRetention is how long clean_orders keeps finished outbox jobs.
 const outboxRetention = 30 * 24 * time.Hour
 
-// RunCronJob implements adapters.CronJobs. The jobs repair what the
+// RunCronJob implements pluginapi.CronJobs. The jobs repair what the
 // outbox could not deliver or what changed in the host without
 // RecordShipment / RecordCancellation:
 //

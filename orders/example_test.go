@@ -70,7 +70,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	w := outbox.NewWorker(db, orders.WorkerConfig(nil))
-	svc.RegisterHandlers(w)
+	svc.Register(w)
 	n, err := w.RunOnce(ctx)
 	st, _ := fake.Order("1402011234")
 	fmt.Println(n, err, st.ShippingCompleted, st.DeliveryNotes[0].TrackingNumber)

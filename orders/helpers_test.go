@@ -204,7 +204,7 @@ func (e *env) worker() *outbox.Worker {
 	cfg := WorkerConfig(nil)
 	cfg.Now = e.clock.Now
 	w := outbox.NewWorker(e.db, cfg)
-	e.svc.RegisterHandlers(w)
+	e.svc.Register(w)
 	return w
 }
 

@@ -20,7 +20,7 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
-// AddOrder implements adapters.OrderImporter: it fetches the order from
+// AddOrder implements pluginapi.OrderImporter: it fetches the order from
 // the Merchant API and stores it in one transaction (orders spec 2.3, 2.7).
 // An order imported before is answered with 60, even when many calls for
 // one number arrive at once: the bookkeeping row, written last in the

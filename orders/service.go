@@ -13,7 +13,7 @@
 // set_order_shipping_completed, cancel_order): the host calls
 // [Service.RecordShipment] or [Service.RecordCancellation] inside the
 // transaction that changes its order; that writes a durable outbox job,
-// which an outbox.Worker with [Service.RegisterHandlers] sends. The cron
+// which an outbox.Worker with [Service.Register] sends. The cron
 // jobs of the Plugin API re-check and repair (see [Service.RunCronJob]).
 package orders
 
@@ -94,7 +94,7 @@ type Config struct {
 }
 
 // Service imports orders and reports changes back. It implements
-// adapters.OrderImporter and adapters.CronJobs.
+// pluginapi.OrderImporter and pluginapi.CronJobs (handlers/pluginapi).
 type Service struct {
 	cfg Config
 	db  *gorm.DB
@@ -103,11 +103,6 @@ type Service struct {
 	// advisory locks (see lockOrder).
 	locks keyedMutex
 }
-
-var (
-	_ adapters.OrderImporter = (*Service)(nil)
-	_ adapters.CronJobs      = (*Service)(nil)
-)
 
 // New validates cfg and returns a service.
 func New(cfg Config) (*Service, error) {

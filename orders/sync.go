@@ -167,9 +167,9 @@ func (s *Service) RecordCancellation(ctx context.Context, tx *gorm.DB, hostOrder
 	return true, nil
 }
 
-// RegisterHandlers makes w send the sync jobs. Run the worker with
+// Register makes w send the sync jobs. Run the worker with
 // [WorkerConfig] or similar minutes-long backoff.
-func (s *Service) RegisterHandlers(w *outbox.Worker) {
+func (s *Service) Register(w *outbox.Worker) {
 	w.Handle(KindDeliveryNote, s.sendDeliveryNote)
 	w.Handle(KindShippingCompleted, s.sendShippingCompleted)
 	w.Handle(KindCancelOrder, s.sendCancellation)

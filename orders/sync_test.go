@@ -11,7 +11,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
@@ -360,7 +359,6 @@ func TestCronRepairs(t *testing.T) {
 	if _, _, err := e.svc.RunCronJob(ctx, e.shop, "nope", nil); apiCode(err) != shopgate.CodeCronUnsupportedJob {
 		t.Errorf("unknown job: %v", err)
 	}
-	var _ adapters.CronJobs = e.svc
 }
 
 // When delivery-note jobs die, the set_shipping_completed repair sends

@@ -18,7 +18,7 @@ import (
 
 var errNotFound = errors.New("order not found")
 
-// UpdateOrder implements adapters.OrderImporter (orders spec 2.8): it
+// UpdateOrder implements pluginapi.OrderImporter (orders spec 2.8): it
 // fetches the order again and applies payment and shipping changes, a
 // cancellation at Shopgate, and records each change in the host order's
 // history. A repeated update with nothing new succeeds without changes.

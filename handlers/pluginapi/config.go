@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/logs"
 )
 
@@ -30,7 +31,7 @@ type Config struct {
 	CacheDir string
 
 	// LibraryVersion is reported as shopgate_library_version and in the
-	// Merchant API headers. Default "2.10.3" (see Plugin API spec 3.1).
+	// Merchant API headers. Default shopgate.DefaultLibraryVersion.
 	LibraryVersion string
 	// PluginVersion is the version of this integration. Default Version.
 	PluginVersion string
@@ -52,9 +53,10 @@ type Config struct {
 	Store SettingsStore
 
 	// Adapters answering the actions. Each is optional; an action whose
-	// adapter is missing is answered as disabled (22).
-	Orders    adapters.OrderImporter
-	Cron      adapters.CronJobs
+	// adapter is missing is answered as disabled (22). Orders and Cron are
+	// normally an orders.Service, the others the host's own adapters.
+	Orders    OrderImporter
+	Cron      CronJobs
 	Customers adapters.Customers
 	Cart      adapters.Cart
 	Info      adapters.Info
@@ -120,24 +122,21 @@ type SettingsStore interface {
 // Version is the version of this integration, the default PluginVersion.
 const Version = "0.1.0"
 
-// DefaultLibraryVersion is the Shopgate library version we report.
-const DefaultLibraryVersion = "2.10.3"
-
-// DefaultMaxBodyBytes is the default request body limit.
-const DefaultMaxBodyBytes = 32 << 20
+// defaultMaxBodyBytes is the default request body limit.
+const defaultMaxBodyBytes = 32 << 20
 
 func (c *Config) withDefaults() {
 	if c.LogDir == "" {
 		c.LogDir = "shopgate-logs"
 	}
 	if c.LibraryVersion == "" {
-		c.LibraryVersion = DefaultLibraryVersion
+		c.LibraryVersion = shopgate.DefaultLibraryVersion
 	}
 	if c.PluginVersion == "" {
 		c.PluginVersion = Version
 	}
 	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = DefaultMaxBodyBytes
+		c.MaxBodyBytes = defaultMaxBodyBytes
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -15,23 +15,23 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
-// Field is one top-level key of an action's answer.
-type Field struct {
+// field is one top-level key of an action's answer.
+type field struct {
 	// Key is the JSON key.
 	Key string
 	// Value is encoded with encoding/json (a json.RawMessage as is).
 	Value any
 }
 
-// Payload is an action's answer: top-level keys in order, merged into the
+// payload is an action's answer: top-level keys in order, merged into the
 // envelope after error, error_text, trace_id and the versions.
-type Payload []Field
+type payload []field
 
-// MapPayload turns a map into a Payload with sorted keys.
-func MapPayload(m map[string]any) Payload {
-	p := make(Payload, 0, len(m))
+// mapPayload turns a map into a payload with sorted keys.
+func mapPayload(m map[string]any) payload {
+	p := make(payload, 0, len(m))
 	for _, k := range sortedMapKeys(m) {
-		p = append(p, Field{k, m[k]})
+		p = append(p, field{k, m[k]})
 	}
 	return p
 }
@@ -69,7 +69,7 @@ func toAPIError(err error) (*shopgate.APIError, bool) {
 
 // fail logs err and answers with its envelope. text, when set, overrides
 // the envelope text (used for "request too large").
-func (h *Handler) fail(r *Request, err error, text string) error {
+func (h *Handler) fail(r *request, err error, text string) error {
 	ae, known := toAPIError(err)
 	var code int
 	var msg string
@@ -90,7 +90,7 @@ func (h *Handler) fail(r *Request, err error, text string) error {
 
 // logError writes an error-log entry: text, code, trace id, action, the
 // error chain and, for panics, the stack.
-func (h *Handler) logError(r *Request, err error, code int, text string) {
+func (h *Handler) logError(r *request, err error, code int, text string) {
 	fields := []zap.Field{zap.Int("code", code), zap.String("trace_id", r.TraceID), zap.String("action", r.Action)}
 	chain := []string{}
 	for e, i := err, 0; e != nil && i < 10; e, i = errors.Unwrap(e), i+1 {
@@ -105,7 +105,7 @@ func (h *Handler) logError(r *Request, err error, code int, text string) {
 }
 
 // writeEnvelope answers with HTTP 200 and the JSON envelope.
-func (h *Handler) writeEnvelope(r *Request, code int, text *string, payload Payload) error {
+func (h *Handler) writeEnvelope(r *request, code int, text *string, p payload) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
@@ -122,8 +122,8 @@ func (h *Handler) writeEnvelope(r *Request, code int, text *string, payload Payl
 		buf.WriteString("null")
 	}
 	lib, plugin := any(h.cfg.LibraryVersion), any(h.cfg.PluginVersion)
-	rest := make(Payload, 0, len(payload))
-	for _, f := range payload {
+	rest := make(payload, 0, len(p))
+	for _, f := range p {
 		switch f.Key {
 		case "error", "error_text", "trace_id":
 			continue

@@ -25,7 +25,7 @@ func Example() {
 			Enable: map[string]bool{"add_order": true},
 		}},
 		LogDir: dir,
-		// Orders: an adapters.OrderImporter, Cron: adapters.CronJobs, ...
+		// Orders and Cron: an orders.Service (pluginapi.OrderImporter, pluginapi.CronJobs), ...
 	})
 	if err != nil {
 		panic(err)

@@ -7,8 +7,8 @@ package pluginapi
 // answered with the JSON error 82, and an error after that aborts the
 // connection instead of completing a truncated document.
 //
-// The legacy CSV actions are deliberately not registered: the dispatcher
-// then answers them with the SDK's default for plugins that do not
+// The legacy CSV actions deliberately have no function in the action
+// table: the dispatcher then answers them with the SDK's default for plugins that do not
 // implement them (22, "The requested action is not disabled but has not
 // been implemented in this plugin."), as catalog export spec 6 allows.
 
@@ -32,37 +32,36 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
-func init() {
-	register("get_items", func(h *Handler, r *Request) (Payload, error) {
-		return runExport(h, r, exportKind[export.Item]{
-			setting:   "items_xml_filename",
-			items:     true,
-			newWriter: func(w io.Writer) recordWriter[export.Item] { return export.NewItemWriter(w) },
-			read:      func(s adapters.CatalogSource) readFunc[export.Item] { return s.Items },
-		})
+// getItems streams the item export (get_items).
+func (h *Handler) getItems(r *request) (payload, error) {
+	return runExport(h, r, exportKind[export.Item]{
+		setting:   "items_xml_filename",
+		items:     true,
+		newWriter: func(w io.Writer) recordWriter[export.Item] { return export.NewItemWriter(w) },
+		read:      func(s adapters.CatalogSource) readFunc[export.Item] { return s.Items },
 	})
-	register("get_categories", func(h *Handler, r *Request) (Payload, error) {
-		return runExport(h, r, exportKind[export.Category]{
-			setting:   "categories_xml_filename",
-			newWriter: func(w io.Writer) recordWriter[export.Category] { return export.NewCategoryWriter(w) },
-			read:      func(s adapters.CatalogSource) readFunc[export.Category] { return s.Categories },
-		})
+}
+
+// getCategories streams the category export (get_categories).
+func (h *Handler) getCategories(r *request) (payload, error) {
+	return runExport(h, r, exportKind[export.Category]{
+		setting:   "categories_xml_filename",
+		newWriter: func(w io.Writer) recordWriter[export.Category] { return export.NewCategoryWriter(w) },
+		read:      func(s adapters.CatalogSource) readFunc[export.Category] { return s.Categories },
 	})
-	register("get_reviews", func(h *Handler, r *Request) (Payload, error) {
-		return runExport(h, r, exportKind[export.Review]{
-			setting:   "reviews_xml_filename",
-			newWriter: func(w io.Writer) recordWriter[export.Review] { return export.NewReviewWriter(w) },
-			read:      func(s adapters.CatalogSource) readFunc[export.Review] { return s.Reviews },
-		})
+}
+
+// getReviews streams the review export (get_reviews).
+func (h *Handler) getReviews(r *request) (payload, error) {
+	return runExport(h, r, exportKind[export.Review]{
+		setting:   "reviews_xml_filename",
+		newWriter: func(w io.Writer) recordWriter[export.Review] { return export.NewReviewWriter(w) },
+		read:      func(s adapters.CatalogSource) readFunc[export.Review] { return s.Reviews },
 	})
 }
 
 // catalog is the configured catalogue source (nil when the host has none).
 func (h *Handler) catalog() adapters.CatalogSource { return h.cfg.Catalog }
-
-// errNotImplemented is the SDK's answer for an export the plugin lacks.
-var errNotImplemented = shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction,
-	"The requested action is not disabled but has not been implemented in this plugin.")
 
 type readFunc[T any] func(ctx context.Context, shop adapters.Shop, q adapters.CatalogQuery, yield func(*T) error) error
 
@@ -82,7 +81,7 @@ type exportKind[T any] struct {
 // errPageFull ends an export whose source yields more than limit records.
 var errPageFull = errors.New("pluginapi: page full")
 
-func runExport[T any](h *Handler, r *Request, k exportKind[T]) (Payload, error) {
+func runExport[T any](h *Handler, r *request, k exportKind[T]) (payload, error) {
 	src := h.catalog()
 	if src == nil {
 		return nil, errNotImplemented
@@ -151,7 +150,7 @@ func runExport[T any](h *Handler, r *Request, k exportKind[T]) (Payload, error) 
 
 // exportFile is the download name of an export: the base name of the
 // shop's *_xml_filename setting, or its default.
-func exportFile(r *Request, setting string) string {
+func exportFile(r *request, setting string) string {
 	name, _ := r.Setting(setting).(string)
 	name = path.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
 	if name == "" || name == "." || name == "/" || strings.ContainsAny(name, "\"\r\n") {
@@ -162,7 +161,7 @@ func exportFile(r *Request, setting string) string {
 }
 
 // exportQuery reads limit, offset and uids (catalog export spec 1.3, 1.4).
-func exportQuery(r *Request) adapters.CatalogQuery {
+func exportQuery(r *request) adapters.CatalogQuery {
 	q := adapters.CatalogQuery{Limit: -1}
 	if s, ok := r.Params["offset"].(string); ok {
 		q.Offset = max(phpInt(s), 0)
@@ -246,7 +245,7 @@ func settingList(v any) []string {
 // gzip-compressed, flushed to the client after every write (the document
 // writers write in blocks of export.DefaultFlushSize).
 type exportStream struct {
-	r   *Request
+	r   *request
 	gz  *gzip.Writer
 	out io.Writer
 	rc  *http.ResponseController
@@ -261,7 +260,7 @@ var gzipPool = sync.Pool{New: func() any {
 }}
 
 // startStream commits the success headers (catalog export spec 1.7).
-func startStream(r *Request, file string) *exportStream {
+func startStream(r *request, file string) *exportStream {
 	resp := r.Echo.Response()
 	hd := resp.Header()
 	hd.Set("Content-Type", "application/xml")

@@ -174,8 +174,8 @@ func canonical(n string) string {
 // Mount registers the endpoint at the root of g (POST only; other methods
 // get 405 from Echo's router).
 func (h *Handler) Mount(g *echo.Group) {
-	g.POST("", h.Handle)
-	g.POST("/", h.Handle)
+	g.POST("", h.serve)
+	g.POST("/", h.serve)
 }
 
 // Logs returns the log set of a shop (nil for an unknown shop number; ""
@@ -215,17 +215,41 @@ func (h *Handler) Close() error {
 	return errors.Join(errs...)
 }
 
-// Handle is the Echo handler of the endpoint.
-func (h *Handler) Handle(c echo.Context) error {
-	req := c.Request()
-	req.Body = http.MaxBytesReader(c.Response(), req.Body, h.cfg.MaxBodyBytes)
-	params, perr := h.parseParams(req)
+// serve is the Echo handler of the endpoint. A call goes through five
+// steps: parse the parameters, select the shop, authenticate, check that
+// the action is enabled, run it.
+func (h *Handler) serve(c echo.Context) error {
+	r, perr := h.parse(c)
 	var tooLarge *http.MaxBytesError
 	if errors.As(perr, &tooLarge) {
 		return c.String(http.StatusRequestEntityTooLarge, "request body too large\n")
 	}
+	shopErr := h.selectShop(r)
+	h.accessLog(r)
+	if perr != nil {
+		return h.failMalformed(r, perr)
+	}
+	if shopErr != nil {
+		return h.fail(r, shopErr, "")
+	}
+	if err := h.authenticate(r); err != nil {
+		return h.fail(r, err, "")
+	}
+	spec, err := h.enabled(r)
+	if err != nil {
+		return h.fail(r, err, "")
+	}
+	return h.run(r, spec)
+}
 
-	r := &Request{Echo: c, Ctx: req.Context(), Params: params, started: h.cfg.Now()}
+// parse decodes the request parameters within the body limit and returns
+// the request with its action and trace id. The request is usable (with
+// the parameters decoded so far) also when decoding failed.
+func (h *Handler) parse(c echo.Context) (*request, error) {
+	req := c.Request()
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, h.cfg.MaxBodyBytes)
+	params, err := h.parseParams(req)
+	r := &request{Echo: c, Ctx: req.Context(), Params: params, started: h.cfg.Now(), Debug: zap.NewNop()}
 	if t, ok := params["trace_id"].(string); ok {
 		r.TraceID = t
 	}
@@ -233,131 +257,38 @@ func (h *Handler) Handle(c echo.Context) error {
 	if _, isList := params["action"]; isList && r.Action == "" && !phpEmpty(params["action"]) {
 		r.Action = "\x00invalid"
 	}
+	return r, err
+}
 
-	sh, shopErr := h.resolveShop(params)
-	logShop := sh
-	if logShop == nil {
-		logShop = h.firstShop()
+// failMalformed answers a request whose parameters could not be decoded.
+// Over the variable or depth limit is "request too large" (spec 1.2);
+// anything else (e.g. a broken percent-escape) is named as what it is, so
+// that support is not sent looking for a size.
+func (h *Handler) failMalformed(r *request, perr error) error {
+	reason := "malformed request"
+	if errors.Is(perr, phpform.ErrTooManyVars) || errors.Is(perr, phpform.ErrTooDeep) {
+		reason = "request too large"
 	}
-	r.logs = logShop.logs
-	r.Debug = zap.NewNop()
-	h.accessLog(r, req)
+	return h.fail(r, &shopgate.APIError{Code: shopgate.CodeUnknownError, Cause: perr,
+		Detail: reason}, `Unknown error code: "`+reason+`"`)
+}
 
-	if perr != nil {
-		// Over the variable or depth limit is "request too large" (spec
-		// 1.2); anything else (e.g. a broken percent-escape) is named as
-		// what it is, so that support is not sent looking for a size.
-		reason := "malformed request"
-		if errors.Is(perr, phpform.ErrTooManyVars) || errors.Is(perr, phpform.ErrTooDeep) {
-			reason = "request too large"
-		}
-		return h.fail(r, &shopgate.APIError{Code: shopgate.CodeUnknownError, Cause: perr,
-			Detail: reason}, `Unknown error code: "`+reason+`"`)
-	}
-	if shopErr != nil {
-		return h.fail(r, shopErr, "")
-	}
-	r.shop = sh
-	r.Shop = sh.info()
-
-	if r.Action != "receive_authorization" {
-		if err := h.authenticate(r, req); err != nil {
-			return h.fail(r, err, "")
-		}
-		if h.single != nil && !phpEmpty(params["shop_number"]) {
-			if n, _ := params["shop_number"].(string); !shopgate.SameNumber(n, sh.number) {
-				return h.fail(r, shopgate.NewAPIError(shopgate.CodeUnknownShopNumber, "shop number "+n), "")
-			}
-		}
-	}
-	if phpEmpty(params["action"]) {
-		return h.fail(r, shopgate.NewAPIError(shopgate.CodeNoAction, ""), "")
-	}
-	spec, ok := actionSpecs[r.Action]
-	if !ok {
-		return h.fail(r, shopgate.NewAPIError(shopgate.CodeUnknownAction, r.Action), "")
-	}
-	st := sh.settings()
-	if !st.bool("enable_" + r.Action) {
-		return h.fail(r, shopgate.NewAPIError(shopgate.CodeDisabledAction, r.Action), "")
-	}
-	if r.Action == "register_customer" && !st.bool("enable_get_customer") {
-		return h.fail(r, shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction,
-			"Action 'get_customer' is not activated but is needed by register_customer"), "")
-	}
-
-	if !phpEmpty(params["debug_log"]) && r.Action != "get_log_file" && r.Action != "clear_log_file" {
-		d, err := sh.logs.StartDebug(!phpEmpty(params["keep_debug_log"]))
-		if err != nil {
-			r.ErrorLog().Error("flush debug log", zap.Error(err))
-		}
-		r.Debug = d.With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action))
-		r.Debug.Info("debug logging started")
-	}
-	if spec.export {
-		// Only the XML documents are served (spec 5.13 Decision);
-		// response_type applies to the XML actions only (catalog export
-		// spec 1.2), the CSV ones answer 22 whatever it says.
-		if rt := r.String("response_type"); !strings.HasSuffix(r.Action, "_csv") && !r.Empty("response_type") && rt != "xml" {
-			return h.fail(r, shopgate.NewAPIError(shopgate.CodeUnsupportedResponseType, rt), "")
-		}
-		if mt, _ := params["max_execution_time"].(string); mt != "" {
-			if d, err := time.ParseDuration(mt + "s"); err == nil && d > 0 {
-				var cancel context.CancelFunc
-				r.Ctx, cancel = context.WithTimeout(r.Ctx, d)
-				defer cancel()
-			}
-		}
-	}
-
-	payload, err := h.run(r, spec)
-	if c.Response().Committed {
-		// A streamed answer has begun; an error can no longer become an
-		// envelope. It is logged and the connection is broken (catalog
-		// export spec 1.9), so that a truncated document is never taken
-		// for a complete one.
-		if err != nil {
-			h.logError(r, err, 0, "error after the response started")
-			if conn, _, herr := http.NewResponseController(c.Response()).Hijack(); herr == nil {
-				_ = conn.Close()
-			}
-		}
-		return nil
-	}
+// selectShop sets the shop of the request. With one shop it is always
+// that one (the shop number is checked by authenticate); with several, a
+// missing or unknown shop_number is error 24. The request logs to the
+// shop's logs, or to the first shop's when none matches, so that every
+// call reaches an access log.
+func (h *Handler) selectShop(r *request) error {
+	sh, err := h.resolveShop(r.Params)
 	if err != nil {
-		return h.fail(r, err, "")
+		r.logs = h.firstShop().logs
+		return err
 	}
-	return h.writeEnvelope(r, 0, nil, payload)
+	r.shop, r.Shop, r.logs = sh, sh.info(), sh.logs
+	return nil
 }
 
-// run calls the action, turning a panic into an error.
-func (h *Handler) run(r *Request, spec actionSpec) (payload Payload, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = &panicError{value: p, stack: debug.Stack()}
-		}
-	}()
-	fn := spec.fn
-	if fn == nil {
-		fn = registered[r.Action]
-	}
-	if fn == nil {
-		return nil, shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction,
-			"The requested action is not disabled but has not been implemented in this plugin.")
-	}
-	return fn(h, r)
-}
-
-type panicError struct {
-	value any
-	stack []byte
-}
-
-func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
-
-// resolveShop picks the shop of the request. With one shop it is always
-// that one (the shop number is checked after authentication); with
-// several, a missing or unknown shop_number is error 24.
+// resolveShop picks the shop of the request's parameters.
 func (h *Handler) resolveShop(params map[string]any) (*shop, error) {
 	if h.single != nil {
 		return h.single, nil
@@ -382,13 +313,32 @@ func (h *Handler) firstShop() *shop {
 	return first
 }
 
-// authenticate checks the SPA headers against the shop's credentials.
-func (h *Handler) authenticate(r *Request, req *http.Request) error {
+// authenticate checks the SPA headers against the shop's credentials and,
+// with a single shop, that a shop_number sent along is that shop's.
+// receive_authorization, the OAuth variant's entry, is answered without.
+func (h *Handler) authenticate(r *request) error {
+	if r.Action == "receive_authorization" {
+		return nil
+	}
+	if err := h.verifyToken(r); err != nil {
+		return err
+	}
+	if h.single != nil && !phpEmpty(r.Params["shop_number"]) {
+		if n, _ := r.Params["shop_number"].(string); !shopgate.SameNumber(n, r.shop.number) {
+			return shopgate.NewAPIError(shopgate.CodeUnknownShopNumber, "shop number "+n)
+		}
+	}
+	return nil
+}
+
+// verifyToken checks the SPA authentication headers.
+func (h *Handler) verifyToken(r *request) error {
 	if h.cfg.InsecureSkipAuth {
 		r.ErrorLog().Warn("authentication is switched off (InsecureSkipAuth); never use this in production")
 		return nil
 	}
 	st := r.shop.settings()
+	req := r.Echo.Request()
 	err := shopgate.VerifyAuth(shopgate.PrefixSPA, req.Header.Get(shopgate.HeaderAuthUser),
 		req.Header.Get(shopgate.HeaderAuthToken), st.string("customer_number"), st.string("apikey"), r.started)
 	switch {
@@ -401,6 +351,110 @@ func (h *Handler) authenticate(r *Request, req *http.Request) error {
 		return &shopgate.APIError{Code: shopgate.CodeAuthenticationFailed, Cause: err, Detail: err.Error()}
 	}
 }
+
+// enabled looks the action up in the whitelist and checks that the shop
+// has it switched on.
+func (h *Handler) enabled(r *request) (actionSpec, error) {
+	if phpEmpty(r.Params["action"]) {
+		return actionSpec{}, shopgate.NewAPIError(shopgate.CodeNoAction, "")
+	}
+	spec, ok := actionSpecs[r.Action]
+	if !ok {
+		return actionSpec{}, shopgate.NewAPIError(shopgate.CodeUnknownAction, r.Action)
+	}
+	st := r.shop.settings()
+	if !st.bool("enable_" + r.Action) {
+		return actionSpec{}, shopgate.NewAPIError(shopgate.CodeDisabledAction, r.Action)
+	}
+	if r.Action == "register_customer" && !st.bool("enable_get_customer") {
+		return actionSpec{}, shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction,
+			"Action 'get_customer' is not activated but is needed by register_customer")
+	}
+	return spec, nil
+}
+
+// run starts the debug log when the request asks for it, applies the
+// export parameters, calls the action and writes its answer.
+func (h *Handler) run(r *request, spec actionSpec) error {
+	h.startDebug(r)
+	if spec.export {
+		cancel, err := exportParams(r)
+		if err != nil {
+			return h.fail(r, err, "")
+		}
+		defer cancel()
+	}
+	p, err := h.call(r, spec)
+	if r.Echo.Response().Committed {
+		// A streamed answer has begun; an error can no longer become an
+		// envelope. It is logged and the connection is broken (catalog
+		// export spec 1.9), so that a truncated document is never taken
+		// for a complete one.
+		if err != nil {
+			h.logError(r, err, 0, "error after the response started")
+			if conn, _, herr := http.NewResponseController(r.Echo.Response()).Hijack(); herr == nil {
+				_ = conn.Close()
+			}
+		}
+		return nil
+	}
+	if err != nil {
+		return h.fail(r, err, "")
+	}
+	return h.writeEnvelope(r, 0, nil, p)
+}
+
+// startDebug switches the debug log on for requests with debug_log=1
+// (except the log actions themselves).
+func (h *Handler) startDebug(r *request) {
+	if phpEmpty(r.Params["debug_log"]) || r.Action == "get_log_file" || r.Action == "clear_log_file" {
+		return
+	}
+	d, err := r.shop.logs.StartDebug(!phpEmpty(r.Params["keep_debug_log"]))
+	if err != nil {
+		r.ErrorLog().Error("flush debug log", zap.Error(err))
+	}
+	r.Debug = d.With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action))
+	r.Debug.Info("debug logging started")
+}
+
+// exportParams applies the parameters of the export actions. Only the XML
+// documents are served (spec 5.13 Decision); response_type applies to the
+// XML actions only (catalog export spec 1.2), the CSV ones answer 22
+// whatever it says. max_execution_time bounds the export; cancel releases
+// its timer.
+func exportParams(r *request) (cancel context.CancelFunc, err error) {
+	if rt := r.String("response_type"); !strings.HasSuffix(r.Action, "_csv") && !r.Empty("response_type") && rt != "xml" {
+		return nil, shopgate.NewAPIError(shopgate.CodeUnsupportedResponseType, rt)
+	}
+	cancel = func() {}
+	if mt, _ := r.Params["max_execution_time"].(string); mt != "" {
+		if d, err := time.ParseDuration(mt + "s"); err == nil && d > 0 {
+			r.Ctx, cancel = context.WithTimeout(r.Ctx, d)
+		}
+	}
+	return cancel, nil
+}
+
+// call runs the action, turning a panic into an error.
+func (h *Handler) call(r *request, spec actionSpec) (p payload, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	if spec.fn == nil {
+		return nil, errNotImplemented
+	}
+	return spec.fn(h, r)
+}
+
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
 
 // parseParams decodes the form body (and the URL query underneath it, as
 // PHP's $_REQUEST) in PHP bracket notation.
@@ -439,7 +493,8 @@ func (h *Handler) parseParams(req *http.Request) (map[string]any, error) {
 // unauthenticated callers cannot fill the disk quickly.
 const maxAccessEntry = 16 << 10
 
-func (h *Handler) accessLog(r *Request, req *http.Request) {
+func (h *Handler) accessLog(r *request) {
+	req := r.Echo.Request()
 	p := obfuscate.Params(r.Params)
 	fields := []zap.Field{
 		zap.String("trace_id", r.TraceID),

@@ -1,6 +1,7 @@
 package pluginapi
 
 import (
+	"context"
 	"strings"
 
 	"go.uber.org/zap"
@@ -9,10 +10,30 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
+// OrderImporter imports Shopgate orders (add_order, update_order). The
+// orders package implements it (orders.Service).
+type OrderImporter interface {
+	// AddOrder fetches order orderNumber from the Merchant API and stores
+	// it. An order imported before is answered with code 60.
+	AddOrder(ctx context.Context, shop adapters.Shop, orderNumber string) (adapters.OrderRef, error)
+	// UpdateOrder applies payment and/or shipping changes of an imported
+	// order (code 61 when unknown).
+	UpdateOrder(ctx context.Context, shop adapters.Shop, orderNumber string, paymentChanged, shippingChanged bool) (adapters.OrderRef, error)
+}
+
+// CronJobs runs the jobs of the cron action (set_shipping_completed,
+// cancel_orders, clean_orders). The orders package implements it
+// (orders.Service).
+type CronJobs interface {
+	// RunCronJob runs one job. errorCount counts failures of single
+	// records; a returned error aborts the job (and is counted once).
+	RunCronJob(ctx context.Context, shop adapters.Shop, job string, params map[string]any) (message string, errorCount int, err error)
+}
+
 // addOrder imports a new Shopgate order (orders spec 2.3): the adapter
 // fetches it from the Merchant API and stores it in one transaction. A
 // repeated call answers 60.
-func (h *Handler) addOrder(r *Request) (Payload, error) {
+func (h *Handler) addOrder(r *request) (payload, error) {
 	number, err := orderNumberParam(r)
 	if err != nil {
 		return nil, err
@@ -30,7 +51,7 @@ func (h *Handler) addOrder(r *Request) (Payload, error) {
 
 // updateOrder applies the payment and/or shipping change Shopgate
 // announces for an imported order (orders spec 2.8); 61 when unknown.
-func (h *Handler) updateOrder(r *Request) (Payload, error) {
+func (h *Handler) updateOrder(r *request) (payload, error) {
 	number, err := orderNumberParam(r)
 	if err != nil {
 		return nil, err
@@ -50,7 +71,7 @@ func (h *Handler) updateOrder(r *Request) (Payload, error) {
 
 // orderNumberParam returns the order_number parameter; missing, empty or
 // blank is error 30 (orders spec 9 item 12: empty counts as missing).
-func orderNumberParam(r *Request) (string, error) {
+func orderNumberParam(r *request) (string, error) {
 	n := strings.TrimSpace(r.String("order_number"))
 	if n == "" {
 		return "", shopgate.NewAPIError(shopgate.CodeNoOrderNumber, "")
@@ -60,12 +81,12 @@ func orderNumberParam(r *Request) (string, error) {
 
 // orderRefPayload is the answer of add_order and update_order: both keys
 // always, an empty order number as null (orders spec 2.4).
-func orderRefPayload(ref adapters.OrderRef) Payload {
+func orderRefPayload(ref adapters.OrderRef) payload {
 	var number any
 	if ref.ExternalOrderNumber != "" {
 		number = ref.ExternalOrderNumber
 	}
-	return Payload{
+	return payload{
 		{"external_order_id", ref.ExternalOrderID},
 		{"external_order_number", number},
 	}

@@ -52,7 +52,7 @@ func (o *orderImporter) UpdateOrder(_ context.Context, shop adapters.Shop, n str
 	return o.ref, o.err
 }
 
-func enableOrders(imp adapters.OrderImporter) func(*Config) {
+func enableOrders(imp OrderImporter) func(*Config) {
 	return func(c *Config) {
 		c.Shops[0].Enable["add_order"] = true
 		c.Shops[0].Enable["update_order"] = true

@@ -13,8 +13,8 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate/logs"
 )
 
-// Request is one Plugin API call as seen by an action.
-type Request struct {
+// request is one Plugin API call as seen by an action.
+type request struct {
 	// Echo is the request's Echo context; streaming actions write to its
 	// response directly.
 	Echo echo.Context
@@ -40,29 +40,29 @@ type Request struct {
 }
 
 // ErrorLog is the shop's error log with the request's trace id.
-func (r *Request) ErrorLog() *zap.Logger {
+func (r *request) ErrorLog() *zap.Logger {
 	return r.logs.ErrorLogger().With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action))
 }
 
 // Logs is the shop's log set.
-func (r *Request) Logs() *logs.Set { return r.logs }
+func (r *request) Logs() *logs.Set { return r.logs }
 
 // Setting returns a live configuration value of the shop.
-func (r *Request) Setting(key string) any { return r.shop.settings()[key] }
+func (r *request) Setting(key string) any { return r.shop.settings()[key] }
 
 // Empty reports whether a parameter is PHP-empty: missing, "", "0" or an
 // empty list/map.
-func (r *Request) Empty(key string) bool { return phpEmpty(r.Params[key]) }
+func (r *request) Empty(key string) bool { return phpEmpty(r.Params[key]) }
 
 // String returns a scalar parameter ("" when missing or not a scalar).
-func (r *Request) String(key string) string {
+func (r *request) String(key string) string {
 	s, _ := r.Params[key].(string)
 	return s
 }
 
 // Int returns an integer parameter, def when missing or empty, and
 // ok=false when present but not an integer.
-func (r *Request) Int(key string, def int) (n int, ok bool) {
+func (r *request) Int(key string, def int) (n int, ok bool) {
 	s, isStr := r.Params[key].(string)
 	if !isStr || strings.TrimSpace(s) == "" {
 		return def, r.Params[key] == nil || isStr
@@ -75,12 +75,12 @@ func (r *Request) Int(key string, def int) (n int, ok bool) {
 }
 
 // Bool returns a 0/1 flag parameter (PHP-non-empty is true).
-func (r *Request) Bool(key string) bool { return !phpEmpty(r.Params[key]) }
+func (r *request) Bool(key string) bool { return !phpEmpty(r.Params[key]) }
 
 // StringList returns a list parameter. A scalar is split on commas (as
 // the catalogue exports accept uids=1,2,3); list elements that are not
 // strings are skipped.
-func (r *Request) StringList(key string) []string {
+func (r *request) StringList(key string) []string {
 	switch v := r.Params[key].(type) {
 	case string:
 		if strings.TrimSpace(v) == "" {
@@ -114,14 +114,14 @@ func (r *Request) StringList(key string) []string {
 }
 
 // Map returns a nested map parameter (nil when missing or not a map).
-func (r *Request) Map(key string) map[string]any {
+func (r *request) Map(key string) map[string]any {
 	m, _ := r.Params[key].(map[string]any)
 	return m
 }
 
 // List returns the elements of a list-like parameter: a list, or the
 // values of a map in key order as PHP's foreach sees them.
-func (r *Request) List(key string) ([]any, bool) { return asList(r.Params[key]) }
+func (r *request) List(key string) ([]any, bool) { return asList(r.Params[key]) }
 
 func asList(v any) ([]any, bool) {
 	switch x := v.(type) {

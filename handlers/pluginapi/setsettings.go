@@ -10,7 +10,7 @@ import (
 // spec 5.8, Go rules): unknown or forbidden names are skipped and logged,
 // all accepted values are validated before anything is persisted, and the
 // change is saved atomically.
-func (h *Handler) setSettings(r *Request) (Payload, error) {
+func (h *Handler) setSettings(r *request) (payload, error) {
 	entries, ok := r.List("shopgate_settings")
 	if r.Empty("shopgate_settings") || !ok {
 		return nil, shopgate.NewAPIError(shopgate.CodeNoShopgateSettings, "")
@@ -42,7 +42,7 @@ func (h *Handler) setSettings(r *Request) (Payload, error) {
 		changes = append(changes, change{name, v})
 	}
 	if len(changes) == 0 {
-		return Payload{{"shopgate_settings", []any{}}}, nil
+		return payload{{"shopgate_settings", []any{}}}, nil
 	}
 
 	sh := r.shop
@@ -72,7 +72,7 @@ func (h *Handler) setSettings(r *Request) (Payload, error) {
 	if h.cfg.OnSettingsChanged != nil {
 		h.cfg.OnSettingsChanged(sh.number, changed)
 	}
-	return Payload{{"shopgate_settings", result}}, nil
+	return payload{{"shopgate_settings", result}}, nil
 }
 
 // settingChange is one entry of set_settings' answer; a struct keeps the

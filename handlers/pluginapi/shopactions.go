@@ -11,7 +11,7 @@ func errNoAdapter(area string) error {
 }
 
 // getCustomer logs a Shopgate Connect customer in.
-func (h *Handler) getCustomer(r *Request) (Payload, error) {
+func (h *Handler) getCustomer(r *request) (payload, error) {
 	if r.Empty("user") {
 		return nil, shopgate.NewAPIError(shopgate.CodeNoUser, "")
 	}
@@ -24,7 +24,7 @@ func (h *Handler) getCustomer(r *Request) (Payload, error) {
 	return h.customerPayload(r, r.String("user"), r.String("pass"))
 }
 
-func (h *Handler) customerPayload(r *Request, user, pass string) (Payload, error) {
+func (h *Handler) customerPayload(r *request, user, pass string) (payload, error) {
 	res, err := h.cfg.Customers.GetCustomer(r.Ctx, r.Shop, user, pass)
 	if err != nil {
 		return nil, err
@@ -42,11 +42,11 @@ func (h *Handler) customerPayload(r *Request, user, pass string) (Payload, error
 	for _, a := range res.Addresses {
 		addrs = append(addrs, a)
 	}
-	return Payload{{"user_data", ud}, {"addresses", addrs}}, nil
+	return payload{{"user_data", ud}, {"addresses", addrs}}, nil
 }
 
 // registerCustomer creates an account, then answers like get_customer.
-func (h *Handler) registerCustomer(r *Request) (Payload, error) {
+func (h *Handler) registerCustomer(r *request) (payload, error) {
 	if r.Empty("user") {
 		return nil, shopgate.NewAPIError(shopgate.CodeNoUser, "")
 	}
@@ -70,7 +70,7 @@ func (h *Handler) registerCustomer(r *Request) (Payload, error) {
 }
 
 // getOrders lists a Connect customer's order history.
-func (h *Handler) getOrders(r *Request) (Payload, error) {
+func (h *Handler) getOrders(r *request) (payload, error) {
 	if r.Empty("customer_token") {
 		return nil, shopgate.NewAPIError(shopgate.CodeNoCustomerToken, "")
 	}
@@ -104,11 +104,11 @@ func (h *Handler) getOrders(r *Request) (Payload, error) {
 	for _, o := range orders {
 		list = append(list, o)
 	}
-	return Payload{{"orders", list}}, nil
+	return payload{{"orders", list}}, nil
 }
 
 // syncFavouriteList applies a favourite list change.
-func (h *Handler) syncFavouriteList(r *Request) (Payload, error) {
+func (h *Handler) syncFavouriteList(r *request) (payload, error) {
 	if r.Empty("customer_token") {
 		return nil, shopgate.NewAPIError(shopgate.CodeNoCustomerToken, "")
 	}
@@ -134,12 +134,12 @@ func (h *Handler) syncFavouriteList(r *Request) (Payload, error) {
 	for _, it := range res {
 		out = append(out, map[string]any{"item_number": it.ItemNumber})
 	}
-	return Payload{{"items", out}}, nil
+	return payload{{"items", out}}, nil
 }
 
 // checkCart validates a cart through the adapter; the four list keys are
 // always present.
-func (h *Handler) checkCart(r *Request) (Payload, error) {
+func (h *Handler) checkCart(r *request) (payload, error) {
 	if r.Empty("cart") {
 		return nil, shopgate.NewAPIError(shopgate.CodeNoCart, "")
 	}
@@ -158,9 +158,9 @@ func (h *Handler) checkCart(r *Request) (Payload, error) {
 	if currency == nil || currency == "" {
 		currency, _ = cart["currency"].(string)
 	}
-	p := Payload{{"internal_cart_info", res["internal_cart_info"]}, {"currency", currency}}
+	p := payload{{"internal_cart_info", res["internal_cart_info"]}, {"currency", currency}}
 	if c, ok := res["customer"]; ok && c != nil {
-		p = append(p, Field{"customer", c})
+		p = append(p, field{"customer", c})
 	}
 	for _, k := range []string{"shipping_methods", "payment_methods", "items", "external_coupons"} {
 		v := res[k]
@@ -193,13 +193,13 @@ func (h *Handler) checkCart(r *Request) (Payload, error) {
 		if list == nil {
 			list = []any{}
 		}
-		p = append(p, Field{k, list})
+		p = append(p, field{k, list})
 	}
 	return p, nil
 }
 
 // checkStock returns the stock of the requested items.
-func (h *Handler) checkStock(r *Request) (Payload, error) {
+func (h *Handler) checkStock(r *request) (payload, error) {
 	raw, ok := r.List("items")
 	if r.Empty("items") || !ok {
 		return nil, shopgate.NewAPIError(shopgate.CodeNoItems, "")
@@ -231,5 +231,5 @@ func (h *Handler) checkStock(r *Request) (Payload, error) {
 		}
 		out = append(out, cp)
 	}
-	return Payload{{"items", out}}, nil
+	return payload{{"items", out}}, nil
 }

@@ -23,7 +23,7 @@ import (
 
 // ping answers with the configuration (secrets masked), versions and file
 // permissions.
-func (h *Handler) ping(r *Request) (Payload, error) {
+func (h *Handler) ping(r *request) (payload, error) {
 	st := r.shop.settings()
 	pluginInfo := map[string]any{
 		"package":          "github.com/shopbridge/shopbridge",
@@ -56,7 +56,7 @@ func (h *Handler) ping(r *Request) (Payload, error) {
 			shopInfo[k] = v
 		}
 	}
-	return Payload{
+	return payload{
 		{"pong", "OK"},
 		{"configuration", r.shop.pingConfiguration()},
 		{"plugin_info", pluginInfo},
@@ -77,7 +77,7 @@ const permissionsTTL = 5 * time.Second
 // permissions describes the folders and files the plugin uses. The result
 // is kept for a few seconds so that frequent pings cost no file system
 // round trips.
-func (h *Handler) permissions(r *Request) json.RawMessage {
+func (h *Handler) permissions(r *request) json.RawMessage {
 	sh := r.shop
 	sh.permMu.Lock()
 	defer sh.permMu.Unlock()
@@ -92,7 +92,7 @@ func (h *Handler) permissions(r *Request) json.RawMessage {
 	return b
 }
 
-func (h *Handler) checkPermissions(r *Request) []any {
+func (h *Handler) checkPermissions(r *request) []any {
 	paths := []string{r.logs.Dir()}
 	for _, t := range logs.Types {
 		paths = append(paths, r.logs.Path(t))
@@ -173,7 +173,7 @@ func lookupName(kind, id string, lookup func(string) (string, error)) string {
 }
 
 // getDebugInfo answers with the adapter's debug information ({} default).
-func (h *Handler) getDebugInfo(r *Request) (Payload, error) {
+func (h *Handler) getDebugInfo(r *request) (payload, error) {
 	if h.cfg.Info == nil {
 		return nil, nil
 	}
@@ -181,11 +181,11 @@ func (h *Handler) getDebugInfo(r *Request) (Payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	return MapPayload(m), nil
+	return mapPayload(m), nil
 }
 
 // getSettings answers with the adapter's shop settings.
-func (h *Handler) getSettings(r *Request) (Payload, error) {
+func (h *Handler) getSettings(r *request) (payload, error) {
 	var m map[string]any
 	if h.cfg.Info != nil {
 		var err error
@@ -203,12 +203,12 @@ func (h *Handler) getSettings(r *Request) (Payload, error) {
 				"tax_rates": []any{}, "tax_rules": []any{}},
 		}
 	}
-	return MapPayload(m), nil
+	return mapPayload(m), nil
 }
 
 // cron validates the job list, runs the jobs in order and reports their
 // messages and error counts (Plugin API spec 5.3).
-func (h *Handler) cron(r *Request) (Payload, error) {
+func (h *Handler) cron(r *request) (payload, error) {
 	jobs, ok := r.List("jobs")
 	if r.Empty("jobs") || !ok {
 		return nil, shopgate.NewAPIError(shopgate.CodeCronNoJobs, "")
@@ -273,7 +273,7 @@ func (h *Handler) cron(r *Request) (Payload, error) {
 		}
 	}
 	secs := time.Since(start).Seconds()
-	return Payload{
+	return payload{
 		{"message", msg.String()},
 		{"execution_error_count", errCount},
 		{"execution_time", math.Round(secs*10000) / 10000},
@@ -281,7 +281,7 @@ func (h *Handler) cron(r *Request) (Payload, error) {
 }
 
 // runCronJob runs one job and turns a panic into an aborted job.
-func runCronJob(h *Handler, r *Request, name string, params map[string]any) (msg string, n int, err error) {
+func runCronJob(h *Handler, r *request, name string, params map[string]any) (msg string, n int, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic in cron job %s: %v", name, p)
@@ -291,7 +291,7 @@ func runCronJob(h *Handler, r *Request, name string, params map[string]any) (msg
 }
 
 // clearCache deletes the adapter's cache files inside CacheDir.
-func (h *Handler) clearCache(r *Request) (Payload, error) {
+func (h *Handler) clearCache(r *request) (payload, error) {
 	if h.cfg.OnClearCache != nil {
 		if err := h.cfg.OnClearCache(r.Ctx, r.Shop); err != nil {
 			return nil, err
@@ -341,7 +341,7 @@ func insideDir(dir, path string) bool {
 }
 
 // clearLogFile truncates one log and keeps the file.
-func (h *Handler) clearLogFile(r *Request) (Payload, error) {
+func (h *Handler) clearLogFile(r *request) (payload, error) {
 	t, err := logs.ParseType(r.String("log_type"))
 	if err != nil {
 		return nil, shopgate.NewAPIError(shopgate.CodeUnknownLogtype, r.String("log_type"))
@@ -358,7 +358,7 @@ const defaultLogLines = 20
 
 // getLogFile answers with the last lines of a log as plain text. It never
 // writes or flushes the debug log.
-func (h *Handler) getLogFile(r *Request) (Payload, error) {
+func (h *Handler) getLogFile(r *request) (payload, error) {
 	lt := r.String("log_type")
 	if r.Empty("log_type") {
 		lt = string(logs.Error)
@@ -389,13 +389,13 @@ func (h *Handler) getLogFile(r *Request) (Payload, error) {
 
 // receiveAuthorization belongs to the OAuth variant, which this server
 // does not use: SMA calls authenticate with the classic token.
-func (h *Handler) receiveAuthorization(r *Request) (Payload, error) {
+func (h *Handler) receiveAuthorization(r *request) (payload, error) {
 	return nil, shopgate.NewAPIErrorShown(shopgate.CodeInvalidAction,
 		`=> "receive_authorization" action can only be called for plugins with SMA-AuthService set to "OAuth" type`)
 }
 
 // redeemCoupons is deprecated; Shopgate redeems coupons through add_order.
-func (h *Handler) redeemCoupons(r *Request) (Payload, error) {
+func (h *Handler) redeemCoupons(r *request) (payload, error) {
 	return nil, shopgate.NewAPIErrorShown(shopgate.CodeDisabledAction,
 		"The requested action is disabled and no longer supported.")
 }
