@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/shopbridge/shopbridge/adapters/gormstore"
 	"github.com/shopbridge/shopbridge/middleware"
 	"github.com/shopbridge/shopbridge/redirect"
 )
@@ -127,7 +128,7 @@ func (a *App) setupMobileRedirect() error {
 			}
 		})
 	}
-	store := redirect.NewGormKeywordStore(a.DB, shopNumber)
+	store := gormstore.NewRedirectKeywords(a.DB, shopNumber)
 	cache := redirect.NewKeywordCache(redirect.KeywordCacheConfig{
 		Source: source,
 		Store:  store,

@@ -21,7 +21,7 @@ func ExampleRedirector_AppendTarget() {
 
 func ExampleDetector_Classify() {
 	cache := redirect.NewKeywordCache(redirect.KeywordCacheConfig{
-		// Normally redirect.FromMerchantAPI(client) and a GormKeywordStore.
+		// Normally redirect.FromMerchantAPI(client) and a gormstore.RedirectKeywords store.
 		Source: redirect.KeywordSourceFunc(func(context.Context) (redirect.Keywords, error) {
 			return redirect.Keywords{Keywords: []string{"iPhone", "Android"}, SkipKeywords: []string{"iPad"}}, nil
 		}),
