@@ -273,8 +273,8 @@ func staticPath(p string) bool {
 	return false
 }
 
-// begin reads the request, has redirect.Decide decide before the handler
-// runs and applies the decision. It returns false when the request is to be
+// begin reads the request, asks Redirector.Decide before the handler runs
+// and applies the decision. It returns false when the request is to be
 // left alone (not a page, or an internal failure, which is logged).
 func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
 	defer func() {
