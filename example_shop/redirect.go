@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/shopbridge/shopbridge/adapters/gormstore"
 	"github.com/shopbridge/shopbridge/middleware"
 	"github.com/shopbridge/shopbridge/redirect"
 )
@@ -66,27 +67,6 @@ func parseRedirectServer(getenv func(string) string, demo bool) (server redirect
 	return redirect.ServerLive, v
 }
 
-// withPluginSettings overlays the Shopgate settings the Plugin API holds
-// (configured at start, changed by Shopgate through set_settings) on base.
-func withPluginSettings(base redirect.Config, get func(shopNumber, key string) any) redirect.Config {
-	str := func(k string) string { v, _ := get("", k).(string); return v }
-	flag := func(k string) bool { v, _ := get("", k).(bool); return v }
-	cfg := base
-	cfg.Enabled = flag("enable_mobile_website")
-	cfg.ShopActive = flag("shop_is_active")
-	cfg.Alias, cfg.CNAME = str("alias"), str("cname")
-	cfg.DefaultRedirect = flag("enable_default_redirect")
-	cfg.HTMLTags = str("html_tags")
-	if v, ok := get("", "redirectable_get_params").([]string); ok {
-		cfg.RedirectableParams = v
-	}
-	if p := str("mobile_header_parent"); p != "" {
-		cfg.HeaderParent = p
-	}
-	cfg.HeaderAppend = !flag("mobile_header_prepend")
-	return cfg
-}
-
 // setupMobileRedirect puts the Mobile Redirect in front of the storefront:
 // mobile visitors of the home, product, category and search pages go to the
 // matching page of the Mobile Website; everything else gets the snippet.
@@ -107,7 +87,7 @@ func (a *App) setupMobileRedirect() error {
 	if a.sg != nil && a.sg.Handler != nil {
 		// The Plugin API's configuration is the one source: ping shows
 		// what the redirect does, and set_settings changes it live.
-		settings = withPluginSettings(base, a.sg.Handler.Setting)
+		settings = redirect.WithPluginSettings(base, a.sg.Handler)
 	}
 	if _, raw := parseRedirectServer(os.Getenv, a.Demo); raw != "" {
 		a.Log.Warn("mobile redirect: unknown Shopgate server, using live", zap.String("server", raw))
@@ -122,12 +102,12 @@ func (a *App) setupMobileRedirect() error {
 	if a.sg != nil && a.sg.Handler != nil {
 		h := a.sg.Handler
 		a.sg.SettingsChanged = append(a.sg.SettingsChanged, func(string, map[string]any) {
-			if err := live.Update(withPluginSettings(base, h.Setting)); err != nil {
+			if err := live.Update(redirect.WithPluginSettings(base, h)); err != nil {
 				a.Log.Error("mobile redirect: new Shopgate settings refused, keeping the old ones", zap.Error(err))
 			}
 		})
 	}
-	store := redirect.NewGormKeywordStore(a.DB, shopNumber)
+	store := gormstore.NewRedirectKeywords(a.DB, shopNumber)
 	cache := redirect.NewKeywordCache(redirect.KeywordCacheConfig{
 		Source: source,
 		Store:  store,

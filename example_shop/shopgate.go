@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shopbridge/shopbridge/adapters"
-	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/adapters/gormstore"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/logs"
@@ -126,7 +126,7 @@ func (a *App) setupShopgate() error {
 			Server: creds.Server, APIURL: creds.APIURL, Enable: enable, Logs: ls, Settings: initial,
 		}},
 		CacheDir:        filepath.Join(a.DataDir, "shopgate-cache"),
-		Store:           gormmodels.SettingsStore{DB: a.DB},
+		Store:           gormstore.Settings{DB: a.DB},
 		DatabaseDialect: a.DB.Dialector.Name(),
 		Logger:          a.Log,
 		Customers:       shopCustomers{a},

@@ -13,7 +13,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 	"gorm.io/gorm"
 
-	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/adapters/gormstore"
 	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/redirect"
 )
@@ -79,7 +79,7 @@ func TestPluginAPIThroughCallCommand(t *testing.T) {
 		if m["error"].(float64) != 0 {
 			t.Fatalf("set_settings: %s", out)
 		}
-		stored, err := gormmodels.SettingsStore{DB: db}.Load(t.Context(), demoShopNumber)
+		stored, err := gormstore.Settings{DB: db}.Load(t.Context(), demoShopNumber)
 		if err != nil || stored["alias"] != "demo-shop-2" {
 			t.Errorf("stored = %v, %v", stored, err)
 		}
@@ -137,7 +137,7 @@ func TestClearCacheDropsRedirectKeywords(t *testing.T) {
 	t.Cleanup(a.Close)
 	srv := httptest.NewServer(a.Echo)
 	t.Cleanup(srv.Close)
-	store := redirect.NewGormKeywordStore(db, demoShopNumber)
+	store := gormstore.NewRedirectKeywords(db, demoShopNumber)
 	if err := store.SaveKeywords(t.Context(), redirect.StoredKeywords{
 		Keywords: redirect.Keywords{Keywords: []string{"iphone"}}, UpdatedAt: time.Now()}); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,10 @@
 // Package gormmodels holds shopbridge's own tables: order imports, the
 // outbox, sync state, DropHero links, encrypted credentials and caches.
 //
+// It is schema and migrations only: the stores that read and write these
+// tables live elsewhere (adapters/gormstore for settings and the redirect
+// keyword lists, the services for their own tables).
+//
 // Host shop tables are never defined here; they belong to the host and are
 // reached through the adapters package.
 package gormmodels

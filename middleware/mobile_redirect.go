@@ -121,11 +121,11 @@ func MobileRedirectWithConfig(cfg MobileRedirectConfig) echo.MiddlewareFunc {
 			return passThrough
 		}
 		// Fixed settings that are switched off cost nothing per request.
-		if !settings.cur.Load().active {
+		if !settings.cur.Load().Active() {
 			return passThrough
 		}
 	}
-	if err := settings.cur.Load().r.HTMLTagsError(); err != nil {
+	if err := settings.cur.Load().HTMLTagsError(); err != nil {
 		cfg.Logger.Error("mobile redirect: html_tags ignored, using the standard link tag", zap.Error(err))
 	}
 	m := &mobileRedirect{
@@ -152,15 +152,7 @@ type mobileRedirect struct {
 // Redirect. Update swaps them atomically while requests are served; each
 // request works with the settings it started with.
 type MobileRedirectSettings struct {
-	cur atomic.Pointer[redirectSettings]
-}
-
-// redirectSettings is one validated generation of settings.
-type redirectSettings struct {
-	r       *redirect.Redirector
-	active  bool
-	builtin bool
-	http    bool
+	cur atomic.Pointer[redirect.Redirector]
 }
 
 // NewMobileRedirectSettings validates cfg (see redirect.New).
@@ -179,33 +171,22 @@ func (s *MobileRedirectSettings) Update(cfg redirect.Config) error {
 	if err != nil {
 		return err
 	}
-	s.cur.Store(&redirectSettings{r: r, active: r.Active(),
-		builtin: r.Config().MobileHeader == redirect.HeaderBuiltin,
-		http:    r.Technique() == redirect.TechniqueHTTP})
+	s.cur.Store(r)
 	return nil
 }
 
 // Config returns the settings in force.
-func (s *MobileRedirectSettings) Config() redirect.Config { return s.cur.Load().r.Config() }
+func (s *MobileRedirectSettings) Config() redirect.Config { return s.cur.Load().Config() }
 
 // reqState is what the middleware knows about the current request.
 type reqState struct {
 	m          *mobileRedirect
-	rs         *redirectSettings
+	r          *redirect.Redirector // the settings the request started with
 	req        *http.Request
+	ua         string
 	page       redirect.Page
 	optedOut   bool
-	device     redirect.Device
-	deviceDone bool
 	redirected bool
-}
-
-func (s *reqState) classify() redirect.Device {
-	if !s.deviceDone {
-		s.device = s.m.det.Classify(headerValue(s.req.Header, headerUserAgent))
-		s.deviceDone = true
-	}
-	return s.device
 }
 
 func (m *mobileRedirect) handle(next echo.HandlerFunc) echo.HandlerFunc {
@@ -292,9 +273,9 @@ func staticPath(p string) bool {
 	return false
 }
 
-// begin makes the redirect decision before the handler runs. It returns
-// false when the request is to be left alone (not a page, or an internal
-// failure, which is logged).
+// begin reads the request, asks Redirector.Decide before the handler runs
+// and applies the decision. It returns false when the request is to be
+// left alone (not a page, or an internal failure, which is logged).
 func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -303,8 +284,8 @@ func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
 			ok = false
 		}
 	}()
-	rs := m.settings.cur.Load()
-	if !rs.active {
+	r := m.settings.cur.Load()
+	if !r.Active() {
 		return false
 	}
 	page, isPage := m.cfg.Resolver(c)
@@ -312,41 +293,37 @@ func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
 		return false
 	}
 	st := w.st
-	st.rs = rs
+	st.r = r
 	req := c.Request()
 	st.req = req
+	st.ua = headerValue(req.Header, headerUserAgent)
 	st.page = page.Normalize()
 	st.optedOut = redirect.QueryOptOut(req.URL.RawQuery) || redirect.CookieOptOut(req.Header["Cookie"])
 	if st.optedOut {
 		m.setOptOutCookie(c)
 	}
-	if m.tryRedirect(c, st) {
+	d := r.Decide(m.det, st.page, st.ua, st.optedOut)
+	if m.respond(c, st, d) {
 		return true
 	}
-	w.wantSnippet = true
-	w.wantHeader = st.optedOut && st.rs.builtin && st.classify().Redirect()
+	w.wantSnippet = d.Snippet
+	w.wantHeader = d.MobileHeader
 	return true
 }
 
-// tryRedirect writes the HTTP redirect when the visitor and the page call
-// for it.
-func (m *mobileRedirect) tryRedirect(c echo.Context, st *reqState) bool {
-	if st.optedOut || !st.rs.http || !st.rs.r.Redirects(st.page) {
-		return false
-	}
+// respond applies the HTTP part of a decision: Vary, and the redirect. It
+// reports whether the redirect was written.
+func (m *mobileRedirect) respond(c echo.Context, st *reqState, d redirect.Decision) bool {
 	h := c.Response().Header()
-	if !st.classify().Redirect() {
-		if st.page.Type != redirect.PageDefault {
-			addVary(h)
-		}
+	if d.VaryUserAgent {
+		addVary(h)
+	}
+	if !d.Redirect {
 		return false
 	}
 	var buf [256]byte
-	target := st.rs.r.AppendTarget(buf[:0], st.page, st.req.URL.RawQuery)
+	target := st.r.AppendTarget(buf[:0], st.page, st.req.URL.RawQuery)
 	h.Set(echo.HeaderLocation, string(target))
-	if st.page.Type != redirect.PageDefault {
-		addVary(h)
-	}
 	// A cached 301 would bypass a later opt-out: let browsers revalidate.
 	h.Set("Cache-Control", "private, no-cache")
 	c.Response().WriteHeader(http.StatusMovedPermanently)
@@ -399,7 +376,9 @@ func (m *mobileRedirect) setPage(c echo.Context, w *injectWriter, page redirect.
 		return st.redirected
 	}
 	st.page = page.Normalize()
-	if m.tryRedirect(c, st) {
+	// Only the redirect depends on the page: snippet and Mobile Header stay
+	// as begin decided them.
+	if m.respond(c, st, st.r.Decide(m.det, st.page, st.ua, st.optedOut)) {
 		w.discard = true
 		return true
 	}

@@ -81,7 +81,7 @@ func (w *injectWriter) reset() {
 // release drops references and oversized buffers before pooling.
 func (w *injectWriter) release() {
 	w.w = nil
-	w.st.req = nil
+	w.st.req, w.st.ua = nil, ""
 	if cap(w.out) > maxPooledBuffer {
 		w.out = nil
 	}
@@ -135,12 +135,12 @@ func (w *injectWriter) prepare(code int) (err error) {
 		return nil
 	}
 	m := w.st.m
-	if w.wantSnippet && (!w.snippetOK || w.snippetFor != w.st.page || w.snippetBy != w.st.rs.r) {
+	if w.wantSnippet && (!w.snippetOK || w.snippetFor != w.st.page || w.snippetBy != w.st.r) {
 		// Pooled writers keep their last snippet: hot pages (the home page,
 		// best sellers) are rendered once per writer, not per request.
 		w.snippetOK = false
-		w.snippet = w.st.rs.r.AppendSnippet(w.snippet[:0], w.st.page)
-		w.snippetFor, w.snippetBy, w.snippetOK = w.st.page, w.st.rs.r, true
+		w.snippet = w.st.r.AppendSnippet(w.snippet[:0], w.st.page)
+		w.snippetFor, w.snippetBy, w.snippetOK = w.st.page, w.st.r, true
 	}
 	if !w.wantSnippet || len(w.snippet) == 0 {
 		w.headHit = true
@@ -302,7 +302,7 @@ func (w *injectWriter) process(out, p []byte, final bool) (_ []byte, err error) 
 				break
 			}
 			out = append(out, data[start:i+1]...)
-			out = w.st.rs.r.AppendMobileHeader(out)
+			out = w.st.r.AppendMobileHeader(out)
 			start, i = i+1, i+1
 			w.scan = scanDone
 			break

@@ -135,6 +135,8 @@ var serverHosts = map[Server][2]string{
 type Redirector struct {
 	cfg        Config
 	active     bool
+	http       bool // technique http: Decide may redirect
+	builtin    bool // Mobile Header mode builtin
 	baseURL    string
 	staticHost string
 	params     []string
@@ -219,6 +221,8 @@ func New(cfg Config) (*Redirector, error) {
 		r.tags, r.tagsErr = parseHTMLTags(cfg.HTMLTags)
 	}
 	r.active = cfg.Enabled && cfg.ShopNumber != "" && cfg.ShopActive
+	r.http = cfg.Technique == TechniqueHTTP
+	r.builtin = cfg.MobileHeader == HeaderBuiltin
 	r.header = r.buildHeader()
 	return r, nil
 }

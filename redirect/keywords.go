@@ -36,7 +36,7 @@ type StoredKeywords struct {
 }
 
 // KeywordStore persists the lists so that restarts do not hit the API
-// (GormKeywordStore keeps them in the database).
+// (adapters/gormstore.RedirectKeywords keeps them in the database).
 type KeywordStore interface {
 	// LoadKeywords returns the stored lists; ok is false when nothing is
 	// stored yet.

@@ -1,18 +1,19 @@
-package gormmodels
+package gormstore
 
 import (
 	"context"
 	"testing"
 
+	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/internal/testdb"
 )
 
-func TestSettingsStoreRoundTrip(t *testing.T) {
+func TestSettingsRoundTrip(t *testing.T) {
 	db := testdb.New(t)
-	if err := Migrate(db); err != nil {
+	if err := gormmodels.Migrate(db); err != nil {
 		t.Fatal(err)
 	}
-	s := SettingsStore{DB: db}
+	s := Settings{DB: db}
 	ctx := context.Background()
 	if m, err := s.Load(ctx, "20001"); err != nil || m != nil {
 		t.Fatalf("empty load = %v, %v", m, err)

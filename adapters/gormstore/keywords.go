@@ -1,4 +1,4 @@
-package redirect
+package gormstore
 
 import (
 	"context"
@@ -11,37 +11,38 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/redirect"
 )
 
-// GormKeywordStore keeps the keyword lists in the table
+// RedirectKeywords keeps the Mobile Redirect keyword lists in the table
 // shopbridge_redirect_keywords (gormmodels.RedirectKeywords), one row per
-// scope. Run gormmodels.Migrate before use.
-type GormKeywordStore struct {
+// scope. It implements redirect.KeywordStore.
+type RedirectKeywords struct {
 	db    *gorm.DB
 	scope string
 }
 
-// NewGormKeywordStore returns a store for the given scope (normally the
+// NewRedirectKeywords returns the store of the given scope (normally the
 // shop number; "" becomes "default").
-func NewGormKeywordStore(db *gorm.DB, scope string) *GormKeywordStore {
+func NewRedirectKeywords(db *gorm.DB, scope string) *RedirectKeywords {
 	if scope == "" {
 		scope = "default"
 	}
-	return &GormKeywordStore{db: db, scope: scope}
+	return &RedirectKeywords{db: db, scope: scope}
 }
 
-// LoadKeywords implements KeywordStore.
-func (s *GormKeywordStore) LoadKeywords(ctx context.Context) (StoredKeywords, bool, error) {
+// LoadKeywords implements redirect.KeywordStore.
+func (s *RedirectKeywords) LoadKeywords(ctx context.Context) (redirect.StoredKeywords, bool, error) {
 	var row gormmodels.RedirectKeywords
 	err := s.db.WithContext(ctx).Where("scope = ?", s.scope).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return StoredKeywords{}, false, nil
+		return redirect.StoredKeywords{}, false, nil
 	}
 	if err != nil {
-		return StoredKeywords{}, false, fmt.Errorf("load redirect keywords %q: %w", s.scope, err)
+		return redirect.StoredKeywords{}, false, fmt.Errorf("load redirect keywords %q: %w", s.scope, err)
 	}
-	return StoredKeywords{
-		Keywords: Keywords{
+	return redirect.StoredKeywords{
+		Keywords: redirect.Keywords{
 			Keywords:     splitLines(row.Keywords),
 			SkipKeywords: splitLines(row.SkipKeywords),
 		},
@@ -49,8 +50,8 @@ func (s *GormKeywordStore) LoadKeywords(ctx context.Context) (StoredKeywords, bo
 	}, true, nil
 }
 
-// SaveKeywords implements KeywordStore (insert or replace).
-func (s *GormKeywordStore) SaveKeywords(ctx context.Context, k StoredKeywords) error {
+// SaveKeywords implements redirect.KeywordStore (insert or replace).
+func (s *RedirectKeywords) SaveKeywords(ctx context.Context, k redirect.StoredKeywords) error {
 	row := gormmodels.RedirectKeywords{
 		Scope:          s.scope,
 		Keywords:       strings.Join(k.Keywords.Keywords, "\n"),
@@ -69,7 +70,7 @@ func (s *GormKeywordStore) SaveKeywords(ctx context.Context, k StoredKeywords) e
 
 // Delete removes the stored lists (Plugin API clear_cache); the next
 // refresh calls the Merchant API.
-func (s *GormKeywordStore) Delete(ctx context.Context) error {
+func (s *RedirectKeywords) Delete(ctx context.Context) error {
 	if err := s.db.WithContext(ctx).Where("scope = ?", s.scope).Delete(&gormmodels.RedirectKeywords{}).Error; err != nil {
 		return fmt.Errorf("delete redirect keywords %q: %w", s.scope, err)
 	}
