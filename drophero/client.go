@@ -36,7 +36,7 @@ type Config struct {
 	SecretKey string // never logged
 	// Gate spaces and serialises requests. Default: a process-local
 	// MemoryGate; installations with several processes must pass a
-	// PostgresGate.
+	// shared gate such as dropship.PostgresGate.
 	Gate Gate
 	// HTTPClient defaults to one that follows no redirects; the attempt's
 	// Timeout bounds it (headers and body alike). A timeout of a client

@@ -20,8 +20,8 @@ type Outcome struct {
 
 // OffsetGate is a Gate that also keeps each account's measured clock offset
 // (spec §7: the gate row holds it), so that clients created later, in this
-// or another process, sign with it from their first request. Both gates of
-// this package implement it.
+// or another process, sign with it from their first request. MemoryGate and
+// dropship.PostgresGate implement it.
 type OffsetGate interface {
 	Gate
 	// ClockOffset returns the stored offset of publicKey (0 when none).
@@ -52,7 +52,8 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // MemoryGate is a Gate for a single process (tests, tools). It gives no
-// protection across processes; use PostgresGate in a real installation.
+// protection across processes; use a shared gate such as
+// dropship.PostgresGate in a real installation.
 type MemoryGate struct {
 	Gap        time.Duration
 	TimeoutGap time.Duration
