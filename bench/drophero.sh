@@ -13,7 +13,7 @@ fi
 bin=$(mktemp /tmp/drophero-bench.XXXXXX)
 trap 'rm -f "$bin"' EXIT
 
-go test -c -o "$bin" ./drophero
+go test -c -o "$bin" ./dropship
 out=$(DROPHERO_BENCH_N=$N /usr/bin/time -v "$bin" -test.run '^$' -test.bench '^BenchmarkFirstSync$' -test.benchtime 1x 2>&1)
 echo "$out" | grep -E '^(Benchmark|FAIL|---)' || true
 sync_s=$(echo "$out" | grep -oE '[0-9.]+ sync-s' | awk '{print $1}')

@@ -36,9 +36,11 @@ type Config struct {
 	SecretKey string // never logged
 	// Gate spaces and serialises requests. Default: a process-local
 	// MemoryGate; installations with several processes must pass a
-	// PostgresGate.
+	// shared gate such as dropship.PostgresGate.
 	Gate Gate
-	// HTTPClient defaults to one with a 60 s response-header timeout.
+	// HTTPClient defaults to one that follows no redirects; the attempt's
+	// Timeout bounds it (headers and body alike). A timeout of a client
+	// passed here ends the attempt with the same error as Timeout.
 	HTTPClient *http.Client
 	// Timeout bounds each attempt as a whole: connect, upload and reading
 	// the entire response (spec §2.1, §2.5), so that no request arrives
@@ -98,8 +100,10 @@ func NewClient(cfg Config) (*Client, error) {
 		c.gate = &MemoryGate{}
 	}
 	if c.hc == nil {
+		// No ResponseHeaderTimeout: the per-attempt context alone bounds
+		// the attempt, so an attempt timeout always surfaces as ErrTimeout
+		// and never as whichever of two equal timers fired first.
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.ResponseHeaderTimeout = c.timeout
 		c.hc = &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if c.log == nil {
@@ -203,15 +207,20 @@ func (e *netError) Unwrap() error { return e.err }
 
 func isNetErr(err error) bool { var n *netError; return errors.As(err, &n) }
 
+// isTimeout reports whether err is a timeout reported by the transport
+// (e.g. a caller-supplied http.Client's Timeout or ResponseHeaderTimeout).
+func isTimeout(err error) bool { var ne net.Error; return errors.As(err, &ne) && ne.Timeout() }
+
 // once performs one signed attempt, bounded as a whole (including the body
 // read by r.consume) by the client's timeout. It runs inside the gate.
 func (c *Client) once(parent context.Context, r request, body string, skewRetried *bool) (Outcome, error) {
 	ctx, cancel := context.WithTimeout(parent, c.timeout)
 	defer cancel()
-	// attemptTimedOut: the attempt's own deadline passed, not the caller's.
-	attemptTimedOut := func() bool { return ctx.Err() != nil && parent.Err() == nil }
+	// attemptTimedOut: the attempt ran out of time (its own deadline or a
+	// timeout of the HTTP client), not the caller's context.
+	attemptTimedOut := func(err error) bool { return parent.Err() == nil && (ctx.Err() != nil || isTimeout(err)) }
 	timeoutErr := func() error {
-		return &netError{fmt.Errorf("drophero: %s: attempt exceeded %v: %w", r.endpoint, c.timeout, context.DeadlineExceeded)}
+		return &netError{fmt.Errorf("drophero: %s: attempt exceeded %v: %w", r.endpoint, c.timeout, ErrTimeout)}
 	}
 	// r.path is already escaped (e.g. an idordershop through
 	// url.PathEscape): it becomes RawPath as is and Path its decoded form,
@@ -241,9 +250,8 @@ func (c *Client) once(parent context.Context, r request, body string, skewRetrie
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		// The error text of net/http contains the full URL; never pass it on.
-		var ne net.Error
-		timeout := errors.As(err, &ne) && ne.Timeout()
-		if attemptTimedOut() {
+		timeout := isTimeout(err)
+		if attemptTimedOut(err) {
 			return Outcome{TimedOut: true}, timeoutErr()
 		}
 		if parent.Err() != nil {
@@ -262,12 +270,12 @@ func (c *Client) once(parent context.Context, r request, body string, skewRetrie
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if r.consume != nil {
 			err := r.consume(bufio.NewReaderSize(resp.Body, 64<<10))
-			if err != nil && attemptTimedOut() {
+			if err != nil && attemptTimedOut(err) {
 				// Not a netError: consume may have applied part of the
 				// answer, so the call is not repeated here; the caller
 				// rolls back and its job is retried later.
 				return Outcome{TimedOut: true}, fmt.Errorf("drophero: %s: attempt exceeded %v while reading the answer: %w",
-					r.endpoint, c.timeout, context.DeadlineExceeded)
+					r.endpoint, c.timeout, ErrTimeout)
 			}
 			return Outcome{}, err
 		}

@@ -13,8 +13,6 @@ import (
 
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
-	"github.com/shopbridge/shopbridge/gormmodels"
-	"github.com/shopbridge/shopbridge/internal/testdb"
 )
 
 func newClient(t *testing.T, fake *dropherotest.Server, mod func(*drophero.Config)) *drophero.Client {
@@ -31,10 +29,16 @@ func newClient(t *testing.T, fake *dropherotest.Server, mod func(*drophero.Confi
 	return c
 }
 
+// failN queues the fault f for the next n requests under pathPrefix.
+func failN(fake *dropherotest.Server, n int, pathPrefix string, f dropherotest.Fault) {
+	for i := 0; i < n; i++ {
+		fake.FailNext(pathPrefix, f)
+	}
+}
+
 func TestClientEndpoints(t *testing.T) {
-	fake := dropherotest.NewServer()
+	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake.Close()
-	fake.SetRateLimit(false)
 	c := newClient(t, fake, nil)
 	ctx := context.Background()
 
@@ -81,9 +85,10 @@ func TestClientEndpoints(t *testing.T) {
 	}
 	// Nothing changed since now: empty in every spelling.
 	for _, form := range []string{"[]", "{}", `{"deleted":[]}`, "304"} {
-		fake.SetEmptyForm(form)
+		empty := dropherotest.NewServer(dropherotest.WithoutRateLimit(), dropherotest.WithEmptyForm(form))
+		defer empty.Close()
 		n := 0
-		if err := c.Subscribed(ctx, time.Now().Unix()+10, drophero.SubscribedHandler{Product: func(*drophero.Product) error { n++; return nil }}); err != nil || n != 0 {
+		if err := newClient(t, empty, nil).Subscribed(ctx, time.Now().Unix()+10, drophero.SubscribedHandler{Product: func(*drophero.Product) error { n++; return nil }}); err != nil || n != 0 {
 			t.Errorf("empty form %s: %v %d", form, err, n)
 		}
 	}
@@ -129,18 +134,17 @@ func TestClientEndpoints(t *testing.T) {
 }
 
 func TestClientErrors(t *testing.T) {
-	fake := dropherotest.NewServer()
+	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake.Close()
-	fake.SetRateLimit(false)
 	ctx := context.Background()
 
 	t.Run("5xx retried", func(t *testing.T) {
 		c := newClient(t, fake, nil)
-		fake.FailNext(2, "/v1/shipping", 503)
+		failN(fake, 2, "/v1/shipping", dropherotest.Status(503))
 		if _, err := c.ShippingModes(ctx); err != nil {
 			t.Fatal(err)
 		}
-		fake.FailNext(3, "/v1/shipping", 502)
+		failN(fake, 3, "/v1/shipping", dropherotest.Status(502))
 		var ae *drophero.APIError
 		if _, err := c.ShippingModes(ctx); !errors.As(err, &ae) || !ae.Temporary() {
 			t.Errorf("after retries: %v", err)
@@ -148,7 +152,7 @@ func TestClientErrors(t *testing.T) {
 	})
 	t.Run("400 permanent", func(t *testing.T) {
 		c := newClient(t, fake, nil)
-		fake.FailNext(1, "/v1/shipping", 400)
+		fake.FailNext("/v1/shipping", dropherotest.Status(400))
 		before := fake.CountRequests("GET", "/v1/shipping")
 		var ae *drophero.APIError
 		if _, err := c.ShippingModes(ctx); !errors.As(err, &ae) || ae.Status != 400 || ae.Temporary() {
@@ -174,7 +178,7 @@ func TestClientErrors(t *testing.T) {
 	t.Run("403 opens the circuit", func(t *testing.T) {
 		gate := &drophero.MemoryGate{Gap: time.Millisecond}
 		c := newClient(t, fake, func(c *drophero.Config) { c.Gate = gate })
-		fake.FailNext(1, "/v1/shipping", 403)
+		fake.FailNext("/v1/shipping", dropherotest.Status(403))
 		if _, err := c.ShippingModes(ctx); !errors.Is(err, drophero.ErrBanned) {
 			t.Errorf("403: %v", err)
 		}
@@ -185,7 +189,7 @@ func TestClientErrors(t *testing.T) {
 	})
 	t.Run("decode error", func(t *testing.T) {
 		c := newClient(t, fake, nil)
-		fake.SetNextBody("/v1/orders", `{"1":{"idordershop":"1","status":{"x":1}}`)
+		fake.FailNext("/v1/orders", dropherotest.Body(`{"1":{"idordershop":"1","status":{"x":1}}`))
 		var de *drophero.DecodeError
 		if _, err := c.OrderStatuses(ctx); !errors.As(err, &de) {
 			t.Errorf("truncated: %v", err)
@@ -194,11 +198,9 @@ func TestClientErrors(t *testing.T) {
 }
 
 func TestFakeAuthentication(t *testing.T) {
-	fake := dropherotest.NewServer()
-	defer fake.Close()
-	fake.SetRateLimit(false)
 	now := time.Unix(1700000000, 0)
-	fake.SetClock(func() time.Time { return now })
+	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit(), dropherotest.WithClock(func() time.Time { return now }))
+	defer fake.Close()
 	get := func(q string) int {
 		resp, err := http.Get(fake.BaseURL() + "shipping?" + q)
 		if err != nil {
@@ -249,95 +251,12 @@ func TestFakeBansTooFastRequests(t *testing.T) {
 	}
 }
 
-// Three clients (as on three app servers) share one PostgreSQL: the gate
-// keeps the account at or under 1 request per second; the fake never bans.
-func TestThreeClientsSharedDatabaseNeverBanned(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes about 10 s")
-	}
-	fake := dropherotest.NewServer()
-	defer fake.Close()
-	url := testdb.NewURL(t)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make(chan error, 30)
-	for i := 0; i < 3; i++ {
-		db := openDB(t, url) // separate pool: like another process
-		if i == 0 {
-			if err := gormmodels.Migrate(db); err != nil {
-				t.Fatal(err)
-			}
-		}
-		wg.Add(1)
-		go func(db *gormDB) {
-			defer wg.Done()
-			c := newClient(t, fake, func(c *drophero.Config) { c.Gate = &drophero.PostgresGate{DB: db} })
-			for j := 0; j < 3; j++ {
-				if _, err := c.ShippingModes(ctx); err != nil {
-					errs <- err
-				}
-			}
-		}(db)
-		if i == 0 {
-			time.Sleep(100 * time.Millisecond) // let the migration finish
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if b := fake.Bans(); len(b) != 0 {
-		t.Fatalf("banned: %+v", b)
-	}
-	reqs := fake.Requests()
-	if len(reqs) != 9 {
-		t.Errorf("%d requests", len(reqs))
-	}
-	for i := 1; i < len(reqs); i++ {
-		if d := reqs[i].Time.Sub(reqs[i-1].Time); d < time.Second {
-			t.Errorf("requests %d and %d %v apart", i-1, i, d)
-		}
-	}
-}
-
-func TestPostgresGateCircuitBreaker(t *testing.T) {
-	db := openDB(t, testdb.NewURL(t))
-	if err := gormmodels.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	fake := dropherotest.NewServer()
-	defer fake.Close()
-	fake.SetRateLimit(false) // only the injected 403 matters here
-	gate := &drophero.PostgresGate{DB: db, Gap: time.Millisecond, BanPause: time.Hour}
-	c := newClient(t, fake, func(c *drophero.Config) { c.Gate = gate })
-	ctx := context.Background()
-	fake.FailNext(1, "/v1/shipping", 403)
-	if _, err := c.ShippingModes(ctx); !errors.Is(err, drophero.ErrBanned) {
-		t.Fatalf("403: %v", err)
-	}
-	before := len(fake.Requests())
-	// Another process on the same database is held back too.
-	other := newClient(t, fake, func(c *drophero.Config) { c.Gate = &drophero.PostgresGate{DB: openDB(t, dbURL(db))} })
-	if _, err := other.ShippingModes(ctx); !errors.Is(err, drophero.ErrBanned) || len(fake.Requests()) != before {
-		t.Errorf("circuit not shared: %v", err)
-	}
-	if err := gate.ResetCircuit(ctx, dropherotest.DefaultPublicKey); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.ShippingModes(ctx); err != nil {
-		t.Errorf("after reset: %v", err)
-	}
-}
-
 func TestFakeBanDuration(t *testing.T) {
-	fake := dropherotest.NewServer()
-	defer fake.Close()
 	var mu sync.Mutex
 	now := time.Unix(1700000000, 0)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	fake.SetClock(clock)
-	fake.SetBanDuration(time.Hour)
+	fake := dropherotest.NewServer(dropherotest.WithClock(clock), dropherotest.WithBanDuration(time.Hour))
+	defer fake.Close()
 	c := newClient(t, fake, func(c *drophero.Config) { c.Now = clock; c.Retries = -1 })
 	ctx := context.Background()
 	c.ShippingModes(ctx)
@@ -359,43 +278,6 @@ func TestFakeBanDuration(t *testing.T) {
 	}
 }
 
-// A request cancelled while in flight may still reach DropHero: the gate
-// must record it, so the next request (here from another process) keeps
-// its distance and the fake never bans.
-func TestPostgresGateRecordsCancelledRequest(t *testing.T) {
-	url := testdb.NewURL(t)
-	db1, db2 := openDB(t, url), openDB(t, url)
-	if err := gormmodels.Migrate(db1); err != nil {
-		t.Fatal(err)
-	}
-	fake := dropherotest.NewServer()
-	defer fake.Close()
-	fake.SetLatency(300 * time.Millisecond)
-	gate := func(db *gormDB) *drophero.PostgresGate {
-		return &drophero.PostgresGate{DB: db, Gap: 1100 * time.Millisecond, TimeoutGap: 1200 * time.Millisecond}
-	}
-	c1 := newClient(t, fake, func(c *drophero.Config) { c.Gate = gate(db1); c.Retries = -1 })
-	c2 := newClient(t, fake, func(c *drophero.Config) { c.Gate = gate(db2); c.Retries = -1 })
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	if _, err := c1.ShippingModes(ctx); err == nil {
-		t.Fatal("the cancelled request succeeded")
-	}
-	if _, err := c2.ShippingModes(context.Background()); err != nil {
-		t.Errorf("next request: %v", err)
-	}
-	if b := fake.Bans(); len(b) != 0 {
-		t.Errorf("banned after a cancelled request: %+v", b)
-	}
-	var rows []gormmodels.DropHeroGate
-	db1.Find(&rows)
-	for _, r := range rows {
-		if strings.Contains(r.PublicKey, dropherotest.DefaultPublicKey) {
-			t.Error("gate row stores the public key in clear")
-		}
-	}
-}
-
 // specOrder is the worked example of spec §4.7 under another idordershop.
 func specOrder(id string) drophero.Order {
 	return drophero.Order{IDOrderShop: id, BuyerName: "Ana", BuyerAddress: "Carrer Major 1", BuyerPostcode: "08001",
@@ -410,9 +292,8 @@ func specOrder(id string) drophero.Order {
 // id path-escaped exactly once (spec §4.9), so ids with '/', ' ' or '%' are
 // found, and a double-escaped path is not taken for the id.
 func TestOrderStatusPathEscapedOnce(t *testing.T) {
-	fake := dropherotest.NewServer()
+	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake.Close()
-	fake.SetRateLimit(false)
 	c := newClient(t, fake, nil)
 	ctx := context.Background()
 	ids := map[string]string{"A/B": "3", "a b": "4", "50%": "2", "x?y#z": "3", "A%2FB": "4"}
@@ -429,9 +310,8 @@ func TestOrderStatusPathEscapedOnce(t *testing.T) {
 		}
 	}
 	// The fake decodes once: a double-escaped id is another (unknown) order.
-	fake2 := dropherotest.NewServer()
+	fake2 := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake2.Close()
-	fake2.SetRateLimit(false)
 	c2 := newClient(t, fake2, nil)
 	if err := c2.SubmitOrder(ctx, specOrder("A/B")); err != nil {
 		t.Fatal(err)
@@ -446,20 +326,13 @@ func TestOrderStatusPathEscapedOnce(t *testing.T) {
 // account (the service builds one per job) signs with it from its first
 // request instead of being rejected again.
 func TestClockOffsetKeptForLaterClients(t *testing.T) {
-	fake := dropherotest.NewServer()
+	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake.Close()
-	fake.SetRateLimit(false)
 	ctx := context.Background()
 	skewed := func() time.Time { return time.Now().Add(-15 * time.Minute) }
+	// dropship tests the same with its PostgresGate.
 	gates := map[string]func(t *testing.T) drophero.Gate{
 		"memory": func(*testing.T) drophero.Gate { return &drophero.MemoryGate{Gap: time.Millisecond} },
-		"postgres": func(t *testing.T) drophero.Gate {
-			db := testdb.New(t)
-			if err := gormmodels.Migrate(db); err != nil {
-				t.Fatal(err)
-			}
-			return &drophero.PostgresGate{DB: db, Gap: time.Millisecond}
-		},
 	}
 	for name, mk := range gates {
 		t.Run(name, func(t *testing.T) {
@@ -495,10 +368,11 @@ func TestClockOffsetKeptForLaterClients(t *testing.T) {
 // TestAttemptTimeoutCoversBody: the per-attempt timeout bounds the whole
 // attempt, including reading the body (spec §2.1, §2.5), not only the wait
 // for the response headers; such a timeout counts as a network failure.
+// Either way the caller gets ErrTimeout (which matches
+// context.DeadlineExceeded).
 func TestAttemptTimeoutCoversBody(t *testing.T) {
-	fake := dropherotest.NewServer()
+	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake.Close()
-	fake.SetRateLimit(false)
 	ctx := context.Background()
 	gate := &drophero.MemoryGate{Gap: time.Millisecond, TimeoutGap: time.Millisecond}
 	c := newClient(t, fake, func(c *drophero.Config) { c.Timeout, c.Retries, c.Gate = 300*time.Millisecond, -1, gate })
@@ -512,14 +386,14 @@ func TestAttemptTimeoutCoversBody(t *testing.T) {
 		return fake.Arrivals() - before, err
 	}
 	const stall = 2 * time.Second
-	fake.SetBodyStall(stall)
+	fake.FailAlways("", dropherotest.StallBody(stall))
 	start := time.Now()
 	n, err := attempts(func() error { _, err := c.ShippingModes(ctx); return err })
 	if took := time.Since(start); err == nil || took >= stall || n != 1 {
 		t.Fatalf("stalled body: err %v after %v with %d attempts, want a timeout of one attempt", err, took, n)
 	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("timeout error %v does not match context.DeadlineExceeded", err)
+	if !errors.Is(err, drophero.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout error %v does not match ErrTimeout and context.DeadlineExceeded", err)
 	}
 	// Part of the answer may have been applied: not repeated inside the call.
 	c2 := newClient(t, fake, func(c *drophero.Config) { c.Timeout, c.Retries, c.Gate = 300*time.Millisecond, 1, gate })
@@ -528,17 +402,44 @@ func TestAttemptTimeoutCoversBody(t *testing.T) {
 	if took := time.Since(start); err == nil || took >= stall || n != 1 {
 		t.Errorf("body timeout with one retry allowed: err %v after %v with %d attempts, want one attempt", err, took, n)
 	}
-	fake.SetBodyStall(0)
+	fake.ClearFaults()
 	// No response headers in time: nothing was read, retried like a
 	// network failure.
-	fake.SetLatency(stall)
+	fake.FailAlways("", dropherotest.Delay(stall))
 	start = time.Now()
 	n, err = attempts(func() error { _, err := c2.ShippingModes(ctx); return err })
-	if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took >= 2*stall || n != 2 {
+	if took := time.Since(start); !errors.Is(err, drophero.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || took >= 2*stall || n != 2 {
 		t.Errorf("header timeout with one retry allowed: err %v after %v with %d attempts, want two", err, took, n)
 	}
-	fake.SetLatency(0)
+	fake.ClearFaults()
 	if modes, err := c.ShippingModes(ctx); err != nil || len(modes) != 2 {
 		t.Errorf("after the stall: %v %v", modes, err)
+	}
+}
+
+// TestTransportTimeoutIsAttemptTimeout: a timeout the HTTP transport
+// reports itself (here a caller-supplied client's ResponseHeaderTimeout,
+// far shorter than the attempt's Timeout) gives the same error as the
+// attempt's own deadline, and is retried like it. Before the fix the
+// default client raced such a transport timeout against the attempt
+// deadline (both equal), and callers got one error or the other.
+func TestTransportTimeoutIsAttemptTimeout(t *testing.T) {
+	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
+	defer fake.Close()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = 100 * time.Millisecond
+	defer tr.CloseIdleConnections()
+	gate := &drophero.MemoryGate{Gap: time.Millisecond, TimeoutGap: time.Millisecond}
+	c := newClient(t, fake, func(c *drophero.Config) {
+		c.HTTPClient, c.Timeout, c.Retries, c.Gate = &http.Client{Transport: tr}, time.Minute, 1, gate
+	})
+	fake.FailAlways("", dropherotest.Delay(2*time.Second))
+	before := fake.Arrivals()
+	_, err := c.ShippingModes(context.Background())
+	if !errors.Is(err, drophero.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("transport timeout gave %v, want ErrTimeout", err)
+	}
+	if n := fake.Arrivals() - before; n != 2 {
+		t.Errorf("%d attempts, want 2 (retried like a network failure)", n)
 	}
 }

@@ -177,39 +177,6 @@ func TestAggregateShippingWorkedExample(t *testing.T) {
 	}
 }
 
-func TestCipher(t *testing.T) {
-	c, err := drophero.NewCipher(testKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := c.Encrypt("s3cr3tK3y")
-	if err != nil || strings.Contains(enc, "s3cr3t") {
-		t.Fatal(enc, err)
-	}
-	if dec, err := c.Decrypt(enc); err != nil || dec != "s3cr3tK3y" {
-		t.Errorf("round trip %q %v", dec, err)
-	}
-	other, _ := drophero.NewCipher([]byte("ffffffffffffffffffffffffffffffff"))
-	if _, err := other.Decrypt(enc); err == nil || strings.Contains(err.Error(), "s3cr3t") {
-		t.Errorf("wrong key: %v", err)
-	}
-	path := t.TempDir() + "/key"
-	k1, err := drophero.LoadOrCreateKeyFile(path)
-	if err != nil || len(k1) != 32 {
-		t.Fatal(err)
-	}
-	k2, _ := drophero.LoadOrCreateKeyFile(path)
-	if string(k1) != string(k2) {
-		t.Error("key file not reused")
-	}
-	if fi, _ := osStat(path); fi.Mode().Perm() != 0o600 {
-		t.Errorf("key file mode %v", fi.Mode())
-	}
-	if _, err := drophero.ParseKey("short"); err == nil {
-		t.Error("short key accepted")
-	}
-}
-
 var one = decimal.NewFromInt(1)
 
 func decimalFromString(s string) (decimal.Decimal, error) { return decimal.NewFromString(s) }

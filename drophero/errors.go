@@ -1,6 +1,7 @@
 package drophero
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -26,6 +27,21 @@ var (
 	// ErrNotConfigured means no keys are stored yet.
 	ErrNotConfigured = errors.New("drophero: keys not configured")
 )
+
+// ErrTimeout means one attempt of a request ran out of time: Config.Timeout
+// passed (waiting for the answer or reading it), or the HTTP client passed
+// in Config reported a timeout of its own. Every attempt timeout gives this
+// one error, which also matches context.DeadlineExceeded. A timeout before
+// the answer arrived is retried like a network failure; one while reading
+// it is not (part of the answer may have been applied).
+var ErrTimeout error = timeoutError{}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string { return "request attempt timed out" }
+
+// Is makes errors.Is(err, context.DeadlineExceeded) hold for ErrTimeout.
+func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // APIError is a non-2xx answer from DropHero.
 type APIError struct {

@@ -3,13 +3,7 @@ package drophero_test
 import (
 	"context"
 	"fmt"
-
-	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
-
-	"github.com/shopbridge/shopbridge/adapters"
-	handler "github.com/shopbridge/shopbridge/handlers/drophero"
-	"github.com/shopbridge/shopbridge/outbox"
+	"time"
 
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
@@ -47,6 +41,23 @@ func ExampleClient_ShippingModes() {
 	// 2 Standard post 168h
 }
 
+// A fault makes the fake misbehave: here one 503, which the client
+// retries.
+func ExampleClient_ShippingModes_retry() {
+	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
+	defer fake.Close()
+	fake.FailNext("/v1/shipping", dropherotest.Status(503))
+	cfg := fake.ClientConfig()
+	cfg.Gate, cfg.RetryBackoff = &drophero.MemoryGate{Gap: time.Millisecond}, time.Millisecond
+	c, err := drophero.NewClient(cfg)
+	if err != nil {
+		panic(err)
+	}
+	modes, err := c.ShippingModes(context.Background())
+	fmt.Println(len(modes), err, fake.CountRequests("GET", "/v1/shipping"))
+	// Output: 2 <nil> 2
+}
+
 func ExampleClient_Subscribed() {
 	fake := dropherotest.NewServer()
 	defer fake.Close()
@@ -79,25 +90,4 @@ func ExampleAggregateShipping() {
 	// Output:
 	// Standard post 5.60
 	// Express 24h 21.40
-}
-
-// ExampleNewService shows the wiring in a host shop: the service, its outbox
-// jobs and the callback routes. (It needs a database, so it is not run.)
-func ExampleNewService() {
-	var db *gorm.DB                                                             // the shop's PostgreSQL
-	var host adapters.DropHeroHost                                              // the shop's implementation
-	key, _ := drophero.ParseKey("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=") // from SHOPBRIDGE_SECRET_KEY
-	ciph, _ := drophero.NewCipher(key)
-	svc, err := drophero.NewService(drophero.ServiceConfig{DB: db, Host: host, Cipher: ciph,
-		PublicURL: "https://shop.example.com"})
-	if err != nil {
-		panic(err)
-	}
-	w := outbox.NewWorker(db, outbox.WorkerConfig{})
-	svc.Register(w)
-	go w.Run(context.Background())
-	e := echo.New()
-	handler.New(handler.Config{Service: svc}).Mount(e.Group(""))
-	// The merchant enters the keys; the installation runs in the outbox.
-	_ = svc.SaveKeys(context.Background(), "AKDHTEST0001", "s3cr3tK3y")
 }

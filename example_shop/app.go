@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 	"github.com/shopbridge/shopbridge/gormmodels"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 	DataDir string
 	// SeedDemo seeds the demo catalogue when the database has no products.
 	SeedDemo bool
+	// DropHeroFake configures the in-process fake DropHero of demo mode
+	// (tests switch its rate limit off).
+	DropHeroFake []dropherotest.Option
 }
 
 // App is the example shop: its database, its web server and its pages.
@@ -54,6 +58,8 @@ type App struct {
 
 	// sg is the Shopgate integration (shopgate.go).
 	sg *shopgateState
+	// dropHeroFake configures the fake DropHero of demo mode (drophero.go).
+	dropHeroFake []dropherotest.Option
 
 	orderHooks       []OrderHook
 	checkoutSections []CheckoutSection
@@ -82,6 +88,8 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 		Demo:      cfg.Demo,
 		PublicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		DataDir:   cfg.DataDir,
+
+		dropHeroFake: cfg.DropHeroFake,
 	}
 	if err := migrateShop(db); err != nil {
 		return nil, fmt.Errorf("migrate shop tables: %w", err)

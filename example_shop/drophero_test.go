@@ -10,6 +10,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/drophero/dropherotest"
+	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/outbox"
 )
@@ -40,11 +42,11 @@ func dropHeroDrain(t *testing.T, a *App) {
 
 func TestDropHeroDemo(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *gorm.DB) {
-		a := newTestApp(t, db)
+		// The test drives the queue faster than 1 request/s.
+		a := newTestAppWith(t, db, func(c *Config) { c.DropHeroFake = []dropherotest.Option{dropherotest.WithoutRateLimit()} })
 		t.Cleanup(a.Close)
 		st, _ := dropHeroOf.Load(a)
 		fake := st.(*dropHeroState).fake
-		fake.SetRateLimit(false) // the test drives the queue faster than 1 request/s
 		dropHeroDrain(t, a)
 		b := newBrowser(t, a)
 
@@ -87,9 +89,10 @@ func TestDropHeroDemo(t *testing.T) {
 		if !found {
 			t.Errorf("order items %+v lack the DropHero shipping", o.Items)
 		}
-		var dho gormmodels.DropHeroOrder
-		if err := db.First(&dho, "order_id = ?", number).Error; err != nil || dho.State != gormmodels.DropHeroAwaitingConfirmation {
-			t.Fatalf("DropHero order %+v %v", dho, err)
+		svc := st.(*dropHeroState).svc
+		dho, ok, err := svc.Order(context.Background(), number)
+		if err != nil || !ok || dho.State != dropship.OrderAwaitingConfirmation {
+			t.Fatalf("DropHero order %+v %v %v", dho, ok, err)
 		}
 		b.post("/admin/drophero/orders/"+number+"/confirm", url.Values{}, 303)
 		dropHeroDrain(t, a)
@@ -113,8 +116,7 @@ func TestDropHeroDemo(t *testing.T) {
 		if err := db.Model(&Order{}).Where("id = ?", o.ID).Update("status", StatusCancelled).Error; err != nil {
 			t.Fatal(err)
 		}
-		db.First(&dho, "order_id = ?", number)
-		if dho.Alert == "" {
+		if dho, _, _ = svc.Order(context.Background(), number); dho.Alert == "" {
 			t.Error("no alert for a cancelled submitted order")
 		}
 		if page := b.get("/admin/drophero", 200); !strings.Contains(page, "contact DropHero") {
@@ -127,13 +129,12 @@ func TestDropHeroDemo(t *testing.T) {
 // attention must not silently switch it to the first shipping mode.
 func TestDropHeroAdminPreselectsSavedMode(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *gorm.DB) {
-		a := newTestApp(t, db)
+		a := newTestAppWith(t, db, func(c *Config) { c.DropHeroFake = []dropherotest.Option{dropherotest.WithoutRateLimit()} })
 		t.Cleanup(a.Close)
-		st, _ := dropHeroOf.Load(a)
-		st.(*dropHeroState).fake.SetRateLimit(false)
 		dropHeroDrain(t, a)
-		var modes []gormmodels.DropHeroShippingMode
-		if err := db.Order("id").Find(&modes).Error; err != nil || len(modes) < 2 {
+		st, _ := dropHeroOf.Load(a)
+		modes, err := st.(*dropHeroState).svc.ShippingModes(context.Background())
+		if err != nil || len(modes) < 2 {
 			t.Fatalf("shipping modes %v %v", modes, err)
 		}
 		saved := modes[len(modes)-1].ID

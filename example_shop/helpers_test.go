@@ -63,7 +63,17 @@ func forEachBackend(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
 // newTestApp builds the shop on db with the demo catalogue.
 func newTestApp(t *testing.T, db *gorm.DB) *App {
 	t.Helper()
-	a, err := NewApp(db, Config{Log: testLogger(t), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir()})
+	return newTestAppWith(t, db, nil)
+}
+
+// newTestAppWith is newTestApp with the configuration changed by mod.
+func newTestAppWith(t *testing.T, db *gorm.DB, mod func(*Config)) *App {
+	t.Helper()
+	cfg := Config{Log: testLogger(t), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir()}
+	if mod != nil {
+		mod(&cfg)
+	}
+	a, err := NewApp(db, cfg)
 	if err != nil {
 		t.Fatalf("NewApp: %v", err)
 	}

@@ -2,7 +2,9 @@ package dropherotest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
@@ -22,4 +24,17 @@ func ExampleNewServer() {
 	}
 	fmt.Println(fake.Installed(), fake.CallbackURLs()["products"], len(fake.Bans()))
 	// Output: true https://shop.example.com/drophero/callback/t/products 0
+}
+
+// Options configure the fake when it is built; faults make it misbehave.
+func ExampleServer_FailNext() {
+	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
+	defer fake.Close()
+	fake.FailNext("/v1/shipping", dropherotest.Status(403)) // DropHero's ban answer
+	cfg := fake.ClientConfig()
+	cfg.Gate = &drophero.MemoryGate{Gap: time.Millisecond}
+	c, _ := drophero.NewClient(cfg)
+	_, err := c.ShippingModes(context.Background())
+	fmt.Println(errors.Is(err, drophero.ErrBanned))
+	// Output: true
 }

@@ -1,8 +1,20 @@
 // Package dropherotest provides a fake DropHero API v1 server for tests and
-// demos. It checks the presigned query and its expiry, enforces the 1 request
-// per second limit with a ban, holds subscriptions, categories, orders and
-// notify messages, validates order submissions and can fire the plugin
-// callbacks. Its clock is injectable.
+// demos, in the spirit of net/http/httptest and shopgate/shopgatetest.
+//
+// A [Server] checks the presigned query and its expiry, enforces the 1
+// request per second limit with a ban, holds subscriptions, categories,
+// orders and notify messages, validates order submissions and can fire the
+// plugin callbacks. It is configured with options when built and told to
+// misbehave with faults:
+//
+//	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
+//	defer fake.Close()
+//	fake.FailNext("/v1/orders/new", dropherotest.Status(503))
+//	client, _ := drophero.NewClient(fake.ClientConfig())
+//
+// A few methods change the fake's DropHero-side state during a test, as
+// DropHero would: PutProduct, Unsubscribe, GenerateCatalogue,
+// SetOrderStatus, ResetBans and Reset.
 package dropherotest
 
 import (
@@ -104,14 +116,13 @@ type Server struct {
 	callbacks       map[string]string
 	installed       bool
 	requests        []Request
-	failNext        []failure
-	nextBody        map[string]string
+	oneShot         []queuedFault
+	persistent      []queuedFault
 	emptyForm       string
 	autoCallbacks   bool
 	deliveries      []Delivery
 	latency         time.Duration
 	arrivals        int
-	bodyStall       time.Duration
 	cbClient        *http.Client
 
 	// Asynchronous callback deliveries; Close cancels and waits for them.
@@ -121,28 +132,84 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-type failure struct {
-	prefix string
-	status int // 0 = store the order then drop the connection
+// Option configures a Server when it is built.
+type Option func(*Server)
+
+// WithClock sets the fake's clock (used for expiry checks, Date headers and
+// change times).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithFutureTolerance allows Expires values up to d in the future
+// (default 0).
+func WithFutureTolerance(d time.Duration) Option { return func(s *Server) { s.futureTolerance = d } }
+
+// WithAccount adds an account besides the default one.
+func WithAccount(publicKey, secret string) Option {
+	return func(s *Server) { s.accounts[publicKey] = secret }
+}
+
+// WithoutRateLimit switches the 1 request per second limiter and its ban
+// off (it is on by default).
+func WithoutRateLimit() Option { return func(s *Server) { s.limiter = false } }
+
+// WithBanDuration makes bans end after d (default 0: until ResetBans).
+func WithBanDuration(d time.Duration) Option { return func(s *Server) { s.banFor = d } }
+
+// WithLatency delays every answer by d.
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+
+// WithEmptyForm sets how an empty subscribed result is written: "[]"
+// (default), "{}", `{"deleted":[]}` or "304".
+func WithEmptyForm(form string) Option { return func(s *Server) { s.emptyForm = form } }
+
+// WithAutoCallbacks fires the matching callback after every product or
+// order change made through PutProduct, Unsubscribe or SetOrderStatus.
+func WithAutoCallbacks() Option { return func(s *Server) { s.autoCallbacks = true } }
+
+// WithGeneratedCatalogue starts the fake with n generated items instead of
+// the seed data (see GenerateCatalogue).
+func WithGeneratedCatalogue(n int, gen func(i int) map[string]any) Option {
+	return func(s *Server) { s.generateCatalogue(n, gen) }
 }
 
 // NewServer starts a fake with the seed data of the spec (§9.5), the rate
-// limiter on and the default account. Close it when done.
-func NewServer() *Server {
+// limiter on and the default account, then applies opts. Close it when
+// done.
+func NewServer(opts ...Option) *Server {
+	s := NewUnstartedServer(opts...)
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer returns a fake that is not listening yet; call Start
+// (or mount Handler elsewhere).
+func NewUnstartedServer(opts ...Option) *Server {
 	s := &Server{
 		now:       time.Now,
 		accounts:  map[string]string{DefaultPublicKey: DefaultSecretKey},
 		limiter:   true,
 		last:      map[string]time.Time{},
 		banned:    map[string]time.Time{},
-		nextBody:  map[string]string{},
 		cbClient:  &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		emptyForm: "[]",
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.Reset()
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	for _, o := range opts {
+		o(s)
+	}
+	s.Server = httptest.NewUnstartedServer(s.Handler())
 	return s
+}
+
+// Handler returns the fake's HTTP handler, for mounting on another server.
+// It answers under /v1/.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
+// ClientConfig returns a client configuration for this fake with its
+// default account.
+func (s *Server) ClientConfig() drophero.Config {
+	return drophero.Config{BaseURL: s.BaseURL(), PublicKey: DefaultPublicKey, SecretKey: DefaultSecretKey}
 }
 
 // Close cancels the callback deliveries still running, waits for them, and
@@ -202,7 +269,7 @@ func (s *Server) Reset() {
 	s.bans = nil
 	s.banned = map[string]time.Time{}
 	s.last = map[string]time.Time{}
-	s.failNext = nil
+	s.oneShot, s.persistent = nil, nil
 	s.deliveries = nil
 }
 
@@ -268,45 +335,97 @@ func seedProducts() []map[string]any {
 	return []map[string]any{p1, p2, p3, p5, p7, boots, socks}
 }
 
-// ---- test controls ----
+// ---- faults ----
 
-// SetClock sets the fake's clock (used for expiry checks, Date headers and
-// change times).
-func (s *Server) SetClock(now func() time.Time) { s.mu.Lock(); s.now = now; s.mu.Unlock() }
+// Fault is an injected misbehaviour for FailNext and FailAlways. Build it
+// with the functions below.
+type Fault struct {
+	status int     // answer this HTTP status
+	drop   bool    // drop the connection without answering
+	body   *string // answer 200 with this body (GET only)
+	delay  time.Duration
+	stall  time.Duration
+}
 
-// SetFutureTolerance allows Expires values up to d in the future (default 0).
-func (s *Server) SetFutureTolerance(d time.Duration) {
+// Status answers the HTTP status code with a JSON error. A 5xx answer to
+// POST /v1/orders/new stores the order first (an ambiguous failure).
+func Status(code int) Fault { return Fault{status: code} }
+
+// DropConnection drops the connection without answering. On POST
+// /v1/orders/new the order is stored first.
+func DropConnection() Fault { return Fault{drop: true} }
+
+// Body answers a GET with status 200 and body verbatim (malformed data for
+// decoder tests). Other methods are not affected.
+func Body(body string) Fault { return Fault{body: &body} }
+
+// Delay answers normally after d (or when the client gives up): no
+// response headers before then.
+func Delay(d time.Duration) Fault { return Fault{delay: d} }
+
+// StallBody answers normally but sends the headers and the first half of
+// the body, then pauses d (or until the client gives up) before the rest:
+// a slow download for the client's per-attempt timeout.
+func StallBody(d time.Duration) Fault { return Fault{stall: d} }
+
+// queuedFault is a fault for the requests whose path starts with prefix.
+type queuedFault struct {
+	prefix string
+	f      Fault
+}
+
+// FailNext makes the next request whose path starts with pathPrefix (e.g.
+// "/v1/orders/new"; "" for any) answer with f, once. Several calls queue
+// up and are taken in order.
+func (s *Server) FailNext(pathPrefix string, f Fault) {
 	s.mu.Lock()
-	s.futureTolerance = d
+	s.oneShot = append(s.oneShot, queuedFault{pathPrefix, f})
 	s.mu.Unlock()
 }
 
-// AddAccount adds an account.
-func (s *Server) AddAccount(publicKey, secret string) {
+// FailAlways makes every request whose path starts with pathPrefix answer
+// with f until ClearFaults.
+func (s *Server) FailAlways(pathPrefix string, f Fault) {
 	s.mu.Lock()
-	s.accounts[publicKey] = secret
+	s.persistent = append(s.persistent, queuedFault{pathPrefix, f})
 	s.mu.Unlock()
 }
 
-// SetRateLimit turns the limiter and its ban on or off (default on).
-func (s *Server) SetRateLimit(on bool) { s.mu.Lock(); s.limiter = on; s.mu.Unlock() }
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.oneShot, s.persistent = nil, nil
+	s.mu.Unlock()
+}
 
-// ResetBans lifts every ban (the recorded list is kept).
+// takeFault returns the fault for a request, consuming a one-shot one. The
+// fake's lock is held.
+func (s *Server) takeFault(method, path string) (Fault, bool) {
+	applies := func(q queuedFault) bool {
+		return strings.HasPrefix(path, q.prefix) && (q.f.body == nil || method == http.MethodGet)
+	}
+	for i, q := range s.oneShot {
+		if applies(q) {
+			s.oneShot = append(s.oneShot[:i:i], s.oneShot[i+1:]...)
+			return q.f, true
+		}
+	}
+	for _, q := range s.persistent {
+		if applies(q) {
+			return q.f, true
+		}
+	}
+	return Fault{}, false
+}
+
+// ---- DropHero-side state ----
+
+// ResetBans lifts every ban (the recorded list is kept), as DropHero does
+// when asked.
 func (s *Server) ResetBans() { s.mu.Lock(); s.banned = map[string]time.Time{}; s.mu.Unlock() }
-
-// SetBanDuration makes later bans end after d (default 0: until ResetBans).
-func (s *Server) SetBanDuration(d time.Duration) { s.mu.Lock(); s.banFor = d; s.mu.Unlock() }
 
 // Bans returns every ban that happened.
 func (s *Server) Bans() []Ban { s.mu.Lock(); defer s.mu.Unlock(); return append([]Ban(nil), s.bans...) }
-
-// SetLatency delays every answer by d.
-func (s *Server) SetLatency(d time.Duration) { s.mu.Lock(); s.latency = d; s.mu.Unlock() }
-
-// SetBodyStall makes every response send its headers and the first half of
-// its body, then pause d (or until the client gives up) before the rest: a
-// slow download for the client's per-attempt timeout. 0 switches it off.
-func (s *Server) SetBodyStall(d time.Duration) { s.mu.Lock(); s.bodyStall = d; s.mu.Unlock() }
 
 // stallWriter pauses once in the middle of the first body write.
 type stallWriter struct {
@@ -371,14 +490,19 @@ func (s *Server) Unsubscribe(iditem string) {
 	}
 }
 
-// SetGenerated replaces the catalogue with n generated items produced on the
-// fly by gen (for benchmarks; nothing is held in memory), plus no deletions.
-func (s *Server) SetGenerated(n int, gen func(i int) map[string]any) {
+// GenerateCatalogue replaces the catalogue with n generated items produced
+// on the fly by gen (for benchmarks; nothing is held in memory), plus no
+// deletions.
+func (s *Server) GenerateCatalogue(n int, gen func(i int) map[string]any) {
 	s.mu.Lock()
+	s.generateCatalogue(n, gen)
+	s.mu.Unlock()
+}
+
+func (s *Server) generateCatalogue(n int, gen func(i int) map[string]any) {
 	s.products = map[string]*product{}
 	s.deleted = map[string]time.Time{}
 	s.generated, s.generatedN = gen, n
-	s.mu.Unlock()
 }
 
 // SetOrderStatus sets a stored order's status ("1".."4" or anything).
@@ -393,30 +517,6 @@ func (s *Server) SetOrderStatus(id, status string) {
 		s.FireCallbackAsync("orderstatus")
 	}
 }
-
-// SetAutoCallbacks fires the matching callback after every product or order
-// change made through the test controls.
-func (s *Server) SetAutoCallbacks(on bool) { s.mu.Lock(); s.autoCallbacks = on; s.mu.Unlock() }
-
-// FailNext makes the next n requests whose path starts with pathPrefix
-// (e.g. "/v1/orders/new", "" for any) answer status. Status 0 on
-// /v1/orders/new stores the order and then drops the connection.
-func (s *Server) FailNext(n int, pathPrefix string, status int) {
-	s.mu.Lock()
-	for i := 0; i < n; i++ {
-		s.failNext = append(s.failNext, failure{prefix: pathPrefix, status: status})
-	}
-	s.mu.Unlock()
-}
-
-// SetNextBody makes the next successful GET of path (e.g.
-// "/v1/subscribed/from/332703159" or "/v1/orders") answer body verbatim
-// (malformed data for decoder tests).
-func (s *Server) SetNextBody(path, body string) { s.mu.Lock(); s.nextBody[path] = body; s.mu.Unlock() }
-
-// SetEmptyForm sets how an empty subscribed result is written: "[]"
-// (default), "{}", `{"deleted":[]}` or "304".
-func (s *Server) SetEmptyForm(form string) { s.mu.Lock(); s.emptyForm = form; s.mu.Unlock() }
 
 // Requests returns every request received.
 func (s *Server) Requests() []Request {
@@ -556,13 +656,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.arrivals++
 	now := s.now()
-	lat, stall := s.latency, s.bodyStall
+	lat := s.latency
 	s.mu.Unlock()
 	if lat > 0 {
 		time.Sleep(lat)
-	}
-	if stall > 0 {
-		w = &stallWriter{ResponseWriter: w, d: stall, done: r.Context().Done()}
 	}
 	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
@@ -661,37 +758,40 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, now time.Time, i
 	}
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	s.mu.Lock()
-	for i, f := range s.failNext {
-		if strings.HasPrefix(path, f.prefix) {
-			s.failNext = append(s.failNext[:i:i], s.failNext[i+1:]...)
-			s.mu.Unlock()
-			if f.status == 0 {
-				if path == "/v1/orders/new" {
-					s.postOrder(httptest.NewRecorder(), r, rec, now)
-				}
-				if hj, ok := w.(http.Hijacker); ok {
-					if c, _, err := hj.Hijack(); err == nil {
-						c.Close()
-					}
-				}
-				return 0
+	f, faulty := s.takeFault(r.Method, path)
+	s.mu.Unlock()
+	if faulty {
+		switch {
+		case f.drop:
+			if path == "/v1/orders/new" {
+				s.postOrder(httptest.NewRecorder(), r, rec, now)
 			}
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close()
+				}
+			}
+			return 0
+		case f.status != 0:
 			if path == "/v1/orders/new" && f.status >= 500 {
 				// Ambiguous failure: the order is stored, the answer is an error.
 				s.postOrder(httptest.NewRecorder(), r, rec, now)
 			}
 			return s.fail(w, f.status, "injected failure")
+		case f.body != nil:
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, *f.body)
+			return 200
+		case f.delay > 0:
+			t := time.NewTimer(f.delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+			}
+		case f.stall > 0:
+			w = &stallWriter{ResponseWriter: w, d: f.stall, done: r.Context().Done()}
 		}
-	}
-	body, hasBody := s.nextBody[path]
-	if hasBody && r.Method == http.MethodGet {
-		delete(s.nextBody, path)
-	}
-	s.mu.Unlock()
-	if hasBody && r.Method == http.MethodGet {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, body)
-		return 200
 	}
 	switch {
 	case r.Method == http.MethodGet && path == "/v1/subscribed":

@@ -1,4 +1,4 @@
-package drophero
+package dropship
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/outbox"
 )
@@ -79,12 +80,12 @@ func (s *Service) SyncCatalog(ctx context.Context, full bool) (*SyncResult, erro
 
 // syncCatalog fetches subscribed/from and applies it in one transaction
 // together with the new last_sync (spec §6.3).
-func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncResult, error) {
+func (s *Service) syncCatalog(ctx context.Context, c *drophero.Client, full bool) (*SyncResult, error) {
 	db := s.cfg.DB.WithContext(ctx)
 	if _, err := s.settings(db); err != nil {
 		return nil, err
 	}
-	from := FirstSyncEpoch
+	from := drophero.FirstSyncEpoch
 	res := &SyncResult{From: from}
 	var unknownModes bool
 	err := db.Transaction(func(tx *gorm.DB) error {
@@ -107,19 +108,19 @@ func (s *Service) syncCatalog(ctx context.Context, c *Client, full bool) (*SyncR
 			return fmt.Errorf("database clock: %w", err)
 		}
 		if !full && st.LastSync != nil {
-			from = max(st.LastSync.Unix()-600, FirstSyncEpoch)
+			from = max(st.LastSync.Unix()-600, drophero.FirstSyncEpoch)
 		}
 		res.From = from
 		a := &applier{s: s, ctx: ctx, tx: tx, now: tReq, res: res, seen: map[string]struct{}{}, claimed: map[string]string{}, modes: map[string]bool{}}
 		a.start()
-		err = c.Subscribed(ctx, from, SubscribedHandler{Product: a.add, Deleted: a.addDeleted})
+		err = c.Subscribed(ctx, from, drophero.SubscribedHandler{Product: a.add, Deleted: a.addDeleted})
 		if werr := a.finish(err == nil); werr != nil {
 			err = werr // the writer's failure is the cause of the decoder's stop
 		}
 		if err != nil {
 			return err
 		}
-		if err := a.applyDeleted(from == FirstSyncEpoch); err != nil {
+		if err := a.applyDeleted(from == drophero.FirstSyncEpoch); err != nil {
 			return err
 		}
 		if len(res.Warnings) > 0 {
@@ -157,22 +158,22 @@ type applier struct {
 	tx      *gorm.DB
 	now     time.Time
 	res     *SyncResult
-	batch   []*Product
+	batch   []*drophero.Product
 	deleted []string
 	// Owned by the writer goroutine until finish returns.
 	seen    map[string]struct{}
 	claimed map[string]string // product id → iditem linked during this sync
 	modes   map[string]bool
 
-	pending []*Product // being filled by the decoder
-	batches chan []*Product
+	pending []*drophero.Product // being filled by the decoder
+	batches chan []*drophero.Product
 	stop    chan struct{} // closed when the writer failed
 	done    chan error
 }
 
 // start launches the writer goroutine.
 func (a *applier) start() {
-	a.batches = make(chan []*Product, 1)
+	a.batches = make(chan []*drophero.Product, 1)
 	a.stop = make(chan struct{})
 	a.done = make(chan error, 1)
 	go func() {
@@ -203,13 +204,13 @@ func (a *applier) finish(ok bool) error {
 	return <-a.done
 }
 
-func (a *applier) add(p *Product) error {
+func (a *applier) add(p *drophero.Product) error {
 	a.pending = append(a.pending, p)
 	if len(a.pending) < a.s.cfg.BatchSize {
 		return nil
 	}
 	b := a.pending
-	a.pending = make([]*Product, 0, a.s.cfg.BatchSize)
+	a.pending = make([]*drophero.Product, 0, a.s.cfg.BatchSize)
 	select {
 	case a.batches <- b:
 		return nil
@@ -271,7 +272,7 @@ func eanVariants(s string) []string {
 	return out
 }
 
-func stockOf(p *Product) (int64, bool) {
+func stockOf(p *drophero.Product) (int64, bool) {
 	if !p.Qty.Valid {
 		return 0, true
 	}
@@ -287,7 +288,7 @@ func (a *applier) flush() error {
 	for i, p := range a.batch {
 		last[p.IDItem] = i
 	}
-	items := make([]*Product, 0, len(last))
+	items := make([]*drophero.Product, 0, len(last))
 	ids := make([]string, 0, len(last))
 	for i, p := range a.batch {
 		if last[p.IDItem] == i {
@@ -353,7 +354,7 @@ func (a *applier) flush() error {
 
 	var newLinks []gormmodels.DropHeroLink
 	var creates []adapters.DropHeroProductFields
-	var createItems []*Product
+	var createItems []*drophero.Product
 	var conflicts []gormmodels.DropHeroConflict
 	for _, p := range items {
 		if l := linkOf[p.IDItem]; l != nil {
@@ -465,7 +466,7 @@ func (a *applier) flush() error {
 	return nil
 }
 
-func (a *applier) linkRow(p *Product, l gormmodels.DropHeroLink) gormmodels.DropHeroLink {
+func (a *applier) linkRow(p *drophero.Product, l gormmodels.DropHeroLink) gormmodels.DropHeroLink {
 	l.Active = true
 	l.NeedsReview = false
 	_, l.StockUnknown = stockOf(p)
@@ -485,7 +486,7 @@ func (a *applier) linkRow(p *Product, l gormmodels.DropHeroLink) gormmodels.Drop
 }
 
 // importedFields maps an item onto a product DropHero owns entirely.
-func importedFields(p *Product) adapters.DropHeroProductFields {
+func importedFields(p *drophero.Product) adapters.DropHeroProductFields {
 	sku := "DH-" + p.IDItem
 	name := "DropHero item " + p.IDItem
 	if p.Name != nil && strings.TrimSpace(*p.Name) != "" {
@@ -513,7 +514,7 @@ func importedFields(p *Product) adapters.DropHeroProductFields {
 // managedFields maps an item onto an existing shop product: commercial
 // fields are overwritten, descriptive content (name, descriptions) never,
 // the image only when the product has none, categories are added.
-func managedFields(p *Product) adapters.DropHeroProductFields {
+func managedFields(p *drophero.Product) adapters.DropHeroProductFields {
 	stock, _ := stockOf(p)
 	active := true
 	price := p.SellingPrice
@@ -635,9 +636,16 @@ var (
 )
 
 // Conflicts lists the unresolved EAN conflicts.
-func (s *Service) Conflicts(ctx context.Context) ([]gormmodels.DropHeroConflict, error) {
+func (s *Service) Conflicts(ctx context.Context) ([]Conflict, error) {
 	var rows []gormmodels.DropHeroConflict
-	return rows, s.cfg.DB.WithContext(ctx).Where("NOT resolved").Order("id_item").Find(&rows).Error
+	if err := s.cfg.DB.WithContext(ctx).Where("NOT resolved").Order("id_item").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Conflict, len(rows))
+	for i, r := range rows {
+		out[i] = Conflict{IDItem: r.IDItem, EAN: r.EAN, Candidates: r.Candidates, UpdatedAt: r.UpdatedAt}
+	}
+	return out, nil
 }
 
 // ResolveConflict is the merchant's choice for an EAN conflict: productID
@@ -656,7 +664,7 @@ func (s *Service) ResolveConflict(ctx context.Context, iditem, productID string)
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&c, "id_item = ? AND NOT resolved", iditem).Error; err != nil {
 			return fmt.Errorf("drophero conflict %s: %w", iditem, err)
 		}
-		p, err := ParseProduct(json.RawMessage(c.Raw))
+		p, err := drophero.ParseProduct(json.RawMessage(c.Raw))
 		if err != nil {
 			return fmt.Errorf("drophero conflict %s: stored item: %w", iditem, err)
 		}

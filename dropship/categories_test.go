@@ -1,4 +1,4 @@
-package drophero_test
+package dropship_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package drophero
+package dropship
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/outbox"
 )
@@ -152,22 +153,48 @@ func (s *Service) ConfirmOrder(ctx context.Context, orderID, mode string) error 
 	})
 }
 
-// PendingOrders lists the DropHero orders in the given states (all when none).
-func (s *Service) PendingOrders(ctx context.Context, states ...string) ([]gormmodels.DropHeroOrder, error) {
+// PendingOrders lists the DropHero orders in the given states (all when
+// none), newest first, at most 200.
+func (s *Service) PendingOrders(ctx context.Context, states ...string) ([]Order, error) {
 	var rows []gormmodels.DropHeroOrder
 	q := s.cfg.DB.WithContext(ctx).Order("created_at DESC").Limit(200)
 	if len(states) > 0 {
 		q = q.Where("state IN ?", states)
 	}
-	return rows, q.Find(&rows).Error
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Order, len(rows))
+	for i, r := range rows {
+		out[i] = orderView(r)
+	}
+	return out, nil
+}
+
+// Order returns the DropHero part of the host order orderID; ok is false
+// when the order has none.
+func (s *Service) Order(ctx context.Context, orderID string) (o Order, ok bool, err error) {
+	var rows []gormmodels.DropHeroOrder
+	if err := s.cfg.DB.WithContext(ctx).Where("order_id = ?", orderID).Limit(1).Find(&rows).Error; err != nil || len(rows) == 0 {
+		return Order{}, false, err
+	}
+	return orderView(rows[0]), true, nil
 }
 
 // ManagedProducts lists active links (managed first).
-func (s *Service) ManagedProducts(ctx context.Context, limit int) ([]gormmodels.DropHeroLink, error) {
+func (s *Service) ManagedProducts(ctx context.Context, limit int) ([]Link, error) {
 	var rows []gormmodels.DropHeroLink
 	err := s.cfg.DB.WithContext(ctx).Select("id_item", "product_id", "origin", "active", "needs_review", "stock_unknown", "synced_at").
 		Where("active OR needs_review").Order("origin DESC, id_item").Limit(limit).Find(&rows).Error
-	return rows, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Link, len(rows))
+	for i, r := range rows {
+		out[i] = Link{IDItem: r.IDItem, ProductID: r.ProductID, Origin: r.Origin, Active: r.Active,
+			NeedsReview: r.NeedsReview, StockUnknown: r.StockUnknown, SyncedAt: r.SyncedAt}
+	}
+	return out, nil
 }
 
 // handleSubmit submits one order exactly once (spec §6.4).
@@ -193,15 +220,15 @@ func (s *Service) handleSubmit(ctx context.Context, payload json.RawMessage) err
 		if err == nil {
 			return s.markSubmitted(ctx, j.OrderID, st.Status)
 		}
-		var de *DecodeError
-		if errors.Is(err, ErrNoOrderStatus) || errors.As(err, &de) {
+		var de *drophero.DecodeError
+		if errors.Is(err, drophero.ErrNoOrderStatus) || errors.As(err, &de) {
 			// Only a 404 says DropHero lacks the order; anything else
 			// leaves it unknown, and DropHero charges per order: the
 			// merchant checks and confirms again (which asks again).
 			s.needsAttention(ctx, j.OrderID, "DropHero's answer does not tell whether it holds the order; check at DropHero before confirming again: "+err.Error())
 			return outbox.Permanent(err)
 		}
-		if !errors.Is(err, ErrNotFound) {
+		if !errors.Is(err, drophero.ErrNotFound) {
 			return err
 		}
 	default:
@@ -211,7 +238,7 @@ func (s *Service) handleSubmit(ctx context.Context, payload json.RawMessage) err
 	// database problem is retried instead of rejecting the order for good.
 	o, err := s.buildOrder(ctx, db, j.OrderID, row.ShippingMode)
 	if err != nil {
-		var nc *NoCommonModeError
+		var nc *drophero.NoCommonModeError
 		if !errors.Is(err, errNoLines) && !errors.Is(err, errModeNotOffered) && !errors.Is(err, gorm.ErrRecordNotFound) && !errors.As(err, &nc) {
 			return err
 		}
@@ -229,7 +256,7 @@ func (s *Service) handleSubmit(ctx context.Context, payload json.RawMessage) err
 		}
 	}
 	err = c.SubmitOrder(ctx, *o)
-	var ae *APIError
+	var ae *drophero.APIError
 	switch {
 	case err == nil:
 		return s.markSubmitted(ctx, j.OrderID, "1")
@@ -269,7 +296,7 @@ func (s *Service) markSubmitted(ctx context.Context, orderID, status string) err
 
 // buildOrder assembles the orders/new payload: only the DropHero lines,
 // shipping = the mode's total for them (spec §6.4, §6.6).
-func (s *Service) buildOrder(ctx context.Context, db *gorm.DB, orderID, mode string) (*Order, error) {
+func (s *Service) buildOrder(ctx context.Context, db *gorm.DB, orderID, mode string) (*drophero.Order, error) {
 	ho, err := s.cfg.Host.DropHeroOrder(ctx, db, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("drophero order %s: host: %w", orderID, err)
@@ -289,7 +316,7 @@ func (s *Service) buildOrder(ctx context.Context, db *gorm.DB, orderID, mode str
 	if err != nil {
 		return nil, fmt.Errorf("drophero order %s: %w", orderID, err)
 	}
-	var ship *ShippingOption
+	var ship *drophero.ShippingOption
 	for i := range opts {
 		if opts[i].ModeID == mode {
 			ship = &opts[i]
@@ -298,7 +325,7 @@ func (s *Service) buildOrder(ctx context.Context, db *gorm.DB, orderID, mode str
 	if ship == nil {
 		return nil, fmt.Errorf("drophero order %s: shipping mode %q for %s: %w", orderID, mode, ho.Shipping.Country, errModeNotOffered)
 	}
-	o := &Order{IDOrderShop: orderID,
+	o := &drophero.Order{IDOrderShop: orderID,
 		BuyerName: ho.Billing.Name, BuyerAddress: ho.Billing.Street, BuyerPostcode: ho.Billing.Postcode,
 		BuyerCity: ho.Billing.City, BuyerCountry: ho.Billing.Country, BuyerPhone: ho.Billing.Phone,
 		BuyerMessage: ho.Message, BuyerVATIN: ho.VATIN,
@@ -306,7 +333,7 @@ func (s *Service) buildOrder(ctx context.Context, db *gorm.DB, orderID, mode str
 		BuyerShippingCity: ho.Shipping.City, BuyerShippingCountry: ho.Shipping.Country, BuyerShippingPhone: ho.Shipping.Phone,
 		ShippingPrice: ship.Total, Currency: ho.Currency}
 	for i, l := range lines {
-		o.Lines = append(o.Lines, OrderLine{LineID: l.LineID, IDItem: iditems[i], Qty: l.Qty, UnitPrice: l.UnitPrice,
+		o.Lines = append(o.Lines, drophero.OrderLine{LineID: l.LineID, IDItem: iditems[i], Qty: l.Qty, UnitPrice: l.UnitPrice,
 			Discount: l.Discount, TaxRate: l.TaxRate, ShippingMode: mode})
 	}
 	return o, nil
@@ -334,7 +361,7 @@ func (s *Service) SyncOrderStatuses(ctx context.Context) error {
 	return nil
 }
 
-func (s *Service) applyStatus(ctx context.Context, st OrderStatus) error {
+func (s *Service) applyStatus(ctx context.Context, st drophero.OrderStatus) error {
 	return s.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row gormmodels.DropHeroOrder
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("order_id = ? AND state = ?", st.IDOrderShop, gormmodels.DropHeroSubmitted).Limit(1).Find(&row).Error

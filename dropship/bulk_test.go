@@ -1,4 +1,4 @@
-package drophero
+package dropship
 
 import (
 	"testing"

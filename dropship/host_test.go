@@ -1,4 +1,4 @@
-package drophero_test
+package dropship_test
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/adapters"
-	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
+	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/outbox"
@@ -178,15 +178,18 @@ type env struct {
 	t      testing.TB
 	db     *gorm.DB
 	fake   *dropherotest.Server
-	svc    *drophero.Service
+	svc    *dropship.Service
 	worker *outbox.Worker
 	ctx    context.Context
-	cfg    drophero.ServiceConfig
+	cfg    dropship.Config
 }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
-func newEnv(t testing.TB, fast bool) *env {
+// newEnv builds a migrated database, the fake DropHero (with opts) and a
+// service on them; fast switches the fake's rate limit off and shortens the
+// gate's gaps.
+func newEnv(t testing.TB, fast bool, opts ...dropherotest.Option) *env {
 	t.Helper()
 	db := testdb.New(t)
 	if err := gormmodels.Migrate(db); err != nil {
@@ -195,19 +198,21 @@ func newEnv(t testing.TB, fast bool) *env {
 	if err := db.AutoMigrate(&hostProduct{}, &hostCategory{}, &hostOrder{}); err != nil {
 		t.Fatal(err)
 	}
-	fake := dropherotest.NewServer()
+	if fast {
+		opts = append(opts, dropherotest.WithoutRateLimit())
+	}
+	fake := dropherotest.NewServer(opts...)
 	t.Cleanup(fake.Close)
-	ciph, err := drophero.NewCipher(testKey)
+	ciph, err := dropship.NewCipher(testKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := drophero.ServiceConfig{DB: db, Host: testHost{}, Cipher: ciph, BaseURL: fake.BaseURL(),
+	cfg := dropship.Config{DB: db, Host: testHost{}, Cipher: ciph, BaseURL: fake.BaseURL(),
 		PublicURL: "https://shop.example.com", RetryBackoff: time.Millisecond, CategoryDelay: time.Millisecond}
 	if fast {
-		fake.SetRateLimit(false)
-		cfg.Gate = &drophero.PostgresGate{DB: db, Gap: time.Millisecond, TimeoutGap: time.Millisecond}
+		cfg.Gate = &dropship.PostgresGate{DB: db, Gap: time.Millisecond, TimeoutGap: time.Millisecond}
 	}
-	svc, err := drophero.NewService(cfg)
+	svc, err := dropship.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,11 +285,11 @@ func (e *env) catalogue() string {
 
 // mustService replaces the env's service by one with another host and a
 // fresh worker.
-func mustService(t *testing.T, e *env, h adapters.DropHeroHost) *drophero.Service {
+func mustService(t *testing.T, e *env, h adapters.DropHeroHost) *dropship.Service {
 	t.Helper()
 	cfg := e.cfg
 	cfg.Host = h
-	svc, err := drophero.NewService(cfg)
+	svc, err := dropship.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

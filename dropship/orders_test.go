@@ -1,4 +1,4 @@
-package drophero_test
+package dropship_test
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters"
-	"github.com/shopbridge/shopbridge/drophero"
+	"github.com/shopbridge/shopbridge/drophero/dropherotest"
+	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/outbox"
 )
@@ -117,12 +118,12 @@ func TestOrderAutoSubmitVsManual(t *testing.T) {
 func TestOrderAmbiguousFailureNoDuplicate(t *testing.T) {
 	// The fake stores the order, then answers 500 or drops the connection:
 	// the client cannot know whether DropHero took it.
-	for name, status := range map[string]int{"500 after storing": 500, "connection dropped": 0} {
+	for name, fault := range map[string]dropherotest.Fault{"500 after storing": dropherotest.Status(500), "connection dropped": dropherotest.DropConnection()} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, true)
 			e.install()
 			e.svc.SetAutoSubmit(e.ctx, true)
-			e.fake.FailNext(1, "/v1/orders/new", status)
+			e.fake.FailNext("/v1/orders/new", fault)
 			e.placeOrder("2001", true, "1", "DH-5554")
 			e.drain()
 			if n := e.fake.Submissions("2001"); n != 1 {
@@ -142,7 +143,7 @@ func TestOrderRejected(t *testing.T) {
 	e := newEnv(t, true)
 	e.install()
 	e.svc.SetAutoSubmit(e.ctx, true)
-	e.fake.FailNext(1, "/v1/orders/new", 406)
+	e.fake.FailNext("/v1/orders/new", dropherotest.Status(406))
 	e.placeOrder("2101", true, "1", "DH-5554")
 	e.drain()
 	if o := e.dhOrder("2101"); o.State != gormmodels.DropHeroRejected || o.LastError == "" {
@@ -249,7 +250,7 @@ func TestOrderSubmitTransientHostError(t *testing.T) {
 	calls := 0
 	cfg := e.cfg
 	cfg.Host = flakyOrderHost{calls: &calls, failOn: 2} // call 1: OrderPlaced; call 2: the first submission attempt
-	svc, err := drophero.NewService(cfg)
+	svc, err := dropship.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,8 +282,8 @@ func TestOrderStatusCheckWithoutUsableEntryNeverResubmits(t *testing.T) {
 			e := newEnv(t, true)
 			e.install()
 			e.svc.SetAutoSubmit(e.ctx, true)
-			e.fake.FailNext(1, "/v1/orders/new", 500) // stored at DropHero, answered 500
-			e.fake.SetNextBody("/v1/orders/2001", body)
+			e.fake.FailNext("/v1/orders/new", dropherotest.Status(500)) // stored at DropHero, answered 500
+			e.fake.FailNext("/v1/orders/2001", dropherotest.Body(body))
 			e.placeOrder("2001", true, "1", "DH-5554")
 			e.drain()
 			if n := e.fake.Submissions("2001"); n != 1 {
@@ -314,7 +315,7 @@ func TestOrderAmbiguousFailureEscapedID(t *testing.T) {
 	e := newEnv(t, true)
 	e.install()
 	e.svc.SetAutoSubmit(e.ctx, true)
-	e.fake.FailNext(1, "/v1/orders/new", 500)
+	e.fake.FailNext("/v1/orders/new", dropherotest.Status(500))
 	e.placeOrder("2001/B 50%", true, "1", "DH-5554")
 	e.drain()
 	if n := e.fake.Submissions("2001/B 50%"); n != 1 {
@@ -333,7 +334,7 @@ func TestSubmitJobOutlivesLongOutage(t *testing.T) {
 	e := newEnv(t, true)
 	e.install()
 	e.svc.SetAutoSubmit(e.ctx, true)
-	cfg := drophero.WorkerConfig(nil)
+	cfg := dropship.WorkerConfig(nil)
 	if cfg.MaxBackoff != 30*time.Minute || cfg.BaseBackoff != time.Minute {
 		t.Errorf("backoff %v … %v, want 1 min … 30 min", cfg.BaseBackoff, cfg.MaxBackoff)
 	}
@@ -341,7 +342,7 @@ func TestSubmitJobOutlivesLongOutage(t *testing.T) {
 	e.svc.Register(e.worker)
 	e.placeOrder("2301", true, "1", "DH-5554")
 	// About 20 h of outage: 45 failed attempts so far.
-	if err := e.db.Model(&gormmodels.OutboxJob{}).Where("kind = ?", drophero.KindSubmitOrder).
+	if err := e.db.Model(&gormmodels.OutboxJob{}).Where("kind = ?", dropship.KindSubmitOrder).
 		Updates(map[string]any{"attempts": 45, "last_error": "HTTP 503"}).Error; err != nil {
 		t.Fatal(err)
 	}

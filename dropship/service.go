@@ -1,4 +1,4 @@
-package drophero
+package dropship
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/outbox"
 )
@@ -42,8 +43,12 @@ const (
 // StoreType is the storetype announced to DropHero (spec decision 39).
 const StoreType = "shopbridge"
 
-// ServiceConfig configures a Service.
-type ServiceConfig struct {
+// DefaultCallbackPrefix is the path under which the DropHero callback
+// routes are served unless Config.CallbackPrefix says otherwise.
+const DefaultCallbackPrefix = "/drophero/callback"
+
+// Config configures a Service.
+type Config struct {
 	DB     *gorm.DB
 	Host   adapters.DropHeroHost
 	Cipher *Cipher
@@ -53,12 +58,14 @@ type ServiceConfig struct {
 	// the callback URLs announced to DropHero start with it.
 	PublicURL string
 	// CallbackPrefix is the path of the callback routes; default
-	// "/drophero/callback" (handlers/drophero mounts the same).
+	// DefaultCallbackPrefix. It is configured here only: the callback URLs
+	// announced to DropHero use it, and handlers/dropherocallback mounts its
+	// routes under Service.CallbackPrefix.
 	CallbackPrefix string
 	// StoreVersion is announced as storeversion; default "1.0.0".
 	StoreVersion string
 	// Gate; default a PostgresGate on DB (a MemoryGate on SQLite).
-	Gate Gate
+	Gate drophero.Gate
 	// Client settings passed to every Client (tests shorten RetryBackoff).
 	HTTPClient   *http.Client
 	Retries      int
@@ -76,17 +83,21 @@ type ServiceConfig struct {
 // category, catalogue and order synchronisation. All DropHero traffic runs
 // in outbox jobs registered with Register.
 type Service struct {
-	cfg ServiceConfig
+	cfg Config
 	log *zap.Logger
 }
 
-// NewService returns a Service. DB, Host and Cipher are required.
-func NewService(cfg ServiceConfig) (*Service, error) {
+// New returns a Service for cfg. DB, Host and Cipher are required; the
+// callback prefix must be an absolute path.
+func New(cfg Config) (*Service, error) {
 	if cfg.DB == nil || cfg.Host == nil || cfg.Cipher == nil {
-		return nil, errors.New("drophero: NewService needs DB, Host and Cipher")
+		return nil, errors.New("dropship: New needs DB, Host and Cipher")
 	}
 	if cfg.CallbackPrefix == "" {
-		cfg.CallbackPrefix = "/drophero/callback"
+		cfg.CallbackPrefix = DefaultCallbackPrefix
+	}
+	if !strings.HasPrefix(cfg.CallbackPrefix, "/") || strings.HasSuffix(cfg.CallbackPrefix, "/") {
+		return nil, fmt.Errorf("dropship: callback prefix %q must start with / and not end with one", cfg.CallbackPrefix)
 	}
 	if cfg.StoreVersion == "" {
 		cfg.StoreVersion = "1.0.0"
@@ -96,7 +107,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 			cfg.Gate = &PostgresGate{DB: cfg.DB}
 		} else {
 			// SQLite serves a single process: an in-memory gate suffices.
-			cfg.Gate = &MemoryGate{}
+			cfg.Gate = &drophero.MemoryGate{}
 		}
 	}
 	if cfg.Logger == nil {
@@ -113,6 +124,10 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	}
 	return &Service{cfg: cfg, log: cfg.Logger.Named("drophero")}, nil
 }
+
+// CallbackPrefix returns the path under which the callback routes are
+// served (Config.CallbackPrefix); handlers/dropherocallback mounts there.
+func (s *Service) CallbackPrefix() string { return s.cfg.CallbackPrefix }
 
 // Register installs the job handlers on an outbox worker.
 func (s *Service) Register(w *outbox.Worker) {
@@ -301,7 +316,7 @@ func (s *Service) SaveKeys(ctx context.Context, publicKey, secretKey string) err
 // installs again.
 func (s *Service) Disable(ctx context.Context) error {
 	if c, err := s.client(ctx); err == nil {
-		if err := c.Notify(ctx, []Message{{Type: "warning", Message: "integration disabled in the shop"}}); err != nil {
+		if err := c.Notify(ctx, []drophero.Message{{Type: "warning", Message: "integration disabled in the shop"}}); err != nil {
 			s.log.Warn("drophero disable notify failed", zap.Error(err))
 		}
 	}
@@ -372,13 +387,13 @@ func (s *Service) SyncNow(ctx context.Context, full bool) error {
 }
 
 // client builds a Client from the stored keys.
-func (s *Service) client(ctx context.Context) (*Client, error) {
+func (s *Service) client(ctx context.Context) (*drophero.Client, error) {
 	st, err := s.settings(s.cfg.DB.WithContext(ctx))
 	if err != nil {
 		return nil, err
 	}
 	if st.PublicKeyEnc == "" || st.SecretKeyEnc == "" || st.InstallState == gormmodels.DropHeroDisabled {
-		return nil, ErrNotConfigured
+		return nil, drophero.ErrNotConfigured
 	}
 	pub, err := s.cfg.Cipher.Decrypt(st.PublicKeyEnc)
 	if err != nil {
@@ -388,7 +403,7 @@ func (s *Service) client(ctx context.Context) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewClient(Config{BaseURL: s.cfg.BaseURL, PublicKey: pub, SecretKey: sec, Gate: s.cfg.Gate,
+	return drophero.NewClient(drophero.Config{BaseURL: s.cfg.BaseURL, PublicKey: pub, SecretKey: sec, Gate: s.cfg.Gate,
 		HTTPClient: s.cfg.HTTPClient, Logger: s.log, Retries: s.cfg.Retries, RetryBackoff: s.cfg.RetryBackoff})
 }
 
@@ -399,7 +414,7 @@ func permanentIfClient(err error) error {
 	if err == nil {
 		return nil
 	}
-	var ae *APIError
+	var ae *drophero.APIError
 	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusForbidden {
 		return outbox.Permanent(err)
 	}
@@ -429,7 +444,7 @@ func (s *Service) handleInstall(ctx context.Context, _ json.RawMessage) error {
 		}
 		urls := s.callbackURLs(tok)
 		if err := c.Announce(ctx, StoreType, s.cfg.StoreVersion, urls[CallbackOrders], urls[CallbackProducts]); err != nil {
-			if errors.Is(err, ErrUnauthorized) {
+			if errors.Is(err, drophero.ErrUnauthorized) {
 				s.setState(ctx, gormmodels.DropHeroKeysRejected, "DropHero rejected the keys")
 				return outbox.Permanent(err)
 			}
@@ -497,14 +512,14 @@ func (s *Service) handleNotify(ctx context.Context, payload json.RawMessage) err
 	if err != nil {
 		return outbox.Permanent(err)
 	}
-	msgs := make([]Message, len(j.Lines))
+	msgs := make([]drophero.Message, len(j.Lines))
 	for i, l := range j.Lines {
-		msgs[i] = Message{Type: j.Type, Message: l}
+		msgs[i] = drophero.Message{Type: j.Type, Message: l}
 	}
 	return permanentIfClient(c.Notify(ctx, msgs))
 }
 
-func (s *Service) refreshShippingModes(ctx context.Context, c *Client) error {
+func (s *Service) refreshShippingModes(ctx context.Context, c *drophero.Client) error {
 	modes, err := c.ShippingModes(ctx)
 	if err != nil {
 		return err

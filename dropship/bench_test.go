@@ -1,4 +1,4 @@
-package drophero_test
+package dropship_test
 
 import (
 	"os"
@@ -38,9 +38,9 @@ func BenchmarkFirstSync(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		e := newEnv(b, false) // real gate and the fake's ban: the sync must stay within the limit
-		e.fake.SetGenerated(0, benchItem)
+		e.fake.GenerateCatalogue(0, benchItem)
 		e.install()
-		e.fake.SetGenerated(n, benchItem)
+		e.fake.GenerateCatalogue(n, benchItem)
 		b.StartTimer()
 		start := time.Now()
 		res, err := e.svc.SyncCatalog(e.ctx, true)

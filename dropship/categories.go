@@ -1,4 +1,4 @@
-package drophero
+package dropship
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/outbox"
 )
@@ -46,7 +47,7 @@ func (s *Service) SyncCategories(ctx context.Context) error {
 
 // reconcileCategories is installation step 5: GET what DropHero holds, send
 // every public category, delete the stale ones.
-func (s *Service) reconcileCategories(ctx context.Context, c *Client) error {
+func (s *Service) reconcileCategories(ctx context.Context, c *drophero.Client) error {
 	held, err := c.Categories(ctx)
 	if err != nil {
 		return err
@@ -60,7 +61,7 @@ func (s *Service) reconcileCategories(ctx context.Context, c *Client) error {
 // sendCategoryDiff compares host categories with the sent table (plus the
 // extra ids DropHero is known to hold) and sends the changes, recording each
 // successful request.
-func (s *Service) sendCategoryDiff(ctx context.Context, c *Client, held []Category) error {
+func (s *Service) sendCategoryDiff(ctx context.Context, c *drophero.Client, held []drophero.Category) error {
 	db := s.cfg.DB.WithContext(ctx)
 	host, err := s.cfg.Host.PublicCategories(ctx, db)
 	if err != nil {
@@ -78,7 +79,7 @@ func (s *Service) sendCategoryDiff(ctx context.Context, c *Client, held []Catego
 	for _, h := range held {
 		stale[h.ID] = true
 	}
-	var upsert []Category
+	var upsert []drophero.Category
 	want := map[string]bool{}
 	for _, h := range host {
 		pid := h.ParentID
@@ -89,7 +90,7 @@ func (s *Service) sendCategoryDiff(ctx context.Context, c *Client, held []Catego
 		if k, ok := known[h.ID]; ok && k.Name == h.Name && k.ParentID == pid {
 			continue
 		}
-		upsert = append(upsert, Category{ID: h.ID, Name: h.Name, ParentID: pid})
+		upsert = append(upsert, drophero.Category{ID: h.ID, Name: h.Name, ParentID: pid})
 	}
 	var del []string
 	for id := range known {

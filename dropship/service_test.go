@@ -1,4 +1,4 @@
-package drophero_test
+package dropship_test
 
 import (
 	"context"
@@ -17,8 +17,9 @@ import (
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
+	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/gormmodels"
-	dhhandler "github.com/shopbridge/shopbridge/handlers/drophero"
+	"github.com/shopbridge/shopbridge/handlers/dropherocallback"
 	"github.com/shopbridge/shopbridge/outbox"
 )
 
@@ -45,7 +46,7 @@ func TestInstallFlow(t *testing.T) {
 		t.Fatalf("messages %v", msgs)
 	}
 	json.Unmarshal(msgs[1].Message, &sys)
-	if sys["storetype"] != drophero.StoreType || sys["storeversion"] == "" {
+	if sys["storetype"] != dropship.StoreType || sys["storeversion"] == "" {
 		t.Errorf("system message %v", sys)
 	}
 	cats := e.fake.Categories()
@@ -147,7 +148,7 @@ func TestEANTakeover(t *testing.T) {
 	// Subscription ends: managed product goes back with its old price, stock 0.
 	e.fake.Unsubscribe("6001")
 	e.fake.Unsubscribe("5555")
-	e.callback(drophero.CallbackProducts)
+	e.callback(dropship.CallbackProducts)
 	p = e.product("id = ?", own.ID)
 	if !p.Price.Equal(decimal.RequireFromString("39.90")) || p.Stock != 0 || !p.Active {
 		t.Errorf("released managed product %+v", p)
@@ -177,7 +178,7 @@ func (e *env) token() string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	u := st.CallbackURLs[drophero.CallbackProducts]
+	u := st.CallbackURLs[dropship.CallbackProducts]
 	parts := strings.Split(u, "/")
 	return parts[len(parts)-2]
 }
@@ -243,8 +244,8 @@ func TestDeletedListAndBothListed(t *testing.T) {
 		t.Error("deleted items imported")
 	}
 	// A body with an item both listed and deleted: it stays active.
-	e.fake.SetNextBody("/v1/subscribed/from/"+e.nextFrom(), `{"0":{"iditem":"5554","selling_price":"7.0000","qty":"2"},"deleted":["5554","5556"]}`)
-	e.callback(drophero.CallbackProducts)
+	e.fake.FailNext("/v1/subscribed/from/"+e.nextFrom(), dropherotest.Body(`{"0":{"iditem":"5554","selling_price":"7.0000","qty":"2"},"deleted":["5554","5556"]}`))
+	e.callback(dropship.CallbackProducts)
 	if p := e.product("sku = ?", "DH-5554"); !p.Active || !p.Price.Equal(decimal.NewFromInt(7)) {
 		t.Errorf("5554 %+v", p)
 	}
@@ -275,7 +276,7 @@ func TestBadServerDataAppliesNothing(t *testing.T) {
 			before := e.catalogue()
 			var st0 gormmodels.DropHeroSettings
 			e.db.First(&st0, 1)
-			e.fake.SetNextBody("/v1/subscribed/from/"+e.nextFrom(), body)
+			e.fake.FailNext("/v1/subscribed/from/"+e.nextFrom(), dropherotest.Body(body))
 			_, err := e.svc.SyncCatalog(e.ctx, false)
 			var de *drophero.DecodeError
 			if !errors.As(err, &de) {
@@ -314,12 +315,12 @@ func TestSyncKilledHalfWayThenRerun(t *testing.T) {
 	}
 	// Reference: a clean run.
 	ref := newEnv(t, true)
-	ref.fake.SetGenerated(120, gen)
+	ref.fake.GenerateCatalogue(120, gen)
 	ref.install()
 	want := ref.catalogue()
 
 	e := newEnv(t, true)
-	e.fake.SetGenerated(120, gen)
+	e.fake.GenerateCatalogue(120, gen)
 	left := 1
 	e.cfg.BatchSize = 50 // three batches: the crash comes after one was written
 	e.svc = mustService(t, e, failingHost{left: &left})
@@ -360,7 +361,7 @@ func TestCallbackStormOneSync(t *testing.T) {
 	before := e.fake.CountRequests("GET", "/v1/subscribed")
 	tok := e.token()
 	for i := 0; i < 50; i++ {
-		if err := e.svc.Callback(e.ctx, drophero.CallbackProducts, tok); err != nil {
+		if err := e.svc.Callback(e.ctx, dropship.CallbackProducts, tok); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -374,7 +375,7 @@ func TestCallbackStormOneSync(t *testing.T) {
 	if tok[0] == 'x' {
 		wrong = "y" + tok[1:]
 	}
-	if err := e.svc.Callback(e.ctx, drophero.CallbackProducts, wrong); !errors.Is(err, drophero.ErrUnknownToken) {
+	if err := e.svc.Callback(e.ctx, dropship.CallbackProducts, wrong); !errors.Is(err, dropship.ErrUnknownToken) {
 		t.Errorf("wrong token: %v", err)
 	}
 }
@@ -387,7 +388,7 @@ func TestDisable(t *testing.T) {
 	if err := e.svc.Disable(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.Callback(e.ctx, drophero.CallbackProducts, tok); !errors.Is(err, drophero.ErrUnknownToken) {
+	if err := e.svc.Callback(e.ctx, dropship.CallbackProducts, tok); !errors.Is(err, dropship.ErrUnknownToken) {
 		t.Errorf("callback after disable: %v", err)
 	}
 	if _, err := e.svc.SyncCatalog(e.ctx, false); !errors.Is(err, drophero.ErrNotConfigured) {
@@ -408,7 +409,7 @@ func TestDisable(t *testing.T) {
 func TestConcurrentSyncsImportOnce(t *testing.T) {
 	e := newEnv(t, true)
 	e.install()
-	e.fake.SetGenerated(200, func(i int) map[string]any {
+	e.fake.GenerateCatalogue(200, func(i int) map[string]any {
 		return map[string]any{"iditem": decimal.NewFromInt(int64(20000 + i)).String(), "product_name": "Gen", "selling_price": "1.0000",
 			"qty": "1.0000", "ean": nil, "payments": 0}
 	})
@@ -438,14 +439,18 @@ func TestCallbackStormOverHTTP(t *testing.T) {
 	defer shop.Close()
 	cfg := e.cfg
 	cfg.PublicURL = shop.URL
-	svc, err := drophero.NewService(cfg)
+	svc, err := dropship.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.svc = svc
 	e.worker = outbox.NewWorker(e.db, outbox.WorkerConfig{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, PollInterval: 10 * time.Millisecond})
 	svc.Register(e.worker)
-	dhhandler.New(dhhandler.Config{Service: svc}).Mount(ec.Group(""))
+	h, err := dropherocallback.New(dropherocallback.Config{Service: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Mount(ec.Group(""))
 	e.install()
 
 	before := e.fake.CountRequests("GET", "/v1/subscribed")
@@ -522,7 +527,7 @@ func TestFullSyncReleasesDeletedOrphanOnce(t *testing.T) {
 	e.install()
 	var active int64
 	e.db.Model(&gormmodels.DropHeroLink{}).Where("active").Count(&active)
-	e.fake.SetNextBody("/v1/subscribed/from/332703159", `{"deleted":["5554"]}`)
+	e.fake.FailNext("/v1/subscribed/from/332703159", dropherotest.Body(`{"deleted":["5554"]}`))
 	res, err := e.svc.SyncCatalog(e.ctx, true)
 	if err != nil {
 		t.Fatal(err)
