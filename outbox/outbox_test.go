@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/internal/testdb"
@@ -30,13 +27,7 @@ func newPG(t *testing.T) *gorm.DB {
 
 func newSQLite(t *testing.T) *gorm.DB {
 	t.Helper()
-	db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "shop.db")+"?_pragma=busy_timeout(5000)"),
-		&gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, _ := db.DB()
-	t.Cleanup(func() { sqlDB.Close() })
+	db := testdb.SQLite(t)
 	if err := db.AutoMigrate(&gormmodels.OutboxJob{}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,17 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/internal/testdb"
@@ -152,27 +149,6 @@ type catalogue struct {
 	reviews  []string
 	// reviewsByItem: item uid → review uids
 	reviewsByItem map[string][]string
-}
-
-// databases opens a fresh database per engine inside a subtest, so that a
-// missing PostgreSQL skips only its own subtest.
-var databases = map[string]func(t *testing.T) *gorm.DB{
-	// SQLite is the example shop's embedded default, so the adapter must
-	// work on it as well.
-	"sqlite": func(t *testing.T) *gorm.DB {
-		t.Helper()
-		db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "shop.db")), &gorm.Config{Logger: logger.Discard})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if s, err := db.DB(); err == nil {
-				s.Close()
-			}
-		})
-		return db
-	},
-	"postgres": func(t *testing.T) *gorm.DB { return testdb.New(t) },
 }
 
 // seed creates a random catalogue; odd strings go into names on SQLite
@@ -337,7 +313,8 @@ func uidsOf(doc xmlItems) []string {
 }
 
 func TestItemsRandomCatalogue(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			rng := rand.New(rand.NewPCG(1, uint64(len(name))))
@@ -438,7 +415,8 @@ func TestItemsRandomCatalogue(t *testing.T) {
 }
 
 func TestCategoriesAndReviews(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			rng := rand.New(rand.NewPCG(2, 3))
@@ -527,7 +505,8 @@ func TestCategoriesAndReviews(t *testing.T) {
 }
 
 func TestItemsStopAndCancel(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			seed(t, db, rand.New(rand.NewPCG(4, 5)), 80, false)
@@ -564,10 +543,7 @@ func TestItemsStopAndCancel(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "x.db")), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testdb.SQLite(t)
 	bad := []Config{
 		{Items: Items{From: "t"}},
 		{Items: Items{From: "t", Key: "id", Fields: ItemFields{Name: "name"}, Images: &Images{}}},

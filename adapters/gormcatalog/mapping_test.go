@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
@@ -125,7 +126,8 @@ func collect(t *testing.T, src *Source, q adapters.CatalogQuery) []mapped {
 // of types without a Go target (uuid, jsonb), is_saleable derived from
 // the stock values.
 func TestItemsMapping(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		for _, plain := range []bool{false, true} {
 			if plain && name != "postgres" {
 				continue

@@ -9,13 +9,15 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
 )
 
 func TestPushThroughOutbox(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			if err := db.AutoMigrate(&tProduct{}, &tImage{}, &tProductCategory{}, &tTag{}, &tAttr{}, &tCategory{}, &tReview{}); err != nil {

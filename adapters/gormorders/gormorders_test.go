@@ -2,15 +2,11 @@ package gormorders_test
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/shopspring/decimal"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormorders"
@@ -18,26 +14,9 @@ import (
 	"github.com/shopbridge/shopbridge/internal/testdb"
 )
 
-func backends(t *testing.T) map[string]func(*testing.T) *gorm.DB {
-	return map[string]func(*testing.T) *gorm.DB{
-		"postgres": func(t *testing.T) *gorm.DB { return testdb.New(t) },
-		"sqlite": func(t *testing.T) *gorm.DB {
-			db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "shop.db")), &gorm.Config{Logger: logger.Discard})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if s, err := db.DB(); err == nil {
-					s.Close()
-				}
-			})
-			return db
-		},
-	}
-}
-
 func TestStore(t *testing.T) {
-	for name, open := range backends(t) {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			if err := gormorderstest.Migrate(db); err != nil {
@@ -123,7 +102,8 @@ func mustAtoi(t *testing.T, s string) int {
 // A paid update without a payment time keeps the stored paid_at; an
 // unpaid one clears it.
 func TestUpdateOrderKeepsPaidAt(t *testing.T) {
-	for name, open := range backends(t) {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			if err := gormorderstest.Migrate(db); err != nil {
