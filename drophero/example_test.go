@@ -93,7 +93,10 @@ func ExampleNewService() {
 	if err != nil {
 		panic(err)
 	}
-	w := outbox.NewWorker(db, outbox.WorkerConfig{})
+	w, err := outbox.New(outbox.Config{DB: db})
+	if err != nil {
+		panic(err)
+	}
 	svc.Register(w)
 	go w.Run(context.Background())
 	e := echo.New()

@@ -202,8 +202,11 @@ func TestCatalogPush(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	w := outbox.NewWorker(a.DB, outbox.WorkerConfig{})
-	src, err := gormcatalog.New(a.DB, catalogConfig(a.PublicURL))
+	w, err := outbox.New(outbox.Config{DB: a.DB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := gormcatalog.New(catalogConfig(a.DB, a.PublicURL))
 	if err != nil {
 		t.Fatal(err)
 	}

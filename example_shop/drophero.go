@@ -108,7 +108,10 @@ func (a *App) setupDropHero() error {
 		}
 	}
 
-	w := outbox.NewWorker(a.DB, drophero.WorkerConfig(a.Log.Named("drophero-outbox")))
+	w, err := outbox.New(drophero.WorkerConfig(a.DB, a.Log.Named("drophero-outbox")))
+	if err != nil {
+		return err
+	}
 	svc.Register(w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 

@@ -45,9 +45,13 @@ func Example() {
 		log.Fatal(err)
 	}
 
+	host, err := gormorders.New(gormorders.Config{}) // the default layout
+	if err != nil {
+		log.Fatal(err)
+	}
 	svc, err := orders.New(orders.Config{
 		DB:             db,
-		Host:           gormorders.New(gormorders.Config{}),
+		Host:           host,
 		Merchant:       orders.SingleMerchant(client),
 		PaymentMethods: map[string]string{"PREPAY": "prepayment"},
 	})
@@ -69,7 +73,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	w := outbox.NewWorker(db, orders.WorkerConfig(nil))
+	w, err := outbox.New(orders.WorkerConfig(db, nil))
+	if err != nil {
+		log.Fatal(err)
+	}
 	svc.RegisterHandlers(w)
 	n, err := w.RunOnce(ctx)
 	st, _ := fake.Order("1402011234")

@@ -83,7 +83,11 @@ func newEnvOn(t *testing.T, db *gorm.DB, tweak ...func(*Config)) *env {
 	}
 	e := &env{t: t, db: db, fake: fake, sg: sg, shop: adapters.Shop{Number: fake.ShopNumber()},
 		clock: &clock{}}
-	e.store = gormorders.New(gormorders.Config{PaymentMethods: []string{"prepayment", "invoice"}})
+	store, err := gormorders.New(gormorders.Config{PaymentMethods: []string{"prepayment", "invoice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store = store
 	cfg := Config{
 		DB: db, Host: e.store, Merchant: SingleMerchant(sg),
 		PaymentMethods: map[string]string{"PREPAY": "prepayment"},
@@ -188,9 +192,12 @@ func (e *env) addOrder(number string) adapters.OrderRef {
 // worker returns an outbox worker with the service's handlers on the
 // test clock.
 func (e *env) worker() *outbox.Worker {
-	cfg := WorkerConfig(nil)
+	cfg := WorkerConfig(e.db, nil)
 	cfg.Now = e.clock.Now
-	w := outbox.NewWorker(e.db, cfg)
+	w, err := outbox.New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	e.svc.RegisterHandlers(w)
 	return w
 }

@@ -95,8 +95,9 @@ type tReview struct {
 
 func (tReview) TableName() string { return "t_reviews" }
 
-func testConfig() Config {
+func testConfig(db *gorm.DB) Config {
 	return Config{
+		DB:        db,
 		BaseURL:   "https://shop.test",
 		BatchSize: 7, // small, so that tests cross many batch borders
 		MaxIn:     5,
@@ -319,7 +320,7 @@ func TestItemsRandomCatalogue(t *testing.T) {
 			db := open(t)
 			rng := rand.New(rand.NewPCG(1, uint64(len(name))))
 			cat := seed(t, db, rng, 90, name == "sqlite")
-			src, err := New(db, testConfig())
+			src, err := New(testConfig(db))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -328,9 +329,9 @@ func TestItemsRandomCatalogue(t *testing.T) {
 			}
 			// Both ways of reading rows (pgx on PostgreSQL, database/sql
 			// everywhere) give the same document.
-			plainCfg := testConfig()
+			plainCfg := testConfig(db)
 			plainCfg.PlainSQL = true
-			plain, err := New(db, plainCfg)
+			plain, err := New(plainCfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -421,7 +422,7 @@ func TestCategoriesAndReviews(t *testing.T) {
 			db := open(t)
 			rng := rand.New(rand.NewPCG(2, 3))
 			cat := seed(t, db, rng, 60, name == "sqlite")
-			src, err := New(db, testConfig())
+			src, err := New(testConfig(db))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -510,7 +511,7 @@ func TestItemsStopAndCancel(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			seed(t, db, rand.New(rand.NewPCG(4, 5)), 80, false)
-			src, err := New(db, testConfig())
+			src, err := New(testConfig(db))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -552,11 +553,15 @@ func TestNewValidates(t *testing.T) {
 		{Reviews: Reviews{From: "r", Key: "id"}},
 	}
 	for i, c := range bad {
-		if _, err := New(db, c); err == nil {
+		c.DB = db
+		if _, err := New(c); err == nil {
 			t.Errorf("config %d accepted", i)
 		}
 	}
-	src, err := New(db, Config{})
+	if _, err := New(Config{}); err == nil {
+		t.Error("config without DB accepted")
+	}
+	src, err := New(Config{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}

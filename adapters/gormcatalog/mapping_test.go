@@ -52,8 +52,9 @@ func mappingSchema(t *testing.T, db *gorm.DB) {
 	}
 }
 
-func mappingConfig(plain bool) Config {
+func mappingConfig(db *gorm.DB, plain bool) Config {
 	return Config{
+		DB:       db,
 		BaseURL:  "https://shop.example.com",
 		PlainSQL: plain,
 		Items: Items{
@@ -135,7 +136,7 @@ func TestItemsMapping(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/plain=%v", name, plain), func(t *testing.T) {
 				db := open(t)
 				mappingSchema(t, db)
-				src, err := New(db, mappingConfig(plain))
+				src, err := New(mappingConfig(db, plain))
 				if err != nil {
 					t.Fatal(err)
 				}

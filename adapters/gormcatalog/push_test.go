@@ -33,7 +33,7 @@ func TestPushThroughOutbox(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src, err := New(db, testConfig())
+			src, err := New(testConfig(db))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +43,10 @@ func TestPushThroughOutbox(t *testing.T) {
 				HookTable{Table: "t_categories", Kind: KindCategory}); err != nil {
 				t.Fatal(err)
 			}
-			w := outbox.NewWorker(db, outbox.WorkerConfig{})
+			w, err := outbox.New(outbox.Config{DB: db})
+			if err != nil {
+				t.Fatal(err)
+			}
 			(&Pusher{Source: src, Client: client, Shop: adapters.Shop{Currency: "EUR"}}).Register(w)
 			run := func() {
 				t.Helper()

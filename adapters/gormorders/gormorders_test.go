@@ -27,7 +27,10 @@ func TestStore(t *testing.T) {
 			db.Create(&p)
 			pid := strconv.Itoa(int(p.ID))
 
-			byID := gormorders.New(gormorders.Config{MatchProductID: true, Statuses: map[string]string{adapters.StatusShipped: "sent"}})
+			byID, err := gormorders.New(gormorders.Config{MatchProductID: true, Statuses: map[string]string{adapters.StatusShipped: "sent"}})
+			if err != nil {
+				t.Fatal(err)
+			}
 			got, err := byID.Products(ctx, db, []string{pid, "TS-1001", "COUPON", "999"})
 			if err != nil {
 				t.Fatal(err)
@@ -35,7 +38,10 @@ func TestStore(t *testing.T) {
 			if len(got) != 2 || got[pid].ID != pid || got["TS-1001"].ID != pid || got[pid].Stock != 3 || !got[pid].Price.Equal(decimal.RequireFromString("19.95")) {
 				t.Fatalf("products %+v", got)
 			}
-			byNumber := gormorders.New(gormorders.Config{})
+			byNumber, err := gormorders.New(gormorders.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if got, err := byNumber.Products(ctx, db, []string{pid}); err != nil || len(got) != 0 {
 				t.Fatalf("id matched without MatchProductID: %+v %v", got, err)
 			}
@@ -110,7 +116,10 @@ func TestUpdateOrderKeepsPaidAt(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			s := gormorders.New(gormorders.Config{})
+			s, err := gormorders.New(gormorders.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			paidAt := time.Date(2024, 6, 1, 7, 15, 0, 0, time.UTC)
 			ref, err := s.CreateOrder(ctx, db, &adapters.ImportedOrder{
 				Source: "shopgate", ExternalNumber: "1402011234", Status: adapters.StatusNew, Currency: "EUR",
@@ -148,5 +157,21 @@ func TestUpdateOrderKeepsPaidAt(t *testing.T) {
 				t.Fatalf("withdrawn: paid %v at %v", o.IsPaid, o.PaidAt)
 			}
 		})
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	bad := []gormorders.Config{
+		{Statuses: map[string]string{adapters.StatusShipped: "new"}},
+		{Statuses: map[string]string{adapters.StatusNew: "open", adapters.StatusProcessing: "open"}},
+		{MinimumOrderAmount: decimal.RequireFromString("-1")},
+	}
+	for i, c := range bad {
+		if _, err := gormorders.New(c); err == nil {
+			t.Errorf("config %d accepted", i)
+		}
+	}
+	if _, err := gormorders.New(gormorders.Config{Statuses: map[string]string{adapters.StatusShipped: "sent"}}); err != nil {
+		t.Errorf("valid config refused: %v", err)
 	}
 }

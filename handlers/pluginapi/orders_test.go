@@ -143,8 +143,12 @@ func TestOrderWorkedExamplesEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	host, err := gormorders.New(gormorders.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := orders.New(orders.Config{
-		DB: db, Host: gormorders.New(gormorders.Config{}), Merchant: orders.SingleMerchant(client),
+		DB: db, Host: host, Merchant: orders.SingleMerchant(client),
 		PaymentMethods: map[string]string{"PREPAY": "prepayment"},
 	})
 	if err != nil {
@@ -249,7 +253,11 @@ func benchAddOrder(b *testing.B, callers int) {
 		numbers[i] = n
 		router.byNumber[n] = client
 	}
-	svc, err := orders.New(orders.Config{DB: db, Host: gormorders.New(gormorders.Config{}),
+	host, err := gormorders.New(gormorders.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := orders.New(orders.Config{DB: db, Host: host,
 		Merchant:       func(string) (orders.MerchantAPI, error) { return router, nil },
 		PaymentMethods: map[string]string{"PREPAY": "prepayment"}})
 	if err != nil {
