@@ -17,7 +17,7 @@
 //	-seed-products N     generate N products deterministically, then exit
 //	-serve               with -seed-products: keep serving afterwards
 //
-// "example_shop call ..." runs the command-line client of the Plugin API.
+// "go run ./cmd/shopbridge call ..." sends signed Plugin API calls to it.
 package main
 
 import (
@@ -38,9 +38,6 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "call" {
-		os.Exit(runCall(os.Args[2:]))
-	}
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
 }
 
