@@ -13,8 +13,8 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormorders"
-	"github.com/shopbridge/shopbridge/adapters/gormorders/gormorderstest"
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/internal/testhost"
 	"github.com/shopbridge/shopbridge/orders"
 	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/shopgate"
@@ -33,7 +33,7 @@ func Example() {
 	if err := db.AutoMigrate(&gormmodels.ShopgateOrder{}, &gormmodels.OutboxJob{}); err != nil {
 		log.Fatal(err)
 	}
-	if err := gormorderstest.Migrate(db); err != nil { // the host shop's tables
+	if err := testhost.Migrate(db); err != nil { // the host shop's tables
 		log.Fatal(err)
 	}
 

@@ -14,9 +14,9 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormorders"
-	"github.com/shopbridge/shopbridge/adapters/gormorders/gormorderstest"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/internal/testdb"
+	"github.com/shopbridge/shopbridge/internal/testhost"
 	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
@@ -72,7 +72,7 @@ func newEnvOn(t *testing.T, db *gorm.DB, tweak ...func(*Config)) *env {
 	if err := db.AutoMigrate(&gormmodels.ShopgateOrder{}, &gormmodels.OutboxJob{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := gormorderstest.Migrate(db); err != nil {
+	if err := testhost.Migrate(db); err != nil {
 		t.Fatal(err)
 	}
 	fake := shopgatetest.NewServer()
@@ -107,7 +107,7 @@ func newEnvOn(t *testing.T, db *gorm.DB, tweak ...func(*Config)) *env {
 // product adds a host product.
 func (e *env) product(number, price string, stock int, active bool) uint {
 	e.t.Helper()
-	p := gormorderstest.Product{Number: number, Name: "Product " + number, Price: decimal.RequireFromString(price), StockQuantity: stock, Active: active}
+	p := testhost.Product{Number: number, Name: "Product " + number, Price: decimal.RequireFromString(price), StockQuantity: stock, Active: active}
 	if err := e.db.Create(&p).Error; err != nil {
 		e.t.Fatal(err)
 	}
@@ -135,27 +135,27 @@ func (e *env) addRaw(m map[string]any) {
 	}
 }
 
-func (e *env) hostOrder(id string) gormorderstest.Order {
+func (e *env) hostOrder(id string) testhost.Order {
 	e.t.Helper()
-	var o gormorderstest.Order
+	var o testhost.Order
 	if err := e.db.Where("id = ?", id).Take(&o).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return o
 }
 
-func (e *env) items(orderID uint) []gormorderstest.OrderItem {
+func (e *env) items(orderID uint) []testhost.OrderItem {
 	e.t.Helper()
-	var it []gormorderstest.OrderItem
+	var it []testhost.OrderItem
 	if err := e.db.Where("order_id = ?", orderID).Order("id").Find(&it).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return it
 }
 
-func (e *env) history(orderID uint) []gormorderstest.OrderHistory {
+func (e *env) history(orderID uint) []testhost.OrderHistory {
 	e.t.Helper()
-	var h []gormorderstest.OrderHistory
+	var h []testhost.OrderHistory
 	if err := e.db.Where("order_id = ?", orderID).Order("id").Find(&h).Error; err != nil {
 		e.t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func (e *env) drain(w *outbox.Worker) int {
 // back office would without telling shopbridge.
 func (e *env) setHostStatus(id, status string) {
 	e.t.Helper()
-	if err := e.db.Model(&gormorderstest.Order{}).Where("id = ?", id).Update("status", status).Error; err != nil {
+	if err := e.db.Model(&testhost.Order{}).Where("id = ?", id).Update("status", status).Error; err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -232,7 +232,7 @@ func (e *env) setHostStatus(id, status string) {
 func (e *env) ship(id string, sh Shipment) {
 	e.t.Helper()
 	err := e.db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&gormorderstest.Order{}).Where("id = ?", id).Update("status", "shipped").Error; err != nil {
+		if err := tx.Model(&testhost.Order{}).Where("id = ?", id).Update("status", "shipped").Error; err != nil {
 			return err
 		}
 		ok, err := e.svc.RecordShipment(context.Background(), tx, id, sh)

@@ -10,8 +10,8 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormorders"
-	"github.com/shopbridge/shopbridge/adapters/gormorders/gormorderstest"
 	"github.com/shopbridge/shopbridge/internal/testdb"
+	"github.com/shopbridge/shopbridge/internal/testhost"
 )
 
 func TestStore(t *testing.T) {
@@ -19,11 +19,11 @@ func TestStore(t *testing.T) {
 		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
-			if err := gormorderstest.Migrate(db); err != nil {
+			if err := testhost.Migrate(db); err != nil {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			p := gormorderstest.Product{Number: "TS-1001", Name: "Shirt", Price: decimal.RequireFromString("19.95"), StockQuantity: 3, Active: true}
+			p := testhost.Product{Number: "TS-1001", Name: "Shirt", Price: decimal.RequireFromString("19.95"), StockQuantity: 3, Active: true}
 			db.Create(&p)
 			pid := strconv.Itoa(int(p.ID))
 
@@ -78,12 +78,12 @@ func TestStore(t *testing.T) {
 				Status: adapters.StatusShipped, IsPaid: &paid, Comment: "note", History: "Shipped at Shopgate."}); err != nil {
 				t.Fatal(err)
 			}
-			var o gormorderstest.Order
+			var o testhost.Order
 			db.Where("id = ?", ref.ExternalOrderID).Take(&o)
 			if o.Status != "sent" || !o.IsPaid || o.Comment != "note" || !o.AmountTotal.Equal(decimal.RequireFromString("86.75")) {
 				t.Fatalf("order %+v", o)
 			}
-			var h []gormorderstest.OrderHistory
+			var h []testhost.OrderHistory
 			db.Where("order_id = ?", o.ID).Order("id").Find(&h)
 			if len(h) != 2 || h[1].Status != "sent" || h[1].Comment != "Shipped at Shopgate." {
 				t.Fatalf("history %+v", h)
@@ -112,7 +112,7 @@ func TestUpdateOrderKeepsPaidAt(t *testing.T) {
 		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
-			if err := gormorderstest.Migrate(db); err != nil {
+			if err := testhost.Migrate(db); err != nil {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
@@ -128,8 +128,8 @@ func TestUpdateOrderKeepsPaidAt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			read := func() gormorderstest.Order {
-				var o gormorderstest.Order
+			read := func() testhost.Order {
+				var o testhost.Order
 				if err := db.Where("id = ?", ref.ExternalOrderID).Take(&o).Error; err != nil {
 					t.Fatal(err)
 				}
