@@ -217,6 +217,5 @@ func containsInOrder(s string, parts ...string) bool {
 func TestMain(m *testing.M) {
 	// bcrypt at its default cost takes seconds per hash under -race.
 	passwordCost = bcrypt.MinCost
-	bulkBatch = 100
 	os.Exit(m.Run())
 }

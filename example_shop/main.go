@@ -14,7 +14,7 @@
 //	-addr :8080          listen address (env ADDR)
 //	-db shop.db          SQLite file (ignored with DATABASE_URL)
 //	-public-url URL      absolute URL of the shop (env PUBLIC_URL)
-//	-seed-products N     generate N products deterministically, then exit
+//	-seed-products N     generate N products deterministically (internal/bulkseed), then exit
 //	-serve               with -seed-products: keep serving afterwards
 //
 // "go run ./cmd/shopbridge call ..." sends signed Plugin API calls to it.
@@ -35,6 +35,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/shopbridge/shopbridge/internal/bulkseed"
 )
 
 func main() {
@@ -152,7 +154,12 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 
 	if o.seedProducts > 0 {
 		start := time.Now()
-		st, err := SeedProducts(ctx, db, o.seedProducts, log)
+		seeder, err := bulkseed.New(bulkseed.Config{DB: db, Logger: log})
+		if err != nil {
+			log.Error("seed products", zap.Error(err))
+			return 1
+		}
+		st, err := seeder.Seed(ctx, o.seedProducts)
 		if err != nil {
 			log.Error("seed products", zap.Error(err))
 			return 1
