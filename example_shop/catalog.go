@@ -166,8 +166,11 @@ func (a *App) setupCatalog() error {
 	if err != nil {
 		return err
 	}
-	pusher := &gormcatalog.Pusher{Source: src, Client: a.sg.Client,
-		Shop: adapters.Shop{Number: a.sg.Creds.ShopNumber, Currency: Currency}}
+	pusher, err := gormcatalog.NewPusher(gormcatalog.PusherConfig{Source: src, Client: a.sg.Client,
+		Shop: adapters.Shop{Number: a.sg.Creds.ShopNumber, Currency: Currency}})
+	if err != nil {
+		return err
+	}
 	pusher.Register(w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 	// A sale changes stock (and a sold-out item must not stay orderable in

@@ -210,7 +210,11 @@ func TestCatalogPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	(&gormcatalog.Pusher{Source: src, Client: a.sg.Client, Shop: adapters.Shop{Currency: Currency}}).Register(w)
+	pusher, err := gormcatalog.NewPusher(gormcatalog.PusherConfig{Source: src, Client: a.sg.Client, Shop: adapters.Shop{Currency: Currency}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pusher.Register(w)
 	if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
 		t.Fatalf("RunOnce: %d jobs, %v", n, err)
 	}

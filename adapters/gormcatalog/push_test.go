@@ -47,7 +47,11 @@ func TestPushThroughOutbox(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			(&Pusher{Source: src, Client: client, Shop: adapters.Shop{Currency: "EUR"}}).Register(w)
+			pusher, err := NewPusher(PusherConfig{Source: src, Client: client, Shop: adapters.Shop{Currency: "EUR"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pusher.Register(w)
 			run := func() {
 				t.Helper()
 				if _, err := w.RunOnce(context.Background()); err != nil {
@@ -126,5 +130,17 @@ func TestPushThroughOutbox(t *testing.T) {
 				t.Error("category 7 still at Shopgate after delete")
 			}
 		})
+	}
+}
+
+func TestNewPusherValidates(t *testing.T) {
+	src, err := New(Config{DB: testdb.SQLite(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []PusherConfig{{}, {Source: src}, {Client: &shopgate.Client{}}} {
+		if _, err := NewPusher(c); err == nil {
+			t.Errorf("config %d accepted", i)
+		}
 	}
 }
