@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,12 +16,12 @@ import (
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/redirect"
-	"github.com/shopbridge/shopbridge/shopgate"
 )
 
-// callShop sends a Plugin API request signed with the demo credentials at
-// time now, as "shopbridge call" does, and decodes the JSON answer. It
-// returns 0 for an answer without error, 1 otherwise.
+// callShop sends a Plugin API request (action, then key=value
+// parameters) signed with the demo credentials at time now, as "shopbridge
+// call" does, and decodes the JSON answer. It returns 0 for an answer
+// without error, 1 otherwise.
 func callShop(t *testing.T, srv *httptest.Server, now time.Time, args ...string) (int, map[string]any, string) {
 	t.Helper()
 	form := url.Values{"action": {args[0]}, "shop_number": {demoShopNumber}}
@@ -30,21 +29,7 @@ func callShop(t *testing.T, srv *httptest.Server, now time.Time, args ...string)
 		k, v, _ := strings.Cut(a, "=")
 		form.Add(k, v)
 	}
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api", strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, demoCustomerNumber, demoAPIKey, now)
-	res, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, raw := signedPost(t, srv.URL, form, now)
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatalf("answer %q: %v", raw, err)

@@ -419,7 +419,9 @@ func TestRunStopsWithContext(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
-	w := newWorker(Config{BaseBackoff: 10 * time.Second, MaxBackoff: time.Minute})
+	cfg := Config{BaseBackoff: 10 * time.Second, MaxBackoff: time.Minute}
+	cfg.setDefaults()
+	w := &Worker{cfg: cfg} // backoff needs no database
 	tests := []struct {
 		attempt  int
 		min, max time.Duration

@@ -109,13 +109,8 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.DB == nil {
 		return nil, errors.New("outbox: Config.DB is nil")
 	}
-	return newWorker(cfg), nil
-}
-
-// newWorker is New without validation.
-func newWorker(cfg Config) *Worker {
 	cfg.setDefaults()
-	return &Worker{db: cfg.DB, cfg: cfg, handlers: map[string]HandlerFunc{}}
+	return &Worker{db: cfg.DB, cfg: cfg, handlers: map[string]HandlerFunc{}}, nil
 }
 
 // Handle registers h for jobs of kind. A worker claims only kinds it has a
