@@ -1,10 +1,10 @@
 package main
 
 import (
-	"strconv"
-
 	"context"
 	"fmt"
+	"strconv"
+
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters"
