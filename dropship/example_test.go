@@ -25,7 +25,10 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	w := outbox.NewWorker(db, dropship.WorkerConfig(nil))
+	w, err := outbox.New(dropship.WorkerConfig(db, nil))
+	if err != nil {
+		panic(err)
+	}
 	svc.Register(w)
 	go w.Run(context.Background())
 	e := echo.New()

@@ -216,7 +216,10 @@ func newEnv(t testing.TB, fast bool, opts ...dropherotest.Option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := outbox.NewWorker(db, outbox.WorkerConfig{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, PollInterval: 10 * time.Millisecond})
+	w, err := outbox.New(outbox.Config{DB: db, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, PollInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc.Register(w)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -293,7 +296,11 @@ func mustService(t *testing.T, e *env, h adapters.DropHeroHost) *dropship.Servic
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.worker = outbox.NewWorker(e.db, outbox.WorkerConfig{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 1, PollInterval: 10 * time.Millisecond})
+	worker, err := outbox.New(outbox.Config{DB: e.db, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 1, PollInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.worker = worker
 	svc.Register(e.worker)
 	return svc
 }

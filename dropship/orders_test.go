@@ -255,7 +255,11 @@ func TestOrderSubmitTransientHostError(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.svc = svc
-	e.worker = outbox.NewWorker(e.db, outbox.WorkerConfig{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 5})
+	worker, err := outbox.New(outbox.Config{DB: e.db, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.worker = worker
 	svc.Register(e.worker)
 	svc.SetAutoSubmit(e.ctx, true)
 	e.placeOrder("5001", true, "1", "DH-5554")
@@ -334,11 +338,15 @@ func TestSubmitJobOutlivesLongOutage(t *testing.T) {
 	e := newEnv(t, true)
 	e.install()
 	e.svc.SetAutoSubmit(e.ctx, true)
-	cfg := dropship.WorkerConfig(nil)
+	cfg := dropship.WorkerConfig(e.db, nil)
 	if cfg.MaxBackoff != 30*time.Minute || cfg.BaseBackoff != time.Minute {
 		t.Errorf("backoff %v … %v, want 1 min … 30 min", cfg.BaseBackoff, cfg.MaxBackoff)
 	}
-	e.worker = outbox.NewWorker(e.db, cfg)
+	worker, err := outbox.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.worker = worker
 	e.svc.Register(e.worker)
 	e.placeOrder("2301", true, "1", "DH-5554")
 	// About 20 h of outage: 45 failed attempts so far.

@@ -139,13 +139,14 @@ func (s *Service) Register(w *outbox.Worker) {
 	w.Handle(KindNotify, s.handleNotify)
 }
 
-// WorkerConfig is the outbox configuration for the worker that runs the
+// WorkerConfig is the outbox configuration on db for the worker that runs the
 // DropHero jobs (spec §3.2): retries after 1, 2, 4, 8, 16 and 30 minutes,
 // then every 30 minutes, and a job that keeps failing stays in the durable
 // queue instead of dying, so that an order is submitted once DropHero is
 // back. Only permanent errors end a job.
-func WorkerConfig(log *zap.Logger) outbox.WorkerConfig {
-	return outbox.WorkerConfig{
+func WorkerConfig(db *gorm.DB, log *zap.Logger) outbox.Config {
+	return outbox.Config{
+		DB:          db,
 		Logger:      log,
 		BaseBackoff: time.Minute,
 		MaxBackoff:  30 * time.Minute,

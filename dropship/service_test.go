@@ -444,7 +444,11 @@ func TestCallbackStormOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.svc = svc
-	e.worker = outbox.NewWorker(e.db, outbox.WorkerConfig{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, PollInterval: 10 * time.Millisecond})
+	worker, err := outbox.New(outbox.Config{DB: e.db, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, PollInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.worker = worker
 	svc.Register(e.worker)
 	h, err := dropherocallback.New(dropherocallback.Config{Service: svc})
 	if err != nil {

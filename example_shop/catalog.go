@@ -1,10 +1,10 @@
 package main
 
 import (
-	"strconv"
-
 	"context"
 	"fmt"
+	"strconv"
+
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters"
@@ -13,12 +13,13 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
-// catalogConfig maps the shop's tables (models.go) onto the Shopgate
+// catalogConfig maps the shop's tables (models.go) in db onto the Shopgate
 // catalogue export. Everything is SQL over the shop's own tables; the
 // generic adapter never sees the model types. publicURL makes the shop's
 // relative links and image paths absolute.
-func catalogConfig(publicURL string) gormcatalog.Config {
+func catalogConfig(db *gorm.DB, publicURL string) gormcatalog.Config {
 	return gormcatalog.Config{
+		DB:      db,
 		BaseURL: publicURL,
 		Items: gormcatalog.Items{
 			From:     "shop_products p LEFT JOIN shop_tax_classes tc ON tc.id = p.tax_class_id",
@@ -155,15 +156,21 @@ func catalogConfig(publicURL string) gormcatalog.Config {
 // worker that pushes single changes announced with
 // gormcatalog.EnqueueItem / EnqueueCategory through the Merchant API.
 func (a *App) setupCatalog() error {
-	src, err := gormcatalog.New(a.DB, catalogConfig(a.PublicURL))
+	src, err := gormcatalog.New(catalogConfig(a.DB, a.PublicURL))
 	if err != nil {
 		return fmt.Errorf("catalog export: %w", err)
 	}
 	a.sg.Plugin.Catalog = src
 
-	w := outbox.NewWorker(a.DB, outbox.WorkerConfig{Logger: a.Log.Named("catalog-push")})
-	pusher := &gormcatalog.Pusher{Source: src, Client: a.sg.Client,
-		Shop: adapters.Shop{Number: a.sg.Creds.ShopNumber, Currency: Currency}}
+	w, err := outbox.New(outbox.Config{DB: a.DB, Logger: a.Log.Named("catalog-push")})
+	if err != nil {
+		return err
+	}
+	pusher, err := gormcatalog.NewPusher(gormcatalog.PusherConfig{Source: src, Client: a.sg.Client,
+		Shop: adapters.Shop{Number: a.sg.Creds.ShopNumber, Currency: Currency}})
+	if err != nil {
+		return err
+	}
 	pusher.Register(w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 	// A sale changes stock (and a sold-out item must not stay orderable in

@@ -34,11 +34,11 @@ func BenchmarkCatalogItems(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := catalogConfig("https://shop.example.com")
+	cfg := catalogConfig(db, "https://shop.example.com")
 	if n, err := strconv.Atoi(os.Getenv("CATALOG_BENCH_BATCH")); err == nil {
 		cfg.BatchSize = n
 	}
-	src, err := gormcatalog.New(db, cfg)
+	src, err := gormcatalog.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -23,12 +23,20 @@ import (
 // pluginCall posts a signed Plugin API request to the running shop.
 func pluginCall(t *testing.T, b *browser, form url.Values) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/shopgate/api", strings.NewReader(form.Encode()))
+	return signedPost(t, b.srv.URL, form, time.Now())
+}
+
+// signedPost posts form to the Plugin API of the shop at shopURL, signed
+// with the demo credentials at time now (as Shopgate and "shopbridge
+// call" do), and returns the answer.
+func signedPost(t *testing.T, shopURL string, form url.Values, now time.Time) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, shopURL+"/shopgate/api", strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, demoCustomerNumber, demoAPIKey, time.Now())
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, demoCustomerNumber, demoAPIKey, now)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -202,12 +210,19 @@ func TestCatalogPush(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	w := outbox.NewWorker(a.DB, outbox.WorkerConfig{})
-	src, err := gormcatalog.New(a.DB, catalogConfig(a.PublicURL))
+	w, err := outbox.New(outbox.Config{DB: a.DB})
 	if err != nil {
 		t.Fatal(err)
 	}
-	(&gormcatalog.Pusher{Source: src, Client: a.sg.Client, Shop: adapters.Shop{Currency: Currency}}).Register(w)
+	src, err := gormcatalog.New(catalogConfig(a.DB, a.PublicURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pusher, err := gormcatalog.NewPusher(gormcatalog.PusherConfig{Source: src, Client: a.sg.Client, Shop: adapters.Shop{Currency: Currency}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pusher.Register(w)
 	if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
 		t.Fatalf("RunOnce: %d jobs, %v", n, err)
 	}

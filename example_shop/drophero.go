@@ -106,7 +106,10 @@ func (a *App) setupDropHero() error {
 		}
 	}
 
-	w := outbox.NewWorker(a.DB, dropship.WorkerConfig(a.Log.Named("drophero-outbox")))
+	w, err := outbox.New(dropship.WorkerConfig(a.DB, a.Log.Named("drophero-outbox")))
+	if err != nil {
+		return err
+	}
 	svc.Register(w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 

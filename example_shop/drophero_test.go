@@ -24,7 +24,10 @@ func dropHeroDrain(t *testing.T, a *App) {
 		t.Fatal("DropHero not set up")
 	}
 	st := v.(*dropHeroState)
-	w := outbox.NewWorker(a.DB, outbox.WorkerConfig{BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3})
+	w, err := outbox.New(outbox.Config{DB: a.DB, BaseBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
 	st.svc.Register(w)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

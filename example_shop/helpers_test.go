@@ -12,12 +12,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/glebarez/sqlite"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/internal/testdb"
 )
@@ -36,17 +34,7 @@ var backends = []struct {
 // as the shop configures it.
 func openSQLite(t *testing.T) *gorm.DB {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "shop.db")
-	db, err := gorm.Open(sqlite.Open(sqliteDSN(path)), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			sqlDB.Close()
-		}
-	})
-	return db
+	return testdb.OpenSQLite(t, sqliteDSN(filepath.Join(t.TempDir(), "shop.db")))
 }
 
 // forEachBackend runs f as a subtest on every database.
@@ -239,6 +227,5 @@ func containsInOrder(s string, parts ...string) bool {
 func TestMain(m *testing.M) {
 	// bcrypt at its default cost takes seconds per hash under -race.
 	passwordCost = bcrypt.MinCost
-	bulkBatch = 100
 	os.Exit(m.Run())
 }

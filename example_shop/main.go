@@ -14,10 +14,10 @@
 //	-addr :8080          listen address (env ADDR)
 //	-db shop.db          SQLite file (ignored with DATABASE_URL)
 //	-public-url URL      absolute URL of the shop (env PUBLIC_URL)
-//	-seed-products N     generate N products deterministically, then exit
+//	-seed-products N     generate N products deterministically (internal/bulkseed), then exit
 //	-serve               with -seed-products: keep serving afterwards
 //
-// "example_shop call ..." runs the command-line client of the Plugin API.
+// "go run ./cmd/shopbridge call ..." sends signed Plugin API calls to it.
 package main
 
 import (
@@ -35,12 +35,11 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/shopbridge/shopbridge/internal/bulkseed"
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "call" {
-		os.Exit(runCall(os.Args[2:]))
-	}
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
 }
 
@@ -155,7 +154,12 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 
 	if o.seedProducts > 0 {
 		start := time.Now()
-		st, err := SeedProducts(ctx, db, o.seedProducts, log)
+		seeder, err := bulkseed.New(bulkseed.Config{DB: db, Logger: log})
+		if err != nil {
+			log.Error("seed products", zap.Error(err))
+			return 1
+		}
+		st, err := seeder.Seed(ctx, o.seedProducts)
 		if err != nil {
 			log.Error("seed products", zap.Error(err))
 			return 1

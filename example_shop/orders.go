@@ -12,7 +12,7 @@ import (
 // shopOrderHost maps the order import onto the shop's tables. The
 // catalogue exports product ids as item numbers (catalog.go), so numeric
 // item numbers match ids first; article numbers still match.
-func shopOrderHost() *gormorders.Store {
+func shopOrderHost() (*gormorders.Store, error) {
 	return gormorders.New(gormorders.Config{
 		MatchProductID: true,
 		PaymentMethods: []string{PaymentPrepayment, PaymentInvoice},
@@ -23,9 +23,13 @@ func shopOrderHost() *gormorders.Store {
 // cron jobs), runs the outbox worker that reports shipments and
 // cancellations back to Shopgate, and mounts the admin order page.
 func (a *App) setupOrders() error {
+	host, err := shopOrderHost()
+	if err != nil {
+		return err
+	}
 	svc, err := orders.New(orders.Config{
 		DB:       a.DB,
-		Host:     shopOrderHost(),
+		Host:     host,
 		Merchant: orders.SingleMerchant(a.sg.Client),
 		PaymentMethods: map[string]string{
 			"PREPAY": PaymentPrepayment, "SG_PREPAY": PaymentPrepayment, "INVOICE": PaymentInvoice,
@@ -41,12 +45,15 @@ func (a *App) setupOrders() error {
 		a.sg.Plugin.Cron = svc
 	}
 
-	wcfg := orders.WorkerConfig(a.Log.Named("outbox"))
+	wcfg := orders.WorkerConfig(a.DB, a.Log.Named("outbox"))
 	if a.Demo {
 		// The fake answers at once; short pauses keep the demo lively.
 		wcfg.BaseBackoff, wcfg.MaxBackoff = 5*time.Second, time.Minute
 	}
-	w := outbox.NewWorker(a.DB, wcfg)
+	w, err := outbox.New(wcfg)
+	if err != nil {
+		return err
+	}
 	svc.Register(w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 

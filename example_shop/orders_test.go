@@ -59,7 +59,10 @@ func TestAdminOrdersDemoFlow(t *testing.T) {
 		}
 
 		svc := a.sg.Plugin.Orders.(*orders.Service)
-		w := outbox.NewWorker(db, outbox.WorkerConfig{})
+		w, err := outbox.New(outbox.Config{DB: db})
+		if err != nil {
+			t.Fatal(err)
+		}
 		svc.Register(w)
 		if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
 			t.Fatalf("worker ran %d: %v", n, err)
@@ -95,7 +98,10 @@ func TestAdminOrdersCancelPartially(t *testing.T) {
 		t.Fatalf("cancel: %s", loc)
 	}
 	svc := a.sg.Plugin.Orders.(*orders.Service)
-	w := outbox.NewWorker(db, outbox.WorkerConfig{})
+	w, err := outbox.New(outbox.Config{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc.Register(w)
 	if n, err := w.RunOnce(context.Background()); err != nil || n != 1 {
 		t.Fatalf("worker ran %d: %v", n, err)

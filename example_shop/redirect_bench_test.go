@@ -7,20 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"go.uber.org/zap"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
+
+	"github.com/shopbridge/shopbridge/internal/testdb"
 )
 
 func benchApp(b *testing.B, enabled string) *App {
 	b.Helper()
 	b.Setenv("SHOPGATE_ENABLE_MOBILE_WEBSITE", enabled)
 	dir := b.TempDir()
-	db, err := gorm.Open(sqlite.Open(sqliteDSN(filepath.Join(dir, "shop.db"))), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		b.Fatal(err)
-	}
+	db := testdb.OpenSQLite(b, sqliteDSN(filepath.Join(dir, "shop.db")))
 	a, err := NewApp(db, Config{Log: zap.NewNop(), Demo: true, SeedDemo: true, DataDir: dir})
 	if err != nil {
 		b.Fatal(err)

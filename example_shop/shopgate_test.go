@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -18,23 +18,30 @@ import (
 	"github.com/shopbridge/shopbridge/redirect"
 )
 
-// callShop runs the call command against a test server and decodes the
-// JSON answer.
+// callShop sends a Plugin API request (action, then key=value
+// parameters) signed with the demo credentials at time now, as "shopbridge
+// call" does, and decodes the JSON answer. It returns 0 for an answer
+// without error, 1 otherwise.
 func callShop(t *testing.T, srv *httptest.Server, now time.Time, args ...string) (int, map[string]any, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	code := callCommand(append(args, "-url", srv.URL+"/shopgate/api"), func(string) string { return "" },
-		&out, &errOut, srv.Client(), func() time.Time { return now })
-	var m map[string]any
-	if strings.HasPrefix(strings.TrimSpace(out.String()), "{") {
-		if err := json.Unmarshal(out.Bytes(), &m); err != nil {
-			t.Fatalf("answer %q: %v", out.String(), err)
-		}
+	form := url.Values{"action": {args[0]}, "shop_number": {demoShopNumber}}
+	for _, a := range args[1:] {
+		k, v, _ := strings.Cut(a, "=")
+		form.Add(k, v)
 	}
-	return code, m, out.String() + errOut.String()
+	res, raw := signedPost(t, srv.URL, form, now)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("answer %q: %v", raw, err)
+	}
+	code := 0
+	if res.StatusCode != http.StatusOK || m["error"].(float64) != 0 {
+		code = 1
+	}
+	return code, m, string(raw)
 }
 
-func TestPluginAPIThroughCallCommand(t *testing.T) {
+func TestPluginAPIThroughSignedCalls(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)
 		t.Cleanup(a.Close)
@@ -94,39 +101,6 @@ func TestPluginAPIThroughCallCommand(t *testing.T) {
 			t.Errorf("GET status = %d", res.StatusCode)
 		}
 	})
-}
-
-func TestParseCallArgs(t *testing.T) {
-	env := func(k string) string {
-		if k == "ADDR" {
-			return ":9090"
-		}
-		return ""
-	}
-	tests := []struct {
-		args    []string
-		url     string
-		action  string
-		pairs   int
-		wantErr bool
-	}{
-		{[]string{"ping"}, "http://localhost:9090/shopgate/api", "ping", 0, false},
-		{[]string{"cron", "jobs[0][job_name]=x", "-url", "http://h/api"}, "http://h/api", "cron", 1, false},
-		{[]string{"-url=http://h/x", "get_items", "limit=1", "offset=0"}, "http://h/x", "get_items", 2, false},
-		{[]string{}, "", "", 0, true},
-		{[]string{"ping", "-url"}, "", "", 0, true},
-		{[]string{"ping", "=x"}, "", "", 0, true},
-	}
-	for _, tt := range tests {
-		cr, err := parseCallArgs(tt.args, env)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("%v: err = %v", tt.args, err)
-			continue
-		}
-		if err == nil && (cr.url != tt.url || cr.action != tt.action || len(cr.pairs) != tt.pairs) {
-			t.Errorf("%v: got %+v", tt.args, cr)
-		}
-	}
 }
 
 // TestClearCacheDropsRedirectKeywords: clear_cache removes the keyword

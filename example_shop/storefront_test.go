@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/internal/bulkseed"
 	"github.com/shopbridge/shopbridge/internal/testdb"
 )
 
@@ -94,7 +95,11 @@ func TestCategoryPagination(t *testing.T) {
 	db := testdb.New(t) // SQLite is slow to bulk-fill under -race; the pages are the same
 
 	a := newTestApp(t, db)
-	if _, err := SeedProducts(t.Context(), db, 250, nil); err != nil {
+	seeder, err := bulkseed.New(bulkseed.Config{DB: db, BatchSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seeder.Seed(t.Context(), 250); err != nil {
 		t.Fatal(err)
 	}
 	b := newBrowser(t, a)

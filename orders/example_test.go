@@ -13,8 +13,8 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormorders"
-	"github.com/shopbridge/shopbridge/adapters/gormorders/gormorderstest"
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/internal/testhost"
 	"github.com/shopbridge/shopbridge/orders"
 	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/shopgate"
@@ -33,7 +33,7 @@ func Example() {
 	if err := db.AutoMigrate(&gormmodels.ShopgateOrder{}, &gormmodels.OutboxJob{}); err != nil {
 		log.Fatal(err)
 	}
-	if err := gormorderstest.Migrate(db); err != nil { // the host shop's tables
+	if err := testhost.Migrate(db); err != nil { // the host shop's tables
 		log.Fatal(err)
 	}
 
@@ -45,9 +45,13 @@ func Example() {
 		log.Fatal(err)
 	}
 
+	host, err := gormorders.New(gormorders.Config{}) // the default layout
+	if err != nil {
+		log.Fatal(err)
+	}
 	svc, err := orders.New(orders.Config{
 		DB:             db,
-		Host:           gormorders.New(gormorders.Config{}),
+		Host:           host,
 		Merchant:       orders.SingleMerchant(client),
 		PaymentMethods: map[string]string{"PREPAY": "prepayment"},
 	})
@@ -69,7 +73,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	w := outbox.NewWorker(db, orders.WorkerConfig(nil))
+	w, err := outbox.New(orders.WorkerConfig(db, nil))
+	if err != nil {
+		log.Fatal(err)
+	}
 	svc.Register(w)
 	n, err := w.RunOnce(ctx)
 	st, _ := fake.Order("1402011234")

@@ -5,21 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormorders"
-	"github.com/shopbridge/shopbridge/adapters/gormorders/gormorderstest"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/internal/testdb"
+	"github.com/shopbridge/shopbridge/internal/testhost"
 	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
@@ -66,17 +63,7 @@ func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 // dialect paths.
 func newSQLite(t *testing.T) *gorm.DB {
 	t.Helper()
-	db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "shop.db")+"?_pragma=busy_timeout(5000)"),
-		&gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if s, err := db.DB(); err == nil {
-			s.Close()
-		}
-	})
-	return db
+	return testdb.SQLite(t)
 }
 
 // newEnvOn is newEnv on a given database.
@@ -85,7 +72,7 @@ func newEnvOn(t *testing.T, db *gorm.DB, tweak ...func(*Config)) *env {
 	if err := db.AutoMigrate(&gormmodels.ShopgateOrder{}, &gormmodels.OutboxJob{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := gormorderstest.Migrate(db); err != nil {
+	if err := testhost.Migrate(db); err != nil {
 		t.Fatal(err)
 	}
 	fake := shopgatetest.NewServer()
@@ -96,7 +83,11 @@ func newEnvOn(t *testing.T, db *gorm.DB, tweak ...func(*Config)) *env {
 	}
 	e := &env{t: t, db: db, fake: fake, sg: sg, shop: adapters.Shop{Number: fake.ShopNumber()},
 		clock: &clock{}}
-	e.store = gormorders.New(gormorders.Config{PaymentMethods: []string{"prepayment", "invoice"}})
+	store, err := gormorders.New(gormorders.Config{PaymentMethods: []string{"prepayment", "invoice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store = store
 	cfg := Config{
 		DB: db, Host: e.store, Merchant: SingleMerchant(sg),
 		PaymentMethods: map[string]string{"PREPAY": "prepayment"},
@@ -116,7 +107,7 @@ func newEnvOn(t *testing.T, db *gorm.DB, tweak ...func(*Config)) *env {
 // product adds a host product.
 func (e *env) product(number, price string, stock int, active bool) uint {
 	e.t.Helper()
-	p := gormorderstest.Product{Number: number, Name: "Product " + number, Price: decimal.RequireFromString(price), StockQuantity: stock, Active: active}
+	p := testhost.Product{Number: number, Name: "Product " + number, Price: decimal.RequireFromString(price), StockQuantity: stock, Active: active}
 	if err := e.db.Create(&p).Error; err != nil {
 		e.t.Fatal(err)
 	}
@@ -144,27 +135,27 @@ func (e *env) addRaw(m map[string]any) {
 	}
 }
 
-func (e *env) hostOrder(id string) gormorderstest.Order {
+func (e *env) hostOrder(id string) testhost.Order {
 	e.t.Helper()
-	var o gormorderstest.Order
+	var o testhost.Order
 	if err := e.db.Where("id = ?", id).Take(&o).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return o
 }
 
-func (e *env) items(orderID uint) []gormorderstest.OrderItem {
+func (e *env) items(orderID uint) []testhost.OrderItem {
 	e.t.Helper()
-	var it []gormorderstest.OrderItem
+	var it []testhost.OrderItem
 	if err := e.db.Where("order_id = ?", orderID).Order("id").Find(&it).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return it
 }
 
-func (e *env) history(orderID uint) []gormorderstest.OrderHistory {
+func (e *env) history(orderID uint) []testhost.OrderHistory {
 	e.t.Helper()
-	var h []gormorderstest.OrderHistory
+	var h []testhost.OrderHistory
 	if err := e.db.Where("order_id = ?", orderID).Order("id").Find(&h).Error; err != nil {
 		e.t.Fatal(err)
 	}
@@ -201,9 +192,12 @@ func (e *env) addOrder(number string) adapters.OrderRef {
 // worker returns an outbox worker with the service's handlers on the
 // test clock.
 func (e *env) worker() *outbox.Worker {
-	cfg := WorkerConfig(nil)
+	cfg := WorkerConfig(e.db, nil)
 	cfg.Now = e.clock.Now
-	w := outbox.NewWorker(e.db, cfg)
+	w, err := outbox.New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	e.svc.Register(w)
 	return w
 }
@@ -228,7 +222,7 @@ func (e *env) drain(w *outbox.Worker) int {
 // back office would without telling shopbridge.
 func (e *env) setHostStatus(id, status string) {
 	e.t.Helper()
-	if err := e.db.Model(&gormorderstest.Order{}).Where("id = ?", id).Update("status", status).Error; err != nil {
+	if err := e.db.Model(&testhost.Order{}).Where("id = ?", id).Update("status", status).Error; err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -238,7 +232,7 @@ func (e *env) setHostStatus(id, status string) {
 func (e *env) ship(id string, sh Shipment) {
 	e.t.Helper()
 	err := e.db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&gormorderstest.Order{}).Where("id = ?", id).Update("status", "shipped").Error; err != nil {
+		if err := tx.Model(&testhost.Order{}).Where("id = ?", id).Update("status", "shipped").Error; err != nil {
 			return err
 		}
 		ok, err := e.svc.RecordShipment(context.Background(), tx, id, sh)

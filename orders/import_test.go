@@ -12,8 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters"
-	"github.com/shopbridge/shopbridge/adapters/gormorders/gormorderstest"
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/internal/testhost"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
 )
@@ -99,13 +99,13 @@ func TestAddOrderWorkedExample81(t *testing.T) {
 		t.Errorf("coupon line %+v", c)
 	}
 
-	var guests []gormorderstest.Customer
+	var guests []testhost.Customer
 	e.db.Find(&guests)
 	if len(guests) != 1 || guests[0].Email != "anna.schmidt@example.com" || guests[0].PasswordHash != "" ||
 		o.CustomerID == nil || *o.CustomerID != guests[0].ID {
 		t.Fatalf("guest account: %+v, order customer %v", guests, o.CustomerID)
 	}
-	if n := e.count(&gormorderstest.Address{}); n != 1 {
+	if n := e.count(&testhost.Address{}); n != 1 {
 		t.Errorf("%d guest addresses", n)
 	}
 
@@ -145,7 +145,7 @@ func TestAddOrderDuplicate82(t *testing.T) {
 	if apiCode(err) != shopgate.CodeDuplicateOrder {
 		t.Fatalf("second add_order: %v", err)
 	}
-	if n := e.count(&gormorderstest.Order{}); n != 1 {
+	if n := e.count(&testhost.Order{}); n != 1 {
 		t.Errorf("%d orders", n)
 	}
 	if n := len(e.fake.RequestsFor(shopgate.ActionGetOrders)); n != 1 {
@@ -190,8 +190,8 @@ func TestAddOrderConcurrentDuplicates(t *testing.T) {
 	for model, want := range map[string]struct {
 		m any
 		n int64
-	}{"orders": {&gormorderstest.Order{}, 1}, "customers": {&gormorderstest.Customer{}, 1},
-		"lines": {&gormorderstest.OrderItem{}, 3}, "mappings": {&gormmodels.ShopgateOrder{}, 1}} {
+	}{"orders": {&testhost.Order{}, 1}, "customers": {&testhost.Customer{}, 1},
+		"lines": {&testhost.OrderItem{}, 3}, "mappings": {&gormmodels.ShopgateOrder{}, 1}} {
 		if got := e.count(want.m); got != want.n {
 			t.Errorf("%s: %d, want %d", model, got, want.n)
 		}
@@ -223,9 +223,9 @@ func TestAddOrderFailureLeavesNothing(t *testing.T) {
 	if apiCode(err) != shopgate.CodeDatabaseError || !errors.Is(err, errInjected) {
 		t.Fatalf("err = %v, want 83 wrapping the injected failure", err)
 	}
-	for name, m := range map[string]any{"orders": &gormorderstest.Order{}, "lines": &gormorderstest.OrderItem{},
-		"history": &gormorderstest.OrderHistory{}, "customers": &gormorderstest.Customer{},
-		"addresses": &gormorderstest.Address{}, "mappings": &gormmodels.ShopgateOrder{}} {
+	for name, m := range map[string]any{"orders": &testhost.Order{}, "lines": &testhost.OrderItem{},
+		"history": &testhost.OrderHistory{}, "customers": &testhost.Customer{},
+		"addresses": &testhost.Address{}, "mappings": &gormmodels.ShopgateOrder{}} {
 		if n := e.count(m); n != 0 {
 			t.Errorf("%d %s left behind", n, name)
 		}
@@ -238,7 +238,7 @@ func TestAddOrderFailureLeavesNothing(t *testing.T) {
 func TestAddOrderCustomers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	known := gormorderstest.Customer{Number: "K-004711", Email: "anna.schmidt@example.com", PasswordHash: "$2a$10$x",
+	known := testhost.Customer{Number: "K-004711", Email: "anna.schmidt@example.com", PasswordHash: "$2a$10$x",
 		Token: "tok", FirstName: "Anna", LastName: "Schmidt", Active: true}
 	if err := e.db.Create(&known).Error; err != nil {
 		t.Fatal(err)
@@ -287,7 +287,7 @@ func TestAddOrderCustomers(t *testing.T) {
 	e.addRaw(m)
 	e.addOrder("1599999999")
 	var n int64
-	e.db.Model(&gormorderstest.Customer{}).Where("email = ?", "guest@example.com").Count(&n)
+	e.db.Model(&testhost.Customer{}).Where("email = ?", "guest@example.com").Count(&n)
 	if n != 1 {
 		t.Errorf("%d guest accounts for one address", n)
 	}

@@ -136,11 +136,12 @@ func SingleMerchant(c MerchantAPI) func(string) (MerchantAPI, error) {
 	return func(string) (MerchantAPI, error) { return c, nil }
 }
 
-// WorkerConfig is the outbox configuration recommended for the sync jobs:
-// the Merchant API allows 150 requests per hour, so failed calls back off
-// in minutes (Merchant API spec 6).
-func WorkerConfig(log *zap.Logger) outbox.WorkerConfig {
-	return outbox.WorkerConfig{
+// WorkerConfig is the outbox configuration on db recommended for the sync
+// jobs: the Merchant API allows 150 requests per hour, so failed calls
+// back off in minutes (Merchant API spec 6).
+func WorkerConfig(db *gorm.DB, log *zap.Logger) outbox.Config {
+	return outbox.Config{
+		DB:          db,
 		Logger:      log,
 		BaseBackoff: time.Minute,
 		MaxBackoff:  2 * time.Hour,

@@ -44,7 +44,10 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	w := outbox.NewWorker(db, outbox.WorkerConfig{})
+	w, err := outbox.New(outbox.Config{DB: db})
+	if err != nil {
+		log.Fatal(err)
+	}
 	w.Handle("set_order_shipping_completed", func(ctx context.Context, raw json.RawMessage) error {
 		var p shipped
 		if err := json.Unmarshal(raw, &p); err != nil {

@@ -11,7 +11,7 @@
 // database. On PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED; on
 // SQLite a single UPDATE … RETURNING statement claims them under SQLite's
 // write lock. A claim carries a lease: when a worker dies mid-job the row
-// becomes claimable again after [WorkerConfig.LeaseTimeout]. Handlers
+// becomes claimable again after [Config.LeaseTimeout]. Handlers
 // therefore see a job once, except when a worker died or stalled past its
 // lease after sending; handlers treat "already done" answers as success.
 package outbox

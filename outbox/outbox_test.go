@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/internal/testdb"
@@ -30,13 +27,7 @@ func newPG(t *testing.T) *gorm.DB {
 
 func newSQLite(t *testing.T) *gorm.DB {
 	t.Helper()
-	db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "shop.db")+"?_pragma=busy_timeout(5000)"),
-		&gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, _ := db.DB()
-	t.Cleanup(func() { sqlDB.Close() })
+	db := testdb.SQLite(t)
 	if err := db.AutoMigrate(&gormmodels.OutboxJob{}); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +103,7 @@ func TestTwoWorkersSendEachJobOnce(t *testing.T) {
 	perWorker := [2]int{}
 	var wg sync.WaitGroup
 	for wi := 0; wi < 2; wi++ {
-		w := NewWorker(db, WorkerConfig{BatchSize: 7})
+		w := mustNew(t, Config{DB: db, BatchSize: 7})
 		w.Handle("send", func(ctx context.Context, raw json.RawMessage) error {
 			k := decode(t, raw)
 			mu.Lock()
@@ -163,7 +154,7 @@ func TestRetryWithBackoffThenDeliveredOnce(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			clk := newClock()
-			w := NewWorker(db, WorkerConfig{Now: clk.Now, BaseBackoff: 10 * time.Second, MaxBackoff: time.Minute})
+			w := mustNew(t, Config{DB: db, Now: clk.Now, BaseBackoff: 10 * time.Second, MaxBackoff: time.Minute})
 			var calls, delivered int
 			w.Handle("send", func(ctx context.Context, raw json.RawMessage) error {
 				calls++
@@ -219,7 +210,7 @@ func TestRetryWithBackoffThenDeliveredOnce(t *testing.T) {
 func TestPermanentErrorAndMaxAttempts(t *testing.T) {
 	db := newPG(t)
 	clk := newClock()
-	w := NewWorker(db, WorkerConfig{Now: clk.Now, MaxAttempts: 2, BaseBackoff: time.Second})
+	w := mustNew(t, Config{DB: db, Now: clk.Now, MaxAttempts: 2, BaseBackoff: time.Second})
 	w.Handle("perm", func(ctx context.Context, raw json.RawMessage) error {
 		return Permanent(errors.New("merchant api: 102 order unknown"))
 	})
@@ -275,7 +266,7 @@ func TestCoalescing(t *testing.T) {
 
 			// While order-1's job is in flight, a new change is queued as a
 			// new job and the in-flight one, failing, is superseded by it.
-			w := NewWorker(db, WorkerConfig{Now: clk.Now, BaseBackoff: time.Second})
+			w := mustNew(t, Config{DB: db, Now: clk.Now, BaseBackoff: time.Second})
 			var got []int
 			fail := true
 			w.Handle("sync", func(ctx context.Context, raw json.RawMessage) error {
@@ -364,7 +355,7 @@ func TestLeaseExpiryReclaims(t *testing.T) {
 	clk := newClock()
 	enqueue(t, db, Job{Kind: "send", Payload: payload{N: 1}})
 
-	dead := NewWorker(db, WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute})
+	dead := mustNew(t, Config{DB: db, Now: clk.Now, LeaseTimeout: time.Minute})
 	dead.Handle("send", func(context.Context, json.RawMessage) error { return nil })
 	claimed, err := dead.claim(context.Background(), []string{"send"}, "dead-token")
 	if err != nil || len(claimed) != 1 {
@@ -372,7 +363,7 @@ func TestLeaseExpiryReclaims(t *testing.T) {
 	}
 
 	var sent atomic.Int32
-	live := NewWorker(db, WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute})
+	live := mustNew(t, Config{DB: db, Now: clk.Now, LeaseTimeout: time.Minute})
 	live.Handle("send", func(context.Context, json.RawMessage) error { sent.Add(1); return nil })
 	if n, err := live.RunOnce(context.Background()); err != nil || n != 0 {
 		t.Fatalf("claimed a leased job: %d %v", n, err)
@@ -394,7 +385,7 @@ func TestLeaseExpiryReclaims(t *testing.T) {
 func TestWorkerClaimsOnlyItsKinds(t *testing.T) {
 	db := newPG(t)
 	enqueue(t, db, Job{Kind: "a"}, Job{Kind: "b"})
-	w := NewWorker(db, WorkerConfig{})
+	w := mustNew(t, Config{DB: db})
 	if n, err := w.RunOnce(context.Background()); n != 0 || err != nil {
 		t.Fatalf("worker without handlers ran %d: %v", n, err)
 	}
@@ -409,7 +400,7 @@ func TestWorkerClaimsOnlyItsKinds(t *testing.T) {
 
 func TestRunStopsWithContext(t *testing.T) {
 	db := newSQLite(t)
-	w := NewWorker(db, WorkerConfig{PollInterval: 5 * time.Millisecond})
+	w := mustNew(t, Config{DB: db, PollInterval: 5 * time.Millisecond})
 	done := make(chan struct{})
 	w.Handle("send", func(context.Context, json.RawMessage) error { close(done); return nil })
 	ctx, cancel := context.WithCancel(context.Background())
@@ -428,7 +419,9 @@ func TestRunStopsWithContext(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
-	w := NewWorker(nil, WorkerConfig{BaseBackoff: 10 * time.Second, MaxBackoff: time.Minute})
+	cfg := Config{BaseBackoff: 10 * time.Second, MaxBackoff: time.Minute}
+	cfg.setDefaults()
+	w := &Worker{cfg: cfg} // backoff needs no database
 	tests := []struct {
 		attempt  int
 		min, max time.Duration
@@ -452,7 +445,7 @@ func TestPurge(t *testing.T) {
 	db := newPG(t)
 	clk := newClock()
 	enqueue(t, db, Job{Kind: "send"}, Job{Kind: "send"}, Job{Kind: "fail"}, Job{Kind: "later", NotBefore: time.Now().Add(time.Hour)})
-	w := NewWorker(db, WorkerConfig{Now: clk.Now})
+	w := mustNew(t, Config{DB: db, Now: clk.Now})
 	w.Handle("send", func(context.Context, json.RawMessage) error { return nil })
 	w.Handle("fail", func(context.Context, json.RawMessage) error { return Permanent(errors.New("no")) })
 	if n, err := w.RunOnce(context.Background()); err != nil || n != 3 {
@@ -477,10 +470,10 @@ func TestLeaseRenewedDuringLongBatch(t *testing.T) {
 	db := newPG(t)
 	clk := newClock()
 	enqueue(t, db, Job{Kind: "slow", Payload: payload{N: 1}}, Job{Kind: "slow", Payload: payload{N: 2}}, Job{Kind: "slow", Payload: payload{N: 3}})
-	other := NewWorker(db, WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute})
+	other := mustNew(t, Config{DB: db, Now: clk.Now, LeaseTimeout: time.Minute})
 	var stolen atomic.Int32
 	other.Handle("slow", func(context.Context, json.RawMessage) error { stolen.Add(1); return nil })
-	w := NewWorker(db, WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute}) // HandlerTimeout becomes 30s
+	w := mustNew(t, Config{DB: db, Now: clk.Now, LeaseTimeout: time.Minute}) // HandlerTimeout becomes 30s
 	var seen []int
 	w.Handle("slow", func(ctx context.Context, raw json.RawMessage) error {
 		seen = append(seen, decode(t, raw))
@@ -518,11 +511,11 @@ func TestCrashingJobDiesAfterMaxAttempts(t *testing.T) {
 			db := d.open(t)
 			clk := newClock()
 			const maxAttempts = 3
-			cfg := WorkerConfig{Now: clk.Now, LeaseTimeout: time.Minute, MaxAttempts: maxAttempts}
+			cfg := Config{DB: db, Now: clk.Now, LeaseTimeout: time.Minute, MaxAttempts: maxAttempts}
 			enqueue(t, db, Job{Kind: "crash", Payload: payload{N: 1}}, Job{Kind: "ok", Payload: payload{N: 2}})
 
 			// Each "crash" claims the job and never records a result.
-			crashing := NewWorker(db, cfg)
+			crashing := mustNew(t, cfg)
 			for i := 1; i <= maxAttempts; i++ {
 				claimed, err := crashing.claim(context.Background(), []string{"crash"}, fmt.Sprintf("crash-%d", i))
 				if err != nil || len(claimed) != 1 || claimed[0].Attempts != i {
@@ -532,7 +525,7 @@ func TestCrashingJobDiesAfterMaxAttempts(t *testing.T) {
 			}
 
 			var ran atomic.Int32
-			live := NewWorker(db, cfg)
+			live := mustNew(t, cfg)
 			live.Handle("crash", func(context.Context, json.RawMessage) error { ran.Add(1); return nil })
 			live.Handle("ok", func(context.Context, json.RawMessage) error { return nil })
 			if n, err := live.RunOnce(context.Background()); err != nil || n != 1 {
@@ -567,7 +560,7 @@ func TestPendingJobPastMaxAttemptsDies(t *testing.T) {
 	if err := db.Model(&gormmodels.OutboxJob{}).Where("kind = ?", "send").Update("attempts", 5).Error; err != nil {
 		t.Fatal(err)
 	}
-	w := NewWorker(db, WorkerConfig{Now: clk.Now, MaxAttempts: 5})
+	w := mustNew(t, Config{DB: db, Now: clk.Now, MaxAttempts: 5})
 	w.Handle("send", func(context.Context, json.RawMessage) error { return errors.New("ran") })
 	if n, err := w.RunOnce(context.Background()); err != nil || n != 0 {
 		t.Fatalf("RunOnce: %d %v", n, err)
@@ -583,7 +576,7 @@ func TestPendingJobPastMaxAttemptsDies(t *testing.T) {
 func TestUnlimitedAttempts(t *testing.T) {
 	db := newPG(t)
 	clk := newClock()
-	w := NewWorker(db, WorkerConfig{Now: clk.Now, MaxAttempts: -1, BaseBackoff: time.Minute, MaxBackoff: 30 * time.Minute})
+	w := mustNew(t, Config{DB: db, Now: clk.Now, MaxAttempts: -1, BaseBackoff: time.Minute, MaxBackoff: 30 * time.Minute})
 	w.Handle("down", func(ctx context.Context, raw json.RawMessage) error { return errors.New("503 service unavailable") })
 	w.Handle("perm", func(ctx context.Context, raw json.RawMessage) error { return Permanent(errors.New("406")) })
 	enqueue(t, db, Job{Kind: "down"}, Job{Kind: "perm"})
@@ -615,5 +608,21 @@ func TestUnlimitedAttempts(t *testing.T) {
 				t.Errorf("perm: state %s attempts %d, want dead 1", r.State, r.Attempts)
 			}
 		}
+	}
+}
+
+// mustNew is New for tests.
+func mustNew(t testing.TB, cfg Config) *Worker {
+	t.Helper()
+	w, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func TestNewNeedsDB(t *testing.T) {
+	if _, err := New(Config{}); err == nil {
+		t.Fatal("New accepted a Config without DB")
 	}
 }

@@ -25,8 +25,11 @@ import (
 // [Permanent] when retrying cannot help; any other error to be retried.
 type HandlerFunc func(ctx context.Context, payload json.RawMessage) error
 
-// WorkerConfig configures a [Worker]. Zero fields take the defaults shown.
-type WorkerConfig struct {
+// Config configures a [Worker]. DB is required; zero fields take the
+// defaults shown.
+type Config struct {
+	// DB holds the outbox table (gormmodels.OutboxJob).
+	DB *gorm.DB
 	// Logger receives one line per failed attempt. Default: zap.NewNop().
 	Logger *zap.Logger
 	// BatchSize is how many jobs one claim takes. Default: 10.
@@ -55,7 +58,7 @@ type WorkerConfig struct {
 	Now func() time.Time
 }
 
-func (c *WorkerConfig) setDefaults() {
+func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
@@ -94,17 +97,20 @@ func (c *WorkerConfig) setDefaults() {
 // Worker claims due outbox jobs and runs their handlers.
 type Worker struct {
 	db  *gorm.DB
-	cfg WorkerConfig
+	cfg Config
 
 	mu       sync.RWMutex
 	handlers map[string]HandlerFunc
 }
 
-// NewWorker returns a worker on db. Register handlers with [Worker.Handle]
+// New returns a worker on cfg.DB. Register handlers with [Worker.Handle]
 // before calling [Worker.Run] or [Worker.RunOnce].
-func NewWorker(db *gorm.DB, cfg WorkerConfig) *Worker {
+func New(cfg Config) (*Worker, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("outbox: Config.DB is nil")
+	}
 	cfg.setDefaults()
-	return &Worker{db: db, cfg: cfg, handlers: map[string]HandlerFunc{}}
+	return &Worker{db: cfg.DB, cfg: cfg, handlers: map[string]HandlerFunc{}}, nil
 }
 
 // Handle registers h for jobs of kind. A worker claims only kinds it has a

@@ -28,6 +28,8 @@ import (
 
 // Config maps a shop schema onto the export records.
 type Config struct {
+	// DB is the host database the catalogue is read from. Required.
+	DB *gorm.DB
 	// BaseURL is prefixed to deeplinks and image URLs that start with a
 	// single "/" (e.g. "https://shop.example.com"). Empty: URLs are used
 	// as read.

@@ -28,7 +28,8 @@ func ExampleNew() {
 	db.Exec("CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT, price NUMERIC, qty INTEGER, shown BOOLEAN)")
 	db.Exec("INSERT INTO articles VALUES (1, 'Mug', 9.90, 4, 1), (2, 'Hidden', 1, 1, 0), (3, 'Plate', 12.5, 0, 1)")
 
-	src, err := gormcatalog.New(db, gormcatalog.Config{
+	src, err := gormcatalog.New(gormcatalog.Config{
+		DB:      db,
 		BaseURL: "https://shop.example.com",
 		Items: gormcatalog.Items{
 			From: "articles a", Key: "a.id", Where: "a.shown", Currency: "EUR",

@@ -7,17 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/internal/testdb"
@@ -98,8 +95,9 @@ type tReview struct {
 
 func (tReview) TableName() string { return "t_reviews" }
 
-func testConfig() Config {
+func testConfig(db *gorm.DB) Config {
 	return Config{
+		DB:        db,
 		BaseURL:   "https://shop.test",
 		BatchSize: 7, // small, so that tests cross many batch borders
 		MaxIn:     5,
@@ -152,27 +150,6 @@ type catalogue struct {
 	reviews  []string
 	// reviewsByItem: item uid → review uids
 	reviewsByItem map[string][]string
-}
-
-// databases opens a fresh database per engine inside a subtest, so that a
-// missing PostgreSQL skips only its own subtest.
-var databases = map[string]func(t *testing.T) *gorm.DB{
-	// SQLite is the example shop's embedded default, so the adapter must
-	// work on it as well.
-	"sqlite": func(t *testing.T) *gorm.DB {
-		t.Helper()
-		db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "shop.db")), &gorm.Config{Logger: logger.Discard})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if s, err := db.DB(); err == nil {
-				s.Close()
-			}
-		})
-		return db
-	},
-	"postgres": func(t *testing.T) *gorm.DB { return testdb.New(t) },
 }
 
 // seed creates a random catalogue; odd strings go into names on SQLite
@@ -337,12 +314,13 @@ func uidsOf(doc xmlItems) []string {
 }
 
 func TestItemsRandomCatalogue(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			rng := rand.New(rand.NewPCG(1, uint64(len(name))))
 			cat := seed(t, db, rng, 90, name == "sqlite")
-			src, err := New(db, testConfig())
+			src, err := New(testConfig(db))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -351,9 +329,9 @@ func TestItemsRandomCatalogue(t *testing.T) {
 			}
 			// Both ways of reading rows (pgx on PostgreSQL, database/sql
 			// everywhere) give the same document.
-			plainCfg := testConfig()
+			plainCfg := testConfig(db)
 			plainCfg.PlainSQL = true
-			plain, err := New(db, plainCfg)
+			plain, err := New(plainCfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -438,12 +416,13 @@ func TestItemsRandomCatalogue(t *testing.T) {
 }
 
 func TestCategoriesAndReviews(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			rng := rand.New(rand.NewPCG(2, 3))
 			cat := seed(t, db, rng, 60, name == "sqlite")
-			src, err := New(db, testConfig())
+			src, err := New(testConfig(db))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -527,11 +506,12 @@ func TestCategoriesAndReviews(t *testing.T) {
 }
 
 func TestItemsStopAndCancel(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			seed(t, db, rand.New(rand.NewPCG(4, 5)), 80, false)
-			src, err := New(db, testConfig())
+			src, err := New(testConfig(db))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -564,10 +544,7 @@ func TestItemsStopAndCancel(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "x.db")), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := testdb.SQLite(t)
 	bad := []Config{
 		{Items: Items{From: "t"}},
 		{Items: Items{From: "t", Key: "id", Fields: ItemFields{Name: "name"}, Images: &Images{}}},
@@ -576,11 +553,15 @@ func TestNewValidates(t *testing.T) {
 		{Reviews: Reviews{From: "r", Key: "id"}},
 	}
 	for i, c := range bad {
-		if _, err := New(db, c); err == nil {
+		c.DB = db
+		if _, err := New(c); err == nil {
 			t.Errorf("config %d accepted", i)
 		}
 	}
-	src, err := New(db, Config{})
+	if _, err := New(Config{}); err == nil {
+		t.Error("config without DB accepted")
+	}
+	src, err := New(Config{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}

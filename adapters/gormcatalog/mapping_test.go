@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
@@ -51,8 +52,9 @@ func mappingSchema(t *testing.T, db *gorm.DB) {
 	}
 }
 
-func mappingConfig(plain bool) Config {
+func mappingConfig(db *gorm.DB, plain bool) Config {
 	return Config{
+		DB:       db,
 		BaseURL:  "https://shop.example.com",
 		PlainSQL: plain,
 		Items: Items{
@@ -125,7 +127,8 @@ func collect(t *testing.T, src *Source, q adapters.CatalogQuery) []mapped {
 // of types without a Go target (uuid, jsonb), is_saleable derived from
 // the stock values.
 func TestItemsMapping(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		for _, plain := range []bool{false, true} {
 			if plain && name != "postgres" {
 				continue
@@ -133,7 +136,7 @@ func TestItemsMapping(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/plain=%v", name, plain), func(t *testing.T) {
 				db := open(t)
 				mappingSchema(t, db)
-				src, err := New(db, mappingConfig(plain))
+				src, err := New(mappingConfig(db, plain))
 				if err != nil {
 					t.Fatal(err)
 				}

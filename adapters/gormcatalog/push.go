@@ -68,16 +68,32 @@ type MerchantCatalog interface {
 
 var _ MerchantCatalog = (*shopgate.Client)(nil)
 
+// PusherConfig configures a [Pusher].
+type PusherConfig struct {
+	// Source reads the changed record. Required.
+	Source adapters.CatalogSource
+	// Client is the Merchant API client of the shop. Required.
+	Client MerchantCatalog
+	// Shop is the shop the records are read for (currency, language).
+	Shop adapters.Shop
+}
+
 // Pusher sends queued single changes to Shopgate. It reads records through
 // any adapters.CatalogSource (the same one that serves the exports), so
 // pushed data always equals exported data.
 type Pusher struct {
-	// Source reads the changed record.
-	Source adapters.CatalogSource
-	// Client is the Merchant API client of the shop.
-	Client MerchantCatalog
-	// Shop is the shop the records are read for (currency, language).
-	Shop adapters.Shop
+	cfg PusherConfig
+}
+
+// NewPusher returns a Pusher for cfg; Source and Client are required.
+func NewPusher(cfg PusherConfig) (*Pusher, error) {
+	if cfg.Source == nil {
+		return nil, errors.New("gormcatalog: PusherConfig.Source is nil")
+	}
+	if cfg.Client == nil {
+		return nil, errors.New("gormcatalog: PusherConfig.Client is nil")
+	}
+	return &Pusher{cfg: cfg}, nil
 }
 
 // Register adds the push handlers to an outbox worker.
@@ -96,7 +112,7 @@ func (p *Pusher) PushItem(ctx context.Context, payload json.RawMessage) error {
 		return outbox.Permanent(fmt.Errorf("gormcatalog: push item: bad payload %s", payload))
 	}
 	var items []shopgate.Item
-	err := p.Source.Items(ctx, p.Shop, adapters.CatalogQuery{Limit: 1, UIDs: []string{c.UID}}, func(it *export.Item) error {
+	err := p.cfg.Source.Items(ctx, p.cfg.Shop, adapters.CatalogQuery{Limit: 1, UIDs: []string{c.UID}}, func(it *export.Item) error {
 		items = append(items, merchantItem(it, nil))
 		for i := range it.Children {
 			items = append(items, merchantItem(&it.Children[i], it))
@@ -107,16 +123,16 @@ func (p *Pusher) PushItem(ctx context.Context, payload json.RawMessage) error {
 		return fmt.Errorf("gormcatalog: push item %s: read: %w", c.UID, err)
 	}
 	if len(items) == 0 {
-		_, err := p.Client.DeleteItem(ctx, c.UID)
+		_, err := p.cfg.Client.DeleteItem(ctx, c.UID)
 		if isSMA(err, shopgate.SMACodeItemNotFound) {
 			err = nil
 		}
 		return pushErr("delete item", c.UID, err)
 	}
 	for _, it := range items {
-		_, err := p.Client.UpdateItem(ctx, it)
+		_, err := p.cfg.Client.UpdateItem(ctx, it)
 		if isSMA(err, shopgate.SMACodeItemNotFound) {
-			_, err = p.Client.AddItem(ctx, it)
+			_, err = p.cfg.Client.AddItem(ctx, it)
 		}
 		if err != nil {
 			return pushErr("item", it.ItemNumber, err)
@@ -133,7 +149,7 @@ func (p *Pusher) PushCategory(ctx context.Context, payload json.RawMessage) erro
 		return outbox.Permanent(fmt.Errorf("gormcatalog: push category: bad payload %s", payload))
 	}
 	var cats []shopgate.Category
-	err := p.Source.Categories(ctx, p.Shop, adapters.CatalogQuery{Limit: 1, UIDs: []string{c.UID}}, func(cat *export.Category) error {
+	err := p.cfg.Source.Categories(ctx, p.cfg.Shop, adapters.CatalogQuery{Limit: 1, UIDs: []string{c.UID}}, func(cat *export.Category) error {
 		cats = append(cats, merchantCategory(cat))
 		return nil
 	})
@@ -141,15 +157,15 @@ func (p *Pusher) PushCategory(ctx context.Context, payload json.RawMessage) erro
 		return fmt.Errorf("gormcatalog: push category %s: read: %w", c.UID, err)
 	}
 	if len(cats) == 0 {
-		_, err := p.Client.DeleteCategory(ctx, shopgate.DeleteCategoryRequest{CategoryNumber: c.UID})
+		_, err := p.cfg.Client.DeleteCategory(ctx, shopgate.DeleteCategoryRequest{CategoryNumber: c.UID})
 		if isSMA(err, shopgate.SMACodeCategoryNotFound) {
 			err = nil
 		}
 		return pushErr("delete category", c.UID, err)
 	}
-	_, err = p.Client.UpdateCategory(ctx, cats[0])
+	_, err = p.cfg.Client.UpdateCategory(ctx, cats[0])
 	if isSMA(err, shopgate.SMACodeCategoryNotFound) {
-		_, err = p.Client.AddCategory(ctx, cats[0])
+		_, err = p.cfg.Client.AddCategory(ctx, cats[0])
 	}
 	return pushErr("category", c.UID, err)
 }

@@ -9,13 +9,15 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
 )
 
 func TestPushThroughOutbox(t *testing.T) {
-	for name, open := range databases {
+	for _, be := range testdb.Backends {
+		name, open := be.Name, be.Open
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
 			if err := db.AutoMigrate(&tProduct{}, &tImage{}, &tProductCategory{}, &tTag{}, &tAttr{}, &tCategory{}, &tReview{}); err != nil {
@@ -31,7 +33,7 @@ func TestPushThroughOutbox(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src, err := New(db, testConfig())
+			src, err := New(testConfig(db))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,8 +43,15 @@ func TestPushThroughOutbox(t *testing.T) {
 				HookTable{Table: "t_categories", Kind: KindCategory}); err != nil {
 				t.Fatal(err)
 			}
-			w := outbox.NewWorker(db, outbox.WorkerConfig{})
-			(&Pusher{Source: src, Client: client, Shop: adapters.Shop{Currency: "EUR"}}).Register(w)
+			w, err := outbox.New(outbox.Config{DB: db})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pusher, err := NewPusher(PusherConfig{Source: src, Client: client, Shop: adapters.Shop{Currency: "EUR"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pusher.Register(w)
 			run := func() {
 				t.Helper()
 				if _, err := w.RunOnce(context.Background()); err != nil {
@@ -121,5 +130,17 @@ func TestPushThroughOutbox(t *testing.T) {
 				t.Error("category 7 still at Shopgate after delete")
 			}
 		})
+	}
+}
+
+func TestNewPusherValidates(t *testing.T) {
+	src, err := New(Config{DB: testdb.SQLite(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []PusherConfig{{}, {Source: src}, {Client: &shopgate.Client{}}} {
+		if _, err := NewPusher(c); err == nil {
+			t.Errorf("config %d accepted", i)
+		}
 	}
 }

@@ -46,11 +46,13 @@ type constField struct {
 // It wraps adapters.ErrNotExported, so the Plugin API answers 22.
 var ErrNotMapped = fmt.Errorf("gormcatalog: not mapped: %w", adapters.ErrNotExported)
 
-// New returns a Source for db with the mapping cfg. It checks that the
-// mapping is complete where it must be; it does not query the database.
-func New(db *gorm.DB, cfg Config) (*Source, error) {
+// New returns a Source reading cfg.DB with the mapping cfg. It checks that
+// the mapping is complete where it must be; it does not query the
+// database.
+func New(cfg Config) (*Source, error) {
+	db := cfg.DB
 	if db == nil {
-		return nil, errors.New("gormcatalog: nil *gorm.DB")
+		return nil, errors.New("gormcatalog: Config.DB is nil")
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 1000

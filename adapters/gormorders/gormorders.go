@@ -66,8 +66,10 @@ type Store struct {
 	payments map[string]bool
 }
 
-// New returns a Store for cfg.
-func New(cfg Config) *Store {
+// New returns a Store for cfg. It fails when two adapters.Status* values
+// map to the same host status (a host status read back would be
+// ambiguous) or when MinimumOrderAmount is negative.
+func New(cfg Config) (*Store, error) {
 	def := func(p *string, v string) {
 		if *p == "" {
 			*p = v
@@ -87,10 +89,16 @@ func New(cfg Config) *Store {
 		cfg.PaymentMethods = []string{"prepayment", "invoice"}
 	}
 	s := &Store{cfg: cfg, statuses: map[string]string{}, reverse: map[string]string{}, payments: map[string]bool{}}
+	if cfg.MinimumOrderAmount.IsNegative() {
+		return nil, fmt.Errorf("gormorders: MinimumOrderAmount %s is negative", cfg.MinimumOrderAmount)
+	}
 	for _, st := range []string{adapters.StatusNew, adapters.StatusProcessing, adapters.StatusShipped, adapters.StatusCancelled} {
 		host := st
 		if v, ok := cfg.Statuses[st]; ok && v != "" {
 			host = v
+		}
+		if other, dup := s.reverse[host]; dup {
+			return nil, fmt.Errorf("gormorders: statuses %s and %s both map to host status %q", other, st, host)
 		}
 		s.statuses[st] = host
 		s.reverse[host] = st
@@ -98,7 +106,7 @@ func New(cfg Config) *Store {
 	for _, p := range cfg.PaymentMethods {
 		s.payments[p] = true
 	}
-	return s
+	return s, nil
 }
 
 var _ adapters.OrderHost = (*Store)(nil)

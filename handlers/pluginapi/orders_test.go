@@ -21,9 +21,9 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormorders"
-	"github.com/shopbridge/shopbridge/adapters/gormorders/gormorderstest"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/internal/testdb"
+	"github.com/shopbridge/shopbridge/internal/testhost"
 	"github.com/shopbridge/shopbridge/orders"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
@@ -123,7 +123,7 @@ func TestOrderWorkedExamplesEndToEnd(t *testing.T) {
 	if err := db.AutoMigrate(&gormmodels.ShopgateOrder{}, &gormmodels.OutboxJob{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := gormorderstest.Migrate(db); err != nil {
+	if err := testhost.Migrate(db); err != nil {
 		t.Fatal(err)
 	}
 	fake := shopgatetest.NewServer()
@@ -143,8 +143,12 @@ func TestOrderWorkedExamplesEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	host, err := gormorders.New(gormorders.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := orders.New(orders.Config{
-		DB: db, Host: gormorders.New(gormorders.Config{}), Merchant: orders.SingleMerchant(client),
+		DB: db, Host: host, Merchant: orders.SingleMerchant(client),
 		PaymentMethods: map[string]string{"PREPAY": "prepayment"},
 	})
 	if err != nil {
@@ -177,7 +181,7 @@ func TestOrderWorkedExamplesEndToEnd(t *testing.T) {
 	if m["external_order_id"] != id || m["external_order_number"] != number {
 		t.Errorf("8.3 answer %v, want ids %s %s", m, id, number)
 	}
-	var o gormorderstest.Order
+	var o testhost.Order
 	if err := db.Where("id = ?", id).Take(&o).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -211,10 +215,10 @@ func benchAddOrder(b *testing.B, callers int) {
 	if err := db.AutoMigrate(&gormmodels.ShopgateOrder{}, &gormmodels.OutboxJob{}); err != nil {
 		b.Fatal(err)
 	}
-	if err := gormorderstest.Migrate(db); err != nil {
+	if err := testhost.Migrate(db); err != nil {
 		b.Fatal(err)
 	}
-	for _, p := range []gormorderstest.Product{
+	for _, p := range []testhost.Product{
 		{Number: "SKU-1001", Name: "Shoe", Price: decimal.RequireFromString("49.99"), StockQuantity: 1 << 30, Active: true},
 		{Number: "SKU-2002", Name: "Socks", Price: decimal.RequireFromString("39.97"), StockQuantity: 1 << 30, Active: true},
 	} {
@@ -249,7 +253,11 @@ func benchAddOrder(b *testing.B, callers int) {
 		numbers[i] = n
 		router.byNumber[n] = client
 	}
-	svc, err := orders.New(orders.Config{DB: db, Host: gormorders.New(gormorders.Config{}),
+	host, err := gormorders.New(gormorders.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := orders.New(orders.Config{DB: db, Host: host,
 		Merchant:       func(string) (orders.MerchantAPI, error) { return router, nil },
 		PaymentMethods: map[string]string{"PREPAY": "prepayment"}})
 	if err != nil {

@@ -1,4 +1,5 @@
-// Package testdb hands tests a fresh, empty PostgreSQL database of their own.
+// Package testdb hands tests a fresh, empty database of their own:
+// PostgreSQL ([New]), SQLite ([SQLite]), or each in turn ([Each]).
 //
 // It reads TEST_DATABASE_URL (set by ./test.sh, which starts a throwaway
 // server). Without it the test is skipped, except under CI=true, where a
@@ -10,8 +11,10 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -88,4 +91,52 @@ func redact(s string) string {
 		return "(unparsable url)"
 	}
 	return u.Redacted()
+}
+
+// SQLite opens a fresh SQLite database file in the test's temporary
+// directory, with a five-second busy timeout so that concurrent writers
+// wait instead of failing. The connection pool is closed when the test
+// ends.
+func SQLite(t testing.TB) *gorm.DB {
+	t.Helper()
+	return OpenSQLite(t, filepath.Join(t.TempDir(), "shop.db")+"?_pragma=busy_timeout(5000)")
+}
+
+// OpenSQLite opens the SQLite data source dsn (e.g. a file configured the
+// way a shop configures it) and closes it when the test ends.
+func OpenSQLite(t testing.TB, dsn string) *gorm.DB {
+	t.Helper()
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("testdb: open sqlite: %v", err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	return db
+}
+
+// Backend is one database engine the code under test runs on.
+type Backend struct {
+	Name string                      // subtest name: "sqlite" or "postgres"
+	Open func(t testing.TB) *gorm.DB // a fresh, empty database
+}
+
+// Backends lists the engines shopbridge supports: SQLite (embedded, always
+// available) and PostgreSQL (see [New]: skipped without TEST_DATABASE_URL,
+// failing under CI).
+var Backends = []Backend{
+	{Name: "sqlite", Open: SQLite},
+	{Name: "postgres", Open: func(t testing.TB) *gorm.DB { return New(t) }},
+}
+
+// Each runs f as one subtest per entry of [Backends], each on a fresh
+// database, so a missing PostgreSQL skips only its own subtest.
+func Each(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
+	t.Helper()
+	for _, b := range Backends {
+		t.Run(b.Name, func(t *testing.T) { f(t, b.Open(t)) })
+	}
 }
