@@ -156,7 +156,8 @@ func (h *Handler) syncFavouriteList(r *request) (payload, error) {
 }
 
 // checkCart validates a cart through the adapter; the four list keys are
-// always present.
+// always present. A cart that is not a key/value structure is 31
+// (docs/protocol/plugin-api.md#decision-check_cart-cart-that-is-not-a-structure).
 func (h *Handler) checkCart(r *request) (payload, error) {
 	if r.Empty("cart") {
 		return nil, shopgate.NewAPIError(shopgate.CodeNoCart, "")
@@ -216,7 +217,9 @@ func (h *Handler) checkCart(r *request) (payload, error) {
 	return p, nil
 }
 
-// checkStock returns the stock of the requested items.
+// checkStock returns the stock of the requested items. Items that are not
+// a list of structures are 42
+// (docs/protocol/plugin-api.md#decision-check_stock-items-that-are-not-structures).
 func (h *Handler) checkStock(r *request) (payload, error) {
 	raw, ok := r.List("items")
 	if r.Empty("items") || !ok {
