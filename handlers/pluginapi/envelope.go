@@ -114,10 +114,8 @@ func (h *Handler) writeEnvelope(r *request, code int, text *string, p payload) e
 	buf.WriteString(`,"error_text":`)
 	writeJSON(buf, text)
 	buf.WriteString(`,"trace_id":`)
-	if r.TraceID == "" && r.Params["trace_id"] == nil {
-		buf.WriteString("null")
-	} else if t, ok := r.Params["trace_id"].(string); ok {
-		writeJSON(buf, t)
+	if r.hasTraceID {
+		writeJSON(buf, r.TraceID)
 	} else {
 		buf.WriteString("null")
 	}

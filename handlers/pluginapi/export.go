@@ -160,21 +160,34 @@ func exportFile(r *request, setting string) string {
 	return name
 }
 
-// exportQuery reads limit, offset and uids (catalog export spec 1.3, 1.4).
+// exportQuery reads limit, offset and uids (catalog export notes: paging
+// and uids). limit and offset are cast like PHP's (int): a string by its
+// leading digits, a (necessarily non-empty) list or map to 1
+// (docs/protocol/catalog-export.md#decision-paging-values-cast-like-php).
 func exportQuery(r *request) adapters.CatalogQuery {
 	q := adapters.CatalogQuery{Limit: -1}
-	if s, ok := r.Params["offset"].(string); ok {
-		q.Offset = max(phpInt(s), 0)
+	if v, ok := r.Params["offset"]; ok {
+		q.Offset = max(phpIntValue(v), 0)
 	}
-	if s, ok := r.Params["limit"].(string); ok {
-		q.Limit = max(phpInt(s), 0)
-	} else if r.Params["limit"] != nil {
-		// A list or map casts to 1 in PHP only when non-empty; treat it as
-		// no usable limit, i.e. an empty page.
-		q.Limit = 0
+	if v, ok := r.Params["limit"]; ok {
+		q.Limit = max(phpIntValue(v), 0)
 	}
 	q.UIDs = r.StringList("uids")
 	return q
+}
+
+// phpIntValue is PHP's (int) cast of a decoded parameter: strings as
+// phpInt, an array 1 when non-empty and 0 when empty.
+func phpIntValue(v any) int {
+	switch x := v.(type) {
+	case string:
+		return phpInt(x)
+	case []any:
+		return min(len(x), 1)
+	case map[string]any:
+		return min(len(x), 1)
+	}
+	return 0
 }
 
 // phpInt converts like PHP's (int) cast of a string: optional leading

@@ -17,8 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -244,14 +244,19 @@ func (h *Handler) serve(c echo.Context) error {
 
 // parse decodes the request parameters within the body limit and returns
 // the request with its action and trace id. The request is usable (with
-// the parameters decoded so far) also when decoding failed.
+// the parameters decoded so far) also when decoding failed; its trace id
+// is then looked up directly in the raw input, so that even a request
+// rejected as too large gets its trace_id echoed.
 func (h *Handler) parse(c echo.Context) (*request, error) {
 	req := c.Request()
 	req.Body = http.MaxBytesReader(c.Response(), req.Body, h.cfg.MaxBodyBytes)
-	params, err := h.parseParams(req)
+	in, err := h.parseParams(req)
+	params := in.params
 	r := &request{Echo: c, Ctx: req.Context(), Params: params, started: h.cfg.Now(), Debug: zap.NewNop()}
-	if t, ok := params["trace_id"].(string); ok {
-		r.TraceID = t
+	if err != nil {
+		r.TraceID, r.hasTraceID = in.lookupTraceID()
+	} else if t, ok := params["trace_id"].(string); ok {
+		r.TraceID, r.hasTraceID = t, true
 	}
 	r.Action, _ = params["action"].(string)
 	if _, isList := params["action"]; isList && r.Action == "" && !phpEmpty(params["action"]) {
@@ -261,9 +266,10 @@ func (h *Handler) parse(c echo.Context) (*request, error) {
 }
 
 // failMalformed answers a request whose parameters could not be decoded.
-// Over the variable or depth limit is "request too large" (spec 1.2);
-// anything else (e.g. a broken percent-escape) is named as what it is, so
-// that support is not sent looking for a size.
+// Over the variable or depth limit is "request too large"
+// (docs/protocol/plugin-api.md#request-limits); anything else (e.g. a
+// multipart body without boundary) is "malformed request", so that support
+// is not sent looking for a size.
 func (h *Handler) failMalformed(r *request, perr error) error {
 	reason := "malformed request"
 	if errors.Is(perr, phpform.ErrTooManyVars) || errors.Is(perr, phpform.ErrTooDeep) {
@@ -456,37 +462,80 @@ type panicError struct {
 
 func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
 
-// parseParams decodes the form body (and the URL query underneath it, as
-// PHP's $_REQUEST) in PHP bracket notation.
-func (h *Handler) parseParams(req *http.Request) (map[string]any, error) {
-	lim := phpform.Limits{MaxVars: h.cfg.MaxVars, MaxDepth: h.cfg.MaxDepth}
-	query, err := phpform.ParseQuery(req.URL.RawQuery, lim)
-	if err != nil {
-		query = map[string]any{}
+// rawInput is what parseParams read: the decoded parameters and the raw
+// forms they came from.
+type rawInput struct {
+	params    map[string]any
+	query     string
+	body      string
+	multipart url.Values
+}
+
+// lookupTraceID finds the trace_id of input that could not be decoded as a
+// whole: the body's wins over the query's, and only a plain string counts.
+func (in rawInput) lookupTraceID() (string, bool) {
+	if in.multipart != nil {
+		if v, scalar, found := phpform.LookupValues(in.multipart, "trace_id"); found {
+			return v, scalar
+		}
+	} else if v, scalar, found := phpform.Lookup(in.body, "trace_id"); found {
+		return v, scalar
 	}
+	v, scalar, _ := phpform.Lookup(in.query, "trace_id")
+	return v, scalar
+}
+
+// formContentType reports which body PHP would decode into $_POST: the
+// Content-Type is lower-cased and cut at the first ';', ',' or space, and
+// only application/x-www-form-urlencoded and multipart/form-data bodies
+// are read. Any other body (text/plain, JSON, no Content-Type at all) is
+// ignored, as PHP ignores it (docs/protocol/plugin-api.md#transport).
+func formContentType(header string) string {
+	if i := strings.IndexAny(header, ";, "); i >= 0 {
+		header = header[:i]
+	}
+	switch ct := strings.ToLower(header); ct {
+	case "application/x-www-form-urlencoded", "multipart/form-data":
+		return ct
+	}
+	return ""
+}
+
+// parseParams decodes the form body (and the URL query underneath it, as
+// PHP's $_REQUEST) in PHP bracket notation. A body of another content type
+// is not read.
+func (h *Handler) parseParams(req *http.Request) (rawInput, error) {
+	lim := phpform.Limits{MaxVars: h.cfg.MaxVars, MaxDepth: h.cfg.MaxDepth}
+	in := rawInput{params: map[string]any{}, query: req.URL.RawQuery}
+	query, qerr := phpform.ParseQuery(req.URL.RawQuery, lim)
 	var body map[string]any
-	ct, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	switch ct {
+	var err error
+	switch formContentType(req.Header.Get("Content-Type")) {
 	case "multipart/form-data":
 		if err := req.ParseMultipartForm(h.cfg.MaxBodyBytes); err != nil {
-			return query, err
+			return in, err
 		}
+		in.multipart = req.MultipartForm.Value
 		body, err = phpform.Parse(req.MultipartForm.Value, lim)
-	default:
-		var raw []byte
-		raw, err = io.ReadAll(req.Body)
-		if err != nil {
-			return query, err
+	case "application/x-www-form-urlencoded":
+		raw, rerr := io.ReadAll(req.Body)
+		if rerr != nil {
+			return in, rerr
 		}
-		body, err = phpform.ParseQuery(string(raw), lim)
+		in.body = string(raw)
+		body, err = phpform.ParseQuery(in.body, lim)
 	}
+	if qerr != nil {
+		return in, qerr
+	}
+	in.params = query
 	if err != nil {
-		return query, err
+		return in, err
 	}
 	for k, v := range body {
 		query[k] = v
 	}
-	return query, nil
+	return in, nil
 }
 
 // maxAccessEntry caps the logged parameters of one request, so that

@@ -659,11 +659,18 @@ func (sentCron) RunCronJob(context.Context, adapters.Shop, string, map[string]an
 	return "", 0, shopgate.NewAPIError(shopgate.CodeOrderStatusIsSent, "")
 }
 
-// TestUnparsableBody: a broken percent-escape is rejected as malformed,
+// TestUnparsableBody: a broken percent-escape is no decoding error (PHP's
+// urldecode keeps it literally, issue 16 item 2); a body that cannot be
+// decoded at all (multipart without boundary) is rejected as malformed,
 // not as too large.
 func TestUnparsableBody(t *testing.T) {
 	h := newTestHandler(t, nil)
-	wantError(t, envelope(t, call(t, h, "action=ping&x=%zz", true)), 999, `Unknown error code: "malformed request"`)
+	wantError(t, envelope(t, call(t, h, "action=ping&x=%zz", true)), 0, "")
+	m := envelope(t, send(t, h, shapeRequest{body: "action=ping", query: "trace_id=q", contentType: "multipart/form-data"}))
+	wantError(t, m, 999, `Unknown error code: "malformed request"`)
+	if m["trace_id"] != "q" {
+		t.Errorf("trace_id = %v", m["trace_id"])
+	}
 }
 
 func TestClearCacheDeletesInsideCacheDir(t *testing.T) {

@@ -69,8 +69,9 @@ func (h *Handler) updateOrder(r *request) (payload, error) {
 	return orderRefPayload(ref), nil
 }
 
-// orderNumberParam returns the order_number parameter; missing, empty or
-// blank is error 30 (orders spec 9 item 12: empty counts as missing).
+// orderNumberParam returns the order_number parameter; missing, empty,
+// blank or not a string is error 30
+// (docs/protocol/plugin-api.md#decision-order_number-blank-or-not-a-string).
 func orderNumberParam(r *request) (string, error) {
 	n := strings.TrimSpace(r.String("order_number"))
 	if n == "" {

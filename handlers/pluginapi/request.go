@@ -25,6 +25,9 @@ type request struct {
 	Action string
 	// TraceID is Shopgate's trace_id ("" when absent).
 	TraceID string
+	// hasTraceID is set when trace_id was sent as a string (it is echoed
+	// then, "" included; otherwise the envelope says null).
+	hasTraceID bool
 	// Params are the decoded request parameters (PHP bracket notation:
 	// string leaves, []any lists, map[string]any maps).
 	Params map[string]any

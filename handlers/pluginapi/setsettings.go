@@ -22,10 +22,14 @@ func (h *Handler) setSettings(r *request) (payload, error) {
 	var changes []change
 	for _, e := range entries {
 		m, isMap := e.(map[string]any)
-		name, _ := m["name"].(string)
-		if !isMap || name == "" {
+		rawName, hasName := m["name"]
+		if !isMap || !hasName {
 			return nil, shopgate.NewAPIError(shopgate.CodeNoShopgateSettings, "entry without name")
 		}
+		// A name that is present but empty or not a string names no
+		// setting: skipped like an unknown name, as the SDK does
+		// (docs/protocol/plugin-api.md#decision-set_settings-names).
+		name, _ := rawName.(string)
 		sp, known := settingSpecs[name]
 		if !known || !sp.settable {
 			r.ErrorLog().Warn("set_settings: skipped a setting that may not be changed remotely", zap.String("name", name))

@@ -96,9 +96,13 @@ func init() {
 	}
 }
 
-// maskedInPing are replaced by XXXXXXXX in ping's configuration, besides
-// every secret-looking name.
+// maskedInPing are always replaced by XXXXXXXX in ping's configuration,
+// set or not, as the SDK does; other secret-looking names are masked when
+// they hold a value (docs/protocol/plugin-api.md#ping).
 var maskedInPing = map[string]bool{"customer_number": true, "shop_number": true, "apikey": true, "oauth_access_token": true}
+
+// hiddenInPing are configuration keys ping does not show at all.
+var hiddenInPing = map[string]bool{"cron_job_white_list": true}
 
 // settings is one shop's live configuration: every key of settingSpecs.
 type settings map[string]any
@@ -134,13 +138,17 @@ func (s settings) list(k string) []string {
 	return v
 }
 
-// forPing renders the configuration as ping shows it: secrets masked and
-// booleans as PHP prints them (true as 1, false as false).
+// forPing renders the configuration as ping shows it: secrets masked,
+// hidden keys left out and booleans as PHP prints them (true as 1, false
+// as false).
 func (s settings) forPing() map[string]any {
 	out := make(map[string]any, len(s))
 	for k, v := range s {
 		switch {
-		case maskedInPing[k] || obfuscate.IsSecretName(k):
+		case hiddenInPing[k]:
+		case maskedInPing[k]:
+			out[k] = obfuscate.Masked
+		case obfuscate.IsSecretName(k):
 			if v == nil {
 				out[k] = nil
 			} else {

@@ -1,6 +1,8 @@
 package pluginapi
 
 import (
+	"strings"
+
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/shopgate"
 )
@@ -80,11 +82,7 @@ func (h *Handler) getOrders(r *request) (payload, error) {
 	if h.cfg.Customers == nil {
 		return nil, errNoAdapter("customer")
 	}
-	limit, ok1 := r.Int("limit", 10)
-	offset, ok2 := r.Int("offset", 0)
-	if !ok1 || !ok2 || limit < 0 || offset < 0 {
-		return nil, shopgate.NewAPIErrorShown(shopgate.CodeUnknownError, "limit and offset must be non-negative integers")
-	}
+	limit, offset := ordersPaging(r)
 	lang := r.String("customer_language")
 	if lang == "" {
 		lang = r.Shop.Language
@@ -92,6 +90,10 @@ func (h *Handler) getOrders(r *request) (payload, error) {
 	sortOrder := r.String("sort_order")
 	if sortOrder == "" {
 		sortOrder = "created_desc"
+	}
+	if limit == 0 {
+		// An empty page; adapters are not asked for LIMIT 0.
+		return payload{{"orders", []any{}}}, nil
 	}
 	orders, err := h.cfg.Customers.CustomerOrders(r.Ctx, r.Shop, adapters.CustomerOrdersQuery{
 		CustomerToken: r.String("customer_token"), CustomerLanguage: lang, Limit: limit, Offset: offset,
@@ -105,6 +107,22 @@ func (h *Handler) getOrders(r *request) (payload, error) {
 		list = append(list, o)
 	}
 	return payload{{"orders", list}}, nil
+}
+
+// ordersPaging reads get_orders' limit (default 10) and offset (default
+// 0). A missing or blank value takes the default; anything else is cast
+// like PHP's (int) ("abc" is 0, "5x" is 5, a list is 1) and a negative
+// result is 0. An input problem is never an error here
+// (docs/protocol/plugin-api.md#decision-get_orders-paging).
+func ordersPaging(r *request) (limit, offset int) {
+	read := func(key string, def int) int {
+		v, ok := r.Params[key]
+		if s, isStr := v.(string); !ok || isStr && strings.TrimSpace(s) == "" {
+			return def
+		}
+		return max(phpIntValue(v), 0)
+	}
+	return read("limit", 10), read("offset", 0)
 }
 
 // syncFavouriteList applies a favourite list change.
@@ -138,7 +156,8 @@ func (h *Handler) syncFavouriteList(r *request) (payload, error) {
 }
 
 // checkCart validates a cart through the adapter; the four list keys are
-// always present.
+// always present. A cart that is not a key/value structure is 31
+// (docs/protocol/plugin-api.md#decision-check_cart-cart-that-is-not-a-structure).
 func (h *Handler) checkCart(r *request) (payload, error) {
 	if r.Empty("cart") {
 		return nil, shopgate.NewAPIError(shopgate.CodeNoCart, "")
@@ -198,7 +217,9 @@ func (h *Handler) checkCart(r *request) (payload, error) {
 	return p, nil
 }
 
-// checkStock returns the stock of the requested items.
+// checkStock returns the stock of the requested items. Items that are not
+// a list of structures are 42
+// (docs/protocol/plugin-api.md#decision-check_stock-items-that-are-not-structures).
 func (h *Handler) checkStock(r *request) (payload, error) {
 	raw, ok := r.List("items")
 	if r.Empty("items") || !ok {

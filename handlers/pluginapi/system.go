@@ -216,19 +216,28 @@ func (h *Handler) cron(r *request) (payload, error) {
 	type job struct {
 		name   string
 		params map[string]any
+		// valid is false for a job_name that is not a string.
+		valid bool
 	}
 	parsed := make([]job, 0, len(jobs))
 	for _, j := range jobs {
 		m, _ := j.(map[string]any)
+		valid := true
 		if phpEmpty(m["job_name"]) {
 			return nil, shopgate.NewAPIError(shopgate.CodeCronNoJobName, "")
 		}
-		name, _ := m["job_name"].(string)
+		name, isStr := m["job_name"].(string)
+		if !isStr {
+			// A list or map never matches the whitelist; it is named as
+			// PHP prints an array (docs/protocol/plugin-api.md#cron).
+			name = "Array"
+			valid = false
+		}
 		params, _ := m["job_params"].(map[string]any)
 		if params == nil {
 			params = map[string]any{}
 		}
-		parsed = append(parsed, job{name, params})
+		parsed = append(parsed, job{name, params, valid})
 	}
 	allowed := map[string]bool{}
 	for _, n := range r.shop.settings().list("cron_job_white_list") {
@@ -236,7 +245,7 @@ func (h *Handler) cron(r *request) (payload, error) {
 	}
 	var unknown []string
 	for _, j := range parsed {
-		if !allowed[j.name] {
+		if !j.valid || !allowed[j.name] {
 			unknown = append(unknown, j.name)
 		}
 	}

@@ -10,6 +10,8 @@ package phpform
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"math"
 	"net/url"
 	"reflect"
 	"sort"
@@ -26,7 +28,7 @@ type Limits struct {
 	MaxDepth int
 }
 
-// Default limits (Plugin API spec 1.2 Decision).
+// Default limits (docs/protocol/plugin-api.md#request-limits).
 const (
 	DefaultMaxVars  = 100000
 	DefaultMaxDepth = 64
@@ -65,11 +67,21 @@ func (n *node) set(k string, v any) {
 	}
 	n.vals[k] = v
 	if i, err := strconv.ParseInt(k, 10, 64); err == nil && isCanonicalInt(k) && i >= n.nextIdx {
-		n.nextIdx = i + 1
+		if i < math.MaxInt64 {
+			n.nextIdx = i + 1
+		} else {
+			n.nextIdx = i
+		}
 	}
 }
 
-func (n *node) appendKey() string { return strconv.FormatInt(n.nextIdx, 10) }
+// appendKey returns the key "[]" appends under; full is true when that
+// key is taken already (after the largest integer key PHP appends nothing).
+func (n *node) appendKey() (key string, full bool) {
+	key = strconv.FormatInt(n.nextIdx, 10)
+	_, full = n.vals[key]
+	return key, full
+}
 
 // isCanonicalInt reports whether PHP would treat the array key k as an
 // integer key ("0", "12", "-3", but not "01" or "+1").
@@ -97,33 +109,19 @@ func isCanonicalInt(k string) bool {
 }
 
 // ParseQuery decodes a raw "a=b&c[d]=e" string (a form body or URL query)
-// in wire order. Malformed percent-escapes are an error.
+// in wire order, as PHP fills $_POST: pairs are split on '&', key and value
+// are URL-decoded like PHP's urldecode (a '%' not followed by two hex
+// digits is kept as it is), empty pairs are skipped and not counted. The
+// only errors are ErrTooManyVars and ErrTooDeep; the whole input is then
+// rejected (PHP would silently drop variables instead).
 func ParseQuery(raw string, lim Limits) (map[string]any, error) {
 	lim = lim.withDefaults()
 	root := newNode()
 	count := 0
-	for raw != "" {
-		var pair string
-		if i := strings.IndexByte(raw, '&'); i >= 0 {
-			pair, raw = raw[:i], raw[i+1:]
-		} else {
-			pair, raw = raw, ""
-		}
-		if pair == "" {
-			continue
-		}
+	for key, val := range Pairs(raw) {
 		count++
 		if count > lim.MaxVars {
 			return nil, ErrTooManyVars
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		key, err := url.QueryUnescape(k)
-		if err != nil {
-			return nil, fmt.Errorf("phpform: key %q: %w", k, err)
-		}
-		val, err := url.QueryUnescape(v)
-		if err != nil {
-			return nil, fmt.Errorf("phpform: value of %q: %w", key, err)
 		}
 		if err := insert(root, key, val, lim.MaxDepth); err != nil {
 			return nil, err
@@ -132,74 +130,217 @@ func ParseQuery(raw string, lim Limits) (map[string]any, error) {
 	return root.toMap(), nil
 }
 
+// Pairs yields the decoded key/value pairs of a raw query string in wire
+// order, skipping empty pairs. A pair without '=' has the value "".
+func Pairs(raw string) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for raw != "" {
+			var pair string
+			if i := strings.IndexByte(raw, '&'); i >= 0 {
+				pair, raw = raw[:i], raw[i+1:]
+			} else {
+				pair, raw = raw, ""
+			}
+			if pair == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(pair, "=")
+			if !yield(URLDecode(k), URLDecode(v)) {
+				return
+			}
+		}
+	}
+}
+
+// URLDecode decodes like PHP's urldecode: '+' is a space, "%XY" with two
+// hex digits is that byte, and any other '%' stays as it is (so "%zz" and a
+// trailing "%" come through literally). It never fails.
+func URLDecode(s string) string {
+	if !strings.ContainsAny(s, "%+") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '+':
+			b = append(b, ' ')
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
 // Parse decodes already split form values (e.g. a multipart form). Go's
 // url.Values has no order, so keys are taken in sorted order; values of one
 // key keep their order.
 func Parse(vals url.Values, lim Limits) (map[string]any, error) {
 	lim = lim.withDefaults()
-	keys := make([]string, 0, len(vals))
-	for k := range vals {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	root := newNode()
 	count := 0
-	for _, k := range keys {
-		for _, v := range vals[k] {
-			count++
-			if count > lim.MaxVars {
-				return nil, ErrTooManyVars
-			}
-			if err := insert(root, k, v, lim.MaxDepth); err != nil {
-				return nil, err
-			}
+	for k, v := range valuePairs(vals) {
+		count++
+		if count > lim.MaxVars {
+			return nil, ErrTooManyVars
+		}
+		if err := insert(root, k, v, lim.MaxDepth); err != nil {
+			return nil, err
 		}
 	}
 	return root.toMap(), nil
 }
 
+// valuePairs yields the pairs of vals in the order Parse uses.
+func valuePairs(vals url.Values) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, k := range sortedKeys2(vals) {
+			for _, v := range vals[k] {
+				if !yield(k, v) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Lookup reports what PHP would hold under the top-level name after
+// decoding raw, without building the tree and without limits: found is
+// false when no variable of that name is sent, scalar is true (and value
+// set) when the last one is a plain string, false when it is an array.
+// It lets a caller echo e.g. a trace id of a request that ParseQuery
+// rejected as too large.
+func Lookup(raw, name string) (value string, scalar, found bool) {
+	return lookup(Pairs(raw), name)
+}
+
+// LookupValues is Lookup for already split values (the order of Parse).
+func LookupValues(vals url.Values, name string) (value string, scalar, found bool) {
+	return lookup(valuePairs(vals), name)
+}
+
+func lookup(pairs iter.Seq2[string, string], name string) (value string, scalar, found bool) {
+	for k, v := range pairs {
+		base, segs, ok := splitKey(k)
+		if !ok || base != name {
+			continue
+		}
+		found = true
+		if len(segs) == 0 {
+			value, scalar = v, true
+		} else {
+			value, scalar = "", false
+		}
+	}
+	return value, scalar, found
+}
+
+// splitKey splits a decoded variable name the way PHP does: the name is
+// cut at the first NUL byte, leading spaces are dropped, the base name
+// runs up to the first '[' and is renamed ('.' and ' ' become '_'), then
+// come the bracket segments "[seg]". A '[' without a closing ']' at the
+// first level is no bracket: it and any ' ', '.', '[' after it become '_'
+// and the whole name is one plain variable; at a deeper level the unclosed
+// rest is dropped. Only a '[' directly after a ']' opens another segment;
+// anything else ends the name. One leading white-space character of a
+// segment is skipped when it is all there is ("[ ]" appends like "[]").
+// depth counts every '[' PHP looks at, the unclosed one included. ok is
+// false for a variable PHP ignores (empty base name).
+func splitKey(key string) (base string, segs []string, ok bool) {
+	base, segs, _, ok = splitKeyDepth(key, -1)
+	return base, segs, ok
+}
+
+// splitKeyDepth is splitKey stopping with tooDeep as soon as more than
+// maxDepth segments are opened (maxDepth < 0: no limit).
+func splitKeyDepth(key string, maxDepth int) (base string, segs []string, tooDeep, ok bool) {
+	if i := strings.IndexByte(key, 0); i >= 0 {
+		key = key[:i]
+	}
+	key = strings.TrimLeft(key, " ")
+	i := strings.IndexByte(key, '[')
+	if i < 0 {
+		base = phpMangleBase(key)
+		return base, nil, false, base != ""
+	}
+	if i == 0 {
+		return "", nil, false, false
+	}
+	base = phpMangleBase(key[:i])
+	rest := key[i:] // starts with '['
+	first := true
+	depth := 0
+	for rest != "" && rest[0] == '[' {
+		depth++
+		if maxDepth >= 0 && depth > maxDepth {
+			return base, nil, true, true
+		}
+		inner := rest[1:]
+		if inner != "" && isSpace(inner[0]) && len(inner) > 1 && inner[1] == ']' {
+			segs = append(segs, "")
+			rest = inner[2:]
+			first = false
+			continue
+		}
+		end := strings.IndexByte(inner, ']')
+		if end < 0 {
+			if first {
+				// Not a bracket at all: the whole name is one variable.
+				return phpMangleBase(key), nil, false, true
+			}
+			break
+		}
+		segs = append(segs, inner[:end])
+		rest = inner[end+1:]
+		first = false
+	}
+	return base, segs, false, true
+}
+
+// isSpace is C's isspace in the "C" locale.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
 // insert places one key=value pair into the tree following PHP's rules.
 func insert(root *node, key, val string, maxDepth int) error {
-	key = strings.TrimLeft(key, " ")
-	// The base name runs up to the first '[' that has a closing ']'.
-	base := key
-	rest := ""
-	if i := strings.IndexByte(key, '['); i > 0 {
-		if strings.IndexByte(key[i:], ']') > 0 {
-			base, rest = key[:i], key[i:]
-		}
-	} else if i == 0 {
+	base, segs, tooDeep, ok := splitKeyDepth(key, maxDepth)
+	if tooDeep {
+		return ErrTooDeep
+	}
+	if !ok {
 		return nil // PHP ignores variables without a name
 	}
-	if base == "" {
-		return nil
-	}
-	base = phpMangleBase(base)
-
-	var segs []string
-	for rest != "" && rest[0] == '[' {
-		end := strings.IndexByte(rest, ']')
-		if end < 0 {
-			break // PHP ignores an unclosed trailing segment
-		}
-		segs = append(segs, rest[1:end])
-		rest = rest[end+1:]
-		if len(segs) > maxDepth {
-			return ErrTooDeep
-		}
-	}
-
 	cur := root
 	k := base
 	for _, seg := range segs {
-		child, ok := cur.vals[k].(*node)
-		if !ok {
+		child, isNode := cur.vals[k].(*node)
+		if !isNode {
 			child = newNode()
 			cur.set(k, child)
 		}
 		cur = child
 		if seg == "" {
-			seg = cur.appendKey()
+			var full bool
+			if seg, full = cur.appendKey(); full {
+				return nil // PHP cannot append after the largest integer key
+			}
 		}
 		k = seg
 	}

@@ -37,6 +37,19 @@ func TestParseQuery(t *testing.T) {
 		{"nameless ignored", "[x]=1&=2&y=3", map[string]any{"y": "3"}},
 		{"plus is space", "q=a+b", map[string]any{"q": "a b"}},
 		{"skip empty pairs", "&&a=1&", map[string]any{"a": "1"}},
+		{"invalid escapes literal", "t=%zz&x=%&%zz=1", map[string]any{"t": "%zz", "x": "%", "%zz": "1"}},
+		{"escaped plus", "a=%2B+", map[string]any{"a": "+ "}},
+		{"name cut at NUL", "a%00b=1&c[x%00y]=2", map[string]any{"a": "1", "c_x": "2"}},
+		{"leading spaces of name", "+++a=1", map[string]any{"a": "1"}},
+		{"space segment appends", "l[+]=a&l[%09]=b&l[+x]=c", map[string]any{"l": map[string]any{"0": "a", "1": "b", " x": "c"}}},
+		{"deeper unclosed dropped", "a[b][c=1", map[string]any{"a": map[string]any{"b": "1"}}},
+		{"text after bracket ends name", "a[b]x[c]=1", map[string]any{"a": map[string]any{"b": "1"}}},
+		{"first-level unclosed mangled", "a.b[c.d[e=1", map[string]any{"a_b_c_d_e": "1"}},
+		{"negative keys", "l[-5]=a&l[]=b", map[string]any{"l": []any{"a", "b"}}},
+		{"append after max int ignored", "l[9223372036854775807]=a&l[]=b&l[x][]=c",
+			map[string]any{"l": map[string]any{"9223372036854775807": "a", "x": []any{"c"}}}},
+		{"overflowing key is string", "l[9223372036854775808]=a", map[string]any{"l": map[string]any{"9223372036854775808": "a"}}},
+		{"minus zero is string", "l[-0]=a", map[string]any{"l": map[string]any{"-0": "a"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,8 +76,19 @@ func TestParseQueryLimits(t *testing.T) {
 	if _, err := ParseQuery(deep, Limits{MaxDepth: 5}); err != nil {
 		t.Errorf("depth 5: err = %v", err)
 	}
-	if _, err := ParseQuery("a=%zz", Limits{}); err == nil {
-		t.Error("bad escape accepted")
+	// PHP counts the unclosed trailing bracket as a level too.
+	if _, err := ParseQuery("a"+strings.Repeat("[x]", 5)+"[y=1", Limits{MaxDepth: 5}); !errors.Is(err, ErrTooDeep) {
+		t.Errorf("unclosed level: err = %v", err)
+	}
+	if _, err := ParseQuery(strings.Repeat("&", 50)+"a=1", Limits{MaxVars: 1}); err != nil {
+		t.Errorf("empty pairs counted: %v", err)
+	}
+	// Invalid percent escapes are no error: PHP's urldecode keeps them as
+	// they are (issue 16 item 2).
+	got, err := ParseQuery("trace_id=%zz&x=%&y=%4&z=%41%4g", Limits{})
+	want := map[string]any{"trace_id": "%zz", "x": "%", "y": "%4", "z": "A%4g"}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("bad escapes: %#v, %v; want %#v", got, err, want)
 	}
 }
 
@@ -145,5 +169,31 @@ func TestSortKeys(t *testing.T) {
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("SortKeys(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	tests := []struct {
+		raw, name     string
+		value         string
+		scalar, found bool
+	}{
+		{"trace_id=t&a=1", "trace_id", "t", true, true},
+		{"a=1", "trace_id", "", false, false},
+		{"trace_id=t&trace_id[x]=1", "trace_id", "", false, true},
+		{"trace_id[x]=1&trace_id=u", "trace_id", "u", true, true},
+		{"trace.id=%zz", "trace_id", "%zz", true, true},
+		{"trace_id=t&a" + strings.Repeat("[x]", 100) + "=1", "trace_id", "t", true, true},
+		{"trace_id=", "trace_id", "", true, true},
+	}
+	for _, tt := range tests {
+		v, scalar, found := Lookup(tt.raw, tt.name)
+		if v != tt.value || scalar != tt.scalar || found != tt.found {
+			t.Errorf("Lookup(%q, %q) = %q, %v, %v; want %q, %v, %v", tt.raw, tt.name, v, scalar, found, tt.value, tt.scalar, tt.found)
+		}
+	}
+	v, scalar, found := LookupValues(url.Values{"trace_id": {"a", "b"}}, "trace_id")
+	if v != "b" || !scalar || !found {
+		t.Errorf("LookupValues = %q %v %v", v, scalar, found)
 	}
 }
