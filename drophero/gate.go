@@ -13,15 +13,16 @@ import (
 type Outcome struct {
 	TimedOut bool // the request may still reach DropHero late: longer gap
 	Banned   bool // DropHero answered 403: open the circuit breaker
-	// ClockOffset, when set, is a newly measured offset of DropHero's clock
-	// to ours; an OffsetGate stores it for later clients (spec §2.5).
+	// ClockOffset, when set, is a newly measured offset of DropHero's clock to
+	// ours; an OffsetGate stores it for later clients
+	// (docs/protocol/drophero.md#signature-lifetime-and-clock-skew).
 	ClockOffset *time.Duration
 }
 
 // OffsetGate is a Gate that also keeps each account's measured clock offset
-// (spec §7: the gate row holds it), so that clients created later, in this
-// or another process, sign with it from their first request. MemoryGate and
-// dropship.PostgresGate implement it.
+// (docs/protocol/drophero.md#persistent-state: the gate row holds it), so that
+// clients created later, in this or another process, sign with it from their
+// first request. MemoryGate and dropship.PostgresGate implement it.
 type OffsetGate interface {
 	Gate
 	// ClockOffset returns the stored offset of publicKey (0 when none).
@@ -36,8 +37,9 @@ type Gate interface {
 	Do(ctx context.Context, publicKey string, fn func(ctx context.Context) (Outcome, error)) error
 }
 
-// Gate timings (spec §3.3). They are variables of the gates, not constants,
-// so that tests can shorten the circuit-breaker pause.
+// Gate timings (docs/protocol/drophero.md#rate-limit-and-ban). They are
+// variables of the gates, not constants, so that tests can shorten the
+// circuit-breaker pause.
 const (
 	DefaultGap        = 1100 * time.Millisecond
 	DefaultTimeoutGap = 5 * time.Second
