@@ -46,6 +46,27 @@ const (
 	DefaultBanPause   = time.Hour
 )
 
+// Timings are the pauses a Gate keeps for one account; a zero (or
+// negative) field means its Default* value. MemoryGate and
+// dropship.PostgresGate read them the same way through After and Ban.
+type Timings struct {
+	Gap        time.Duration // pause after a response; default DefaultGap
+	TimeoutGap time.Duration // pause after a timeout; default DefaultTimeoutGap
+	BanPause   time.Duration // circuit-breaker pause after a 403; default DefaultBanPause
+}
+
+// After returns the pause before the next request of the account after a
+// request with outcome o.
+func (t Timings) After(o Outcome) time.Duration {
+	if o.TimedOut {
+		return orDefault(t.TimeoutGap, DefaultTimeoutGap)
+	}
+	return orDefault(t.Gap, DefaultGap)
+}
+
+// Ban returns how long the circuit breaker stays open after a ban.
+func (t Timings) Ban() time.Duration { return orDefault(t.BanPause, DefaultBanPause) }
+
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
 		return def
@@ -113,13 +134,10 @@ func (g *MemoryGate) Do(ctx context.Context, publicKey string, fn func(ctx conte
 		}
 	}
 	out, err := fn(ctx)
-	gap := orDefault(g.Gap, DefaultGap)
-	if out.TimedOut {
-		gap = orDefault(g.TimeoutGap, DefaultTimeoutGap)
-	}
-	m.next = time.Now().Add(gap)
+	tm := Timings{Gap: g.Gap, TimeoutGap: g.TimeoutGap, BanPause: g.BanPause}
+	m.next = time.Now().Add(tm.After(out))
 	if out.Banned {
-		m.circuit = time.Now().Add(orDefault(g.BanPause, DefaultBanPause))
+		m.circuit = time.Now().Add(tm.Ban())
 	}
 	if out.ClockOffset != nil {
 		m.offset.Store(int64(*out.ClockOffset))
