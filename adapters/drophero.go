@@ -28,7 +28,7 @@ type DropHeroHost interface {
 	// DropHeroOrder returns the order with the data DropHero needs.
 	DropHeroOrder(ctx context.Context, tx *gorm.DB, orderID string) (*DropHeroOrder, error)
 	// SetDropHeroOrderState moves the host order after a DropHero status
-	// change (spec §6.5).
+	// change (docs/protocol/drophero.md#order-status-sync).
 	SetDropHeroOrderState(ctx context.Context, tx *gorm.DB, orderID string, u DropHeroOrderUpdate) error
 }
 

@@ -21,8 +21,9 @@ import (
 // DefaultBaseURL is DropHero's API v1 base URL.
 const DefaultBaseURL = "https://api.drophero.com/v1/"
 
-// DefaultTimeout bounds one request attempt (spec §2.1: 60 s, far below
-// the 600 s lifetime of a signature).
+// DefaultTimeout bounds one request attempt
+// (docs/protocol/drophero.md#transport-and-timeouts: 60 s, far below the 600 s
+// lifetime of a signature).
 const DefaultTimeout = 60 * time.Second
 
 // FirstSyncEpoch is the "from" of the first catalogue sync (1980-07-17),
@@ -42,9 +43,9 @@ type Config struct {
 	// Timeout bounds it (headers and body alike). A timeout of a client
 	// passed here ends the attempt with the same error as Timeout.
 	HTTPClient *http.Client
-	// Timeout bounds each attempt as a whole: connect, upload and reading
-	// the entire response (spec §2.1, §2.5), so that no request arrives
-	// with a stale signature. Default DefaultTimeout.
+	// Timeout bounds each attempt as a whole: connect, upload and reading the
+	// entire response (docs/protocol/drophero.md#transport-and-timeouts), so
+	// that no request arrives with a stale signature. Default DefaultTimeout.
 	Timeout time.Duration
 	Logger  *zap.Logger
 	// Retries of a 5xx / network failure inside one call (each re-signed
@@ -178,8 +179,10 @@ func (c *Client) do(ctx context.Context, r request) error {
 	}
 }
 
-// loadOffset applies, once per client, the clock offset an OffsetGate
-// stored from an earlier measurement (spec §2.5: later signatures use it).
+// loadOffset applies, once per client, the clock offset an OffsetGate stored
+// from an earlier measurement
+// (docs/protocol/drophero.md#signature-lifetime-and-clock-skew: later
+// signatures use it).
 func (c *Client) loadOffset(ctx context.Context) {
 	if c.offsetLoaded.Load() {
 		return
@@ -232,7 +235,8 @@ func (c *Client) once(parent context.Context, r request, body string, skewRetrie
 		return Outcome{}, fmt.Errorf("drophero: %s: path: %w", r.endpoint, err)
 	}
 	u.Path, u.RawPath = p, esc
-	// Signed only now, after any wait in the gate (spec 2.5).
+	// Signed only now, after any wait in the gate
+	// (docs/protocol/drophero.md#signature-lifetime-and-clock-skew).
 	t := c.now().Add(time.Duration(c.offset.Load()) * time.Second)
 	u.RawQuery = SignedQuery(c.pub, c.secret, t).Encode()
 	var rd io.Reader

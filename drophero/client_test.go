@@ -100,7 +100,7 @@ func TestClientEndpoints(t *testing.T) {
 			{LineID: "2", IDItem: "5556", Qty: decimal.NewFromInt(1), UnitPrice: decimal.NewFromInt(6), Discount: decimal.RequireFromString("0.6"), TaxRate: decimal.NewFromInt(21), ShippingMode: "2"},
 		}}
 	if got := o.Total().StringFixed(2); got != "29.05" {
-		t.Errorf("spec example total %s, want 29.05", got)
+		t.Errorf("worked example total %s, want 29.05", got)
 	}
 	if err := c.SubmitOrder(ctx, o); err != nil {
 		t.Fatal(err)
@@ -278,7 +278,8 @@ func TestFakeBanDuration(t *testing.T) {
 	}
 }
 
-// specOrder is the worked example of spec §4.7 under another idordershop.
+// specOrder is the worked example of
+// docs/protocol/drophero.md#order-submission-payload under another idordershop.
 func specOrder(id string) drophero.Order {
 	return drophero.Order{IDOrderShop: id, BuyerName: "Ana", BuyerAddress: "Carrer Major 1", BuyerPostcode: "08001",
 		BuyerCity: "Barcelona", BuyerCountry: "ES", BuyerShippingName: "Ana", BuyerShippingAddress: "Carrer Nou 7",
@@ -288,9 +289,10 @@ func specOrder(id string) drophero.Order {
 		}}
 }
 
-// TestOrderStatusPathEscapedOnce: GET /v1/orders/{idordershop} carries the
-// id path-escaped exactly once (spec §4.9), so ids with '/', ' ' or '%' are
-// found, and a double-escaped path is not taken for the id.
+// TestOrderStatusPathEscapedOnce: GET /v1/orders/{idordershop} carries the id
+// path-escaped exactly once (docs/protocol/drophero.md#order-status-endpoints),
+// so ids with '/', ' ' or '%' are found, and a double-escaped path is not taken
+// for the id.
 func TestOrderStatusPathEscapedOnce(t *testing.T) {
 	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake.Close()
@@ -321,10 +323,10 @@ func TestOrderStatusPathEscapedOnce(t *testing.T) {
 	}
 }
 
-// TestClockOffsetKeptForLaterClients: the offset measured on a 401 is kept
-// in the gate (spec §2.5, §7), so a client created later for the same
-// account (the service builds one per job) signs with it from its first
-// request instead of being rejected again.
+// TestClockOffsetKeptForLaterClients: the offset measured on a 401 is kept in
+// the gate (docs/protocol/drophero.md#signature-lifetime-and-clock-skew), so a
+// client created later for the same account (the service builds one per job)
+// signs with it from its first request instead of being rejected again.
 func TestClockOffsetKeptForLaterClients(t *testing.T) {
 	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake.Close()
@@ -366,10 +368,10 @@ func TestClockOffsetKeptForLaterClients(t *testing.T) {
 }
 
 // TestAttemptTimeoutCoversBody: the per-attempt timeout bounds the whole
-// attempt, including reading the body (spec §2.1, §2.5), not only the wait
-// for the response headers; such a timeout counts as a network failure.
-// Either way the caller gets ErrTimeout (which matches
-// context.DeadlineExceeded).
+// attempt, including reading the body
+// (docs/protocol/drophero.md#transport-and-timeouts), not only the wait for the
+// response headers; such a timeout counts as a network failure. Either way the
+// caller gets ErrTimeout (which matches context.DeadlineExceeded).
 func TestAttemptTimeoutCoversBody(t *testing.T) {
 	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake.Close()

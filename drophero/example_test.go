@@ -10,7 +10,7 @@ import (
 )
 
 func ExampleSign() {
-	// Vector 1 of the specification.
+	// Vector 1 of docs/protocol/drophero.md#signing-test-vectors.
 	fmt.Println(drophero.Sign("s3cr3tK3y", "1382116367"))
 	// Output: YzM3NDY0OTI0NzM1YmMwMjE0NjIwOGQ5ODIwOWFiNzNmMWM3NTgwOQ==
 }

@@ -13,15 +13,16 @@ import (
 type Outcome struct {
 	TimedOut bool // the request may still reach DropHero late: longer gap
 	Banned   bool // DropHero answered 403: open the circuit breaker
-	// ClockOffset, when set, is a newly measured offset of DropHero's clock
-	// to ours; an OffsetGate stores it for later clients (spec §2.5).
+	// ClockOffset, when set, is a newly measured offset of DropHero's clock to
+	// ours; an OffsetGate stores it for later clients
+	// (docs/protocol/drophero.md#signature-lifetime-and-clock-skew).
 	ClockOffset *time.Duration
 }
 
 // OffsetGate is a Gate that also keeps each account's measured clock offset
-// (spec §7: the gate row holds it), so that clients created later, in this
-// or another process, sign with it from their first request. MemoryGate and
-// dropship.PostgresGate implement it.
+// (docs/protocol/drophero.md#persistent-state: the gate row holds it), so that
+// clients created later, in this or another process, sign with it from their
+// first request. MemoryGate and dropship.PostgresGate implement it.
 type OffsetGate interface {
 	Gate
 	// ClockOffset returns the stored offset of publicKey (0 when none).
@@ -36,13 +37,35 @@ type Gate interface {
 	Do(ctx context.Context, publicKey string, fn func(ctx context.Context) (Outcome, error)) error
 }
 
-// Gate timings (spec §3.3). They are variables of the gates, not constants,
-// so that tests can shorten the circuit-breaker pause.
+// Gate timings (docs/protocol/drophero.md#rate-limit-and-ban). They are
+// variables of the gates, not constants, so that tests can shorten the
+// circuit-breaker pause.
 const (
 	DefaultGap        = 1100 * time.Millisecond
 	DefaultTimeoutGap = 5 * time.Second
 	DefaultBanPause   = time.Hour
 )
+
+// Timings are the pauses a Gate keeps for one account; a zero (or
+// negative) field means its Default* value. MemoryGate and
+// dropship.PostgresGate read them the same way through After and Ban.
+type Timings struct {
+	Gap        time.Duration // pause after a response; default DefaultGap
+	TimeoutGap time.Duration // pause after a timeout; default DefaultTimeoutGap
+	BanPause   time.Duration // circuit-breaker pause after a 403; default DefaultBanPause
+}
+
+// After returns the pause before the next request of the account after a
+// request with outcome o.
+func (t Timings) After(o Outcome) time.Duration {
+	if o.TimedOut {
+		return orDefault(t.TimeoutGap, DefaultTimeoutGap)
+	}
+	return orDefault(t.Gap, DefaultGap)
+}
+
+// Ban returns how long the circuit breaker stays open after a ban.
+func (t Timings) Ban() time.Duration { return orDefault(t.BanPause, DefaultBanPause) }
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
@@ -111,13 +134,10 @@ func (g *MemoryGate) Do(ctx context.Context, publicKey string, fn func(ctx conte
 		}
 	}
 	out, err := fn(ctx)
-	gap := orDefault(g.Gap, DefaultGap)
-	if out.TimedOut {
-		gap = orDefault(g.TimeoutGap, DefaultTimeoutGap)
-	}
-	m.next = time.Now().Add(gap)
+	tm := Timings{Gap: g.Gap, TimeoutGap: g.TimeoutGap, BanPause: g.BanPause}
+	m.next = time.Now().Add(tm.After(out))
 	if out.Banned {
-		m.circuit = time.Now().Add(orDefault(g.BanPause, DefaultBanPause))
+		m.circuit = time.Now().Add(tm.Ban())
 	}
 	if out.ClockOffset != nil {
 		m.offset.Store(int64(*out.ClockOffset))

@@ -37,8 +37,9 @@ func (e *NoCommonModeError) Error() string {
 	return fmt.Sprintf("drophero: items %s cannot be shipped together to %s", strings.Join(e.Items, ", "), e.Country)
 }
 
-// AggregateShipping applies the guide's rule (spec §6.6): per mode, the sum
-// over lines of per-unit price × qty, offering only modes every line has for
+// AggregateShipping applies the guide's rule
+// (docs/protocol/drophero.md#shipping-aggregation): per mode, the sum over
+// lines of per-unit price × qty, offering only modes every line has for
 // country. modes supplies labels (fallback "Shipping mode {id}"). Options are
 // ordered by total, then mode id. No lines give no options and no error.
 func AggregateShipping(lines []ItemShipping, country string, modes map[string]ShippingMode) ([]ShippingOption, error) {

@@ -79,7 +79,7 @@ func (s *Service) SyncCatalog(ctx context.Context, full bool) (*SyncResult, erro
 }
 
 // syncCatalog fetches subscribed/from and applies it in one transaction
-// together with the new last_sync (spec §6.3).
+// together with the new last_sync (docs/protocol/drophero.md#last-sync).
 func (s *Service) syncCatalog(ctx context.Context, c *drophero.Client, full bool) (*SyncResult, error) {
 	db := s.cfg.DB.WithContext(ctx)
 	if _, err := s.settings(db); err != nil {
@@ -90,10 +90,11 @@ func (s *Service) syncCatalog(ctx context.Context, c *drophero.Client, full bool
 	var unknownModes bool
 	err := db.Transaction(func(tx *gorm.DB) error {
 		if isPostgres(tx) {
-			// Single flight across every worker and process (spec §6.3.1):
-			// the outbox may run a pending sync while another is still
-			// running, and two overlapping syncs would both import the same
-			// new items. SQLite serialises writers by itself.
+			// Single flight across every worker and process
+			// (docs/protocol/drophero.md#catalogue-sync-single-flight): the
+			// outbox may run a pending sync while another is still running, and
+			// two overlapping syncs would both import the same new items.
+			// SQLite serialises writers by itself.
 			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, catalogLockID).Error; err != nil {
 				return fmt.Errorf("catalogue lock: %w", err)
 			}
@@ -378,7 +379,8 @@ func (a *applier) flush() error {
 			createItems = append(createItems, p)
 			continue
 		}
-		// Only products not linked to another iditem count (spec §6.3.4).
+		// Only products not linked to another iditem count
+		// (docs/protocol/drophero.md#ean-takeover).
 		cands := byEAN[ean]
 		var free []adapters.DropHeroProduct
 		for _, c := range cands {

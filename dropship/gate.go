@@ -64,10 +64,8 @@ func (g *PostgresGate) Do(ctx context.Context, publicKey string, fn func(ctx con
 		}
 		out, err := fn(ctx)
 		fnErr = err
-		gap := orDefault(g.Gap, drophero.DefaultGap)
-		if out.TimedOut {
-			gap = orDefault(g.TimeoutGap, drophero.DefaultTimeoutGap)
-		}
+		tm := drophero.Timings{Gap: g.Gap, TimeoutGap: g.TimeoutGap, BanPause: g.BanPause}
+		gap := tm.After(out)
 		// tx is not tied to ctx: the update lands even when ctx was
 		// cancelled during the request.
 		if out.ClockOffset != nil {
@@ -79,7 +77,7 @@ func (g *PostgresGate) Do(ctx context.Context, publicKey string, fn func(ctx con
 		if out.Banned {
 			return tx.Exec(`UPDATE shopbridge_drophero_gates SET next_at = clock_timestamp() + make_interval(secs => ?),
 				circuit_until = clock_timestamp() + make_interval(secs => ?) WHERE public_key = ?`,
-				gap.Seconds(), orDefault(g.BanPause, drophero.DefaultBanPause).Seconds(), key).Error
+				gap.Seconds(), tm.Ban().Seconds(), key).Error
 		}
 		return tx.Exec(`UPDATE shopbridge_drophero_gates SET next_at = clock_timestamp() + make_interval(secs => ?) WHERE public_key = ?`,
 			gap.Seconds(), key).Error
@@ -107,11 +105,4 @@ func (g *PostgresGate) ClockOffset(ctx context.Context, publicKey string) (time.
 // after DropHero lifted a ban).
 func (g *PostgresGate) ResetCircuit(ctx context.Context, publicKey string) error {
 	return g.DB.WithContext(ctx).Exec(`UPDATE shopbridge_drophero_gates SET circuit_until = NULL WHERE public_key = ?`, fingerprint(publicKey)).Error
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }

@@ -145,11 +145,12 @@ func TestPostgresGateRecordsCancelledRequest(t *testing.T) {
 	}
 }
 
-// TestClockOffsetKeptForLaterClients: the offset measured on a 401 is kept
-// in the PostgreSQL gate row (spec §2.5, §7), so a client created later for
-// the same account (the service builds one per job) signs with it from its
-// first request instead of being rejected again. drophero tests the same
-// with its MemoryGate.
+// TestClockOffsetKeptForLaterClients: the offset measured on a 401 is kept in
+// the PostgreSQL gate row
+// (docs/protocol/drophero.md#signature-lifetime-and-clock-skew), so a client
+// created later for the same account (the service builds one per job) signs
+// with it from its first request instead of being rejected again. drophero
+// tests the same with its MemoryGate.
 func TestClockOffsetKeptForLaterClients(t *testing.T) {
 	fake := dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	defer fake.Close()

@@ -103,11 +103,12 @@ func (s *Service) modeValid(tx *gorm.DB, iditems []string, country, mode string)
 	return int(n) == len(uniq)
 }
 
-// OrderPaid tells the integration that a host order is now paid. Call it
-// inside the transaction that records the payment: with auto-submit on at
-// that moment, the order is queued for submission (spec §6.4) — whether it
-// was awaiting payment or, placed while auto-submit was off, awaiting the
-// merchant's confirmation.
+// OrderPaid tells the integration that a host order is now paid. Call it inside
+// the transaction that records the payment: with auto-submit on at that moment,
+// the order is queued for submission
+// (docs/protocol/drophero.md#order-submission) — whether it was awaiting
+// payment or, placed while auto-submit was off, awaiting the merchant's
+// confirmation.
 func (s *Service) OrderPaid(ctx context.Context, tx *gorm.DB, orderID string) error {
 	st, err := s.settings(tx)
 	if err != nil || !st.AutoSubmit {
@@ -197,7 +198,8 @@ func (s *Service) ManagedProducts(ctx context.Context, limit int) ([]Link, error
 	return out, nil
 }
 
-// handleSubmit submits one order exactly once (spec §6.4).
+// handleSubmit submits one order exactly once
+// (docs/protocol/drophero.md#order-submission).
 func (s *Service) handleSubmit(ctx context.Context, payload json.RawMessage) error {
 	var j submitJob
 	if err := json.Unmarshal(payload, &j); err != nil || j.OrderID == "" {
@@ -295,7 +297,9 @@ func (s *Service) markSubmitted(ctx context.Context, orderID, status string) err
 }
 
 // buildOrder assembles the orders/new payload: only the DropHero lines,
-// shipping = the mode's total for them (spec §6.4, §6.6).
+// shipping = the mode's total for them
+// (docs/protocol/drophero.md#order-submission,
+// docs/protocol/drophero.md#shipping-aggregation).
 func (s *Service) buildOrder(ctx context.Context, db *gorm.DB, orderID, mode string) (*drophero.Order, error) {
 	ho, err := s.cfg.Host.DropHeroOrder(ctx, db, orderID)
 	if err != nil {
@@ -343,7 +347,7 @@ func (s *Service) buildOrder(ctx context.Context, db *gorm.DB, orderID, mode str
 var statusRank = map[string]int{"1": 1, "3": 2, "4": 3}
 
 // SyncOrderStatuses fetches GET /v1/orders and applies every changed status
-// of a submitted order (spec §6.5).
+// of a submitted order (docs/protocol/drophero.md#order-status-sync).
 func (s *Service) SyncOrderStatuses(ctx context.Context) error {
 	c, err := s.client(ctx)
 	if err != nil {

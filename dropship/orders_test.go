@@ -271,8 +271,9 @@ func TestOrderSubmitTransientHostError(t *testing.T) {
 
 // TestOrderStatusCheckWithoutUsableEntryNeverResubmits: after an ambiguous
 // failure only a real 404 of GET /v1/orders/{id} allows a resubmission
-// (spec §6.4). A 200 without a usable entry for the order moves it to
-// needs_attention; confirming it again asks DropHero first.
+// (docs/protocol/drophero.md#order-submission). A 200 without a usable entry
+// for the order moves it to needs_attention; confirming it again asks DropHero
+// first.
 func TestOrderStatusCheckWithoutUsableEntryNeverResubmits(t *testing.T) {
 	for name, body := range map[string]string{
 		"null status":  `{"2001":{"status":null}}`,
@@ -313,8 +314,9 @@ func TestOrderStatusCheckWithoutUsableEntryNeverResubmits(t *testing.T) {
 }
 
 // TestOrderAmbiguousFailureEscapedID: the status check of an order whose id
-// needs path escaping finds the order DropHero holds (spec §4.9) instead of
-// resubmitting it.
+// needs path escaping finds the order DropHero holds
+// (docs/protocol/drophero.md#order-status-endpoints) instead of resubmitting
+// it.
 func TestOrderAmbiguousFailureEscapedID(t *testing.T) {
 	e := newEnv(t, true)
 	e.install()
@@ -330,10 +332,11 @@ func TestOrderAmbiguousFailureEscapedID(t *testing.T) {
 	}
 }
 
-// TestSubmitJobOutlivesLongOutage: with the recommended worker
-// configuration a submission job is never given up (spec §3.2: "the job
-// stays in the durable queue"), however many attempts a long DropHero outage
-// took; the order is submitted once DropHero answers again.
+// TestSubmitJobOutlivesLongOutage: with the recommended worker configuration a
+// submission job is never given up
+// (docs/protocol/drophero.md#status-codes-and-retries: "the job stays in the
+// durable queue"), however many attempts a long DropHero outage took; the order
+// is submitted once DropHero answers again.
 func TestSubmitJobOutlivesLongOutage(t *testing.T) {
 	e := newEnv(t, true)
 	e.install()
@@ -365,7 +368,8 @@ func TestSubmitJobOutlivesLongOutage(t *testing.T) {
 
 // TestOrderPaidAfterAutoSubmitSwitchedOn: an unpaid order placed while
 // auto-submit was off is submitted when it becomes paid with auto-submit on
-// (spec §6.4); with auto-submit still off it keeps waiting.
+// (docs/protocol/drophero.md#order-submission); with auto-submit still off it
+// keeps waiting.
 func TestOrderPaidAfterAutoSubmitSwitchedOn(t *testing.T) {
 	e := newEnv(t, true)
 	e.install()

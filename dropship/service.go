@@ -40,7 +40,8 @@ const (
 	CallbackOrders   = "orders"
 )
 
-// StoreType is the storetype announced to DropHero (spec decision 39).
+// StoreType is the storetype announced to DropHero
+// (docs/protocol/drophero.md#notify).
 const StoreType = "shopbridge"
 
 // DefaultCallbackPrefix is the path under which the DropHero callback
@@ -140,10 +141,10 @@ func (s *Service) Register(w *outbox.Worker) {
 }
 
 // WorkerConfig is the outbox configuration on db for the worker that runs the
-// DropHero jobs (spec §3.2): retries after 1, 2, 4, 8, 16 and 30 minutes,
-// then every 30 minutes, and a job that keeps failing stays in the durable
-// queue instead of dying, so that an order is submitted once DropHero is
-// back. Only permanent errors end a job.
+// DropHero jobs (docs/protocol/drophero.md#status-codes-and-retries): retries
+// after 1, 2, 4, 8, 16 and 30 minutes, then every 30 minutes, and a job that
+// keeps failing stays in the durable queue instead of dying, so that an order
+// is submitted once DropHero is back. Only permanent errors end a job.
 func WorkerConfig(db *gorm.DB, log *zap.Logger) outbox.Config {
 	return outbox.Config{
 		DB:          db,
@@ -311,10 +312,10 @@ func (s *Service) SaveKeys(ctx context.Context, publicKey, secretKey string) err
 	})
 }
 
-// Disable switches the integration off (spec §6.1): a best-effort warning
-// notify to DropHero, then the callback token is invalidated (its URLs answer
-// 404) and no further API call is made. The keys stay stored; SaveKeys
-// installs again.
+// Disable switches the integration off
+// (docs/protocol/drophero.md#installation): a best-effort warning notify to
+// DropHero, then the callback token is invalidated (its URLs answer 404) and no
+// further API call is made. The keys stay stored; SaveKeys installs again.
 func (s *Service) Disable(ctx context.Context) error {
 	if c, err := s.client(ctx); err == nil {
 		if err := c.Notify(ctx, []drophero.Message{{Type: "warning", Message: "integration disabled in the shop"}}); err != nil {
@@ -427,7 +428,8 @@ func (s *Service) setState(ctx context.Context, state, lastErr string) error {
 		Updates(map[string]any{"install_state": state, "last_error": lastErr}).Error
 }
 
-// handleInstall runs the resumable installation (spec §6.1 steps 4–9).
+// handleInstall runs the resumable installation (steps 4–9 of
+// docs/protocol/drophero.md#installation).
 func (s *Service) handleInstall(ctx context.Context, _ json.RawMessage) error {
 	st, err := s.settings(s.cfg.DB.WithContext(ctx))
 	if err != nil {

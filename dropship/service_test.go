@@ -484,8 +484,9 @@ func TestCallbackStormOverHTTP(t *testing.T) {
 }
 
 // TestEANTakeoverIgnoresProductsLinkedElsewhere: products already linked to
-// another iditem do not count as EAN matches (spec §6.3.4); only when every
-// match is linked elsewhere is it a conflict.
+// another iditem do not count as EAN matches
+// (docs/protocol/drophero.md#ean-takeover); only when every match is linked
+// elsewhere is it a conflict.
 func TestEANTakeoverIgnoresProductsLinkedElsewhere(t *testing.T) {
 	e := newEnv(t, true)
 	a := hostProduct{SKU: "A", EAN: "8412345678905", Price: decimal.NewFromInt(1), Active: true}

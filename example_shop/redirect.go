@@ -44,8 +44,9 @@ func mobileRedirectSettings(getenv func(string) string, demo bool, shopNumber st
 // redirectServer selects the Mobile Website environment: the value of
 // SHOPGATE_REDIRECT_SERVER if set, otherwise the Shopgate server the rest of
 // the shop uses (SHOPGATE_SERVER; in demo mode, whose Merchant API is the
-// in-process fake, live). Values are trimmed and lower-cased; empty and
-// unknown values mean live, as in Shopgate's SDK (mobile redirect spec §3).
+// in-process fake, live). Values are trimmed and lower-cased; empty and unknown
+// values mean live, as in Shopgate's SDK
+// (docs/protocol/mobile-redirect.md#configuration).
 func redirectServer(getenv func(string) string, demo bool) redirect.Server {
 	s, _ := parseRedirectServer(getenv, demo)
 	return s
@@ -94,8 +95,9 @@ func (a *App) setupMobileRedirect() error {
 	}
 	live, err := middleware.NewMobileRedirectSettings(settings)
 	if err != nil {
-		// Invalid settings switch the redirect off, never the shop (spec
-		// §13.3): the storefront runs without the middleware.
+		// Invalid settings switch the redirect off, never the shop
+		// (docs/protocol/mobile-redirect.md#invalid-settings): the storefront
+		// runs without the middleware.
 		a.Log.Error("mobile redirect switched off: invalid Shopgate settings", zap.Error(err))
 		return nil
 	}

@@ -166,10 +166,11 @@ func TestRedirectServerFromEnv(t *testing.T) {
 	}
 }
 
-// TestMobileRedirectBadSettingsDoNotStopTheShop: a bad Mobile Redirect
-// setting in the environment never stops the shop. Settings that can be
-// normalised are used; the others leave the redirect out with one log line
-// (spec §13.3) and the pages are served unchanged.
+// TestMobileRedirectBadSettingsDoNotStopTheShop: a bad Mobile Redirect setting
+// in the environment never stops the shop. Settings that can be normalised are
+// used; the others leave the redirect out with one log line
+// (docs/protocol/mobile-redirect.md#invalid-settings) and the pages are served
+// unchanged.
 func TestMobileRedirectBadSettingsDoNotStopTheShop(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -6,7 +6,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// DropHero installation states (spec §6.1).
+// DropHero installation states (docs/protocol/drophero.md#installation).
 const (
 	DropHeroKeysSaved       = "keys_saved"
 	DropHeroContacted       = "contacted"
@@ -23,7 +23,8 @@ const (
 	DropHeroManaged  = "managed"  // an existing shop product matched by EAN ("DropHero managed")
 )
 
-// DropHero order submission states (spec §6.4).
+// DropHero order submission states
+// (docs/protocol/drophero.md#order-submission).
 const (
 	DropHeroAwaitingPayment      = "awaiting_payment"
 	DropHeroAwaitingConfirmation = "awaiting_confirmation"
@@ -74,7 +75,8 @@ type DropHeroGate struct {
 	NextAt       time.Time `gorm:"not null"`
 	CircuitUntil *time.Time
 	// ClockOffset is the measured offset of DropHero's clock to ours, in
-	// seconds, applied to every later signature (spec §2.5, §7).
+	// seconds, applied to every later signature
+	// (docs/protocol/drophero.md#signature-lifetime-and-clock-skew).
 	ClockOffset int64 `gorm:"not null;default:0"`
 }
 
@@ -167,7 +169,8 @@ type DropHeroOrder struct {
 	LastError      string `gorm:"type:text;not null;default:''"`
 	// SubmitAttempted is set when a submission was first sent (queued →
 	// submitting). From then on DropHero may hold the order: every further
-	// submission first asks DropHero for its status (spec §6.4).
+	// submission first asks DropHero for its status
+	// (docs/protocol/drophero.md#order-submission).
 	SubmitAttempted bool `gorm:"not null;default:false"`
 	SubmittedAt     *time.Time
 	CreatedAt       time.Time

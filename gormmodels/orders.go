@@ -41,9 +41,9 @@ type ShopgateOrder struct {
 	PaymentMethod string `gorm:"size:64;not null;default:''"`
 	PaymentGroup  string `gorm:"size:64;not null;default:''"`
 	// PaymentTime, PaymentTransactionNumber and PaymentInfos are Shopgate's
-	// payment details as last taken over (orders spec U2); PaymentInfos is
-	// the payment_infos object as JSON. They tell update_order whether the
-	// payment details changed.
+	// payment details as last taken over (docs/protocol/orders.md#u2-payment);
+	// PaymentInfos is the payment_infos object as JSON. They tell update_order
+	// whether the payment details changed.
 	PaymentTime              *time.Time
 	PaymentTransactionNumber string `gorm:"size:255;not null;default:''"`
 	PaymentInfos             string `gorm:"type:text;not null;default:''"`

@@ -14,9 +14,9 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
-// U2: a paid order whose payment details change while is_paid stays 1
-// takes over the new transaction number, payment time and payment_infos;
-// a missing payment time keeps the stored paid_at.
+// docs/protocol/orders.md#u2-payment: a paid order whose payment details change
+// while is_paid stays 1 takes over the new transaction number, payment time and
+// payment_infos; a missing payment time keeps the stored paid_at.
 func TestUpdateOrderPaymentDetailsWhilePaid(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -56,7 +56,8 @@ func TestUpdateOrderPaymentDetailsWhilePaid(t *testing.T) {
 		t.Errorf("bookkeeping %q %v %q", mp.PaymentTransactionNumber, mp.PaymentTime, mp.PaymentInfos)
 	}
 
-	// The same data again: nothing new (U6).
+	// The same data again: nothing new
+	// (docs/protocol/orders.md#u6-idempotent-updates).
 	if _, err := e.svc.UpdateOrder(context.Background(), e.shop, "1402011234", true, false); err != nil {
 		t.Fatal(err)
 	}
@@ -79,9 +80,10 @@ func TestUpdateOrderPaymentDetailsWhilePaid(t *testing.T) {
 	}
 }
 
-// R12 / 9.5: informational values of the wrong type do not block the
-// import; they are left out (or kept as JSON text) with a note. The raw
-// order keeps everything as received, unknown keys included (9.11).
+// docs/protocol/orders.md#r12-discrepancies-never-fail: informational values of
+// the wrong type do not block the import; they are left out (or kept as JSON
+// text) with a note. The raw order keeps everything as received, unknown keys
+// included (docs/protocol/orders.md#tolerant-decoding-and-raw-json).
 func TestImportUnreadableInformationalFieldsAndRawOrder(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

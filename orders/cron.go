@@ -15,7 +15,8 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
-// Cron job names of the Plugin API action cron (orders spec 5.8).
+// Cron job names of the Plugin API action cron
+// (docs/protocol/orders.md#cron-jobs).
 const (
 	JobSetShippingCompleted = "set_shipping_completed"
 	JobCancelOrders         = "cancel_orders"

@@ -20,12 +20,12 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
-// AddOrder implements pluginapi.OrderImporter: it fetches the order from
-// the Merchant API and stores it in one transaction (orders spec 2.3, 2.7).
-// An order imported before is answered with 60, even when many calls for
-// one number arrive at once: the bookkeeping row, written last in the
-// transaction, has a unique order number that lets exactly one
-// transaction commit; the others roll back completely.
+// AddOrder implements pluginapi.OrderImporter: it fetches the order from the
+// Merchant API and stores it in one transaction
+// (docs/protocol/orders.md#import-rules). An order imported before is answered
+// with 60, even when many calls for one number arrive at once: the bookkeeping
+// row, written last in the transaction, has a unique order number that lets
+// exactly one transaction commit; the others roll back completely.
 func (s *Service) AddOrder(ctx context.Context, shop adapters.Shop, orderNumber string) (adapters.OrderRef, error) {
 	log := s.log.With(zap.String("order_number", orderNumber), zap.String("shop_number", shop.Number))
 	// A cheap pre-check spares the Merchant API call (and its hourly
@@ -72,8 +72,8 @@ func (s *Service) AddOrder(ctx context.Context, shop adapters.Shop, orderNumber 
 // importOrder writes the order inside tx.
 func (s *Service) importOrder(ctx context.Context, tx *gorm.DB, shop adapters.Shop, o *shopgate.Order) (adapters.OrderRef, error) {
 	// The order as received from get_orders, unknown keys included
-	// (orders spec 9.5, 9.11); re-encoded only for a MerchantAPI that
-	// does not keep the raw JSON.
+	// (docs/protocol/orders.md#tolerant-decoding-and-raw-json); re-encoded only
+	// for a MerchantAPI that does not keep the raw JSON.
 	raw := []byte(o.Raw)
 	var err error
 	if len(raw) == 0 {
@@ -143,8 +143,9 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 	if imp.Mail == "" {
 		imp.Mail = firstNonEmpty(o.InvoiceAddress.Mail, o.DeliveryAddress.Mail)
 	}
-	// Informational values Shopgate sent in an unreadable form (R12); the
-	// raw order keeps them.
+	// Informational values Shopgate sent in an unreadable form
+	// (docs/protocol/orders.md#r12-discrepancies-never-fail); the raw order
+	// keeps them.
 	for _, n := range o.DecodeNotes {
 		note("Unreadable value from Shopgate, %s.", n)
 	}
@@ -161,8 +162,9 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 			note("Shopgate reports the order as completely shipped but blocked for shipping; kept as new, check with Shopgate before shipping.")
 		}
 	case o.IsShippingCompleted:
-		// Shopgate considers it shipped (as update_order does, U3): the
-		// merchant must not ship it again.
+		// Shopgate considers it shipped (as update_order does,
+		// docs/protocol/orders.md#u3-shipping): the merchant must not ship it
+		// again.
 		imp.Status = adapters.StatusShipped
 		when := ""
 		if !o.ShippingCompletedTime.IsZero() {
@@ -173,8 +175,8 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 		imp.Status = adapters.StatusProcessing
 	}
 
-	// Addresses (R3): unknown codes are noted.
-	// An invalid code would not fit the host's code columns; it is left
+	// Addresses (docs/protocol/orders.md#r3-addresses): unknown codes are
+	// noted. An invalid code would not fit the host's code columns; it is left
 	// out of the address and kept in the note.
 	for _, a := range []struct {
 		name string
@@ -190,7 +192,7 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 		}
 	}
 
-	// Customer (R2).
+	// Customer (docs/protocol/orders.md#r2-customer).
 	host := s.cfg.Host
 	if o.ExternalCustomerID != "" || o.ExternalCustomerNumber != "" {
 		c, err := host.FindCustomer(ctx, tx, o.ExternalCustomerID, o.ExternalCustomerNumber)
@@ -218,7 +220,8 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 		}
 	}
 
-	// Lines (R8, R9).
+	// Lines (docs/protocol/orders.md#r8-lines,
+	// docs/protocol/orders.md#r9-coupons).
 	var numbers []string
 	for _, it := range o.Items {
 		if it.ItemNumber != "" {
@@ -282,7 +285,8 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 		imp.Lines = append(imp.Lines, l)
 	}
 
-	// Totals (R4): Shopgate's amount is stored; differences are noted.
+	// Totals (docs/protocol/orders.md#r4-totals): Shopgate's amount is stored;
+	// differences are noted.
 	if !o.AmountItems.IsZero() && !o.AmountItems.Round(places).Equal(linesTotal.Round(places)) {
 		note("Sum of the lines %s differs from Shopgate's amount_items %s.", linesTotal.StringFixed(places), o.AmountItems.StringFixed(places))
 	}
@@ -299,7 +303,8 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 		note("Items' total %s is below the shop's minimum order amount %s.", imp.AmountItems.StringFixed(places), min.StringFixed(places))
 	}
 
-	// Payment (R10, orders spec 3.4).
+	// Payment (docs/protocol/orders.md#r10-payment-method,
+	// docs/protocol/orders.md#payment-mapping).
 	method, payNotes, err := s.mapPayment(ctx, tx, o)
 	if err != nil {
 		return nil, nil, err
@@ -307,7 +312,7 @@ func (s *Service) buildOrder(ctx context.Context, tx *gorm.DB, o *shopgate.Order
 	imp.PaymentMethod = method
 	notes = append(notes, payNotes...)
 
-	// Shipping (R7).
+	// Shipping (docs/protocol/orders.md#r7-shipping).
 	imp.ShippingMethod = o.ShippingGroup
 	if o.ShippingInfos != nil && o.ShippingInfos.DisplayName != "" {
 		imp.ShippingMethod = o.ShippingInfos.DisplayName + " (" + o.ShippingGroup + ")"
@@ -347,7 +352,8 @@ func paymentDetails(o *shopgate.Order) (*time.Time, string, string, error) {
 	return t, o.PaymentTransactionNumber, infos, nil
 }
 
-// mapPayment chooses the host payment method (orders spec 3.4).
+// mapPayment chooses the host payment method
+// (docs/protocol/orders.md#payment-mapping).
 func (s *Service) mapPayment(ctx context.Context, tx *gorm.DB, o *shopgate.Order) (string, []string, error) {
 	if strings.EqualFold(o.PaymentMethod, "SHOPGATE") {
 		return s.cfg.ShopgatePaymentMethod, nil, nil

@@ -47,7 +47,7 @@ type MerchantAPI interface {
 var _ MerchantAPI = (*shopgate.Client)(nil)
 
 // Default names of the payment methods of payment mapping rule 1 and 3
-// (orders spec 3.4).
+// (docs/protocol/orders.md#payment-mapping).
 const (
 	DefaultShopgatePaymentMethod = "Shopgate"
 	DefaultMobilePaymentMethod   = "Mobile Payment"
@@ -66,10 +66,10 @@ type Config struct {
 	// Merchant returns the Merchant API client of a Shopgate shop number.
 	Merchant func(shopNumber string) (MerchantAPI, error)
 
-	// PaymentMethods maps Shopgate payment_method codes (e.g. PREPAY,
-	// PAYPAL) to host payment method codes; PaymentGroups does the same
-	// for payment_group as a fallback. A method the host does not have
-	// falls back to MobilePaymentMethod (orders spec 3.4).
+	// PaymentMethods maps Shopgate payment_method codes (e.g. PREPAY, PAYPAL)
+	// to host payment method codes; PaymentGroups does the same for
+	// payment_group as a fallback. A method the host does not have falls back
+	// to MobilePaymentMethod (docs/protocol/orders.md#payment-mapping).
 	PaymentMethods map[string]string
 	PaymentGroups  map[string]string
 	// ShopgatePaymentMethod is the host method for payment_method
@@ -138,7 +138,7 @@ func SingleMerchant(c MerchantAPI) func(string) (MerchantAPI, error) {
 
 // WorkerConfig is the outbox configuration on db recommended for the sync
 // jobs: the Merchant API allows 150 requests per hour, so failed calls
-// back off in minutes (Merchant API spec 6).
+// back off in minutes (docs/protocol/merchant-api.md#rate-limit).
 func WorkerConfig(db *gorm.DB, log *zap.Logger) outbox.Config {
 	return outbox.Config{
 		DB:          db,

@@ -129,11 +129,11 @@ func (s *Service) RecordShipment(ctx context.Context, tx *gorm.DB, hostOrderID s
 }
 
 // RecordCancellation queues the report of a cancellation of host order
-// hostOrderID; call it inside the transaction that cancels in the host.
-// A partial cancellation is refused (with an error) when its quantities,
-// added to those Shopgate accepted before (ReportedCancellations) and to
-// those still queued, would exceed an item's ordered quantity, so that no
-// unit is cancelled twice (orders spec 5.7). ok is false for orders not
+// hostOrderID; call it inside the transaction that cancels in the host. A
+// partial cancellation is refused (with an error) when its quantities, added to
+// those Shopgate accepted before (ReportedCancellations) and to those still
+// queued, would exceed an item's ordered quantity, so that no unit is cancelled
+// twice (docs/protocol/orders.md#sync-bookkeeping). ok is false for orders not
 // imported from Shopgate.
 func (s *Service) RecordCancellation(ctx context.Context, tx *gorm.DB, hostOrderID string, c Cancellation) (ok bool, err error) {
 	if !c.Complete && len(c.Items) == 0 && !c.CancelShipping {
@@ -390,7 +390,8 @@ const (
 	outcomePermanent
 )
 
-// classifyShipping and classifyCancel are the table of orders spec 5.6.
+// classifyShipping and classifyCancel are the table of
+// docs/protocol/orders.md#merchant-api-outcomes.
 func classifyShipping(code int) outcome {
 	switch code {
 	case shopgate.SMACodeOrderAlreadyCompleted, shopgate.SMACodeOrderShippingCompleted:
@@ -412,11 +413,12 @@ func classifyCancel(code int, onlyShipping bool) outcome {
 	return classifyCommon(code)
 }
 
-// classifyCommon makes the codes orders spec 5.6 lists as permanent
-// permanent and every other code transient: the Merchant API spec (6) asks
-// order-sync callers to back off on any Merchant API error, and the code
-// of the hourly request limit is undocumented, so a code outside the table
-// must be retried rather than given up.
+// classifyCommon makes the codes docs/protocol/orders.md#merchant-api-outcomes
+// lists as permanent permanent and every other code transient:
+// docs/protocol/merchant-api.md#rate-limit asks order-sync callers to back off
+// on any Merchant API error, and the code of the hourly request limit is
+// undocumented, so a code outside the table must be retried rather than given
+// up.
 func classifyCommon(code int) outcome {
 	switch code {
 	case shopgate.SMACodeUnknownAction, shopgate.SMACodeShopNumberNotSet,

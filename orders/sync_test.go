@@ -136,7 +136,8 @@ func TestSyncTwoWorkersSendOnce(t *testing.T) {
 	}
 }
 
-// Merchant API answers are classified per orders spec 5.6.
+// Merchant API answers are classified per
+// docs/protocol/orders.md#merchant-api-outcomes.
 func TestSyncOutcomes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -216,9 +217,10 @@ func TestSyncOutcomes(t *testing.T) {
 	}
 }
 
-// A code outside the table of orders spec 5.6 (such as the undocumented
-// hourly-limit code) backs off and is sent again later; it neither kills
-// the job nor marks the order with a sync error that cron would skip.
+// A code outside the table of docs/protocol/orders.md#merchant-api-outcomes
+// (such as the undocumented hourly-limit code) backs off and is sent again
+// later; it neither kills the job nor marks the order with a sync error that
+// cron would skip.
 func TestSyncUnknownCodeRetriedUntilSuccess(t *testing.T) {
 	t.Parallel()
 	for _, code := range []int{429, 150, 1000} {

@@ -18,12 +18,13 @@ import (
 
 var errNotFound = errors.New("order not found")
 
-// UpdateOrder implements pluginapi.OrderImporter (orders spec 2.8): it
-// fetches the order again and applies payment and shipping changes, a
-// cancellation at Shopgate, and records each change in the host order's
-// history. A repeated update with nothing new succeeds without changes.
-// The flags of the request only say what Shopgate changed; the order's
-// fields are applied whatever they say (U7).
+// UpdateOrder implements pluginapi.OrderImporter
+// (docs/protocol/orders.md#update-rules): it fetches the order again and
+// applies payment and shipping changes, a cancellation at Shopgate, and records
+// each change in the host order's history. A repeated update with nothing new
+// succeeds without changes. The flags of the request only say what Shopgate
+// changed; the order's fields are applied whatever they say
+// (docs/protocol/orders.md#u7-both-flags-zero).
 //
 // Concurrent updates of one order are serialised from the fetch to the
 // commit (see lockOrder), so that an older snapshot is never applied after
@@ -95,7 +96,7 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 	set := map[string]any{}
 	now := s.cfg.Now().UTC()
 
-	// U4: cancelled at Shopgate.
+	// Cancelled at Shopgate (docs/protocol/orders.md#u4-cancellation).
 	if o.IsStorno && !m.IsStorno {
 		if st.Status == adapters.StatusShipped {
 			return shopgate.NewAPIError(shopgate.CodeOrderStatusIsSent,
@@ -107,9 +108,10 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 		set["is_storno"] = true
 		set["cancellation_reported_at"] = now // Shopgate knows; nothing to report
 	}
-	// U2: payment. The payment details (time, transaction number,
-	// payment_infos) are taken over whenever they changed, also while
-	// is_paid stays the same (e.g. a new transaction of a paid order).
+	// Payment (docs/protocol/orders.md#u2-payment). The payment details (time,
+	// transaction number, payment_infos) are taken over whenever they changed,
+	// also while is_paid stays the same (e.g. a new transaction of a paid
+	// order).
 	payTime, payTxn, payInfos, err := paymentDetails(o)
 	if err != nil {
 		return err
@@ -144,7 +146,8 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 		}
 		history = append(history, msg+".")
 		comment = append(comment, msg+".")
-		// U2: the payment details as Shopgate has them now.
+		// The payment details as Shopgate has them now
+		// (docs/protocol/orders.md#u2-payment).
 		for _, line := range flatten("", o.PaymentInfos) {
 			if !strings.HasPrefix(line, "shopgate_payment_name:") {
 				comment = append(comment, "  "+line)
@@ -155,7 +158,8 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 		set["payment_transaction_number"] = payTxn
 		set["payment_infos"] = payInfos
 	}
-	// U3: shipping release is decided by is_shipping_blocked alone.
+	// Shipping release is decided by is_shipping_blocked alone
+	// (docs/protocol/orders.md#u3-shipping).
 	// A shop order the merchant cancelled keeps its status: the toggle
 	// is only noted (reviving it would let it be shipped).
 	hostCancelled := st.Status == adapters.StatusCancelled
@@ -205,7 +209,9 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 		set["is_customer_invoice_blocked"] = o.IsCustomerInvoiceBlocked
 	}
 	if len(set) == 0 {
-		return nil // U6: nothing new, success without changes
+		// Nothing new: success without changes
+		// (docs/protocol/orders.md#u6-idempotent-updates).
+		return nil
 	}
 	if hostCancelled && ch.Status != adapters.StatusCancelled {
 		ch.Status = "" // never revive a cancelled shop order

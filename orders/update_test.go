@@ -56,7 +56,8 @@ func TestUpdateOrderWorkedExample83(t *testing.T) {
 		t.Errorf("bookkeeping %+v", mp)
 	}
 
-	// U6: the same update again succeeds and changes nothing.
+	// The same update again succeeds and changes nothing
+	// (docs/protocol/orders.md#u6-idempotent-updates).
 	if got, err := e.svc.UpdateOrder(context.Background(), e.shop, "1402011234", true, true); err != nil || got != ref {
 		t.Fatalf("repeated update: %+v %v", got, err)
 	}

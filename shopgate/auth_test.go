@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// tokenVectors are the vectors of plugin-api spec 2.3 (1–11) plus the
-// worked example of merchant-api spec 4.1.
+// tokenVectors are the vectors 1–11 of
+// docs/protocol/plugin-api.md#auth-test-vectors plus the worked example of
+// docs/protocol/merchant-api.md#sma-authentication.
 var tokenVectors = []struct {
 	customer, apikey string
 	ts               int64
@@ -27,7 +28,7 @@ var tokenVectors = []struct {
 	{"12345", "01677e4c0ae5468b9b8b823487f14524", 1329146130, "SPA", "b83e778fb008e0b006a4094787aba2d9543d6d25"},
 	{"12345", "01677e4c0ae5468b9b8b823487f14524", 1329146130, "SMA", "07c573bcaf4e1b4669c3dd23175d78fcfab4e5b4"},
 	{"12345", "01677e4c0ae5468b9b8b823487f14524", 1334128396, "SMA", "885964b9b46756bdec6d7ae549ae5bfcd406798a"},
-	// merchant-api spec 4.1 worked example
+	// worked example of docs/protocol/merchant-api.md#sma-authentication
 	{"12345", "0123456789abcdef0123", 1700000000, "SMA", "2aaf32ba88790e7abd88c0e5b65f3c89983127ca"},
 	{"12345", "0123456789abcdef0123", 1700000000, "SPA", "9d1a6980c98f2546460cb6a11f94431e0a8e5ee3"},
 }
@@ -67,7 +68,8 @@ func TestSignRequestVectors(t *testing.T) {
 	}
 }
 
-// TestVerifyAuthCases is the verification-case table of plugin-api spec 2.3
+// TestVerifyAuthCases is the verification-case table of
+// docs/protocol/plugin-api.md#auth-test-vectors
 // (configured customer 12345, apikey abcdef0123456789abcd), plus the
 // named reasons of 2.1.
 func TestVerifyAuthCases(t *testing.T) {
@@ -119,7 +121,7 @@ func TestVerifyAuthCases(t *testing.T) {
 }
 
 // TestVerifyAuthWorkedExampleSMA checks the Merchant API direction with
-// the worked example (merchant-api spec 4.1).
+// the worked example (docs/protocol/merchant-api.md#sma-authentication).
 func TestVerifyAuthWorkedExampleSMA(t *testing.T) {
 	err := VerifyAuth(PrefixSMA, "12345-1700000000", "2aaf32ba88790e7abd88c0e5b65f3c89983127ca",
 		"12345", "0123456789abcdef0123", time.Unix(1700000000, 0))

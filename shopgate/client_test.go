@@ -84,7 +84,7 @@ func TestClientHeadersAndCommonFields(t *testing.T) {
 	h := req.Header
 	wantHeaders := map[string]string{
 		shopgate.HeaderAuthUser:       "12345-1700000000",
-		shopgate.HeaderAuthToken:      "2aaf32ba88790e7abd88c0e5b65f3c89983127ca", // merchant-api spec 4.1
+		shopgate.HeaderAuthToken:      "2aaf32ba88790e7abd88c0e5b65f3c89983127ca", // docs/protocol/merchant-api.md#sma-authentication
 		shopgate.HeaderLibraryVersion: "2.10.3",
 		shopgate.HeaderPluginVersion:  "1.2.3",
 		"User-Agent":                  "ShopgatePlugin/1.2.3",
@@ -791,8 +791,9 @@ func TestCategoryActions(t *testing.T) {
 	}
 }
 
-// TestErrorMapping covers merchant-api spec 7.1 rows 1–4 and the Plugin
-// API mapping to 100/101/102.
+// TestErrorMapping covers rows 1–4 of
+// docs/protocol/merchant-api.md#error-classification and the Plugin API mapping
+// to 100/101/102.
 func TestErrorMapping(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -70,8 +70,10 @@ func ExampleClient_GetOrder() {
 	// 102 error code received: "204 - order shipping status already completed"
 }
 
-// Checking the SPA headers of an incoming Plugin API call (vector 1 of the
-// Plugin API spec); the named errors tell why a check failed.
+// Checking the SPA headers of an incoming Plugin API call (vector 1 of
+// docs/protocol/plugin-api.md#auth-test-vectors, see also
+// docs/protocol/plugin-api.md#spa-authentication); the named errors tell why a
+// check failed.
 func ExampleVerifyAuth() {
 	const customer, apikey = "12345", "abcdef0123456789abcd"
 	sent := time.Unix(1700000000, 0)

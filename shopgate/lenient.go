@@ -23,12 +23,13 @@ import (
 // coercing each value to the field's type, and fails only when a value
 // cannot mean anything of that type (so money is never silently lost).
 //
-// Inside a type implementing decodeNoter (an [Order]) decoding is
-// best-effort for informational fields (orders spec R12): a value that
-// cannot be coerced leaves the field at its zero value (a string field
-// receiving an object or list keeps its JSON text) and is recorded as a
-// note instead of failing the whole order. Money (decimal) and flags
-// (bool) stay strict everywhere, as do fields tagged sg:"strict".
+// Inside a type implementing decodeNoter (an [Order]) decoding is best-effort
+// for informational fields
+// (docs/protocol/orders.md#r12-discrepancies-never-fail): a value that cannot
+// be coerced leaves the field at its zero value (a string field receiving an
+// object or list keeps its JSON text) and is recorded as a note instead of
+// failing the whole order. Money (decimal) and flags (bool) stay strict
+// everywhere, as do fields tagged sg:"strict".
 
 var (
 	decimalType = reflect.TypeFor[decimal.Decimal]()

@@ -17,12 +17,13 @@ import (
 // [decimal.Decimal]; absent amounts decode as zero. Times absent or null
 // decode as the zero [time.Time].
 //
-// Informational fields are decoded best-effort (orders spec R12): a value
-// that cannot mean anything of the field's type is left out and described
-// in DecodeNotes instead of failing the order; a text field receiving an
-// object or list keeps its JSON text. Money, flags and the fields the
-// import depends on (order and item numbers, currency, items, quantities,
-// line types) stay strict: a nonsensical value there fails the decode.
+// Informational fields are decoded best-effort
+// (docs/protocol/orders.md#r12-discrepancies-never-fail): a value that cannot
+// mean anything of the field's type is left out and described in DecodeNotes
+// instead of failing the order; a text field receiving an object or list keeps
+// its JSON text. Money, flags and the fields the import depends on (order and
+// item numbers, currency, items, quantities, line types) stay strict: a
+// nonsensical value there fails the decode.
 type Order struct {
 	// OrderNumber is Shopgate's order number, the idempotency key of an import.
 	OrderNumber string `json:"order_number" sg:"strict"`

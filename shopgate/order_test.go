@@ -322,8 +322,9 @@ func TestWireTypesUnmarshalDirectly(t *testing.T) {
 	}
 }
 
-// Informational fields are decoded best-effort (orders spec R12): a value
-// of the wrong type is left out with a note instead of failing the order.
+// Informational fields are decoded best-effort
+// (docs/protocol/orders.md#r12-discrepancies-never-fail): a value of the wrong
+// type is left out with a note instead of failing the order.
 func TestOrderDecodeBestEffort(t *testing.T) {
 	in := `{"order_number":"1","amount_complete":"86.75","created_time":"yesterday",
 	  "invoice_address":"Main St","custom_fields":[{"label":{"de":"Geschenk"},"value":1}],
@@ -364,8 +365,9 @@ func TestOrderDecodeBestEffort(t *testing.T) {
 	}
 }
 
-// Each decoded order keeps its JSON exactly as received (orders spec
-// 9.5, 9.11), also inside a list PHP spelled as an object.
+// Each decoded order keeps its JSON exactly as received
+// (docs/protocol/orders.md#tolerant-decoding-and-raw-json), also inside a list
+// PHP spelled as an object.
 func TestOrderKeepsRaw(t *testing.T) {
 	var o Order
 	in := ` {"order_number": "1", "x_unknown": {"a": [1, 2.50]}} `

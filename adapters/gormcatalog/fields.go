@@ -71,8 +71,9 @@ func itemFields(f *ItemFields, ids []IdentifierColumn) []field {
 		id := id
 		n := len(ids)
 		out = append(out, field{column{id.Expr, kStr}, func(it *export.Item, c *cell) {
-			// The bare code (catalog export spec 3.4): padding of char(n)
-			// columns and stray spaces are dropped, a blank value skipped.
+			// The bare code (docs/protocol/catalog-export.md#identifiers):
+			// padding of char(n) columns and stray spaces are dropped, a blank
+			// value skipped.
 			if v := strings.TrimSpace(c.s.String); v != "" {
 				if it.Identifiers == nil {
 					it.Identifiers = make([]export.Identifier, 0, n)

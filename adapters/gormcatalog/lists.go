@@ -70,7 +70,7 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 		cols := []column{{l.Type, kStr}, {l.Label, kStr}, {l.RelatedUID, kStr}}
 		ls = append(ls, listLoader{"relations", &l.List, cols, func(it *export.Item, c []cell) {
 			// One relation per type and label: custom groups differ by
-			// their heading (catalog export spec 3.4).
+			// their heading (docs/protocol/catalog-export.md#relations).
 			typ, label, uid := c[0].str(), c[1].str(), c[2].str()
 			for i := range it.Relations {
 				if it.Relations[i].Type == typ && it.Relations[i].Label == label {

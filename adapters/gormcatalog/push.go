@@ -19,7 +19,7 @@ import (
 )
 
 // Outbox job kinds of single catalogue changes pushed with the Merchant API
-// (spec shopgate-merchant-api 10.7, 10.8).
+// (docs/protocol/merchant-api.md#catalogue-actions).
 const (
 	KindItem     = "shopgate.item"
 	KindCategory = "shopgate.category"
@@ -322,7 +322,8 @@ func parentField(p *export.Item, f func(*export.Item) string) string {
 	return f(p)
 }
 
-// grams converts a weight to grams (SDK factors, spec appendix B).
+// grams converts a weight to grams (SDK factors,
+// docs/protocol/catalog-export.md#enumerations).
 func grams(w decimal.Decimal, unit string) decimal.Decimal {
 	switch unit {
 	case "kg":

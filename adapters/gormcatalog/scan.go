@@ -181,8 +181,8 @@ func (c *cell) assign(k kind, v any) error {
 	case float64:
 		switch k {
 		case kDec:
-			// PHP parity (export spec 2.5 N3): floats carry 14 significant
-			// digits, so 0.1+0.2 is written 0.3.
+			// PHP parity (N3 of docs/protocol/catalog-export.md#numbers):
+			// floats carry 14 significant digits, so 0.1+0.2 is written 0.3.
 			d, err := decimal.NewFromString(strconv.FormatFloat(x, 'g', 14, 64))
 			if err != nil {
 				return fmt.Errorf("cannot use %v as number", x)

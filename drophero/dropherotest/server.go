@@ -39,7 +39,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Default account of the fake: signing vector 1 of the spec.
+// Default account of the fake: signing vector 1 of
+// docs/protocol/drophero.md#signing-test-vectors.
 const (
 	DefaultPublicKey = "AKDHTEST0001"
 	DefaultSecretKey = "s3cr3tK3y"
@@ -172,7 +173,8 @@ func WithGeneratedCatalogue(n int, gen func(i int) map[string]any) Option {
 	return func(s *Server) { s.generateCatalogue(n, gen) }
 }
 
-// NewServer starts a fake with the seed data of the spec (§9.5), the rate
+// NewServer starts a fake with the seed data of
+// docs/protocol/drophero.md#fake-seed-data, the rate
 // limiter on and the default account, then applies opts. Close it when
 // done.
 func NewServer(opts ...Option) *Server {

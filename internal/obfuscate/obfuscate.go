@@ -1,5 +1,6 @@
-// Package obfuscate masks secrets in parameter trees before they are
-// logged (Plugin API spec 6.3, applied recursively at every depth).
+// Package obfuscate masks secrets in parameter trees before they are logged
+// (docs/protocol/plugin-api.md#log-obfuscation, applied recursively at every
+// depth).
 package obfuscate
 
 import "strings"

@@ -8,7 +8,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// writeChild writes one variant in the sparse form of specification 3.6:
+// writeChild writes one variant in the sparse form of
+// docs/protocol/catalog-export.md#variants:
 // step 0 (inherit unset values), step A (drop values equal to the parent)
 // and step B (prune elements without text) — computed directly while
 // writing instead of re-parsing a DOM as the SDK does.

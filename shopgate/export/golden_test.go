@@ -14,7 +14,8 @@ import (
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-// workedExample builds the input data of specification 7.1.
+// workedExample builds the input data of
+// docs/protocol/catalog-export.md#worked-example.
 func workedExample() (Item, []Category, Review) {
 	lastUpdate := time.Date(2024, 5, 1, 10, 0, 0, 0, time.FixedZone("", 2*3600))
 	parent := Item{
@@ -103,7 +104,8 @@ func workedExample() (Item, []Category, Review) {
 
 var interTag = regexp.MustCompile(`>\s+<`)
 
-// normalise applies the comparison rule of specification 7.2.
+// normalise applies the comparison rule of
+// docs/protocol/catalog-export.md#worked-example.
 func normalise(b []byte) []byte {
 	return interTag.ReplaceAll(bytes.TrimSpace(b), []byte("><"))
 }
@@ -158,7 +160,8 @@ func TestWorkedExample(t *testing.T) {
 				t.Errorf("body differs from %s\n got: %s\nwant: %s", tt.golden, g, w)
 			}
 			// The writer emits no whitespace at all, so the raw body is the
-			// compact form whose digest the specification gives.
+			// compact form whose digest
+			// docs/protocol/catalog-export.md#worked-example gives.
 			sum := sha256.Sum256(got.Bytes())
 			if hex.EncodeToString(sum[:]) != tt.sha || got.Len() != tt.size {
 				t.Errorf("compact body: %d bytes, sha256 %x; want %d bytes, %s", got.Len(), sum, tt.size, tt.sha)

@@ -11,16 +11,17 @@ import (
 // inside a parent's Children.
 //
 // Optional values use sql.Null: an invalid (Valid == false) value is "no
-// value" and an element marked OMIT in the specification is then left out.
+// value" and an element marked OMIT in
+// docs/protocol/catalog-export.md#element-tree-and-presence is then left out.
 // For plain strings the empty string is "no value". Lists may be nil.
 //
-// Children are written sparse (specification 3.6). Before comparing with
-// the parent every unset child value (empty string, invalid sql.Null, nil or
-// empty list, a group equal to its zero value) takes the parent's value; in
-// Prices and Stock the nullable fields are inherited one by one, the
-// booleans of a non-zero Stock, Shipping or Visibility are taken as given.
-// A child text field that must be empty although the parent has a value is
-// listed in Blank.
+// Children are written sparse (docs/protocol/catalog-export.md#variants).
+// Before comparing with the parent every unset child value (empty string,
+// invalid sql.Null, nil or empty list, a group equal to its zero value) takes
+// the parent's value; in Prices and Stock the nullable fields are inherited one
+// by one, the booleans of a non-zero Stock, Shipping or Visibility are taken as
+// given. A child text field that must be empty although the parent has a value
+// is listed in Blank.
 type Item struct {
 	UID          string    // item@uid; "" omits the attribute
 	LastUpdate   time.Time // item@last_update as YYYY-MM-DDThh:mm:ss+hhmm; zero omits it
@@ -168,7 +169,7 @@ type Identifier struct {
 	Value string
 }
 
-// Identifier types used by Go (specification 3.4).
+// Identifier types used by Go (docs/protocol/catalog-export.md#identifiers).
 const (
 	IdentifierEAN  = "EAN"
 	IdentifierUPC  = "UPC"

@@ -17,7 +17,8 @@ const (
 	omitStock
 )
 
-// writeItem serialises it in the order of specification 3.1. A child is
+// writeItem serialises it in the order of
+// docs/protocol/catalog-export.md#element-tree-and-presence. A child is
 // written with its <attributes> and without <children>; the caller has
 // already resolved it and switched the encoder to prune mode.
 func writeItem(e *enc, it *Item, child bool, skip omit) {

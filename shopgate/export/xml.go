@@ -9,8 +9,9 @@ import (
 )
 
 // enc appends XML to a byte slice. In prune mode (used for children,
-// specification 3.6 step B) every element that ends up without text — and
-// without an explicitly empty element inside — is cut off again.
+// step B of docs/protocol/catalog-export.md#variants) every element that
+// ends up without text — and without an explicitly empty element inside —
+// is cut off again.
 type enc struct {
 	b     []byte
 	prune bool
@@ -239,8 +240,9 @@ func hasCDATAText(b []byte) bool {
 	return false
 }
 
-// appendDecimal formats d per specification 2.5 (N1/N2/N3): no exponent, no
-// grouping, trailing fractional zeros and a bare '.' removed, -0 as 0.
+// appendDecimal formats d per N1/N2/N3 of
+// docs/protocol/catalog-export.md#numbers: no exponent, no grouping, trailing
+// fractional zeros and a bare '.' removed, -0 as 0.
 func appendDecimal(b []byte, d decimal.Decimal) []byte {
 	return appendDecimalRound(b, d, -1)
 }
@@ -360,9 +362,10 @@ func xmlChar(r rune) bool {
 	return false
 }
 
-// nextRune decodes the next character of s for output. Ill-formed UTF-8
-// yields '?' for one maximal ill-formed subpart (Unicode's recommended
-// practice, specification 8.2) and the number of bytes it spans.
+// nextRune decodes the next character of s for output. Ill-formed UTF-8 yields
+// '?' for one maximal ill-formed subpart (Unicode's recommended practice,
+// docs/protocol/catalog-export.md#string-cleaning) and the number of bytes it
+// spans.
 func nextRune(s string) (rune, int) {
 	c := s[0]
 	if c < utf8.RuneSelf {

@@ -14,7 +14,8 @@ import (
 )
 
 func TestCleanIllFormedUTF8(t *testing.T) {
-	// The table of specification 8.1: one '?' per maximal ill-formed subpart.
+	// The table of docs/protocol/catalog-export.md#string-cleaning: one '?' per
+	// maximal ill-formed subpart.
 	tests := []struct{ in, want string }{
 		{"\x61\xff\xfe\x62", "a??b"},
 		{"\x61\xe2\x82\x62", "a?b"},
