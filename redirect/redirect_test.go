@@ -168,11 +168,11 @@ func TestOptOut(t *testing.T) {
 		"shopgate_redirect[x]=1":                    true,
 		"shopgate_redirect[]=1&shopgate_redirect=0": false, // the scalar replaces the array
 		"shopgate_redirect=0&shopgate_redirect[]=0": true,
-		"shopgate.redirect=1":                       true, // PHP: '.' → '_'
-		"shopgate%20redirect=1":                     true, // PHP: ' ' → '_'
-		"+shopgate_redirect=1":                      true, // leading spaces dropped
-		"shopgate_redirect%00x=1":                   true, // the name ends at NUL
-		"shopgate[redirect=1":                       false,
+		"shopgate.redirect=1":                       true,  // PHP: '.' → '_'
+		"shopgate%20redirect=1":                     true,  // PHP: ' ' → '_'
+		"+shopgate_redirect=1":                      true,  // leading spaces dropped
+		"shopgate_redirect%00x=1":                   true,  // the name ends at NUL
+		"shopgate[redirect=1":                       true,  // unmatched "[" becomes "_"
 		"shopgate_redirect[=1":                      false, // unmatched '[': "shopgate_redirect_"
 		"shopgate_redirect=%2":                      true,
 	}
