@@ -1,6 +1,10 @@
 package redirect
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+)
 
 // Real user agents.
 const (
@@ -194,5 +198,29 @@ func TestMatcherEdgeCases(t *testing.T) {
 	}
 	if !(&Detector{}).Classify(uaIPhone).Redirect() || (&Detector{}).Classify(uaIPad).Redirect() {
 		t.Error("default keywords wrong")
+	}
+}
+
+// TestSearchCrawlersDocumented: the protocol notes list every search
+// crawler token (docs/protocol/mobile-redirect.md, "Decision: smartphone
+// crawlers") and SearchCrawlers returns a copy.
+func TestSearchCrawlersDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/protocol/mobile-redirect.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "### Decision: smartphone crawlers")
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, token := range SearchCrawlers() {
+		if !strings.Contains(section, "| `"+token+"` |") {
+			t.Errorf("search crawler %q is not in the protocol notes", token)
+		}
+	}
+	if n := strings.Count(section, "\n| `"); n != len(searchCrawlers) {
+		t.Errorf("protocol notes list %d crawlers, code %d", n, len(searchCrawlers))
+	}
+	SearchCrawlers()[0] = "x"
+	if searchCrawlers[0] == "x" {
+		t.Error("SearchCrawlers returns the package's slice")
 	}
 }
