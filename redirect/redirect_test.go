@@ -341,6 +341,8 @@ func TestQueryValue(t *testing.T) {
 		{"utm%2Esource=x", "utm_source", "x", true},
 		{"utm source=x", "utm_source", "x", true},
 		{"utm[source=x", "utm_source", "x", true},
+		{"utm[so.ur ce=x", "utm_so_ur_ce", "x", true},
+		{"utm.x[a=x", "utm_x_a", "x", true},
 		{"utm.source=x", "utm.source", "", false},
 		{"[q]=x", "q", "", false},
 		{"=x", "", "", false},

@@ -183,7 +183,15 @@ func phpVarName(n string) (name string, array, ok bool) {
 	if strings.IndexByte(rest, ']') >= 0 {
 		return base, true, true
 	}
-	return base + "_" + rest[1:], false, true
+	// An unmatched '[': PHP 8 turns it, and every ' ', '.' and '[' after
+	// it, into '_'.
+	b := []byte(base + rest)
+	for i := len(base); i < len(b); i++ {
+		if c := b[i]; c == ' ' || c == '.' || c == '[' {
+			b[i] = '_'
+		}
+	}
+	return string(b), false, true
 }
 
 // phpQueryParam returns what PHP's $_GET holds under name for rawQuery:
