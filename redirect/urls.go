@@ -149,8 +149,8 @@ func phpURLDecode(s string) string {
 // query parameter name: leading spaces are dropped, the name ends at a NUL
 // byte, and ' ' and '.' become '_'. A '[' with a later ']' makes the
 // parameter an array (array is true, name is the part before the '['); a
-// '[' without ']' becomes '_' and the rest of the name stays as it is. ok
-// is false for names PHP ignores (empty, or starting with '['). It does
+// '[' without ']' becomes '_', and so do ' ', '.' and '[' after it (PHP 8,
+// as internal/phpform reads Plugin API requests). ok is false for names PHP ignores (empty, or starting with '['). It does
 // not allocate for names without ' ', '.', '[' and NUL.
 func phpVarName(n string) (name string, array, ok bool) {
 	n = strings.TrimLeft(n, " ")
