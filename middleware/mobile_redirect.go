@@ -54,7 +54,9 @@ type MobileRedirectConfig struct {
 	Pages *RedirectPages
 
 	// Resolver, when set, replaces Pages: it returns the current page, or
-	// ok=false for requests that are not shop pages. Default: Pages.Resolve.
+	// ok=false for requests that are not shop pages. Pages of type default
+	// whose path ends in an asset extension are left alone. Default:
+	// Pages.Resolve.
 	Resolver func(c echo.Context) (page redirect.Page, ok bool)
 
 	// SecureCookie adds Secure to the opt-out cookie; set it only when the

@@ -15,8 +15,11 @@ import (
 // middleware looks the matched route (echo.Context.Path) up before the
 // handler runs, so that mobile visitors are redirected without running the
 // handler at all. Routes that are not registered are the home page when
-// their path is "/" and pages of type default otherwise. A RedirectPages is
-// safe for concurrent use.
+// their path is "/" and pages of type default otherwise; the middleware
+// leaves those alone when their path ends in an asset extension (".css",
+// ".pdf", ...), whereas declared routes are pages whatever their
+// identifier looks like ("/product/manual.pdf"). A RedirectPages is safe
+// for concurrent use.
 type RedirectPages struct {
 	mu     sync.Mutex // serialises registrations
 	routes atomic.Pointer[map[string]pageRoute]
