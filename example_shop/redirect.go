@@ -23,7 +23,22 @@ const demoAlias = "demo-shop"
 // switch is off by default). SHOPGATE_ALIAS, SHOPGATE_CNAME and
 // SHOPGATE_REDIRECT_TYPE (http or js) override the defaults in both modes.
 // The Mobile Website environment follows redirectServer.
+//
+// The result is always valid (redirect.New accepts it), so that it can
+// seed the Plugin API's settings: the cname comes normalised
+// ("HTTPS://M.Example.com/" is "https://M.Example.com"), and settings that
+// are invalid switch the redirect off (see mobileRedirectFromEnv).
 func mobileRedirectSettings(getenv func(string) string, demo bool, shopNumber string) redirect.Config {
+	cfg, _ := mobileRedirectFromEnv(getenv, demo, shopNumber)
+	return cfg
+}
+
+// mobileRedirectFromEnv is mobileRedirectSettings; err is the reason why
+// the configured settings were replaced by a switched-off redirect (no
+// alias, cname or redirect type of its own; Shopgate may switch it on
+// later through set_settings). Invalid settings never stop the shop
+// (docs/protocol/mobile-redirect.md, "Invalid settings").
+func mobileRedirectFromEnv(getenv func(string) string, demo bool, shopNumber string) (redirect.Config, error) {
 	cfg := redirect.Config{
 		Enabled:    (demo && getenv("SHOPGATE_ENABLE_MOBILE_WEBSITE") != "0") || getenv("SHOPGATE_ENABLE_MOBILE_WEBSITE") == "1",
 		ShopNumber: shopNumber,
@@ -38,7 +53,12 @@ func mobileRedirectSettings(getenv func(string) string, demo bool, shopNumber st
 	if cfg.Alias == "" && demo {
 		cfg.Alias = demoAlias
 	}
-	return cfg
+	r, err := redirect.New(cfg)
+	if err != nil {
+		return redirect.Config{ShopNumber: shopNumber, ShopActive: true, Server: cfg.Server, MobileHeader: cfg.MobileHeader}, err
+	}
+	cfg.CNAME = r.Config().CNAME
+	return cfg, nil
 }
 
 // redirectServer selects the Mobile Website environment: the value of
@@ -83,7 +103,12 @@ func (a *App) setupMobileRedirect() error {
 			source = redirect.FromMerchantAPI(a.sg.Client)
 		}
 	}
-	base := mobileRedirectSettings(os.Getenv, a.Demo, shopNumber)
+	base, envErr := mobileRedirectFromEnv(os.Getenv, a.Demo, shopNumber)
+	if envErr != nil {
+		// Invalid settings switch the redirect off, never the shop: one
+		// line, then the shop runs with the redirect off.
+		a.Log.Error("mobile redirect switched off: invalid Shopgate settings", zap.Error(envErr))
+	}
 	settings := base
 	if a.sg != nil && a.sg.Handler != nil {
 		// The Plugin API's configuration is the one source: ping shows
@@ -97,8 +122,10 @@ func (a *App) setupMobileRedirect() error {
 	if err != nil {
 		// Invalid settings switch the redirect off, never the shop
 		// (docs/protocol/mobile-redirect.md#invalid-settings): the storefront
-		// runs without the middleware.
-		a.Log.Error("mobile redirect switched off: invalid Shopgate settings", zap.Error(err))
+		// runs without the middleware, and one line says why.
+		if envErr == nil {
+			a.Log.Error("mobile redirect switched off: invalid Shopgate settings", zap.Error(err))
+		}
 		return nil
 	}
 	if a.sg != nil && a.sg.Handler != nil {

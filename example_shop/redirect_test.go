@@ -183,6 +183,16 @@ func TestMobileRedirectBadSettingsDoNotStopTheShop(t *testing.T) {
 			[]string{"mobile redirect: unknown Shopgate server, using live"}},
 		{"bad redirect type", map[string]string{"SHOPGATE_REDIRECT_TYPE": "meta"}, "",
 			[]string{"mobile redirect switched off: invalid Shopgate settings"}},
+		// Issue 16 item 16: the cname's scheme is case-insensitive, as in
+		// Shopgate's SDK; a cname that is no host switches the redirect off
+		// with one log line and the shop starts.
+		{"cname in capitals", map[string]string{"SHOPGATE_CNAME": "HTTPS://M.Example.com/"}, "https://M.Example.com", nil},
+		{"bad cname", map[string]string{"SHOPGATE_CNAME": "https://m.example.com:8443/shop"}, "",
+			[]string{"mobile redirect switched off: invalid Shopgate settings"}},
+		{"cname without host", map[string]string{"SHOPGATE_CNAME": "https://"}, "",
+			[]string{"mobile redirect switched off: invalid Shopgate settings"}},
+		{"bad alias", map[string]string{"SHOPGATE_ALIAS": "my shop"}, "",
+			[]string{"mobile redirect switched off: invalid Shopgate settings"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

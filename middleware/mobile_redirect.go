@@ -54,7 +54,9 @@ type MobileRedirectConfig struct {
 	Pages *RedirectPages
 
 	// Resolver, when set, replaces Pages: it returns the current page, or
-	// ok=false for requests that are not shop pages. Default: Pages.Resolve.
+	// ok=false for requests that are not shop pages. Pages of type default
+	// whose path ends in an asset extension are left alone. Default:
+	// Pages.Resolve.
 	Resolver func(c echo.Context) (page redirect.Page, ok bool)
 
 	// SecureCookie adds Secure to the opt-out cookie; set it only when the
@@ -227,7 +229,8 @@ func (m *mobileRedirect) handle(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // candidate reports whether the request is a GET/HEAD navigation that may
-// show an HTML page.
+// show an HTML page. Asset paths are recognised later (staticAsset), once
+// the resolver has said whether the route is a declared page.
 func candidate(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
@@ -246,7 +249,7 @@ func candidate(r *http.Request) bool {
 		!strings.Contains(v, "*/*") && !strings.Contains(v, "application/xhtml") {
 		return false
 	}
-	return !staticPath(r.URL.Path)
+	return true
 }
 
 // headerValue is Header.Get for a key already in canonical form, without
@@ -256,6 +259,17 @@ func headerValue(h http.Header, canonicalKey string) string {
 		return v[0]
 	}
 	return ""
+}
+
+// staticAsset reports whether a request the resolver calls page p is an
+// asset request to be left alone: a page of type default (a route the shop
+// did not declare as a page with an identifier) whose path ends in an
+// asset file extension. Declared product, category, CMS, brand and search
+// routes are pages whatever their identifier looks like
+// ("/product/manual.pdf"). See docs/protocol/mobile-redirect.md, "Decision:
+// identifiers that look like files". p must be normalized.
+func staticAsset(p redirect.Page, path string) bool {
+	return p.Type == redirect.PageDefault && staticPath(path)
 }
 
 // staticPath recognises asset paths by their file extension. Only known
@@ -292,12 +306,16 @@ func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
 	if !isPage {
 		return false
 	}
+	req := c.Request()
+	page = page.Normalize()
+	if staticAsset(page, req.URL.Path) {
+		return false
+	}
 	st := w.st
 	st.r = r
-	req := c.Request()
 	st.req = req
 	st.ua = headerValue(req.Header, headerUserAgent)
-	st.page = page.Normalize()
+	st.page = page
 	st.optedOut = redirect.QueryOptOut(req.URL.RawQuery) || redirect.CookieOptOut(req.Header["Cookie"])
 	if st.optedOut {
 		m.setOptOutCookie(c)

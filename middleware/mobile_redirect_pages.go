@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,8 +15,11 @@ import (
 // middleware looks the matched route (echo.Context.Path) up before the
 // handler runs, so that mobile visitors are redirected without running the
 // handler at all. Routes that are not registered are the home page when
-// their path is "/" and pages of type default otherwise. A RedirectPages is
-// safe for concurrent use.
+// their path is "/" and pages of type default otherwise; the middleware
+// leaves those alone when their path ends in an asset extension (".css",
+// ".pdf", ...), whereas declared routes are pages whatever their
+// identifier looks like ("/product/manual.pdf"). A RedirectPages is safe
+// for concurrent use.
 type RedirectPages struct {
 	mu     sync.Mutex // serialises registrations
 	routes atomic.Pointer[map[string]pageRoute]
@@ -80,7 +84,8 @@ func (p *RedirectPages) set(path string, r pageRoute) {
 }
 
 // Resolve returns the page of the current request; ok is false for routes
-// declared with NotPage.
+// declared with NotPage. Path parameters are returned decoded
+// ("/product/Ben%20%26%20Jerry%27s" is the product "Ben & Jerry's").
 func (p *RedirectPages) Resolve(c echo.Context) (page redirect.Page, ok bool) {
 	path := c.Path()
 	var r pageRoute
@@ -102,10 +107,29 @@ func (p *RedirectPages) Resolve(c echo.Context) (page redirect.Page, ok bool) {
 		if r.query {
 			page.ID, _ = redirect.QueryValue(c.Request().URL.RawQuery, r.param)
 		} else {
-			page.ID = c.Param(r.param)
+			page.ID = pathParam(c, r.param)
 		}
 	}
 	return page, true
+}
+
+// pathParam returns the decoded value of a path parameter. Echo matches
+// routes on the request's RawPath when it has one (the path contains
+// escapes such as %2F or %26 that do not round-trip) and then returns the
+// parameter still escaped; otherwise the parameter is already decoded and
+// must not be decoded twice ("/product/a%2541" is the id "a%41"). A raw
+// value that does not unescape is kept as it is: the page is still served
+// and its target is built from the text as received. See
+// docs/protocol/mobile-redirect.md, "Decision: escaped route parameters".
+func pathParam(c echo.Context, name string) string {
+	v := c.Param(name)
+	if c.Request().URL.RawPath == "" || strings.IndexByte(v, '%') < 0 {
+		return v
+	}
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }
 
 // SetRedirectPage tells the middleware from inside a handler what the

@@ -122,6 +122,34 @@ var ErrInvalidConfig = errors.New("redirect: invalid configuration")
 
 var aliasPattern = regexp.MustCompile(`^[A-Za-z0-9]+(?:(?:\.|-+)[A-Za-z0-9]+)*$`)
 
+// cnamePattern is the Plugin API's rule for cname (optional http or https
+// scheme, then a host name whose last label has at least two word
+// characters), applied after trailing slashes are removed. The scheme is
+// matched case-insensitively, as in Shopgate's SDK.
+var cnamePattern = regexp.MustCompile(`^(?i:https?://)?[A-Za-z0-9][A-Za-z0-9.-]*\.\w{2,}$`)
+
+// NormalizeCNAME validates a cname setting and returns it in the form New
+// uses: white space and trailing slashes removed, the scheme (if any) in
+// lower case, the host as given. "HTTPS://M.Example.com/" becomes
+// "https://M.Example.com"; "" stays "". A value that is not an optional
+// http(s) scheme plus a host name is an error wrapping ErrInvalidConfig.
+// See docs/protocol/mobile-redirect.md, "Decision: cname".
+func NormalizeCNAME(cname string) (string, error) {
+	c := strings.TrimRight(strings.TrimSpace(cname), "/")
+	if c == "" && strings.TrimSpace(cname) == "" {
+		return "", nil
+	}
+	if !cnamePattern.MatchString(c) {
+		return "", fmt.Errorf("%w: cname %q is not an optional http(s):// scheme plus a host name", ErrInvalidConfig, cname)
+	}
+	for _, s := range []string{"http://", "https://"} {
+		if len(c) > len(s) && strings.EqualFold(c[:len(s)], s) {
+			return s + c[len(s):], nil
+		}
+	}
+	return c, nil
+}
+
 // serverHosts holds the alias host suffix and the static host per server.
 var serverHosts = map[Server][2]string{
 	ServerLive:       {".shopgate.com", "https://static.shopgate.com"},
@@ -183,25 +211,26 @@ func New(cfg Config) (*Redirector, error) {
 			return nil, fmt.Errorf("%w: shop number %q is not numeric", ErrInvalidConfig, cfg.ShopNumber)
 		}
 	}
-	r := &Redirector{cfg: cfg, staticHost: hosts[1]}
-	if cname := strings.TrimSpace(cfg.CNAME); cname != "" {
-		scheme := "http://"
-		for _, s := range []string{"http://", "https://"} {
-			if strings.HasPrefix(strings.ToLower(cname), s) {
-				scheme, cname = s, cname[len(s):]
-			}
+	r := &Redirector{staticHost: hosts[1]}
+	if cfg.CNAME != "" {
+		cname, err := NormalizeCNAME(cfg.CNAME)
+		if err != nil {
+			return nil, err
 		}
-		host := strings.TrimRight(cname, "/")
-		if host == "" || strings.ContainsAny(host, " \t\r\n\"'<>?#\\") {
-			return nil, fmt.Errorf("%w: cname %q is not a host", ErrInvalidConfig, cfg.CNAME)
+		cfg.CNAME = cname
+	}
+	if cfg.CNAME != "" {
+		r.baseURL = cfg.CNAME
+		if !strings.HasPrefix(cfg.CNAME, "http://") && !strings.HasPrefix(cfg.CNAME, "https://") {
+			r.baseURL = "http://" + cfg.CNAME
 		}
-		r.baseURL = scheme + host
 	} else {
 		if !aliasPattern.MatchString(cfg.Alias) {
 			return nil, fmt.Errorf("%w: alias %q (letters and digits, separated by single dots or dashes)", ErrInvalidConfig, cfg.Alias)
 		}
 		r.baseURL = strings.TrimRight("http://"+cfg.Alias+hosts[0], "/")
 	}
+	r.cfg = cfg
 	r.params = cfg.RedirectableParams
 	if r.params == nil {
 		r.params = DefaultRedirectableParams

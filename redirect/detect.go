@@ -170,12 +170,40 @@ const (
 	TabletsNever
 )
 
-// searchCrawlers are the search engines whose smartphone crawlers are
-// redirected (lower case).
+// searchCrawlers are the product tokens (lower case) of the search engines'
+// crawlers that are redirected like phones when they send a phone user
+// agent (a crawler token plus a keyword of the lists). Each operator
+// documents the smartphone variant listed here; docs/protocol/mobile-redirect.md
+// ("Decision: smartphone crawlers") keeps the same list, and a test checks
+// that both agree.
 var searchCrawlers = []string{
-	"googlebot", "google-inspectiontool", "adsbot-google-mobile", "bingbot", "adidxbot",
-	"yandexbot", "yandexmobilebot", "duckduckbot", "applebot", "baiduspider",
+	// Google Search: Googlebot Smartphone (Android Nexus 5X user agent),
+	// its URL inspection / rich results tester, and Google Shopping's
+	// Storebot-Google (Android Pixel 2 user agent).
+	"googlebot", "google-inspectiontool", "storebot-google",
+	// Google Ads landing page checks for mobile pages.
+	"adsbot-google-mobile",
+	// Bing: bingbot mobile (Android or iPhone user agent) and the Bing Ads
+	// crawler AdIdxBot (iPhone / Windows Phone user agent).
+	"bingbot", "adidxbot",
+	// Yandex: YandexBot and YandexMobileBot (iPhone user agent).
+	"yandexbot", "yandexmobilebot",
+	// Baidu: Baiduspider and Baiduspider-render (Android / iPhone).
+	"baiduspider",
+	// Apple Search (Siri, Spotlight): Applebot (iPhone user agent).
+	"applebot",
+	// Huawei Petal Search: PetalBot (Android user agent) and its former
+	// name AspiegelBot.
+	"petalbot", "aspiegelbot",
+	// DuckDuckGo: DuckDuckBot has no documented smartphone variant; listed
+	// so that a phone user agent with its token counts as search.
+	"duckduckbot",
 }
+
+// SearchCrawlers returns the product tokens (lower case) of the search
+// engine crawlers whose smartphone user agents are redirected like phones
+// (DeviceMobileCrawler). Other robots with phone user agents are DeviceBot.
+func SearchCrawlers() []string { return append([]string(nil), searchCrawlers...) }
 
 // Detector classifies user agents: Shopgate's keyword lists decide what is
 // mobile, the user agent parser (mssola/user_agent) then tells robots and
@@ -278,6 +306,11 @@ func looksLikeBot(low string) bool {
 	}
 	// A product token of a robot: "AhrefsBot/7.0", "Twitterbot/1.0".
 	if strings.Contains(low, "bot/") {
+		return true
+	}
+	// Robots' convention of a contact URL ("+http://www.google.com/bot.html"
+	// of Mediapartners-Google); browsers send none.
+	if strings.Contains(low, "+http") {
 		return true
 	}
 	// The first name of a "(compatible; …)" comment: "(compatible;

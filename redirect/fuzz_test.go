@@ -98,3 +98,46 @@ func FuzzQuery(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPHPQuery checks the PHP $_GET reading of query strings: urldecode
+// agrees with net/url wherever net/url can decode, keeps invalid escapes
+// literally otherwise, and QueryValue agrees with net/url's parsing (last
+// value) for plain names and well-formed queries.
+func FuzzPHPQuery(f *testing.F) {
+	for _, q := range []string{"q=a&q=b", "q=%ZZ", "q.x=1", "q[]=1&q=2", "q%5B%5D=1", "+q=1", "q=100%", "q[=1", "q=a+b%20c"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, rawQuery string) {
+		for _, part := range strings.Split(rawQuery, "&") {
+			got := phpURLDecode(part)
+			if want, err := url.QueryUnescape(part); err == nil && got != want {
+				t.Fatalf("phpURLDecode(%q) = %q, net/url %q", part, got, want)
+			}
+			if !strings.Contains(part, "%") && got != strings.ReplaceAll(part, "+", " ") {
+				t.Fatalf("phpURLDecode(%q) = %q", part, got)
+			}
+			name, array, ok := phpVarName(got)
+			if ok && (name == "" || strings.ContainsAny(name, "\x00") || (array && strings.ContainsAny(name, " .["))) {
+				t.Fatalf("phpVarName(%q) = %q, %v", got, name, array)
+			}
+		}
+		values, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return
+		}
+		for name := range values {
+			if strings.ContainsAny(name, " .[]\x00") {
+				return // PHP may register it under another name
+			}
+		}
+		for name, vs := range values {
+			if name == "" {
+				continue
+			}
+			if got, ok := QueryValue(rawQuery, name); !ok || got != vs[len(vs)-1] {
+				t.Fatalf("QueryValue(%q, %q) = %q, %v; net/url %q", rawQuery, name, got, ok, vs[len(vs)-1])
+			}
+		}
+		_ = QueryOptOut(rawQuery)
+	})
+}

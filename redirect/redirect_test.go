@@ -43,8 +43,20 @@ func TestTargetURLs(t *testing.T) {
 		{Home(), "lang=de", nil, "http://my-shop.shopgate.com?lang=de"},
 		{Home(), "trackingNo=A%20B&trackingno=x", nil, "http://my-shop.shopgate.com?trackingNo=A+B"},
 		{Home(), "lang=de&gclid=1&lang=en", nil, "http://my-shop.shopgate.com?lang=en&gclid=1"},
-		{Home(), "utm_source[]=x&lang=%zz", nil, "http://my-shop.shopgate.com"},
+		// Issue 16 item 17: values keep invalid escapes literally, as PHP's
+		// $_GET does (the SDK passes lang=%25zz); arrays are not passed.
+		{Home(), "utm_source[]=x&lang=%zz", nil, "http://my-shop.shopgate.com?lang=%25zz"},
 		{Home(), "lang=de", func(c *Config) { c.RedirectableParams = []string{} }, "http://my-shop.shopgate.com"},
+		// Issue 16 item 17: the parameters PHP's $_GET holds.
+		{Home(), "utm.source=news&utm%20medium=mail", nil, "http://my-shop.shopgate.com?utm_source=news&utm_medium=mail"},
+		{Home(), "utm_content=%ZZ", nil, "http://my-shop.shopgate.com?utm_content=%25ZZ"},
+		{Home(), "utm_content=50%+off", nil, "http://my-shop.shopgate.com?utm_content=50%25+off"},
+		{Home(), "utm_source=a&gclid=1&utm_source[]=b", nil, "http://my-shop.shopgate.com?gclid=1"},
+		{Home(), "utm_source[]=b&gclid=1&utm_source=a", nil, "http://my-shop.shopgate.com?utm_source=a&gclid=1"},
+		{Home(), "shopgate_redirect=1&lang=de", nil, "http://my-shop.shopgate.com?lang=de"},
+		// Issue 16 item 16: the cname's scheme is case-insensitive.
+		{Product("SKU-1"), "", func(c *Config) { c.CNAME = "HTTPS://M.Example.com/" }, "https://M.Example.com/item/534b552d31"},
+		{Product("SKU-1"), "", func(c *Config) { c.CNAME = " Http://m.example.com// " }, "http://m.example.com/item/534b552d31"},
 		{Product("SKU-1"), "", func(c *Config) { c.CNAME = "https://m.example.com/" }, "https://m.example.com/item/534b552d31"},
 		{Product("SKU-1"), "", func(c *Config) { c.CNAME = "m.example.com" }, "http://m.example.com/item/534b552d31"},
 		{Product("SKU-1"), "", func(c *Config) { c.Server = ServerPlayground }, "http://my-shop.shopgatepg.com/item/534b552d31"},
@@ -86,6 +98,36 @@ func TestNewRejectsInvalidSettings(t *testing.T) {
 	}
 }
 
+// TestNormalizeCNAME: the Plugin API's cname rule with a case-insensitive
+// scheme, as in Shopgate's SDK (issue 16 item 16).
+func TestNormalizeCNAME(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"  ", ""},
+		{"m.example.com", "m.example.com"},
+		{"m.example.com/", "m.example.com"},
+		{"https://m.example.com/", "https://m.example.com"},
+		{"HTTPS://M.Example.com/", "https://M.Example.com"},
+		{"Http://shop.example.co.uk//", "http://shop.example.co.uk"},
+		{" https://m.example.com ", "https://m.example.com"},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeCNAME(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("NormalizeCNAME(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"/", "https://", "ftp://m.example.com", "m.example.com:8080", "localhost", "m.example.com/shop",
+		"https://m.example.com?x=1", `m.example.com"><script>`, "m example.com", "-m.example.com", "https//m.example.com"} {
+		if got, err := NormalizeCNAME(bad); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("NormalizeCNAME(%q) = %q, %v; want ErrInvalidConfig", bad, got, err)
+		}
+		if _, err := New(Config{CNAME: bad}); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("New with cname %q: %v, want ErrInvalidConfig", bad, err)
+		}
+	}
+}
+
 func TestActive(t *testing.T) {
 	if mustNew(t, func(c *Config) { c.Enabled = false }).Active() {
 		t.Error("active with master switch off")
@@ -118,6 +160,21 @@ func TestOptOut(t *testing.T) {
 		"shopgate_redirect=%31":                   true,
 		"shopgate_redirect=%zz":                   true,
 		"shopgate_redirect_x=1":                   false,
+		// Issue 16 item 17: PHP's $_GET semantics, as the SDK's
+		// !empty($_GET['shopgate_redirect']).
+		"shopgate_redirect[]=1":                     true,
+		"shopgate_redirect[]=0":                     true, // a non-empty array
+		"shopgate_redirect[]=":                      true,
+		"shopgate_redirect[x]=1":                    true,
+		"shopgate_redirect[]=1&shopgate_redirect=0": false, // the scalar replaces the array
+		"shopgate_redirect=0&shopgate_redirect[]=0": true,
+		"shopgate.redirect=1":                       true,  // PHP: '.' → '_'
+		"shopgate%20redirect=1":                     true,  // PHP: ' ' → '_'
+		"+shopgate_redirect=1":                      true,  // leading spaces dropped
+		"shopgate_redirect%00x=1":                   true,  // the name ends at NUL
+		"shopgate[redirect=1":                       true,  // unmatched "[" becomes "_"
+		"shopgate_redirect[=1":                      false, // unmatched '[': "shopgate_redirect_"
+		"shopgate_redirect=%2":                      true,
 	}
 	for q, want := range queries {
 		if got := QueryOptOut(q); got != want {
@@ -273,6 +330,22 @@ func TestQueryValue(t *testing.T) {
 		{"q", "q", "", true},
 		{"x=1", "q", "", false},
 		{"%71=1", "q", "1", true},
+		// Issue 16 item 17: PHP's $_GET.
+		{"q=a%ZZb%41", "q", "a%ZZbA", true},
+		{"q=100%", "q", "100%", true},
+		{"q=%4", "q", "%4", true},
+		{"q[]=x", "q", "", false},
+		{"q=a&q[]=x", "q", "", false},
+		{"q[]=x&q=a", "q", "a", true},
+		{"utm.source=x", "utm_source", "x", true},
+		{"utm%2Esource=x", "utm_source", "x", true},
+		{"utm source=x", "utm_source", "x", true},
+		{"utm[source=x", "utm_source", "x", true},
+		{"utm[so.ur ce=x", "utm_so_ur_ce", "x", true},
+		{"utm.x[a=x", "utm_x_a", "x", true},
+		{"utm.source=x", "utm.source", "", false},
+		{"[q]=x", "q", "", false},
+		{"=x", "", "", false},
 	}
 	for _, tt := range tests {
 		if got, ok := QueryValue(tt.q, tt.name); got != tt.want || ok != tt.ok {
