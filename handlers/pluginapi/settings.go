@@ -168,7 +168,9 @@ var (
 	reNumber = regexp.MustCompile(`^[0-9]{5,}$`)
 	reAPIKey = regexp.MustCompile(`^([0-9a-f]{20}|[0-9a-f]{32})$`)
 	reAlias  = regexp.MustCompile(`^[A-Za-z0-9]+((\.|-+)[A-Za-z0-9]+)*$`)
-	reCNAME  = regexp.MustCompile(`^((https?://)?[A-Za-z0-9][A-Za-z0-9.-]*\.\w{2,}/?)?$`)
+	// The scheme is matched in any case, as Shopgate's SDK does
+	// (docs/protocol/mobile-redirect.md#decision-cname).
+	reCNAME  = regexp.MustCompile(`^(((?i:https?)://)?[A-Za-z0-9][A-Za-z0-9.-]*\.\w{2,}/?)?$`)
 	reAPIURL = regexp.MustCompile(`^(https?://\S+)?$`)
 	reLang   = regexp.MustCompile(`^[a-z]{2,3}$`)
 	reCntry  = regexp.MustCompile(`^[A-Z]{2}$`)
