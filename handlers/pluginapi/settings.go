@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/shopbridge/shopbridge/internal/obfuscate"
+	"github.com/shopbridge/shopbridge/redirect"
 )
 
 // kind is the type of a configuration value.
@@ -29,11 +31,6 @@ type settingSpec struct {
 	def      any
 	settable bool
 }
-
-// defaultRedirectableParams are the query parameters carried over on
-// mobile redirects.
-var defaultRedirectableParams = []string{"gclid", "gclsrc", "utm_source", "utm_medium", "utm_campaign",
-	"utm_term", "utm_content", "courier", "trackingNo", "lang"}
 
 // settingSpecs lists every configuration key reported in ping. Keys that
 // set_settings may change are the allowlist of Plugin API spec 5.8; server,
@@ -63,7 +60,7 @@ var settingSpecs = map[string]settingSpec{
 	"external_exception_handling": {kString, "catch", false},
 	"external_response_handling":  {kBool, false, false},
 	"always_use_ssl":              {kBool, true, false},
-	"redirectable_get_params":     {kList, defaultRedirectableParams, true},
+	"redirectable_get_params":     {kList, slices.Clone(redirect.DefaultRedirectableParams), true},
 	"html_tags":                   {kString, "", true},
 	"mobile_header_parent":        {kString, "body", true},
 	"mobile_header_prepend":       {kBool, true, true},
