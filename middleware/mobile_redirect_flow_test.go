@@ -414,7 +414,7 @@ func TestNeverTakesTheShopDown(t *testing.T) {
 			}
 		}
 	}
-	// Without Shopgate's lists nothing is redirected (spec §12.3), and
+	// Without Shopgate's lists nothing is redirected (docs/protocol/mobile-redirect.md#keyword-cache), and
 	// pages are served all the same.
 	if rec := do(e, "/product/1", uaIPhone, nil); rec.Code != http.StatusOK {
 		t.Errorf("phone: status %d", rec.Code)

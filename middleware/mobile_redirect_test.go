@@ -14,7 +14,7 @@ import (
 	"github.com/shopbridge/shopbridge/redirect"
 )
 
-// User agents of the spec's fixture (§15.1).
+// User agents of the test fixture (docs/protocol/mobile-redirect.md#test-fixtures).
 const (
 	uaIPhone         = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1"
 	uaAndroidPhone   = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.113 Mobile Safari/537.36"
@@ -200,8 +200,8 @@ func stripInjected(body string) string {
 
 const base = "http://my-shop.shopgate.com"
 
-// TestMobileRedirectSpecTable runs the HTTP technique table of the spec
-// (§15.2) row by row.
+// TestMobileRedirectSpecTable runs the HTTP technique table
+// (docs/protocol/mobile-redirect.md#http-technique-table) row by row.
 func TestMobileRedirectSpecTable(t *testing.T) {
 	sku := redirect.Product("SKU-1")
 	item := base + "/item/534b552d31"

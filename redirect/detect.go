@@ -23,7 +23,7 @@ type Keywords struct {
 // redirected, tablets and Shopgate's own apps are not. A Detector without
 // keyword function uses them; a KeywordCache only when they are configured
 // as its Defaults (by default it redirects nothing until Shopgate's lists
-// are known, spec §12.3).
+// are known, docs/protocol/mobile-redirect.md#keyword-cache).
 var DefaultKeywords = Keywords{
 	Keywords: []string{"iPhone", "iPod", "Android", "Windows Phone", "BlackBerry", "BB10",
 		"IEMobile", "Opera Mini", "Opera Mobi", "webOS"},

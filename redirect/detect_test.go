@@ -132,8 +132,8 @@ func TestDetectorClassify(t *testing.T) {
 	}
 }
 
-// TestMatcherSDKVectors uses the vectors of the SDK's keyword tests (spec
-// §6.2).
+// TestMatcherSDKVectors uses the vectors of the SDK's keyword tests
+// (docs/protocol/mobile-redirect.md#sdk-keyword-vectors).
 func TestMatcherSDKVectors(t *testing.T) {
 	m := NewMatcher(Keywords{
 		Keywords:     []string{"redirectbot", "iphone", "ipod", "ipad", "android", "windows phone 8"},
@@ -166,7 +166,7 @@ func TestMatcherSDKVectors(t *testing.T) {
 	}
 }
 
-// TestMatcherEdgeCases follows the Go rules of spec §6.1.
+// TestMatcherEdgeCases follows the Go rules of docs/protocol/mobile-redirect.md#mobile-detection.
 func TestMatcherEdgeCases(t *testing.T) {
 	if !NewMatcher(Keywords{Keywords: []string{"iPhone"}}).Match(uaIPhone) {
 		t.Error("empty skip list must skip nothing")

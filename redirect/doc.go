@@ -10,7 +10,7 @@
 // package middleware (MobileRedirect); it only reads the request and writes
 // the response. The keyword lists are kept in the database by
 // adapters/gormstore.RedirectKeywords. The behaviour follows the Mobile
-// Redirect reference of this project (spec/mobile-redirect.md): a Redirector
+// Redirect notes of this project (docs/protocol/mobile-redirect.md): a Redirector
 // is built once from a Config, validated at build time, and its per-request
 // methods append to caller-supplied byte slices so that the hot path does not
 // allocate.

@@ -72,7 +72,7 @@ type KeywordCacheConfig struct {
 	DisableUpdate bool
 	// Defaults, when set, are used while no lists were ever loaded. Default
 	// nil: until the store or the Source delivered Shopgate's lists nothing
-	// is mobile, so nothing is redirected (spec §12.3: a fresh installation
+	// is mobile, so nothing is redirected (docs/protocol/mobile-redirect.md#keyword-cache: a fresh installation
 	// with the Merchant API down does not redirect).
 	Defaults *Keywords
 	// FetchTimeout bounds one Source call and the load of the store in
@@ -312,7 +312,7 @@ func (c *KeywordCache) Refresh(ctx context.Context) (err error) {
 	// From now on requests use what there is, without waiting.
 	s.loaded, s.ready = true, true
 	// The expiry also holds after a failed first fetch (no lists yet): the
-	// next attempt waits RetryAfterFailure (spec §12.3, K4); only
+	// next attempt waits RetryAfterFailure (docs/protocol/mobile-redirect.md#keyword-cache-table, K4); only
 	// Invalidate clears it.
 	if c.cfg.DisableUpdate || c.cfg.Source == nil || !now.After(s.expiresAt) {
 		if c.cfg.DisableUpdate || c.cfg.Source == nil {
@@ -331,7 +331,7 @@ func (c *KeywordCache) Refresh(ctx context.Context) (err error) {
 	save := StoredKeywords{Keywords: s.matcher.Lists(), UpdatedAt: s.updatedAt}
 	if ferr != nil {
 		errs = append(errs, fmt.Errorf("fetch keywords: %w", ferr))
-		// Expire again in RetryAfterFailure (spec §12.3 step 5).
+		// Expire again in RetryAfterFailure (docs/protocol/mobile-redirect.md#keyword-cache).
 		save.UpdatedAt = now.Add(-c.cfg.CacheTime + RetryAfterFailure)
 		s.expiresAt = now.Add(RetryAfterFailure)
 		if !s.updatedAt.IsZero() {

@@ -79,7 +79,7 @@ func newCache(src KeywordSource, store KeywordStore) *KeywordCache {
 	return NewKeywordCache(KeywordCacheConfig{Source: src, Store: store, Now: func() time.Time { return kwClock }, FetchTimeout: 200 * time.Millisecond})
 }
 
-// TestKeywordCacheSpec follows the keyword cache table of the spec (§15.5)
+// TestKeywordCacheSpec follows the keyword cache table (docs/protocol/mobile-redirect.md#keyword-cache-table)
 // with the database store in place of the cache files.
 func TestKeywordCacheSpec(t *testing.T) {
 	ctx := context.Background()
@@ -283,8 +283,8 @@ func TestKeywordCacheFailures(t *testing.T) {
 }
 
 // TestKeywordCacheRetryAfterFailedFirstFetch: a failed fetch delays the next
-// call by RetryAfterFailure even while no lists were ever fetched (spec
-// §12.3 step 5, K4); only Invalidate forces an earlier call.
+// call by RetryAfterFailure even while no lists were ever fetched
+// (docs/protocol/mobile-redirect.md#keyword-cache-table, K4); only Invalidate forces an earlier call.
 func TestKeywordCacheRetryAfterFailedFirstFetch(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -327,7 +327,7 @@ func TestKeywordCacheRetryAfterFailedFirstFetch(t *testing.T) {
 }
 
 // TestKeywordCacheBeforeFirstLists: no built-in lists stand in for
-// Shopgate's (spec §12.3): stored lists are loaded by the constructor and
+// Shopgate's (docs/protocol/mobile-redirect.md#keyword-cache): stored lists are loaded by the constructor and
 // used at once; with nothing stored the first requests wait up to
 // FirstWait for the first fetch and otherwise proceed without redirect.
 func TestKeywordCacheBeforeFirstLists(t *testing.T) {

@@ -19,7 +19,7 @@ func mustNew(t *testing.T, mod func(*Config)) *Redirector {
 	return r
 }
 
-// TestTargetURLs checks the examples of spec §8.5.
+// TestTargetURLs checks the examples of docs/protocol/mobile-redirect.md#target-url-examples.
 func TestTargetURLs(t *testing.T) {
 	tests := []struct {
 		page  Page
@@ -199,7 +199,7 @@ func TestOptOut(t *testing.T) {
 	}
 }
 
-// TestSnippet covers the JavaScript technique table (spec §15.3).
+// TestSnippet covers the JavaScript technique table (docs/protocol/mobile-redirect.md#js-technique-table).
 func TestSnippet(t *testing.T) {
 	tags := `{"html_tags":[{"name":"link","attributes":[{"name":"rel","value":"alternate"},{"name":"href","value":"{deeplink_suffix}","deeplink_suffix":{"default":false,"home":"{baseUrl}","product":"{baseUrl}/item/{product_uid:hex}"}}]}]}`
 	tests := []struct {
@@ -227,7 +227,7 @@ func TestSnippet(t *testing.T) {
 		{"J13", func(c *Config) { c.HTMLTags = "{not json" }, Product("SKU-1"), []string{`<link rel="alternate" media="only screen and (max-width: 640px)" href="http://my-shop.shopgate.com/item/534b552d31" />`}, nil},
 		{"pg static host", func(c *Config) { c.Server = ServerPlayground }, Home(), []string{`"https://static.shopgatepg.com/mobile_header/"+`}, nil},
 		{"script injection", nil, Product(`x"</script><script>alert(1)</script>`), []string{`_shopgate.item_number = "x\"\u003c/script>\u003cscript>alert(1)\u003c/script>";`}, []string{"</script><script>"}},
-		// §9.3: entities, then \ → \\, nothing more (the SDK's output).
+		// docs/protocol/mobile-redirect.md#snippet-escaping: entities, then \ → \\, nothing more (the SDK's output).
 		{"backslash search", nil, Search(`a\b<`), []string{`_shopgate.search_query = "a\\b&lt;";`}, nil},
 		{"backslash quote search", nil, Search(`a\"b`), []string{`_shopgate.search_query = "a\\&quot;b";`}, nil},
 		{"script end in search", nil, Search(`x</script><script>alert(1)</script>`),

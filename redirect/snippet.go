@@ -114,7 +114,7 @@ func appendJSString(dst []byte, s string) []byte {
 }
 
 // appendEscapedSearchJS appends the search text as the SDK puts it into
-// the snippet's double-quoted string (spec §9.3): HTML entities for
+// the snippet's double-quoted string (docs/protocol/mobile-redirect.md#snippet-escaping): HTML entities for
 // & " ' < >, then backslashes doubled, other characters unchanged. The
 // doubled backslashes are the only JavaScript escaping the SDK applies;
 // adding appendJSString on top would double them again. Quotes and '<'

@@ -8,7 +8,7 @@ import "github.com/shopbridge/shopbridge/shopgate"
 // response has already started.
 type actionFunc func(h *Handler, r *request) (payload, error)
 
-// actionSpec describes an action of the whitelist (Plugin API spec 1.5).
+// actionSpec describes an action of the whitelist (docs/protocol/plugin-api.md#action-whitelist).
 type actionSpec struct {
 	enabledByDefault bool
 	export           bool
@@ -18,7 +18,7 @@ type actionSpec struct {
 // actionSpecs is the whitelist: exactly the 25 actions Shopgate may call,
 // and the one place each is implemented. An action without fn is
 // answered as the SDK answers actions a plugin does not implement (22):
-// the legacy CSV exports (catalog export spec 6).
+// the legacy CSV exports (docs/protocol/catalog-export.md#csv-exports).
 var actionSpecs = map[string]actionSpec{
 	"add_order":             {fn: (*Handler).addOrder},
 	"check_cart":            {fn: (*Handler).checkCart},

@@ -49,7 +49,7 @@ func sortedMapKeys(m map[string]any) []string {
 // such as the Merchant API client's errors (100, 101, 102).
 type apiErrorer interface{ APIError() *shopgate.APIError }
 
-// toAPIError classifies any error of an action (spec 4.2 and 7.1).
+// toAPIError classifies any error of an action (docs/protocol/plugin-api.md#error-mapping).
 func toAPIError(err error) (*shopgate.APIError, bool) {
 	if ae, ok := shopgate.AsAPIError(err); ok {
 		return ae, true

@@ -1,7 +1,8 @@
 package pluginapi
 
 // The catalogue export actions get_items, get_categories and get_reviews
-// (Plugin API spec 5.13; catalog export spec 1). Records are streamed from
+// (docs/protocol/plugin-api.md#catalog-export-actions and
+// docs/protocol/catalog-export.md). Records are streamed from
 // the host's adapters.CatalogSource straight into the response: the headers
 // are sent when the first record arrives, so an empty result can still be
 // answered with the JSON error 82, and an error after that aborts the
@@ -10,7 +11,7 @@ package pluginapi
 // The legacy CSV actions deliberately have no function in the action
 // table: the dispatcher then answers them with the SDK's default for plugins that do not
 // implement them (22, "The requested action is not disabled but has not
-// been implemented in this plugin."), as catalog export spec 6 allows.
+// been implemented in this plugin."), as docs/protocol/catalog-export.md#csv-exports allows.
 
 import (
 	"context"
@@ -72,7 +73,7 @@ type recordWriter[T any] interface {
 
 // exportKind describes one export action.
 type exportKind[T any] struct {
-	setting   string // the setting naming the file (Plugin API spec 3.2)
+	setting   string // the setting naming the file (docs/protocol/plugin-api.md#response-types)
 	items     bool   // get_items: apply exclude_item_ids
 	newWriter func(io.Writer) recordWriter[T]
 	read      func(adapters.CatalogSource) readFunc[T]
@@ -105,7 +106,7 @@ func runExport[T any](h *Handler, r *request, k exportKind[T]) (payload, error) 
 	)
 	err := k.read(src)(r.Ctx, r.Shop, q, func(rec *T) error {
 		if q.Limit > 0 && count >= q.Limit {
-			// The source ignored the limit; never send more (spec 1.3 rule 2).
+			// The source ignored the limit; never send more (docs/protocol/catalog-export.md#paging).
 			return errPageFull
 		}
 		if out == nil {
@@ -272,7 +273,7 @@ var gzipPool = sync.Pool{New: func() any {
 	return w
 }}
 
-// startStream commits the success headers (catalog export spec 1.7).
+// startStream commits the success headers (docs/protocol/catalog-export.md#successful-responses).
 func startStream(r *request, file string) *exportStream {
 	resp := r.Echo.Response()
 	hd := resp.Header()

@@ -64,7 +64,7 @@ func (f *failingCatalog) Items(_ context.Context, _ adapters.Shop, _ adapters.Ca
 	panic("adapter bug")
 }
 
-// TestExportFailureAfterStartAborts checks spec 1.9 on a real connection:
+// TestExportFailureAfterStartAborts checks docs/protocol/catalog-export.md#streaming-and-mid-stream-errors on a real connection:
 // an error or a panic once the document has begun must break the
 // connection, so the client sees a failed download rather than a cleanly
 // ended response.

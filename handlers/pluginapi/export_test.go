@@ -218,7 +218,7 @@ func TestExportErrors(t *testing.T) {
 		{"categories csv", &fakeCatalog{n: 3}, "action=get_categories_csv", 22, notImpl},
 		{"reviews csv", &fakeCatalog{n: 3}, "action=get_reviews_csv", 22, notImpl},
 		{"media csv", &fakeCatalog{n: 3}, "action=get_media_csv", 22, notImpl},
-		// response_type applies to the XML actions only (spec 1.2).
+		// response_type applies to the XML actions only (docs/protocol/catalog-export.md#export-parameters).
 		{"csv with another response type", &fakeCatalog{n: 3}, "action=get_items_csv&response_type=foo", 22, notImpl},
 		{"source without that export", &fakeCatalog{n: 3, err: fmt.Errorf("reviews: %w", adapters.ErrNotExported)},
 			"action=get_reviews", 22, notImpl},

@@ -393,8 +393,8 @@ func (h *Handler) run(r *request, spec actionSpec) error {
 	p, err := h.call(r, spec)
 	if r.Echo.Response().Committed {
 		// A streamed answer has begun; an error can no longer become an
-		// envelope. It is logged and the connection is broken (catalog
-		// export spec 1.9), so that a truncated document is never taken
+		// envelope. It is logged and the connection is broken (docs/protocol/
+		// catalog-export.md#streaming-and-mid-stream-errors), so that a truncated document is never taken
 		// for a complete one.
 		if err != nil {
 			h.logError(r, err, 0, "error after the response started")
@@ -425,8 +425,8 @@ func (h *Handler) startDebug(r *request) {
 }
 
 // exportParams applies the parameters of the export actions. Only the XML
-// documents are served (spec 5.13 Decision); response_type applies to the
-// XML actions only (catalog export spec 1.2), the CSV ones answer 22
+// documents are served (docs/protocol/plugin-api.md#catalog-export-actions); response_type applies to the
+// XML actions only (docs/protocol/catalog-export.md#export-parameters), the CSV ones answer 22
 // whatever it says. max_execution_time bounds the export; cancel releases
 // its timer.
 func exportParams(r *request) (cancel context.CancelFunc, err error) {

@@ -32,7 +32,7 @@ const (
 var testNow = time.Unix(1700000000, 0)
 
 // newTestHandler builds a handler with the conformance configuration of
-// Plugin API spec 11 (cron and get_settings enabled).
+// docs/protocol/plugin-api.md#conformance-checklist (cron and get_settings enabled).
 func newTestHandler(t *testing.T, mod func(*Config)) *Handler {
 	t.Helper()
 	cfg := Config{
@@ -106,7 +106,7 @@ func (failingAdapter) CustomerOrders(context.Context, adapters.Shop, adapters.Cu
 	return nil, errors.New("db down: secret detail")
 }
 
-// TestConformance walks the checklist of Plugin API spec 11.
+// TestConformance walks docs/protocol/plugin-api.md#conformance-checklist.
 func TestConformance(t *testing.T) {
 	tests := []struct {
 		name string
@@ -239,7 +239,7 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// TestAuthErrors checks every failure of the SPA token (spec 2.3).
+// TestAuthErrors checks every failure of the SPA token (docs/protocol/plugin-api.md#spa-authentication).
 func TestAuthErrors(t *testing.T) {
 	tok := shopgate.Token("SPA", testCustomer, testNow.Unix(), testAPIKey)
 	tests := []struct {
@@ -580,7 +580,7 @@ func (o smaFailingOrders) UpdateOrder(context.Context, adapters.Shop, string, bo
 }
 
 // TestMerchantAPIErrorsBecome10x: errors of the Merchant API client keep
-// their own code space and surface as 100/101/102 (spec 4.2 rule 6, 4.4).
+// their own code space and surface as 100/101/102 (docs/protocol/plugin-api.md#merchant-api-codes-inside-102).
 func TestMerchantAPIErrorsBecome10x(t *testing.T) {
 	tests := []struct {
 		err  error
@@ -622,7 +622,7 @@ func FuzzWriteJSON(f *testing.F) {
 
 // TestEnvelopeKeyOrder checks the wire bytes: error, error_text, trace_id,
 // shopgate_library_version and plugin_version lead, in this order, and
-// the payload follows in its own order (spec 3.1).
+// the payload follows in its own order (docs/protocol/plugin-api.md#envelope).
 func TestEnvelopeKeyOrder(t *testing.T) {
 	h := newTestHandler(t, nil)
 	lead := func(code, text, trace string) string {

@@ -30,7 +30,7 @@ type CronJobs interface {
 	RunCronJob(ctx context.Context, shop adapters.Shop, job string, params map[string]any) (message string, errorCount int, err error)
 }
 
-// addOrder imports a new Shopgate order (orders spec 2.3): the adapter
+// addOrder imports a new Shopgate order (docs/protocol/orders.md#add_order-processing): the adapter
 // fetches it from the Merchant API and stores it in one transaction. A
 // repeated call answers 60.
 func (h *Handler) addOrder(r *request) (payload, error) {
@@ -50,7 +50,7 @@ func (h *Handler) addOrder(r *request) (payload, error) {
 }
 
 // updateOrder applies the payment and/or shipping change Shopgate
-// announces for an imported order (orders spec 2.8); 61 when unknown.
+// announces for an imported order (docs/protocol/orders.md#update-rules); 61 when unknown.
 func (h *Handler) updateOrder(r *request) (payload, error) {
 	number, err := orderNumberParam(r)
 	if err != nil {
@@ -81,7 +81,7 @@ func orderNumberParam(r *request) (string, error) {
 }
 
 // orderRefPayload is the answer of add_order and update_order: both keys
-// always, an empty order number as null (orders spec 2.4).
+// always, an empty order number as null (docs/protocol/orders.md#add_order-response).
 func orderRefPayload(ref adapters.OrderRef) payload {
 	var number any
 	if ref.ExternalOrderNumber != "" {

@@ -116,7 +116,7 @@ func TestOrderActions(t *testing.T) {
 	wantError(t, envelope(t, call(t, h, "action=add_order&order_number=1", true)), shopgate.CodeDisabledAction, "")
 }
 
-// The worked examples 8.1 to 8.3 of the orders spec over HTTP, with the
+// The worked examples of docs/protocol/orders.md#worked-examples over HTTP, with the
 // real import service, PostgreSQL and the fake Merchant API.
 func TestOrderWorkedExamplesEndToEnd(t *testing.T) {
 	db := testdb.New(t)

@@ -6,8 +6,9 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
-// setSettings changes allowlisted configuration keys remotely (Plugin API
-// spec 5.8, Go rules): unknown or forbidden names are skipped and logged,
+// setSettings changes allowlisted configuration keys remotely
+// (docs/protocol/plugin-api.md#set_settings): unknown or forbidden names are
+// skipped and logged,
 // all accepted values are validated before anything is persisted, and the
 // change is saved atomically.
 func (h *Handler) setSettings(r *request) (payload, error) {

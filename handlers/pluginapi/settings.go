@@ -33,7 +33,7 @@ type settingSpec struct {
 }
 
 // settingSpecs lists every configuration key reported in ping. Keys that
-// set_settings may change are the allowlist of Plugin API spec 5.8; server,
+// set_settings may change are the allowlist of docs/protocol/plugin-api.md#set_settings; server,
 // api_url and credentials only come from local configuration.
 var settingSpecs = map[string]settingSpec{
 	"customer_number":                {kString, "", false},
@@ -160,7 +160,7 @@ func (s settings) forPing() map[string]any {
 	return out
 }
 
-// Validation patterns of Plugin API spec 8.5.
+// Validation patterns of docs/protocol/plugin-api.md#setting-validation.
 var (
 	reNumber = regexp.MustCompile(`^[0-9]{5,}$`)
 	reAPIKey = regexp.MustCompile(`^([0-9a-f]{20}|[0-9a-f]{32})$`)
@@ -277,7 +277,7 @@ func toStringList(v any) ([]string, error) {
 	return nil, fmt.Errorf("not a list")
 }
 
-// validateSetting applies the rules of Plugin API spec 8.5 to one value.
+// validateSetting applies the rules of docs/protocol/plugin-api.md#setting-validation to one value.
 func validateSetting(k string, v any) error {
 	s, isString := v.(string)
 	if !isString {

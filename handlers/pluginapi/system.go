@@ -207,7 +207,7 @@ func (h *Handler) getSettings(r *request) (payload, error) {
 }
 
 // cron validates the job list, runs the jobs in order and reports their
-// messages and error counts (Plugin API spec 5.3).
+// messages and error counts (docs/protocol/plugin-api.md#cron).
 func (h *Handler) cron(r *request) (payload, error) {
 	jobs, ok := r.List("jobs")
 	if r.Empty("jobs") || !ok {
