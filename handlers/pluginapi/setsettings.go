@@ -8,9 +8,8 @@ import (
 
 // setSettings changes allowlisted configuration keys remotely
 // (docs/protocol/plugin-api.md#set_settings): unknown or forbidden names are
-// skipped and logged,
-// all accepted values are validated before anything is persisted, and the
-// change is saved atomically.
+// skipped and logged, all accepted values are validated before anything is
+// persisted, and the change is saved atomically.
 func (h *Handler) setSettings(r *request) (payload, error) {
 	entries, ok := r.List("shopgate_settings")
 	if r.Empty("shopgate_settings") || !ok {
