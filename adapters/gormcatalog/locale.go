@@ -6,8 +6,14 @@ import (
 	"sync"
 	"unicode"
 
+	"gorm.io/gorm"
+
 	"github.com/shopbridge/shopbridge/adapters"
 )
+
+// dbType is skipped by Localize and HasPlaceholders: a mapping's database
+// handle is shared, never copied.
+var dbType = reflect.TypeOf((*gorm.DB)(nil))
 
 // Marketplace placeholders (docs/protocol/cart.md#marketplaces). Any
 // mapping expression may contain them; they are replaced by the requesting
@@ -24,7 +30,7 @@ const (
 
 // Localize returns a copy of v (a mapping struct, or a pointer to one) in
 // which every string field, also in nested structs, pointers and slices,
-// has the placeholders replaced for shop. Values that are not plain
+// has the placeholders replaced for shop (a *gorm.DB is kept as is). Values that are not plain
 // letters are replaced by an empty literal, so a placeholder never lets a
 // request inject SQL.
 func Localize[T any](v T, shop adapters.Shop) T {
@@ -40,6 +46,9 @@ func HasPlaceholders(v any) bool {
 	found := false
 	var walk func(reflect.Value)
 	walk = func(x reflect.Value) {
+		if x.Type() == dbType {
+			return
+		}
 		switch x.Kind() {
 		case reflect.String:
 			s := x.String()
@@ -74,6 +83,9 @@ func literal(s string) string {
 }
 
 func localize(v reflect.Value, r *strings.Replacer) reflect.Value {
+	if v.Type() == dbType {
+		return v
+	}
 	switch v.Kind() {
 	case reflect.String:
 		n := reflect.New(v.Type()).Elem()
@@ -128,12 +140,7 @@ func (s *Source) forShop(shop adapters.Shop) (*Source, error) {
 	if l, ok := s.locals.m[key]; ok {
 		return l, nil
 	}
-	cfg := s.cfg
-	db := cfg.DB
-	cfg.DB = nil
-	cfg = Localize(cfg, shop)
-	cfg.DB = db
-	l, err := newSource(cfg)
+	l, err := newSource(Localize(s.cfg, shop))
 	if err != nil {
 		return nil, err
 	}
