@@ -286,9 +286,9 @@ func (p *product) unitPrices(qty int, groups []string) (net, gross decimal.Decim
 	}
 	factor := decimal.NewFromInt(1).Add(p.taxPercent.Div(hundred))
 	if p.net {
-		return price, price.Mul(factor).Round(4)
+		return price, price.Mul(factor).Round(2)
 	}
-	return price.DivRound(factor, 4), price
+	return price.DivRound(factor, 2), price
 }
 
 func contains(l []string, s string) bool {
@@ -490,7 +490,7 @@ func (q *queries) shippingMethods(ctx context.Context, country string, weight, t
 		id := str(r[0])
 		out = append(out, adapters.ShippingMethod{ID: id, Title: str(r[1]), ShippingGroup: str(r[2]),
 			Description: str(r[3]), SortOrder: sort, AmountWithTax: gross,
-			Amount: gross.DivRound(decimal.NewFromInt(1).Add(tax.Div(hundred)), 4), TaxClass: str(r[7]),
+			Amount: gross.DivRound(decimal.NewFromInt(1).Add(tax.Div(hundred)), 2), TaxClass: str(r[7]),
 			TaxPercent: tax, InternalShippingInfo: id})
 	}
 	return out, nil
@@ -510,7 +510,7 @@ func (q *queries) paymentMethods(ctx context.Context) ([]adapters.PaymentMethod,
 		m := adapters.PaymentMethod{ID: str(r[0]), AmountWithTax: fee, Amount: fee, TaxClass: str(r[3])}
 		if tax, ok := dec(r[2]); ok {
 			m.TaxPercent = decimal.NewNullDecimal(tax)
-			m.Amount = fee.DivRound(decimal.NewFromInt(1).Add(tax.Div(hundred)), 4)
+			m.Amount = fee.DivRound(decimal.NewFromInt(1).Add(tax.Div(hundred)), 2)
 		}
 		out = append(out, m)
 	}
