@@ -8,8 +8,8 @@ import (
 
 func TestLocalize(t *testing.T) {
 	cfg := Config{Items: Items{From: "p JOIN t ON t.lang = {lang}", Key: "p.id",
-		Fields:     ItemFields{Name: "COALESCE(t.name, p.name)", Currency: "{currency}"},
-		TierPrices: &TierPrices{List: List{From: "tp", Product: "tp.product_id", Where: "tp.currency = {currency}"}},
+		Fields:      ItemFields{Name: "COALESCE(t.name, p.name)", Currency: "{currency}"},
+		TierPrices:  &TierPrices{List: List{From: "tp", Product: "tp.product_id", Where: "tp.currency = {currency}"}},
 		Identifiers: []IdentifierColumn{{Type: "EAN", Expr: "p.ean_{lang}"}}}}
 	if !HasPlaceholders(cfg) || HasPlaceholders(Config{Items: Items{From: "p"}}) {
 		t.Fatal("HasPlaceholders")
