@@ -23,10 +23,6 @@ type Cart struct {
 	local  bool // the mapping has marketplace placeholders
 	mu     sync.Mutex
 	byShop map[string]*queries
-	// Validate, when set, runs after the built-in item checks and may set
-	// further item errors (303 input invalid, 306/307 combination rules,
-	// 308 silent update) on the verdicts. Set it before first use.
-	Validate func(ctx context.Context, shop adapters.Shop, cart *adapters.Cart, verdicts []adapters.CartItemVerdict) error
 }
 
 var _ adapters.CartChecker = (*Cart)(nil)
@@ -114,9 +110,9 @@ func (c *Cart) forShop(shop adapters.Shop) *queries {
 	if c.local {
 		db := cfg.DB
 		cfg.DB = nil
-		cfg.Now = nil
+		cfg.Now, cfg.Validate = nil, nil
 		cfg = gormcatalog.Localize(cfg, shop)
-		cfg.DB, cfg.Now = db, c.cfg.Now
+		cfg.DB, cfg.Now, cfg.Validate = db, c.cfg.Now, c.cfg.Validate
 	}
 	q := buildQueries(cfg)
 	c.byShop[key] = q
@@ -392,8 +388,8 @@ func (c *Cart) CheckCart(ctx context.Context, shop adapters.Shop, cart *adapters
 		res.Items = append(res.Items, v)
 		lines = append(lines, line{p: cp})
 	}
-	if c.Validate != nil {
-		if err := c.Validate(ctx, shop, cart, res.Items); err != nil {
+	if c.cfg.Validate != nil {
+		if err := c.cfg.Validate(ctx, shop, cart, res.Items); err != nil {
 			return nil, err
 		}
 	}

@@ -12,10 +12,12 @@
 package gormcart
 
 import (
+	"context"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
 )
 
@@ -46,6 +48,11 @@ type Config struct {
 	Messages map[string]Messages
 	// Now is the clock (coupon validity). Default time.Now.
 	Now func() time.Time
+	// Validate, when set, runs after the built-in item checks of
+	// check_cart and may set further item errors on the verdicts (303
+	// input invalid, 306/307 combination rules, 308 silent update). An
+	// error ends the whole check.
+	Validate func(ctx context.Context, shop adapters.Shop, cart *adapters.Cart, verdicts []adapters.CartItemVerdict) error
 }
 
 // GroupPrices maps unit prices per customer group and minimum quantity,

@@ -196,11 +196,8 @@ func check(t *testing.T, c *gormcart.Cart, shop adapters.Shop, cart *adapters.Ca
 func TestItemErrorCodes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		seedHost(t, db)
-		c, err := gormcart.New(cartConfig(db))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Validate = func(_ context.Context, _ adapters.Shop, cart *adapters.Cart, v []adapters.CartItemVerdict) error {
+		cfg := cartConfig(db)
+		cfg.Validate = func(_ context.Context, _ adapters.Shop, cart *adapters.Cart, v []adapters.CartItemVerdict) error {
 			for i, it := range cart.Items {
 				switch {
 				case len(it.Inputs) > 0 && len(it.Inputs[0].UserInput) > 5:
@@ -214,6 +211,10 @@ func TestItemErrorCodes(t *testing.T) {
 				}
 			}
 			return nil
+		}
+		c, err := gormcart.New(cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
 		res := check(t, c, shopDE, &adapters.Cart{Items: []adapters.CartItem{
 			{ItemNumber: "HD-2002", Quantity: 1},
