@@ -22,16 +22,20 @@ func catalogConfig(db *gorm.DB, publicURL string) gormcatalog.Config {
 		DB:      db,
 		BaseURL: publicURL,
 		Items: gormcatalog.Items{
-			From:     "shop_products p LEFT JOIN shop_tax_classes tc ON tc.id = p.tax_class_id",
-			Key:      "p.id",
-			Parent:   "p.parent_id",
-			Where:    "p.active",
-			Currency: Currency,
+			// One mapping serves every marketplace: {lang} and {currency}
+			// are the requesting shop's; translated texts and prices in
+			// another currency win over the base values.
+			From: "shop_products p LEFT JOIN shop_tax_classes tc ON tc.id = p.tax_class_id" +
+				" LEFT JOIN shop_product_translations tr ON tr.product_id = p.id AND tr.language = {lang}" +
+				" LEFT JOIN shop_product_prices pp ON pp.product_id = p.id AND pp.currency = {currency}",
+			Key:    "p.id",
+			Parent: "p.parent_id",
+			Where:  "p.active",
 			Fields: gormcatalog.ItemFields{
 				LastUpdate:  "p.updated_at",
-				Name:        "p.name",
+				Name:        "COALESCE(tr.name, p.name)",
 				TaxPercent:  "tc.rate",
-				Description: "CASE WHEN p.description <> '' THEN p.description ELSE p.short_text END",
+				Description: "CASE WHEN tr.description <> '' THEN tr.description WHEN p.description <> '' THEN p.description ELSE p.short_text END",
 				// Variants have no page of their own: link to the parent,
 				// so the value equals the parent's and children omit it.
 				Deeplink:           "'/product/' || COALESCE(p.parent_id, p.id)",
@@ -42,8 +46,8 @@ func catalogConfig(db *gorm.DB, publicURL string) gormcatalog.Config {
 				PriceType:          "'gross'",
 				// OldPrice, when higher, is the regular price shown struck
 				// through; Price is what the customer pays.
-				Price:                  "CASE WHEN p.old_price > p.price THEN p.old_price ELSE p.price END",
-				SalePrice:              "p.price",
+				Price:                  "CASE WHEN pp.price IS NOT NULL THEN pp.price WHEN p.old_price > p.price THEN p.old_price ELSE p.price END",
+				SalePrice:              "COALESCE(pp.price, p.price)",
 				ManufacturerTitle:      "p.manufacturer",
 				ManufacturerItemNumber: "p.mpn",
 				VisibilityLevel:        "'catalog_and_search'",
@@ -167,7 +171,7 @@ func (a *App) setupCatalog() error {
 		return err
 	}
 	pusher, err := gormcatalog.NewPusher(gormcatalog.PusherConfig{Source: src, Client: a.sg.Client,
-		Shop: adapters.Shop{Number: a.sg.Creds.ShopNumber, Currency: Currency}})
+		Shop: adapters.Shop{Number: a.sg.Creds.ShopNumber, Language: "de", Currency: Currency, Country: "DE"}})
 	if err != nil {
 		return err
 	}

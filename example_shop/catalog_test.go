@@ -31,6 +31,10 @@ func pluginCall(t *testing.T, b *browser, form url.Values) (*http.Response, []by
 // call" do), and returns the answer.
 func signedPost(t *testing.T, shopURL string, form url.Values, now time.Time) (*http.Response, []byte) {
 	t.Helper()
+	if form.Get("shop_number") == "" {
+		// The demo has two marketplaces: without a number, the German one.
+		form.Set("shop_number", demoShopNumber)
+	}
 	req, err := http.NewRequest(http.MethodPost, shopURL+"/shopgate/api", strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)

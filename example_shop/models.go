@@ -411,6 +411,11 @@ type Coupon struct {
 	FreeShipping   bool            `gorm:"not null;default:false"`
 	Active         bool            `gorm:"not null"`
 	ValidUntil     *time.Time
+	// ValidFrom, when set, is the first moment the coupon is valid.
+	ValidFrom *time.Time
+	// MaxPerCustomer, when positive, is how often one (logged-in)
+	// customer may use the coupon.
+	MaxPerCustomer int `gorm:"not null;default:0"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -479,5 +484,5 @@ func migrateShop(db *gorm.DB) error {
 	if err := db.SetupJoinTable(&Product{}, "Categories", &ProductCategory{}); err != nil {
 		return err
 	}
-	return db.AutoMigrate(shopModels()...)
+	return db.AutoMigrate(append(shopModels(), cartModels()...)...)
 }

@@ -281,6 +281,10 @@ func (o *orderAdmin) cancel(c echo.Context) error {
 // pluginCall sends a signed Plugin API request to the shop's own endpoint
 // in-process, as Shopgate would, and returns the decoded answer.
 func (o *orderAdmin) pluginCall(ctx context.Context, form url.Values) (map[string]any, error) {
+	if form.Get("shop_number") == "" {
+		// The demo has two marketplaces: name the German one.
+		form.Set("shop_number", o.a.sg.Creds.ShopNumber)
+	}
 	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/shopgate/api", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	cr := o.a.sg.Creds

@@ -378,7 +378,10 @@ func seedDemo(tx *gorm.DB) error {
 	if err := seedCustomer(tx, groups[0].ID); err != nil {
 		return err
 	}
-	return seedCommerce(tx)
+	if err := seedCommerce(tx); err != nil {
+		return err
+	}
+	return seedCartData(tx, taxes, groups)
 }
 
 // seedCategories writes the demo tree level by level and returns the ids
@@ -602,3 +605,96 @@ func seedCommerce(tx *gorm.DB) error {
 	}
 	return nil
 }
+
+// ---- Shopgate cart, settings and marketplace data (issue 11) ----
+
+// seedCartData seeds what check_cart, get_settings and the English/USD
+// marketplace read: tax rates for DE/AT/CH, shipping rates per country,
+// payment methods with fees, prices of the "Trade" group, two coupons
+// with rules (once per customer; restricted to products), German texts
+// for the first products and USD prices for every parent product.
+func seedCartData(tx *gorm.DB, taxes []TaxClass, groups []CustomerGroup) error {
+	d := decimal.RequireFromString
+	var rates []TaxRate
+	for _, r := range []struct {
+		class         int
+		country, rate string
+	}{{0, "DE", "19"}, {0, "AT", "20"}, {0, "CH", "8.1"}, {1, "DE", "7"}, {1, "AT", "10"}, {1, "CH", "2.6"}} {
+		rates = append(rates, TaxRate{TaxClassID: taxes[r.class].ID, Country: r.country, Rate: d(r.rate)})
+	}
+	if err := tx.Create(&rates).Error; err != nil {
+		return fmt.Errorf("seed tax rates: %w", err)
+	}
+	var ships []ShippingMethod
+	if err := tx.Order("sort_order").Find(&ships).Error; err != nil {
+		return err
+	}
+	standard, express := ships[0].ID, ships[1].ID
+	heavy := 10000
+	shipRates := []ShippingRate{
+		{MethodID: standard, Country: "DE", Currency: "EUR", Price: d("4.90"), FreeFrom: d("50")},
+		{MethodID: express, Country: "DE", Currency: "EUR", Price: d("9.90"), MaxWeightGrams: &heavy},
+		{MethodID: standard, Country: "AT", Currency: "EUR", Price: d("7.90"), FreeFrom: d("100")},
+		{MethodID: standard, Country: "CH", Currency: "EUR", Price: d("14.90")},
+		{MethodID: standard, Country: "DE", Currency: "USD", Price: d("5.90"), FreeFrom: d("60")},
+		{MethodID: standard, Country: "AT", Currency: "USD", Price: d("8.90")},
+		{MethodID: standard, Country: "CH", Currency: "USD", Price: d("16.90")},
+	}
+	if err := tx.Create(&shipRates).Error; err != nil {
+		return fmt.Errorf("seed shipping rates: %w", err)
+	}
+	pays := []PaymentMethod{
+		{Code: "PREPAY", Name: "Prepayment", SortOrder: 1, Active: true},
+		{Code: "INVOICE", Name: "Invoice", SortOrder: 2, Active: true},
+		{Code: "COD", Name: "Cash on delivery", Fee: d("6.00"), TaxRate: decimal.NewNullDecimal(d("19")), SortOrder: 3, Active: true},
+	}
+	if err := tx.Create(&pays).Error; err != nil {
+		return fmt.Errorf("seed payment methods: %w", err)
+	}
+	var parents []Product
+	if err := tx.Where("parent_id IS NULL").Order("id").Find(&parents).Error; err != nil {
+		return err
+	}
+	// Trade customers pay 15 % less for the first five products.
+	var tiers []TierPrice
+	var prices []ProductPrice
+	var texts []ProductTranslation
+	for i, p := range parents {
+		if i < 5 {
+			tiers = append(tiers, TierPrice{ProductID: p.ID, MinQuantity: 1, Price: p.Price.Mul(d("0.85")).Round(2),
+				CustomerGroupID: &groups[1].ID})
+		}
+		prices = append(prices, ProductPrice{ProductID: p.ID, Currency: "USD", Price: p.Price.Mul(d("1.1")).Round(2)})
+		if i < len(germanNames) {
+			texts = append(texts, ProductTranslation{ProductID: p.ID, Language: "de", Name: germanNames[i],
+				Description: "<p>" + germanNames[i] + " – Beschreibung auf Deutsch.</p>"})
+		}
+	}
+	for _, rows := range []any{&tiers, &prices, &texts} {
+		if err := tx.Create(rows).Error; err != nil {
+			return fmt.Errorf("seed marketplace data: %w", err)
+		}
+	}
+	from := seedEpoch
+	coupons := []Coupon{
+		{Code: "VIP15", Description: "15 % once per customer (login required)", Kind: CouponPercent, Value: d("15"),
+			Active: true, ValidFrom: &from, MaxPerCustomer: 1, CreatedAt: seedEpoch, UpdatedAt: seedEpoch},
+		{Code: "FIRST3", Description: "20 % off the first three products", Kind: CouponPercent, Value: d("20"),
+			Active: true, CreatedAt: seedEpoch, UpdatedAt: seedEpoch},
+	}
+	if err := tx.Create(&coupons).Error; err != nil {
+		return fmt.Errorf("seed coupons: %w", err)
+	}
+	var restrict []CouponProduct
+	for _, p := range parents[:3] {
+		restrict = append(restrict, CouponProduct{CouponID: coupons[1].ID, ProductID: p.ID})
+	}
+	if err := tx.Create(&restrict).Error; err != nil {
+		return fmt.Errorf("seed coupon products: %w", err)
+	}
+	return nil
+}
+
+// germanNames are the German names of the first parent products (the
+// German marketplace exports them; the English one the base names).
+var germanNames = []string{"Klassisches T-Shirt", "Bio-T-Shirt mit Brusttasche", "Henley-Langarmshirt"}

@@ -22,6 +22,8 @@ const (
 	demoCustomerNumber = "10001"
 	demoShopNumber     = "20001"
 	demoAPIKey         = "deadbeefcafe00112233"
+	// demoShopNumberUS is the English/USD marketplace of the demo.
+	demoShopNumberUS = "20002"
 )
 
 // shopgateCredentials are the merchant's Shopgate credentials and the
@@ -32,6 +34,9 @@ type shopgateCredentials struct {
 	APIKey         string
 	Server         string // live, pg or custom
 	APIURL         string // for custom
+	// ShopNumberUS is the shop number of the English/USD marketplace
+	// (SHOPGATE_SHOP_NUMBER_US); empty: only one marketplace.
+	ShopNumberUS string
 }
 
 // shopgateCredentialsFromEnv reads SHOPGATE_* variables; demo is true when
@@ -39,7 +44,7 @@ type shopgateCredentials struct {
 func shopgateCredentialsFromEnv(getenv func(string) string) (shopgateCredentials, bool) {
 	if getenv("SHOPGATE_CUSTOMER_NUMBER") == "" {
 		return shopgateCredentials{CustomerNumber: demoCustomerNumber, ShopNumber: demoShopNumber,
-			APIKey: demoAPIKey, Server: "custom"}, true
+			APIKey: demoAPIKey, Server: "custom", ShopNumberUS: demoShopNumberUS}, true
 	}
 	c := shopgateCredentials{
 		CustomerNumber: getenv("SHOPGATE_CUSTOMER_NUMBER"),
@@ -47,6 +52,7 @@ func shopgateCredentialsFromEnv(getenv func(string) string) (shopgateCredentials
 		APIKey:         getenv("SHOPGATE_APIKEY"),
 		Server:         getenv("SHOPGATE_SERVER"),
 		APIURL:         getenv("SHOPGATE_API_URL"),
+		ShopNumberUS:   getenv("SHOPGATE_SHOP_NUMBER_US"),
 	}
 	if c.Server == "" {
 		c.Server = "live"
@@ -131,7 +137,18 @@ func (a *App) setupShopgate() error {
 		Logger:          a.Log,
 		Customers:       shopCustomers{a},
 		Info:            shopInfo{a},
-		Cart:            shopCart{a},
+	}
+	// The second marketplace sells in English and US dollars with the same
+	// catalogue, cart and settings adapters ({lang}/{currency} in their
+	// mappings); it is configured when it has a shop number.
+	if creds.ShopNumberUS != "" {
+		st.Plugin.Shops[0].Language, st.Plugin.Shops[0].Currency, st.Plugin.Shops[0].Country = "de", Currency, "DE"
+		st.Plugin.Shops = append(st.Plugin.Shops, pluginapi.ShopConfig{
+			CustomerNumber: creds.CustomerNumber, ShopNumber: creds.ShopNumberUS, APIKey: creds.APIKey,
+			Server: creds.Server, APIURL: creds.APIURL, Enable: enable,
+			Language: "en", Currency: "USD", Country: "US",
+		})
+		st.Plugin.LogDir = filepath.Join(a.DataDir, "shopgate-logs")
 	}
 	if creds.Server == "custom" && !demo {
 		st.Plugin.Shops[0].APIURL = creds.APIURL

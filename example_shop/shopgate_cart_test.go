@@ -55,7 +55,7 @@ func TestShopgateCartAndStock(t *testing.T) {
 		}
 		ci := m["items"].([]any)[0].(map[string]any)
 		if ci["error"].(float64) != 302 || ci["qty_buyable"].(float64) != float64(inStock.StockQuantity) ||
-			ci["unit_amount_with_tax"] != inStock.Price.StringFixed(4) {
+			ci["unit_amount_with_tax"] != inStock.Price.InexactFloat64() {
 			t.Errorf("cart item: %v", ci)
 		}
 		coupons := m["external_coupons"].([]any)
@@ -66,7 +66,10 @@ func TestShopgateCartAndStock(t *testing.T) {
 		if _, ok := valid["order_index"]; ok {
 			t.Error("order_index returned")
 		}
-		if len(m["shipping_methods"].([]any)) != 1 || len(m["payment_methods"].([]any)) != 2 || m["currency"] != "EUR" {
+		// Without a delivery address the shop's country (DE) is assumed: the
+		// cart is too heavy for express; prepayment, invoice and cash on
+		// delivery are offered.
+		if len(m["shipping_methods"].([]any)) != 1 || len(m["payment_methods"].([]any)) != 3 || m["currency"] != "EUR" {
 			t.Errorf("methods: %s", out)
 		}
 	})

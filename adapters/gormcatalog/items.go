@@ -30,6 +30,10 @@ type batch struct {
 // same time. Cancelling ctx or an error from yield stops them before Items
 // returns.
 func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.CatalogQuery, yield func(*export.Item) error) error {
+	s, err := s.forShop(shop)
+	if err != nil {
+		return err
+	}
 	it := &s.cfg.Items
 	if it.From == "" {
 		return fmt.Errorf("items: %w", ErrNotMapped)
@@ -89,7 +93,7 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 			}
 		}
 	}()
-	var err error
+	err = nil
 	for b := range ch {
 		if b.err != nil {
 			err = b.err

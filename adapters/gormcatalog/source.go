@@ -32,6 +32,9 @@ type Source struct {
 	reviews    []revField
 	// pg is the pool read with pgx directly (see each); nil otherwise.
 	pg *sql.DB
+	// locals holds the per-marketplace Sources of a mapping with
+	// placeholders (see Localize); nil when the mapping has none.
+	locals *localSources
 }
 
 var _ adapters.CatalogSource = (*Source)(nil)
@@ -48,8 +51,25 @@ var ErrNotMapped = fmt.Errorf("gormcatalog: not mapped: %w", adapters.ErrNotExpo
 
 // New returns a Source reading cfg.DB with the mapping cfg. It checks that
 // the mapping is complete where it must be; it does not query the
-// database.
+// database. Expressions may contain the marketplace placeholders {lang}
+// and {currency} (see Localize).
 func New(cfg Config) (*Source, error) {
+	s, err := newSource(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if HasPlaceholders(cfg.Items) || HasPlaceholders(cfg.Categories) || HasPlaceholders(cfg.Reviews) {
+		// Check the localized mapping once now, so requests never fail on
+		// it.
+		if _, err := newSource(Localize(cfg, adapters.Shop{Language: "de", Currency: "EUR"})); err != nil {
+			return nil, err
+		}
+		s.locals = &localSources{m: map[string]*Source{}}
+	}
+	return s, nil
+}
+
+func newSource(cfg Config) (*Source, error) {
 	db := cfg.DB
 	if db == nil {
 		return nil, errors.New("gormcatalog: Config.DB is nil")
@@ -292,7 +312,11 @@ func (s *Source) keyset(ctx context.Context, from, key string, f *filter, q adap
 }
 
 // Categories implements adapters.CatalogSource.
-func (s *Source) Categories(ctx context.Context, _ adapters.Shop, q adapters.CatalogQuery, yield func(*export.Category) error) error {
+func (s *Source) Categories(ctx context.Context, shop adapters.Shop, q adapters.CatalogQuery, yield func(*export.Category) error) error {
+	s, err := s.forShop(shop)
+	if err != nil {
+		return err
+	}
 	c := &s.cfg.Categories
 	if c.From == "" {
 		return fmt.Errorf("categories: %w", ErrNotMapped)
@@ -363,7 +387,11 @@ func categoryFields(c *Categories) []catField {
 
 // Reviews implements adapters.CatalogSource. The uids filter applies to
 // the reviewed item's uid.
-func (s *Source) Reviews(ctx context.Context, _ adapters.Shop, q adapters.CatalogQuery, yield func(*export.Review) error) error {
+func (s *Source) Reviews(ctx context.Context, shop adapters.Shop, q adapters.CatalogQuery, yield func(*export.Review) error) error {
+	s, err := s.forShop(shop)
+	if err != nil {
+		return err
+	}
 	c := &s.cfg.Reviews
 	if c.From == "" {
 		return fmt.Errorf("reviews: %w", ErrNotMapped)

@@ -58,8 +58,12 @@ type Config struct {
 	Orders    OrderImporter
 	Cron      CronJobs
 	Customers adapters.Customers
-	Cart      adapters.Cart
 	Info      adapters.Info
+	// Cart answers check_cart and check_stock (e.g. an adapters/gormcart
+	// Cart).
+	Cart adapters.CartChecker
+	// Settings answers get_settings (e.g. an adapters/gormcart Settings).
+	Settings adapters.SettingsSource
 
 	// Catalog is the source of get_items, get_categories and get_reviews
 	// (e.g. an adapters/gormcatalog source).

@@ -38,22 +38,26 @@ func (c *recCustomers) CustomerOrders(_ context.Context, _ adapters.Shop, q adap
 // recCart answers check_cart and check_stock and counts the calls.
 type recCart struct {
 	mu    sync.Mutex
-	carts []map[string]any
-	items [][]map[string]any
+	carts []*adapters.Cart
+	items [][]adapters.CartItem
 }
 
-func (c *recCart) CheckCart(_ context.Context, _ adapters.Shop, cart map[string]any) (map[string]any, error) {
+func (c *recCart) CheckCart(_ context.Context, _ adapters.Shop, cart *adapters.Cart) (*adapters.CartResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.carts = append(c.carts, cart)
-	return map[string]any{}, nil
+	return &adapters.CartResult{}, nil
 }
 
-func (c *recCart) CheckStock(_ context.Context, _ adapters.Shop, items []map[string]any) ([]map[string]any, error) {
+func (c *recCart) CheckStock(_ context.Context, _ adapters.Shop, items []adapters.CartItem) ([]adapters.CartItemVerdict, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.items = append(c.items, items)
-	return items, nil
+	out := make([]adapters.CartItemVerdict, len(items))
+	for i, it := range items {
+		out[i] = adapters.CartItemVerdict{ItemNumber: it.ItemNumber, IsBuyable: true, StockQuantity: 1}
+	}
+	return out, nil
 }
 
 // shapeRequest is one request of the shape table.
@@ -186,7 +190,11 @@ func TestRequestShapes(t *testing.T) {
 			}},
 		{name: "6 check_stock ok", req: shapeRequest{body: "action=check_stock&items[0][item_number]=A1"}, code: 0,
 			check: func(t *testing.T, m map[string]any, _ *shapeEnv) {
-				if !reflect.DeepEqual(m["items"], []any{map[string]any{"item_number": "A1"}}) {
+				items, _ := m["items"].([]any)
+				if len(items) != 1 {
+					t.Fatalf("items %v", m["items"])
+				}
+				if it, _ := items[0].(map[string]any); it["item_number"] != "A1" || it["is_buyable"] != float64(1) {
 					t.Errorf("items %v", m["items"])
 				}
 			}},

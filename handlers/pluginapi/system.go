@@ -184,28 +184,6 @@ func (h *Handler) getDebugInfo(r *request) (payload, error) {
 	return mapPayload(m), nil
 }
 
-// getSettings answers with the adapter's shop settings.
-func (h *Handler) getSettings(r *request) (payload, error) {
-	var m map[string]any
-	if h.cfg.Info != nil {
-		var err error
-		if m, err = h.cfg.Info.Settings(r.Ctx, r.Shop); err != nil {
-			return nil, err
-		}
-	}
-	if m == nil {
-		m = map[string]any{
-			"customer_groups":            []any{},
-			"allowed_address_countries":  []any{},
-			"allowed_shipping_countries": []any{},
-			"payment_methods":            []any{},
-			"tax": map[string]any{"product_tax_classes": []any{}, "customer_tax_classes": []any{},
-				"tax_rates": []any{}, "tax_rules": []any{}},
-		}
-	}
-	return mapPayload(m), nil
-}
-
 // cron validates the job list, runs the jobs in order and reports their
 // messages and error counts (docs/protocol/plugin-api.md#cron).
 func (h *Handler) cron(r *request) (payload, error) {

@@ -1,0 +1,115 @@
+package gormcart_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/shopbridge/shopbridge/adapters/gormcart"
+	"github.com/shopbridge/shopbridge/handlers/pluginapi"
+	"github.com/shopbridge/shopbridge/internal/testdb"
+)
+
+// BenchmarkCheckCartConcurrent: check_cart through the Plugin API for a
+// 20-item cart with two coupons (one restricted to a product) for a
+// customer with a group, on PostgreSQL, 8 concurrent callers (and one,
+// for the cost of a single check). Reports p50 and p99 latency
+// (docs/protocol/cart.md#performance).
+func BenchmarkCheckCartConcurrent(b *testing.B) {
+	db := testdb.New(b)
+	seedHost(b, db)
+	// 2000 more products, so lookups go through indexes, not tiny tables.
+	var rows []hProduct
+	for i := 0; i < 2000; i++ {
+		rows = append(rows, hProduct{ID: uint(10000 + i), Number: fmt.Sprintf("P-%d", 10000+i), Name: "Product",
+			Price: d("9.99"), TaxClassID: 1, Stock: 100, Active: true, WeightGrams: 100})
+	}
+	if err := db.CreateInBatches(&rows, 500).Error; err != nil {
+		b.Fatal(err)
+	}
+	cart, err := gormcart.New(cartConfig(db))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := pluginapi.New(pluginapi.Config{
+		Shops: []pluginapi.ShopConfig{{CustomerNumber: "10001", ShopNumber: "31337", APIKey: "deadbeefcafe00112233",
+			Enable: map[string]bool{"check_cart": true}}},
+		LogDir: b.TempDir(), InsecureSkipAuth: true, Cart: cart,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { h.Close() })
+	e := echo.New()
+	h.Mount(e.Group("/api"))
+	form := url.Values{"action": {"check_cart"}, "shop_number": {"31337"}, "cart[external_customer_id]": {"4711"},
+		"cart[currency]": {"EUR"}, "cart[delivery_address][country]": {"DE"},
+		"cart[external_coupons][0][code]": {"SUMMER5"}, "cart[external_coupons][1][code]": {"MUGS"}}
+	for i := 0; i < 20; i++ {
+		num := fmt.Sprintf("P-%d", 10000+i*37)
+		if i == 0 {
+			num = "MUG-3003"
+		}
+		form.Set(fmt.Sprintf("cart[items][%d][item_number]", i), num)
+		form.Set(fmt.Sprintf("cart[items][%d][quantity]", i), "2")
+	}
+	body := form.Encode()
+	call := func() time.Duration {
+		start := time.Now()
+		req := httptest.NewRequest(http.MethodPost, "/api", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"error":0`) {
+			b.Errorf("answer %d %s", rec.Code, rec.Body.String())
+		}
+		return time.Since(start)
+	}
+	call() // warm up (prepares statements, fills the pool)
+	for _, callers := range []int{1, 8} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) { runConcurrent(b, callers, call) })
+	}
+}
+
+// runConcurrent runs b.N calls on callers goroutines and reports the
+// latency percentiles.
+func runConcurrent(b *testing.B, callers int, call func() time.Duration) {
+	b.ResetTimer()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	next := make(chan struct{})
+	go func() {
+		for i := 0; i < b.N; i++ {
+			next <- struct{}{}
+		}
+		close(next)
+	}()
+	for w := 0; w < callers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for range next {
+				mine = append(mine, call())
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}

@@ -1,0 +1,148 @@
+package gormcart
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+)
+
+// row is one result row, read as driver values.
+type row []any
+
+// query runs a SELECT and returns its rows.
+func query(ctx context.Context, db *gorm.DB, q string, args ...any) ([]row, error) {
+	rows, err := db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []row
+	for rows.Next() {
+		r := make(row, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range r {
+			ptrs[i] = &r[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// selectSQL builds "SELECT e1, e2 ... FROM from WHERE where"; empty
+// expressions select NULL.
+func selectSQL(from, where string, exprs ...string) string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, e := range exprs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if e == "" {
+			e = "NULL"
+		}
+		b.WriteString(e)
+	}
+	b.WriteString(" FROM ")
+	b.WriteString(from)
+	if where != "" {
+		b.WriteString(" WHERE (")
+		b.WriteString(where)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// and joins conditions with AND, skipping empty ones.
+func and(conds ...string) string {
+	var parts []string
+	for _, c := range conds {
+		if c != "" {
+			parts = append(parts, "("+c+")")
+		}
+	}
+	return strings.Join(parts, " AND ")
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
+	case time.Time:
+		return x.Format(time.RFC3339Nano)
+	}
+	return fmt.Sprint(v)
+}
+
+func dec(v any) (decimal.Decimal, bool) {
+	switch x := v.(type) {
+	case nil:
+		return decimal.Zero, false
+	case int64:
+		return decimal.NewFromInt(x), true
+	case float64:
+		return decimal.NewFromFloat(x), true
+	}
+	d, err := decimal.NewFromString(strings.TrimSpace(str(v)))
+	return d, err == nil
+}
+
+func integer(v any) (int, bool) {
+	d, ok := dec(v)
+	if !ok {
+		return 0, false
+	}
+	return int(d.IntPart()), true
+}
+
+func boolean(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	}
+	b, _ := strconv.ParseBool(strings.TrimSpace(str(v)))
+	return b
+}
+
+// timestamp reads a time; SQLite drivers may return text.
+func timestamp(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case nil:
+		return time.Time{}, false
+	case time.Time:
+		return x, true
+	}
+	s := strings.TrimSpace(str(v))
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/adapters/gormcart"
+)
+
+// The Shopgate cart check (check_cart, check_stock) and get_settings are
+// answered by adapters/gormcart, mapped here onto the shop's tables
+// (models.go, models_cart.go). Products use the catalogue's mapping, so
+// the item numbers Shopgate sends are the exported uids. {lang} and
+// {currency} are the requesting marketplace's (docs/protocol/cart.md).
+
+// cartConfig maps check_cart and check_stock.
+func cartConfig(db *gorm.DB, publicURL string) gormcart.Config {
+	return gormcart.Config{
+		DB:    db,
+		Items: catalogConfig(db, publicURL).Items,
+		// Tier and group prices are kept in euros only.
+		GroupPrices: &gormcart.GroupPrices{From: "shop_tier_prices tp", Product: "tp.product_id",
+			Group: "tp.customer_group_id", MinQuantity: "tp.min_quantity", Price: "tp.price", Where: "{currency} = 'EUR'"},
+		Customers: &gormcart.Customers{From: "shop_customers c", ID: "c.id", Where: "c.active",
+			Group:       "COALESCE(c.customer_group_id, (SELECT g.id FROM shop_customer_groups g WHERE g.name = 'Retail'))",
+			TaxClassKey: "'default'"},
+		Coupons: &gormcart.Coupons{From: "shop_coupons cp", Key: "cp.id", Code: "cp.code", Active: "cp.active",
+			Name: "cp.code", Description: "cp.description", Kind: "cp.kind", Value: "cp.value",
+			ValidFrom: "cp.valid_from", ValidUntil: "cp.valid_until", MinAmount: "cp.min_order_amount",
+			FreeShipping: "cp.free_shipping", MaxPerCustomer: "cp.max_per_customer",
+			Redemptions: &gormcart.Redemptions{From: "shop_orders o", Code: "o.coupon_code", Customer: "o.customer_id",
+				Where: "o.status <> 'cancelled'"},
+			Products: &gormcart.CouponProducts{From: "shop_coupon_products cpp", Coupon: "cpp.coupon_id", Product: "cpp.product_id"}},
+		Shipping: shippingMapping(),
+		Payments: paymentMapping(),
+	}
+}
+
+// shippingMapping offers the rates of the delivery country in the
+// marketplace's currency.
+func shippingMapping() *gormcart.Shipping {
+	return &gormcart.Shipping{
+		From:  "shop_shipping_rates r JOIN shop_shipping_methods m ON m.id = r.method_id",
+		Where: "m.active AND r.currency = {currency}",
+		ID:    "m.code", Country: "r.country", Title: "m.name", SortOrder: "m.sort_order",
+		Carrier:     "CASE WHEN m.code = 'express' THEN 'DHLEXPRESS' ELSE 'DHL' END",
+		Description: "CASE WHEN m.code = 'express' THEN 'next working day' ELSE '2-3 working days' END",
+		Price:       "r.price", TaxPercent: "m.tax_rate", TaxClass: "'standard'", FreeFrom: "r.free_from",
+		MaxWeight: "r.max_weight_grams",
+	}
+}
+
+// paymentMapping lists the active payment methods and their fees.
+func paymentMapping() *gormcart.Payments {
+	return &gormcart.Payments{From: "shop_payment_methods pm", Where: "pm.active", ID: "pm.code", Name: "pm.name",
+		Fee: "pm.fee", TaxPercent: "pm.tax_rate", TaxClass: "CASE WHEN pm.tax_rate IS NULL THEN NULL ELSE 'standard' END",
+		SortOrder: "pm.sort_order"}
+}
+
+// settingsConfig maps get_settings: "Retail" is the default group, every
+// customer has the tax class "default", the shop ships to (and accepts
+// addresses in) the countries it has shipping rates for.
+func settingsConfig(db *gorm.DB) gormcart.SettingsConfig {
+	return gormcart.SettingsConfig{
+		DB: db,
+		CustomerGroups: &gormcart.CustomerGroups{From: "shop_customer_groups g", ID: "g.id", Name: "g.name",
+			IsDefault: "g.name = 'Retail'", TaxClassKey: "'default'"},
+		Shipping:          shippingMapping(),
+		Payments:          paymentMapping(),
+		ProductTaxClasses: &gormcart.TaxClasses{From: "shop_tax_classes tc", ID: "tc.id", Key: "tc.name"},
+		CustomerTaxClasses: &gormcart.TaxClasses{From: "(SELECT 1 AS id, 'default' AS k) ctc", ID: "ctc.id", Key: "ctc.k",
+			IsDefault: "1 = 1"},
+		TaxRates: &gormcart.TaxRates{From: "shop_tax_rates tr JOIN shop_tax_classes tc ON tc.id = tr.tax_class_id",
+			ID: "tr.id", Key: "tc.name || '_' || LOWER(tr.country)", DisplayName: "tc.name || ' ' || tr.country",
+			Percent: "tr.rate", Country: "tr.country", ProductTaxClass: "tr.tax_class_id"},
+	}
+}
