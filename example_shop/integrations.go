@@ -13,6 +13,7 @@ func (a *App) setupIntegrations() error {
 		// Integrations that add Plugin API adapters go here.
 		a.setupOrders,
 		a.setupCatalog,
+		a.setupCustomers,
 		a.mountPluginAPI,
 		// Integrations that only need the finished Plugin API go here.
 		a.setupDropHero,
