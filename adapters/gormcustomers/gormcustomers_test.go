@@ -54,7 +54,7 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func setup(t *testing.T, db *gorm.DB) {
+func setup(t testing.TB, db *gorm.DB) {
 	t.Helper()
 	if err := gormmodels.Migrate(db); err != nil {
 		t.Fatal(err)
