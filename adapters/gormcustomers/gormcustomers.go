@@ -505,7 +505,8 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 	}
 	hash, err := s.cfg.Passwords.Hash(cred.Password)
 	if err != nil {
-		return nil, err
+		// e.g. bcrypt refuses passwords over 72 bytes; never echo it.
+		return nil, shopgate.NewAPIErrorShown(shopgate.CodeRegisterFailedToAddUser, "password not accepted")
 	}
 	token, err := newToken()
 	if err != nil {
