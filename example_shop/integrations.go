@@ -14,6 +14,7 @@ func (a *App) setupIntegrations() error {
 		a.setupOrders,
 		a.setupCatalog,
 		a.setupShopgateCart,
+		a.setupCustomers,
 		a.mountPluginAPI,
 		// Integrations that only need the finished Plugin API go here.
 		a.setupDropHero,

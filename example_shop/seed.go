@@ -381,7 +381,10 @@ func seedDemo(tx *gorm.DB) error {
 	if err := seedCommerce(tx); err != nil {
 		return err
 	}
-	return seedCartData(tx, taxes, groups)
+	if err := seedCartData(tx, taxes, groups); err != nil {
+		return err
+	}
+	return seedCustomerOrders(tx)
 }
 
 // seedCategories writes the demo tree level by level and returns the ids
@@ -698,3 +701,77 @@ func seedCartData(tx *gorm.DB, taxes []TaxClass, groups []CustomerGroup) error {
 // germanNames are the German names of the first parent products (the
 // German marketplace exports them; the English one the base names).
 var germanNames = []string{"Klassisches T-Shirt", "Bio-T-Shirt mit Brusttasche", "Henley-Langarmshirt"}
+
+// ---- Shopgate Connect: the demo customer's order history ----
+
+// seedCustomerOrders gives the demo customer three past orders, so that
+// get_orders (docs/protocol/customers.md) shows a history: one shipped and
+// paid, one in processing with a coupon, one new order that came from
+// Shopgate. Their numbers (900001…) stay clear of the storefront's
+// id-based numbers.
+func seedCustomerOrders(tx *gorm.DB) error {
+	var cu Customer
+	if err := tx.Preload("Addresses").Where("email = ?", demoEmail).Take(&cu).Error; err != nil {
+		return fmt.Errorf("seed order history: %w", err)
+	}
+	var products []Product
+	if err := tx.Preload("TaxClass").Where("active = ? AND parent_id IS NULL", true).Order("id").Limit(3).Find(&products).Error; err != nil {
+		return fmt.Errorf("seed order history: %w", err)
+	}
+	if len(products) < 3 {
+		return fmt.Errorf("seed order history: need 3 products, have %d", len(products))
+	}
+	addr := func(a Address) OrderAddress {
+		return OrderAddress{Gender: a.Gender, Company: a.Company, FirstName: a.FirstName, LastName: a.LastName,
+			Street1: a.Street1, Street2: a.Street2, Zipcode: a.Zipcode, City: a.City, Country: a.Country,
+			State: a.State, Phone: a.Phone}
+	}
+	invoice, delivery := addr(cu.Addresses[0]), addr(cu.Addresses[len(cu.Addresses)-1])
+	line := func(p Product, qty int) OrderItem {
+		pid := p.ID
+		return OrderItem{Type: ItemProduct, ProductID: &pid, Number: p.Number, Name: p.Name, Quantity: qty,
+			UnitPrice: p.Price, TaxRate: p.TaxClass.Rate, Total: p.Price.Mul(decimal.NewFromInt(int64(qty)))}
+	}
+	day := func(d int) time.Time { return seedEpoch.AddDate(0, 0, -d) }
+	paid, shipped := day(55), day(53)
+	type spec struct {
+		number, status, payment, source, ext, coupon string
+		created                                      time.Time
+		lines                                        []OrderItem
+		shipping, discount                           decimal.Decimal
+		paidAt, shippedAt                            *time.Time
+	}
+	specs := []spec{
+		{number: "900001", status: StatusShipped, payment: PaymentPrepayment, source: "web", created: day(56),
+			lines: []OrderItem{line(products[0], 1), line(products[1], 2)}, shipping: decimal.RequireFromString("4.90"),
+			paidAt: &paid, shippedAt: &shipped},
+		{number: "900002", status: StatusProcessing, payment: PaymentInvoice, source: "web", created: day(20), coupon: "WELCOME10",
+			lines: []OrderItem{line(products[2], 1)}, shipping: decimal.RequireFromString("4.90")},
+		{number: "900003", status: StatusNew, payment: PaymentPrepayment, source: "shopgate", ext: "1000099001", created: day(2),
+			lines: []OrderItem{line(products[1], 1)}, shipping: decimal.Zero},
+	}
+	for _, sp := range specs {
+		items := decimal.Zero
+		for _, l := range sp.lines {
+			items = items.Add(l.Total)
+		}
+		discount := decimal.Zero
+		lines := sp.lines
+		if sp.coupon != "" {
+			discount = items.Mul(decimal.NewFromInt(10)).Div(decimal.NewFromInt(100)).Round(2)
+			lines = append(lines, OrderItem{Type: ItemCoupon, Number: sp.coupon, Name: "Coupon " + sp.coupon, Quantity: 1,
+				UnitPrice: discount.Neg(), TaxRate: decimal.NewFromInt(19), Total: discount.Neg()})
+		}
+		o := Order{Number: sp.number, Source: sp.source, ExternalNumber: sp.ext, CustomerID: &cu.ID, Email: cu.Email,
+			Phone: cu.Phone, Status: sp.status, PaymentMethod: sp.payment, ShippingMethod: "standard", Currency: Currency,
+			AmountItems: items, AmountShipping: sp.shipping, AmountPayment: decimal.Zero, AmountDiscount: discount,
+			AmountTotal: items.Add(sp.shipping).Sub(discount), CouponCode: sp.coupon, IsPaid: sp.paidAt != nil,
+			PaidAt: sp.paidAt, ShippedAt: sp.shippedAt, InvoiceAddress: invoice, DeliveryAddress: delivery,
+			Items: lines, History: []OrderHistory{{Status: sp.status, CreatedAt: sp.created}},
+			CreatedAt: sp.created, UpdatedAt: sp.created}
+		if err := tx.Create(&o).Error; err != nil {
+			return fmt.Errorf("seed order history: %w", err)
+		}
+	}
+	return nil
+}

@@ -116,7 +116,7 @@ func (a *App) setupShopgate() error {
 	}
 	enable := map[string]bool{}
 	for _, action := range []string{"add_order", "update_order", "cron", "get_items", "get_categories",
-		"get_reviews", "get_settings", "get_debug_info", "get_customer", "register_customer", "get_orders", "check_cart", "check_stock"} {
+		"get_reviews", "get_settings", "get_debug_info", "get_customer", "register_customer", "get_orders", "sync_favourite_list", "check_cart", "check_stock"} {
 		enable[action] = true
 	}
 	// The Mobile Website settings start from the environment (demo: on,
@@ -135,7 +135,6 @@ func (a *App) setupShopgate() error {
 		Store:           gormstore.Settings{DB: a.DB},
 		DatabaseDialect: a.DB.Dialector.Name(),
 		Logger:          a.Log,
-		Customers:       shopCustomers{a},
 		Info:            shopInfo{a},
 	}
 	// The second marketplace sells in English and US dollars with the same

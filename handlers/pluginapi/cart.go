@@ -88,8 +88,8 @@ func decodeCart(m map[string]any) (*adapters.Cart, []map[string]any) {
 		PaymentMethod:           scalar(m["payment_method"]),
 		ShippingGroup:           scalar(m["shipping_group"]),
 		ShippingType:            scalar(m["shipping_type"]),
-		InvoiceAddress:          decodeAddress(m["invoice_address"]),
-		DeliveryAddress:         decodeAddress(m["delivery_address"]),
+		InvoiceAddress:          decodeCartAddress(m["invoice_address"]),
+		DeliveryAddress:         decodeCartAddress(m["delivery_address"]),
 	}
 	list, _ := asList(m["items"])
 	raws := make([]map[string]any, 0, len(list))
@@ -109,7 +109,7 @@ func decodeCart(m map[string]any) (*adapters.Cart, []map[string]any) {
 	return c, raws
 }
 
-func decodeAddress(v any) *adapters.CartAddress {
+func decodeCartAddress(v any) *adapters.CartAddress {
 	m, _ := v.(map[string]any)
 	if len(m) == 0 {
 		return nil
@@ -232,7 +232,7 @@ type (
 	wireGroupRef struct {
 		ID string `json:"id"`
 	}
-	wireCustomer struct {
+	wireCartCustomer struct {
 		TaxClassKey *string        `json:"customer_tax_class_key"`
 		Groups      []wireGroupRef `json:"customer_groups"`
 	}
@@ -246,7 +246,7 @@ func encodeCartResult(res *adapters.CartResult, cart *adapters.Cart, rawItems []
 	}
 	p := payload{{"internal_cart_info", nullString(res.InternalCartInfo)}, {"currency", currency}}
 	if c := res.Customer; c != nil {
-		wc := wireCustomer{TaxClassKey: nullString(c.TaxClassKey), Groups: []wireGroupRef{}}
+		wc := wireCartCustomer{TaxClassKey: nullString(c.TaxClassKey), Groups: []wireGroupRef{}}
 		for _, g := range c.GroupIDs {
 			wc.Groups = append(wc.Groups, wireGroupRef{g})
 		}
@@ -321,13 +321,6 @@ func echoLists(raw []map[string]any, i int) (opts, inputs, attrs []any) {
 		return l
 	}
 	return list("options"), list("inputs"), list("attributes")
-}
-
-func flag(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func nullString(s string) *string {

@@ -96,13 +96,13 @@ func wantError(t *testing.T, m map[string]any, code int, text string) {
 
 type panicAdapter struct{ adapters.Customers }
 
-func (panicAdapter) CustomerOrders(context.Context, adapters.Shop, adapters.CustomerOrdersQuery) ([]map[string]any, error) {
+func (panicAdapter) CustomerOrders(context.Context, adapters.Shop, adapters.CustomerOrdersQuery) ([]adapters.ExternalOrder, error) {
 	panic("adapter exploded")
 }
 
 type failingAdapter struct{ adapters.Customers }
 
-func (failingAdapter) CustomerOrders(context.Context, adapters.Shop, adapters.CustomerOrdersQuery) ([]map[string]any, error) {
+func (failingAdapter) CustomerOrders(context.Context, adapters.Shop, adapters.CustomerOrdersQuery) ([]adapters.ExternalOrder, error) {
 	return nil, errors.New("db down: secret detail")
 }
 

@@ -28,11 +28,11 @@ type recCustomers struct {
 	calls []adapters.CustomerOrdersQuery
 }
 
-func (c *recCustomers) CustomerOrders(_ context.Context, _ adapters.Shop, q adapters.CustomerOrdersQuery) ([]map[string]any, error) {
+func (c *recCustomers) CustomerOrders(_ context.Context, _ adapters.Shop, q adapters.CustomerOrdersQuery) ([]adapters.ExternalOrder, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls = append(c.calls, q)
-	return []map[string]any{{"order_number": "1001"}}, nil
+	return []adapters.ExternalOrder{{OrderNumber: "1001"}}, nil
 }
 
 // recCart answers check_cart and check_stock and counts the calls.

@@ -183,6 +183,15 @@ type Review struct {
 // TableName implements gorm's tabler.
 func (Review) TableName() string { return "shop_reviews" }
 
+// CustomerGroup groups customers for group prices (e.g. "Retail").
+type CustomerGroup struct {
+	ID   uint   `gorm:"primaryKey"`
+	Name string `gorm:"size:64;not null;uniqueIndex"`
+}
+
+// TableName implements gorm's tabler.
+func (CustomerGroup) TableName() string { return "shop_customer_groups" }
+
 // Customer is a registered buyer; PasswordHash "" marks a guest account.
 type Customer struct {
 	ID              uint       `gorm:"primaryKey"`
@@ -317,7 +326,7 @@ func Models() []any {
 	return []any{
 		&TaxClass{}, &Category{}, &Product{}, &ProductAttribute{}, &ProductImage{}, &Tag{},
 		&ProductTag{}, &ProductCategory{}, &ProductRelation{}, &TierPrice{}, &Review{},
-		&Customer{}, &Address{}, &Order{}, &OrderItem{}, &OrderHistory{},
+		&CustomerGroup{}, &Customer{}, &Address{}, &Order{}, &OrderItem{}, &OrderHistory{},
 	}
 }
 
