@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 	"github.com/shopbridge/shopbridge/gormmodels"
 )
@@ -58,6 +59,9 @@ type App struct {
 
 	// sg is the Shopgate integration (shopgate.go).
 	sg *shopgateState
+	// catalog is the catalogue export (catalog.go); its cached counts
+	// answer ping's shop_info.
+	catalog *gormcatalog.Source
 	// dropHeroFake configures the fake DropHero of demo mode (drophero.go).
 	dropHeroFake []dropherotest.Option
 

@@ -32,6 +32,8 @@ type Source struct {
 	reviews    []revField
 	// pg is the pool read with pgx directly (see each); nil otherwise.
 	pg *sql.DB
+	// counts are the cached catalogue sizes (counts.go).
+	counts counter
 }
 
 var _ adapters.CatalogSource = (*Source)(nil)
@@ -62,6 +64,12 @@ func New(cfg Config) (*Source, error) {
 	}
 	if cfg.MaxIn <= 0 {
 		cfg.MaxIn = 1000
+	}
+	if cfg.CountsMaxAge <= 0 {
+		cfg.CountsMaxAge = defaultCountsMaxAge
+	}
+	if cfg.CountsWait == 0 {
+		cfg.CountsWait = defaultCountsWait
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Source{db: db, cfg: cfg}
