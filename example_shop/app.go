@@ -43,6 +43,9 @@ type Config struct {
 	// DropHeroFake configures the in-process fake DropHero of demo mode
 	// (tests switch its rate limit off).
 	DropHeroFake []dropherotest.Option
+	// Pprof mounts the Go profiles under /admin/debug/pprof/, behind the
+	// admin login (pprof.go). main sets it when SHOPBRIDGE_PPROF=1.
+	Pprof bool
 }
 
 // App is the example shop: its database, its web server and its pages.
@@ -59,6 +62,8 @@ type App struct {
 
 	// sg is the Shopgate integration (shopgate.go).
 	sg *shopgateState
+	// pprof mounts the profile endpoint (pprof.go).
+	pprof bool
 	// catalog is the catalogue export (catalog.go); its cached counts
 	// answer ping's shop_info.
 	catalog *gormcatalog.Source
@@ -94,6 +99,7 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 		DataDir:   cfg.DataDir,
 
 		dropHeroFake: cfg.DropHeroFake,
+		pprof:        cfg.Pprof,
 	}
 	if err := migrateShop(db); err != nil {
 		return nil, fmt.Errorf("migrate shop tables: %w", err)

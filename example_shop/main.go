@@ -17,6 +17,9 @@
 //	-seed-products N     generate N products deterministically (internal/bulkseed), then exit
 //	-serve               with -seed-products: keep serving afterwards
 //
+// SHOPBRIDGE_PPROF=1 serves the Go profiles under /admin/debug/pprof/
+// (behind the admin login, see SHOP_ADMIN_PASSWORD).
+//
 // "go run ./cmd/shopbridge call ..." sends signed Plugin API calls to it.
 package main
 
@@ -53,6 +56,7 @@ type options struct {
 	seedProducts int
 	serve        bool
 	demo         bool
+	pprof        bool
 }
 
 // parseOptions reads flags from args and defaults from the environment.
@@ -94,6 +98,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		o.publicURL = defaultPublicURL(o.addr)
 	}
 	o.demo = getenv("SHOPGATE_CUSTOMER_NUMBER") == ""
+	o.pprof = getenv("SHOPBRIDGE_PPROF") == "1"
 	return o, nil
 }
 
@@ -145,6 +150,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		PublicURL: o.publicURL,
 		DataDir:   o.dataDir,
 		SeedDemo:  o.seedProducts == 0,
+		Pprof:     o.pprof,
 	})
 	if err != nil {
 		log.Error("start shop", zap.Error(err))
