@@ -18,6 +18,9 @@
 #        PING_WARMUP         sequential warm-up seconds per round (default 5)
 #        PING_ROUNDS         rounds per binary (default 1)
 #        PING_BEFORE_REV     git revision to compare with (default: none)
+#        PING_INTERVAL       each caller sends one ping per interval, e.g.
+#                            50ms (default: back to back, which saturates
+#                            the machine and measures queueing as well)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -104,7 +107,7 @@ for N in "${SIZES[@]}"; do
 			"$work/pingload" -url "http://127.0.0.1:$PORT/shopgate/api" -c "$CALLERS" -d 0 -warmup "${WARMUP}s" >/dev/null
 			pg_ticks "$url" >"$work/pg0"
 			s0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-			line=$("$work/pingload" -url "http://127.0.0.1:$PORT/shopgate/api" -c "$CALLERS" -d "${SECONDS_PER_ROUND}s" -warmup 0)
+			line=$("$work/pingload" -url "http://127.0.0.1:$PORT/shopgate/api" -c "$CALLERS" -d "${SECONDS_PER_ROUND}s" -warmup 0 -interval "${PING_INTERVAL:-0}")
 			s1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 			pg_ticks "$url" >"$work/pg1"
 			pg_t=$(awk 'NR == FNR { t0[$1] = $2; next } { d += $2 - t0[$1] } END { print d + 0 }' "$work/pg0" "$work/pg1")

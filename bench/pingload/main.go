@@ -32,6 +32,7 @@ func main() {
 	dur := flag.Duration("d", 20*time.Second, "measurement duration")
 	warmup := flag.Duration("warmup", 5*time.Second, "sequential warm-up before measuring")
 	timeout := flag.Duration("timeout", 5*time.Second, "per-request timeout (counted as a timeout)")
+	interval := flag.Duration("interval", 0, "pause each caller to one call per interval (0: back to back, the saturating closed loop)")
 	header := flag.Bool("header", false, "print the header line only")
 	flag.Parse()
 	if *header {
@@ -88,7 +89,14 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			next := time.Now()
 			for time.Now().Before(end) {
+				if *interval > 0 {
+					if w := time.Until(next); w > 0 {
+						time.Sleep(w)
+					}
+					next = next.Add(*interval)
+				}
 				d, err := call()
 				mu.Lock()
 				switch {
