@@ -7,6 +7,14 @@
 # the server's peak RSS and the CPU time per item of the shop process and of
 # its PostgreSQL backends (figures that hold up on a loaded machine).
 #
+# It then reads the same rows raw with the export's own SQL (one sorted
+# query per table, `example_shop -print-items-sql`, each as
+# psql `\copy (…) TO '/dev/null'` in one session) and once more without
+# the ORDER BY, and prints the export's speed as a ratio of the sorted raw
+# read (export/raw = raw seconds / export seconds; 1.0 means the export
+# reads as fast as PostgreSQL can hand out its rows) with the backend CPU
+# per item of each read.
+#
 # Usage: bench/catalog.sh [N ...]           (default: 100000 1000000)
 # Env:   BENCH_DATABASE_URL  PostgreSQL server URL with a database to connect
 #                            to for CREATE DATABASE (default: TEST_DATABASE_URL)
@@ -81,6 +89,28 @@ pg_ticks() {
 	return 0
 }
 
+# raw_read URL SQLFILE OUT: runs every query of SQLFILE (one per line) as
+# psql \copy (…) TO '/dev/null' in one session; writes "seconds
+# backend_ticks" to OUT. The backend reads its own CPU ticks from /proc
+# (the server must run on this machine).
+raw_read() {
+	local url=$1 sql=$2 out=$3 script=$work/raw.psql
+	{
+		echo "SELECT pg_backend_pid() AS pid \gset"
+		echo "\setenv BENCH_PG_PID :pid"
+		echo "\! awk '{print \$14 + \$15}' /proc/\$BENCH_PG_PID/stat > $work/raw.t0"
+		while IFS= read -r q; do
+			[ -n "$q" ] && echo "\copy ($q) TO '/dev/null'"
+		done <"$sql"
+		echo "\! awk '{print \$14 + \$15}' /proc/\$BENCH_PG_PID/stat > $work/raw.t1"
+	} >"$script"
+	local t0 t1
+	t0=$(date +%s.%N)
+	psql "$url" -q -v ON_ERROR_STOP=1 -f "$script" >/dev/null
+	t1=$(date +%s.%N)
+	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') $(($(cat "$work/raw.t1") - $(cat "$work/raw.t0")))" >"$out"
+}
+
 # cpu_ticks PID...: user+system CPU ticks of the processes.
 cpu_ticks() {
 	local t=0 p
@@ -149,11 +179,25 @@ for N in "${SIZES[@]}"; do
 	wait "$pid" 2>/dev/null || true
 	pid=""
 
+	# The raw reads of the export's own SQL, with the shop stopped.
+	(cd "$work" && DATABASE_URL=$url ./example_shop -data-dir "$work" -print-items-sql) >"$work/items.sql" 2>"$work/sql.log" ||
+		{ cat "$work/sql.log" >&2; exit 1; }
+	sed 's/ ORDER BY .*$//' "$work/items.sql" >"$work/items_plain.sql"
+	raw_read "$url" "$work/items.sql" "$work/raw.sorted"
+	raw_read "$url" "$work/items_plain.sql" "$work/raw.plain"
+	read -r raw_secs raw_t <"$work/raw.sorted"
+	read -r plain_secs plain_t <"$work/raw.plain"
+
 	hz=$(getconf CLK_TCK)
 	awk -v n="$N" -v it="$items" -v r="$rows" -v s="$secs" -v cs="$cold_secs" -v b="$bytes" -v g="$gsecs" -v rss="$rss_kb" \
-		-v sc=$((shop_t1 - shop_t0)) -v pc="$pg_t" -v hz="$hz" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+		-v sc=$((shop_t1 - shop_t0)) -v pc="$pg_t" -v hz="$hz" -v load="$(cut -d' ' -f1 /proc/loadavg)" \
+		-v rs="$raw_secs" -v rt="$raw_t" -v ps="$plain_secs" -v pt="$plain_t" 'BEGIN {
 		printf "%-9d %-9d %-9d %-9.2f %-10.0f %-10.0f %-11.1f %-9.2f %-10.0f %-10.1f\n",
 			n, it, r, s, it / s, it / cs, b / 1048576, g, it / g, rss / 1024
-		printf "          plain export: shop process CPU %.2f s (%.1f us/item), PostgreSQL backends CPU %.2f s (%.1f us/item); load average %s\n",
-			sc / hz, sc / hz / it * 1e6, pc / hz, pc / hz / it * 1e6, load }'
+		printf "          plain export: shop process CPU %.2f s (%.1f us/item), PostgreSQL backends CPU %.2f s (%.1f us/item), together %.1f us/item; load average %s\n",
+			sc / hz, sc / hz / it * 1e6, pc / hz, pc / hz / it * 1e6, (sc + pc) / hz / it * 1e6, load
+		printf "          raw read of the export SQL (psql \\copy, sorted): %.2f s, backend %.1f us/item; export/raw %.2f\n",
+			rs, rt / hz / it * 1e6, rs / s
+		printf "          raw read without ORDER BY: %.2f s, backend %.1f us/item; export/plain raw %.2f\n",
+			ps, pt / hz / it * 1e6, ps / s }'
 done

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 	"github.com/shopbridge/shopbridge/gormmodels"
 )
@@ -42,6 +43,9 @@ type Config struct {
 	// DropHeroFake configures the in-process fake DropHero of demo mode
 	// (tests switch its rate limit off).
 	DropHeroFake []dropherotest.Option
+	// Pprof mounts the Go profiles under /admin/debug/pprof/, behind the
+	// admin login (pprof.go). main sets it when SHOPBRIDGE_PPROF=1.
+	Pprof bool
 }
 
 // App is the example shop: its database, its web server and its pages.
@@ -58,6 +62,11 @@ type App struct {
 
 	// sg is the Shopgate integration (shopgate.go).
 	sg *shopgateState
+	// pprof mounts the profile endpoint (pprof.go).
+	pprof bool
+	// catalog is the catalogue export (catalog.go); its cached counts
+	// answer ping's shop_info.
+	catalog *gormcatalog.Source
 	// dropHeroFake configures the fake DropHero of demo mode (drophero.go).
 	dropHeroFake []dropherotest.Option
 
@@ -90,6 +99,7 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 		DataDir:   cfg.DataDir,
 
 		dropHeroFake: cfg.DropHeroFake,
+		pprof:        cfg.Pprof,
 	}
 	if err := migrateShop(db); err != nil {
 		return nil, fmt.Errorf("migrate shop tables: %w", err)

@@ -165,6 +165,10 @@ func (a *App) setupCatalog() error {
 		return fmt.Errorf("catalog export: %w", err)
 	}
 	a.sg.Plugin.Catalog = src
+	a.catalog = src
+	// Count the catalogue in the background now, so that the first ping
+	// already answers exact counts (see shopInfo.ShopInfo).
+	src.RefreshCounts()
 
 	w, err := outbox.New(outbox.Config{DB: a.DB, Logger: a.Log.Named("catalog-push")})
 	if err != nil {

@@ -19,6 +19,7 @@ func (a *App) setupIntegrations() error {
 		// Integrations that only need the finished Plugin API go here.
 		a.setupDropHero,
 		a.setupMobileRedirect,
+		a.setupPprof,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -16,6 +16,11 @@
 //	-public-url URL      absolute URL of the shop (env PUBLIC_URL)
 //	-seed-products N     generate N products deterministically (internal/bulkseed), then exit
 //	-serve               with -seed-products: keep serving afterwards
+//	-print-items-sql     print the catalogue export's queries as one sorted
+//	                     read per table (gormcatalog ItemsSQL), then exit
+//
+// SHOPBRIDGE_PPROF=1 serves the Go profiles under /admin/debug/pprof/
+// (behind the admin login, see SHOP_ADMIN_PASSWORD).
 //
 // "go run ./cmd/shopbridge call ..." sends signed Plugin API calls to it.
 package main
@@ -36,6 +41,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
 	"github.com/shopbridge/shopbridge/internal/bulkseed"
 )
 
@@ -53,6 +59,8 @@ type options struct {
 	seedProducts int
 	serve        bool
 	demo         bool
+	pprof        bool
+	printSQL     bool
 }
 
 // parseOptions reads flags from args and defaults from the environment.
@@ -70,6 +78,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.publicURL, "public-url", getenv("PUBLIC_URL"), "absolute URL under which the shop is reached (env PUBLIC_URL; default http://localhost<addr>)")
 	fs.IntVar(&o.seedProducts, "seed-products", 0, "generate this many products deterministically, then exit")
 	fs.BoolVar(&o.serve, "serve", false, "with -seed-products: serve the shop afterwards")
+	fs.BoolVar(&o.printSQL, "print-items-sql", false, "print the catalogue export's queries as one sorted read per table, one per line, then exit (bench/catalog.sh)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -94,6 +103,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		o.publicURL = defaultPublicURL(o.addr)
 	}
 	o.demo = getenv("SHOPGATE_CUSTOMER_NUMBER") == ""
+	o.pprof = getenv("SHOPBRIDGE_PPROF") == "1"
 	return o, nil
 }
 
@@ -139,12 +149,24 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		log.Error("open database", zap.Error(err))
 		return 1
 	}
+	if o.printSQL {
+		src, err := gormcatalog.New(catalogConfig(db, o.publicURL))
+		if err != nil {
+			log.Error("catalog export", zap.Error(err))
+			return 1
+		}
+		for _, q := range src.ItemsSQL() {
+			fmt.Println(q)
+		}
+		return 0
+	}
 	app, err := NewApp(db, Config{
 		Log:       log,
 		Demo:      o.demo,
 		PublicURL: o.publicURL,
 		DataDir:   o.dataDir,
 		SeedDemo:  o.seedProducts == 0,
+		Pprof:     o.pprof,
 	})
 	if err != nil {
 		log.Error("start shop", zap.Error(err))

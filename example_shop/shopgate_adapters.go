@@ -25,20 +25,18 @@ func (s shopInfo) PluginInfo(context.Context, adapters.Shop) (map[string]any, er
 	return map[string]any{"shop_system": "shopbridge example_shop"}, nil
 }
 
-// ShopInfo counts categories, items and reviews.
+// ShopInfo answers the catalogue adapter's cached counts of categories,
+// items and reviews: no COUNT(*) on the request path, so ping stays fast
+// at any catalogue size (docs/catalog.md#counts).
 func (s shopInfo) ShopInfo(ctx context.Context, _ adapters.Shop) (map[string]any, error) {
-	db := s.a.DB.WithContext(ctx)
-	var cats, items, reviews int64
-	if err := db.Model(&Category{}).Where("active = ?", true).Count(&cats).Error; err != nil {
-		return nil, shopgate.DatabaseError("count categories", err)
+	if s.a.catalog == nil {
+		return nil, nil
 	}
-	if err := db.Model(&Product{}).Where("active = ? AND parent_id IS NULL", true).Count(&items).Error; err != nil {
-		return nil, shopgate.DatabaseError("count products", err)
+	n, err := s.a.catalog.Counts(ctx)
+	if err != nil {
+		return nil, shopgate.DatabaseError("count catalogue", err)
 	}
-	if err := db.Model(&Review{}).Where("active = ?", true).Count(&reviews).Error; err != nil {
-		return nil, shopgate.DatabaseError("count reviews", err)
-	}
-	return map[string]any{"category_count": cats, "item_count": items, "review_count": reviews}, nil
+	return n.ShopInfo(), nil
 }
 
 // DebugInfo reports runtime figures.

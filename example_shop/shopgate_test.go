@@ -51,6 +51,7 @@ func TestPluginAPIThroughSignedCalls(t *testing.T) {
 		t.Cleanup(a.Close)
 		srv := httptest.NewServer(a.Echo)
 		t.Cleanup(srv.Close)
+		waitExactCounts(t, a)
 		now := time.Now()
 
 		code, m, out := callShop(t, srv, now, "ping")

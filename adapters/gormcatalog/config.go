@@ -20,6 +20,7 @@ package gormcatalog
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -49,6 +50,14 @@ type Config struct {
 	// database. By default rows are read with pgx directly (on connections
 	// of GORM's pool), which is considerably cheaper.
 	PlainSQL bool
+
+	// CountsMaxAge is how long Counts answers exact counts before it
+	// starts a background refresh; default 5 minutes.
+	CountsMaxAge time.Duration
+	// CountsWait is how long the first Counts call on PostgreSQL waits
+	// for the first exact counts before it answers the planner's
+	// estimate; default 200 ms, negative: no wait.
+	CountsWait time.Duration
 
 	// Items maps products; a zero Items makes Items() fail.
 	Items Items

@@ -140,12 +140,12 @@ func (s *Source) loadLists(ctx context.Context, byKey map[int64]*export.Item, al
 	return groups, nil
 }
 
-// loadList reads one detail list for keys.
-func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey map[int64]*export.Item) error {
+// columns returns the selected columns of a list (the product key first)
+// and its ORDER BY.
+func (l listLoader) columns() ([]column, string) {
 	cols := make([]column, 0, len(l.cols)+1)
 	cols = append(cols, column{l.list.Product, kInt})
 	cols = append(cols, l.cols...) // empty expressions are not selected
-	r := newRow(cols)
 	order := l.list.Product
 	if l.list.OrderBy != "" {
 		order += ", " + l.list.OrderBy
@@ -153,10 +153,23 @@ func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey
 		// Without an order the rows of an item could come in any order
 		// from export to export (and the first image is the cover): sort
 		// by every selected value, by position.
-		for i := 2; i <= len(r.sel); i++ {
+		n := 0
+		for _, c := range cols {
+			if c.expr != "" {
+				n++
+			}
+		}
+		for i := 2; i <= n; i++ {
 			order += ", " + strconv.Itoa(i)
 		}
 	}
+	return cols, order
+}
+
+// loadList reads one detail list for keys.
+func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey map[int64]*export.Item) error {
+	cols, order := l.columns()
+	r := newRow(cols)
 	var prev *export.Item
 	err := s.query(ctx, l.list.Product, keys, func(cond string, args []any) error {
 		var f filter

@@ -251,20 +251,28 @@ func sqlValue(m *pgtype.Map, fd pgconn.FieldDescription) func([]byte) (driver.Va
 // big.Int arithmetic. ok is false for values it leaves to pgx: NaN,
 // infinities, more than 16 digits, malformed input.
 func numeric(src []byte) (d decimal.Decimal, ok bool) {
-	if len(src) < 8 {
+	v, exp, ok := numericParts(src)
+	if !ok {
 		return d, false
+	}
+	return decimal.New(v, exp), true
+}
+
+// numericParts is numeric as a scaled integer: the value is v·10^exp.
+func numericParts(src []byte) (v int64, exp32 int32, ok bool) {
+	if len(src) < 8 {
+		return 0, 0, false
 	}
 	ndigits := int(binary.BigEndian.Uint16(src))
 	weight := int(int16(binary.BigEndian.Uint16(src[2:])))
 	sign := binary.BigEndian.Uint16(src[4:])
 	dscale := int(int16(binary.BigEndian.Uint16(src[6:])))
 	if sign != 0 && sign != 0x4000 || ndigits > 4 || len(src) < 8+2*ndigits {
-		return d, false
+		return 0, 0, false
 	}
 	if ndigits == 0 {
-		return decimal.New(0, 0), true
+		return 0, 0, true
 	}
-	var v int64
 	for i := range ndigits {
 		v = v*10000 + int64(binary.BigEndian.Uint16(src[8+2*i:]))
 	}
@@ -273,7 +281,7 @@ func numeric(src []byte) (d decimal.Decimal, ok bool) {
 		frac := (ndigits - weight - 1) * 4
 		for ; dscale > frac; frac++ {
 			if v > math.MaxInt64/10 {
-				return d, false
+				return 0, 0, false
 			}
 			v *= 10
 			exp--
@@ -292,13 +300,45 @@ func numeric(src []byte) (d decimal.Decimal, ok bool) {
 	if sign != 0 {
 		v = -v
 	}
-	return decimal.New(v, int32(exp)), true
+	return v, int32(exp), true
 }
 
 // arena hands out strings carved from large byte blocks, so that the text
 // values of a query cost a few allocations instead of one each. Blocks are
 // never reused: a string stays valid as long as anything refers to it.
-type arena struct{ buf []byte }
+//
+// It also keeps the decimals it decoded last: a value repeated in a query's
+// rows (a tax rate, a common price) shares one immutable decimal instead
+// of allocating a big.Int per row.
+type arena struct {
+	buf  []byte
+	decs *[decCacheSize]decEntry
+}
+
+// decCacheSize is the number of decimals an arena remembers.
+const decCacheSize = 256
+
+type decEntry struct {
+	v   int64
+	exp int32
+	ok  bool
+	d   decimal.Decimal
+}
+
+// dec returns v·10^exp as a decimal, shared with earlier equal values.
+// Decimals are immutable, so sharing one is safe.
+func (a *arena) dec(v int64, exp int32) decimal.Decimal {
+	if a.decs == nil {
+		a.decs = new([decCacheSize]decEntry)
+	}
+	h := uint64(v)*0x9E3779B97F4A7C15 ^ uint64(uint32(exp))*0xC2B2AE3D27D4EB4F
+	e := &a.decs[h>>56]
+	if e.ok && e.v == v && e.exp == exp {
+		return e.d
+	}
+	*e = decEntry{v: v, exp: exp, ok: true, d: decimal.New(v, exp)}
+	return e.d
+}
 
 func (a *arena) str(b []byte) string {
 	if len(b) == 0 {
@@ -347,7 +387,8 @@ func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
 		case col.fast == fastBool && len(b) == 1:
 			err = c.setBool(k, b[0] != 0)
 		case col.fast == fastNumeric:
-			if d, ok := numeric(b); ok {
+			if v, exp, ok := numericParts(b); ok {
+				d := ar.dec(v, exp)
 				if k == kDec {
 					c.d = decimal.NullDecimal{Decimal: d, Valid: true}
 				} else {

@@ -35,6 +35,8 @@ type Source struct {
 	// locals holds the per-marketplace Sources of a mapping with
 	// placeholders (see Localize); nil when the mapping has none.
 	locals *localSources
+	// counts are the cached catalogue sizes (counts.go).
+	counts counter
 }
 
 var _ adapters.CatalogSource = (*Source)(nil)
@@ -82,6 +84,12 @@ func newSource(cfg Config) (*Source, error) {
 	}
 	if cfg.MaxIn <= 0 {
 		cfg.MaxIn = 1000
+	}
+	if cfg.CountsMaxAge <= 0 {
+		cfg.CountsMaxAge = defaultCountsMaxAge
+	}
+	if cfg.CountsWait == 0 {
+		cfg.CountsWait = defaultCountsWait
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Source{db: db, cfg: cfg}

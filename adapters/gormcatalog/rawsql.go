@@ -1,0 +1,44 @@
+package gormcatalog
+
+import "github.com/shopbridge/shopbridge/adapters"
+
+// ItemsSQL returns the queries of an Items export without its batching:
+// one sorted read per table — parents, variants and each detail list —
+// with the export's own select lists, filters and orders, one query per
+// string. Reading their rows raw (e.g. psql's \copy (…) TO '/dev/null')
+// is the lower bound any export over these queries can reach;
+// bench/catalog.sh compares the export with it. The detail lists are
+// read for every product (the export reads them only for the exported
+// items), so the raw read may see a few more rows.
+func (s *Source) ItemsSQL() []string {
+	if s.locals != nil {
+		if l, err := s.forShop(adapters.Shop{}); err == nil {
+			return l.ItemsSQL()
+		}
+		return nil
+	}
+	it := &s.cfg.Items
+	if it.From == "" {
+		return nil
+	}
+	var f filter
+	if it.Parent != "" {
+		f.add(it.Parent + " IS NULL")
+	}
+	f.add(it.Where)
+	out := []string{"SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + f.where() + " ORDER BY " + it.Key}
+	if it.Parent != "" {
+		var c filter
+		c.add(it.Parent + " IS NOT NULL")
+		c.add(it.Where)
+		out = append(out, "SELECT "+selectList(s.childCols)+" FROM "+it.From+" WHERE "+c.where()+
+			" ORDER BY "+it.Parent+", "+it.Key)
+	}
+	for _, l := range s.loaders(map[string]string{}) {
+		cols, order := l.columns()
+		var lf filter
+		lf.add(l.list.Where)
+		out = append(out, "SELECT "+selectList(cols)+" FROM "+l.list.From+" WHERE "+lf.where()+" ORDER BY "+order)
+	}
+	return out
+}

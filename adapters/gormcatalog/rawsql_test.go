@@ -1,0 +1,58 @@
+package gormcatalog
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/internal/testdb"
+)
+
+// TestItemsSQL: the raw-read queries run, and the parents' one returns
+// the exported parents in export order.
+func TestItemsSQL(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		cat := seed(t, db, rand.New(rand.NewPCG(7, 8)), 30, db.Dialector.Name() == "sqlite")
+		src, err := New(testConfig(db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs := src.ItemsSQL()
+		// parents, variants, images, categories, tags, attributes
+		if len(qs) != 6 {
+			t.Fatalf("%d queries: %q", len(qs), qs)
+		}
+		for i, q := range qs {
+			if strings.ContainsAny(q, "?\n") {
+				t.Errorf("query %q has a placeholder or a newline", q)
+			}
+			rows, err := db.Raw(q).Rows()
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			var keys []string
+			for rows.Next() {
+				if i == 0 {
+					var k string
+					var rest = make([]any, 0)
+					cols, _ := rows.Columns()
+					dest := []any{&k}
+					for range cols[1:] {
+						var x any
+						rest = append(rest, &x)
+					}
+					if err := rows.Scan(append(dest, rest...)...); err != nil {
+						t.Fatal(err)
+					}
+					keys = append(keys, k)
+				}
+			}
+			rows.Close()
+			if i == 0 && strings.Join(keys, ",") != strings.Join(cat.items, ",") {
+				t.Errorf("parents %v, want %v", keys, cat.items)
+			}
+		}
+	})
+}
