@@ -26,8 +26,12 @@ func headers(h http.Header, user, token string) {
 var wrongAuth = []authVariant{
 	{"wrong API key", func(r *runner, h http.Header) {
 		ts := r.cfg.Now().Unix()
+		wrong := "0123456789abcdef0123"
+		if wrong == r.cfg.APIKey {
+			wrong = "3210fedcba9876543210"
+		}
 		headers(h, r.cfg.CustomerNumber+"-"+strconv.FormatInt(ts, 10),
-			shopgate.Token(shopgate.PrefixSPA, r.cfg.CustomerNumber, ts, "0123456789abcdef0123"))
+			shopgate.Token(shopgate.PrefixSPA, r.cfg.CustomerNumber, ts, wrong))
 	}},
 	{"wrong customer number", func(r *runner, h http.Header) {
 		ts := r.cfg.Now().Unix()
