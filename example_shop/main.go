@@ -22,7 +22,10 @@
 // SHOPBRIDGE_PPROF=1 serves the Go profiles under /admin/debug/pprof/
 // (behind the admin login, see SHOP_ADMIN_PASSWORD).
 //
-// "go run ./cmd/shopbridge call ..." sends signed Plugin API calls to it.
+// "example_shop -h" also lists every environment variable the shop reads.
+// "go run ./cmd/shopbridge call ..." sends signed Plugin API calls to it;
+// "go run ./cmd/shopbridge check ..." answers Shopgate's connection
+// checklist against it.
 package main
 
 import (
@@ -63,6 +66,41 @@ type options struct {
 	printSQL     bool
 }
 
+// envHelp documents every environment variable the shop reads; "-h"
+// prints it after the flags (main_test.go checks it against the sources).
+const envHelp = `
+Environment:
+
+  ADDR                            listen address (default :8080)
+  PUBLIC_URL                      absolute URL of the shop (links handed to Shopgate and DropHero)
+  DATABASE_URL                    postgres://... switches from SQLite to PostgreSQL
+
+  SHOPGATE_CUSTOMER_NUMBER        Shopgate customer number; unset: demo mode with the
+                                  in-process fake Merchant API (10001 / 20001 / deadbeefcafe00112233)
+  SHOPGATE_SHOP_NUMBER            Shopgate shop number
+  SHOPGATE_SHOP_NUMBER_US         shop number of a second marketplace (English, USD); unset: one marketplace
+  SHOPGATE_APIKEY                 Shopgate API key
+  SHOPGATE_SERVER                 Merchant API server: live (default), pg, sl or custom
+  SHOPGATE_API_URL                Merchant API URL for SHOPGATE_SERVER=custom
+  SHOPGATE_ENABLE_MOBILE_WEBSITE  1 switches the mobile redirect on (demo: on unless 0)
+  SHOPGATE_ALIAS                  Mobile Website alias (demo: demo-shop)
+  SHOPGATE_CNAME                  Mobile Website on the merchant's own domain
+  SHOPGATE_REDIRECT_TYPE          http (301 plus snippet, default) or js (snippet only)
+  SHOPGATE_REDIRECT_SERVER        Mobile Website environment (default: SHOPGATE_SERVER)
+
+  DROPHERO_API_URL                DropHero API; unset with no keys: in-process fake DropHero
+  DROPHERO_PUBLIC_KEY             DropHero public key
+  DROPHERO_SECRET_KEY             DropHero secret key
+  DROPHERO_AUTO_SUBMIT            true/false: submit DropHero orders automatically
+  SHOPBRIDGE_SECRET_KEY           32-byte key (hex or base64) encrypting stored DropHero keys
+                                  (default: a 0600 key file in the data directory)
+  SHOP_ADMIN_PASSWORD             password of user "admin" for /admin (demo: open without)
+  SHOPBRIDGE_PPROF                1 serves Go profiles under /admin/debug/pprof/ (behind the admin login)
+
+The first "go run ./example_shop" compiles the pure-Go SQLite driver and
+takes a few minutes on a small machine; later runs start in seconds.
+`
+
 // parseOptions reads flags from args and defaults from the environment.
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	var o options
@@ -79,6 +117,11 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&o.seedProducts, "seed-products", 0, "generate this many products deterministically, then exit")
 	fs.BoolVar(&o.serve, "serve", false, "with -seed-products: serve the shop afterwards")
 	fs.BoolVar(&o.printSQL, "print-items-sql", false, "print the catalogue export's queries as one sorted read per table, one per line, then exit (bench/catalog.sh)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: example_shop [flags]\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), envHelp)
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"io"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +137,38 @@ func TestServeStopsGracefully(t *testing.T) {
 	case <-stopped:
 	default:
 		t.Error("Serve returned before its background task stopped")
+	}
+}
+
+// TestHelpListsEveryEnvironmentVariable: "-h" names every variable the
+// shop's sources read with os.Getenv, os.LookupEnv or getenv.
+func TestHelpListsEveryEnvironmentVariable(t *testing.T) {
+	var out bytes.Buffer
+	if _, err := parseOptions([]string{"-h"}, func(string) string { return "" }, &out); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?:Getenv|LookupEnv|getenv)\("([A-Z0-9_]+)"\)`)
+	seen := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !strings.Contains(out.String(), "  "+m[1]+" ") {
+				t.Errorf("%s reads %s, but -h does not list it", f, m[1])
+			}
+		}
+	}
+	if seen < 15 {
+		t.Errorf("found only %d environment reads; is the pattern still right?", seen)
 	}
 }

@@ -10,6 +10,8 @@
 // Commands:
 //
 //	call    send a signed Plugin API request to a shop and print the answer
+//	check   answer Shopgate's 15-question connection checklist against a
+//	        running shop, with evidence and fix hints
 //
 // "shopbridge -h" lists the commands, "shopbridge <command> -h" documents
 // a command's flags and environment variables.
@@ -53,6 +55,7 @@ type command struct {
 // commands lists the subcommands in the order "shopbridge -h" shows them.
 var commands = []command{
 	{name: "call", summary: "send a signed Plugin API request to a shop and print the answer", run: runCall},
+	{name: "check", summary: "answer Shopgate's 15-question connection checklist against a running shop", run: runCheck},
 }
 
 // usage is the top-level help text.
