@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,9 @@ type shop struct {
 	permAt time.Time
 	// saveMu serialises set_settings so that concurrent changes are not lost.
 	saveMu sync.Mutex
+	// preAuthLog budgets the log bytes of requests that did not
+	// authenticate.
+	preAuthLog *logBudget
 }
 
 // pingConfiguration is the encoded configuration ping shows, computed
@@ -134,7 +138,8 @@ func New(cfg Config) (*Handler, error) {
 				}
 			}
 		}
-		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned}
+		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned,
+			preAuthLog: newLogBudget(cfg.PreAuthLogBytesPerSecond, cfg.PreAuthLogBurstBytes)}
 		sh.setSettings(st)
 		h.shops[key] = sh
 		if len(cfg.Shops) == 1 {
@@ -225,6 +230,13 @@ func (h *Handler) serve(c echo.Context) error {
 		return c.String(http.StatusRequestEntityTooLarge, "request body too large\n")
 	}
 	shopErr := h.selectShop(r)
+	var authErr error
+	if perr == nil && shopErr == nil {
+		authErr = h.authenticate(r)
+	}
+	// Whatever did not authenticate logs within the pre-authentication
+	// budget (docs/protocol/plugin-api.md#bounded-logging-of-unauthenticated-requests).
+	r.preAuth = perr != nil || shopErr != nil || authErr != nil || r.Action == "receive_authorization"
 	h.accessLog(r)
 	if perr != nil {
 		return h.failMalformed(r, perr)
@@ -232,8 +244,8 @@ func (h *Handler) serve(c echo.Context) error {
 	if shopErr != nil {
 		return h.fail(r, shopErr, "")
 	}
-	if err := h.authenticate(r); err != nil {
-		return h.fail(r, err, "")
+	if authErr != nil {
+		return h.fail(r, authErr, "")
 	}
 	spec, err := h.enabled(r)
 	if err != nil {
@@ -287,10 +299,11 @@ func (h *Handler) failMalformed(r *request, perr error) error {
 func (h *Handler) selectShop(r *request) error {
 	sh, err := h.resolveShop(r.Params)
 	if err != nil {
-		r.logs = h.firstShop().logs
+		first := h.firstShop()
+		r.logs, r.budget = first.logs, first.preAuthLog
 		return err
 	}
-	r.shop, r.Shop, r.logs = sh, sh.info(), sh.logs
+	r.shop, r.Shop, r.logs, r.budget = sh, sh.info(), sh.logs, sh.preAuthLog
 	return nil
 }
 
@@ -420,7 +433,7 @@ func (h *Handler) startDebug(r *request) {
 	if err != nil {
 		r.ErrorLog().Error("flush debug log", zap.Error(err))
 	}
-	r.Debug = d.With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action))
+	r.Debug = d.With(zap.String("trace_id", capLog(r.TraceID, maxLogTraceID)), zap.String("action", capLog(r.Action, maxLogAction)))
 	r.Debug.Info("debug logging started")
 }
 
@@ -538,28 +551,53 @@ func (h *Handler) parseParams(req *http.Request) (rawInput, error) {
 	return in, nil
 }
 
-// maxAccessEntry caps the logged parameters of one request, so that
-// unauthenticated callers cannot fill the disk quickly.
+// maxAccessEntry caps the logged parameters of one authenticated request.
 const maxAccessEntry = 16 << 10
 
+// preAuthErrorAllowance is charged to the pre-authentication budget for
+// the error entry that follows the access entry of a rejected request.
+const preAuthErrorAllowance = 1 << 10
+
+// accessLog writes the request's access entry. Every field is capped; a
+// request that did not authenticate has its parameters cut shorter and is
+// logged only within the shop's pre-authentication budget. When over
+// budget, the request is marked quiet (no access or error entry) and
+// counted; the next admitted entry is preceded by one line saying how many
+// were dropped
+// (docs/protocol/plugin-api.md#bounded-logging-of-unauthenticated-requests).
 func (h *Handler) accessLog(r *request) {
 	req := r.Echo.Request()
-	p := obfuscate.Params(r.Params)
-	fields := []zap.Field{
-		zap.String("trace_id", r.TraceID),
-		zap.String("remote_ip", r.Echo.RealIP()),
-		zap.String("user_agent", req.UserAgent()),
+	traceID := capLog(r.TraceID, maxLogTraceID)
+	ip := capLog(r.Echo.RealIP(), maxLogIP)
+	ua := capLog(req.UserAgent(), maxLogUserAgent)
+	limit := maxAccessEntry
+	if r.preAuth {
+		limit = maxPreAuthParams
 	}
+	var params zap.Field
+	size := len(traceID) + len(ip) + len(ua) + 96
 	// Encoded once: the size check and the entry use the same bytes.
-	switch b, err := jsonMarshal(p); {
+	switch b, err := jsonMarshal(obfuscate.Params(r.Params)); {
 	case err != nil:
-		fields = append(fields, zap.String("parameters", "(not encodable)"))
-	case len(b) > maxAccessEntry:
-		fields = append(fields, zap.String("parameters", string(b[:maxAccessEntry])+"…(truncated)"))
+		params = zap.String("parameters", "(not encodable)")
+	case len(b) > limit:
+		s := capLog(string(b), limit)
+		params, size = zap.String("parameters", s), size+len(s)
 	default:
-		fields = append(fields, zap.Reflect("parameters", json.RawMessage(b)))
+		params, size = zap.Reflect("parameters", json.RawMessage(b)), size+len(b)
 	}
-	r.logs.AccessLogger().Info("incoming request", fields...)
+	if r.preAuth && r.budget != nil {
+		ok, dropped := r.budget.take(h.cfg.Now(), size+preAuthErrorAllowance)
+		if !ok {
+			r.quiet = true
+			return
+		}
+		if dropped > 0 {
+			r.logs.AccessLogger().Warn(strconv.FormatInt(dropped, 10) + " unauthenticated entries dropped")
+		}
+	}
+	r.logs.AccessLogger().Info("incoming request",
+		zap.String("trace_id", traceID), zap.String("remote_ip", ip), zap.String("user_agent", ua), params)
 }
 
 // newReference returns a short random id that links a 999 answer to its
