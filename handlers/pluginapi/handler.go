@@ -224,6 +224,11 @@ func (h *Handler) Close() error {
 // steps: parse the parameters, select the shop, authenticate, check that
 // the action is enabled, run it.
 func (h *Handler) serve(c echo.Context) error {
+	if c.Request().ContentLength > h.cfg.MaxBodyBytes {
+		// Rejected before a byte of the body is read
+		// (docs/protocol/plugin-api.md#request-limits).
+		return c.String(http.StatusRequestEntityTooLarge, "request body too large\n")
+	}
 	r, perr := h.parse(c)
 	var tooLarge *http.MaxBytesError
 	if errors.As(perr, &tooLarge) {
@@ -531,11 +536,16 @@ func (h *Handler) parseParams(req *http.Request) (rawInput, error) {
 		in.multipart = req.MultipartForm.Value
 		body, err = phpform.Parse(req.MultipartForm.Value, lim)
 	case "application/x-www-form-urlencoded":
-		raw, rerr := io.ReadAll(req.Body)
-		if rerr != nil {
+		// One buffer of the declared size (at most MaxBodyBytes, checked in
+		// serve), turned into the string without a copy.
+		var raw strings.Builder
+		if req.ContentLength > 0 {
+			raw.Grow(int(req.ContentLength))
+		}
+		if _, rerr := io.Copy(&raw, req.Body); rerr != nil {
 			return in, rerr
 		}
-		in.body = string(raw)
+		in.body = raw.String()
 		body, err = phpform.ParseQuery(in.body, lim)
 	}
 	if qerr != nil {

@@ -164,3 +164,56 @@ func TestPreAuthFloodCannotRotateHistory(t *testing.T) {
 		t.Fatal("the request after the refill was not logged")
 	}
 }
+
+// readSpy is a request body that records whether it was read.
+type readSpy struct {
+	read bool
+	r    *strings.Reader
+}
+
+func (s *readSpy) Read(p []byte) (int, error) {
+	s.read = true
+	return s.r.Read(p)
+}
+
+// TestBodyLimit reproduces the pre-authentication body memory attack: a
+// body declared larger than the limit (16 MiB by default) is rejected
+// with 413 before anything is read, and a body without a declared length
+// is cut at the limit.
+func TestBodyLimit(t *testing.T) {
+	h := newTestHandler(t, nil)
+	if h.cfg.MaxBodyBytes != 16<<20 {
+		t.Fatalf("default body limit %d, want 16 MiB", h.cfg.MaxBodyBytes)
+	}
+	e := echo.New()
+	h.Mount(e.Group("/shopgate/api"))
+	tests := []struct {
+		name     string
+		declared int64
+		body     string
+		want     int
+		mustRead bool
+	}{
+		{name: "31 MB declared", declared: 31 << 20, body: "action=ping", want: http.StatusRequestEntityTooLarge},
+		{name: "1 GB declared", declared: 1 << 30, body: "action=ping", want: http.StatusRequestEntityTooLarge},
+		{name: "limit+1 declared", declared: 16<<20 + 1, body: "action=ping", want: http.StatusRequestEntityTooLarge},
+		{name: "chunked over the limit", declared: -1, body: "action=ping&x=" + strings.Repeat("a", 16<<20), want: http.StatusRequestEntityTooLarge, mustRead: true},
+		{name: "small", declared: int64(len("action=ping")), body: "action=ping", want: http.StatusOK, mustRead: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spy := &readSpy{r: strings.NewReader(tc.body)}
+			req := httptest.NewRequest(http.MethodPost, "/shopgate/api", spy)
+			req.ContentLength = tc.declared
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Fatalf("status %d, want %d", rec.Code, tc.want)
+			}
+			if spy.read != tc.mustRead {
+				t.Fatalf("body read = %v, want %v", spy.read, tc.mustRead)
+			}
+		})
+	}
+}
