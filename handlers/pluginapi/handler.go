@@ -57,6 +57,9 @@ type shop struct {
 	permAt time.Time
 	// saveMu serialises set_settings so that concurrent changes are not lost.
 	saveMu sync.Mutex
+	// overrides are the keys Shopgate set through set_settings (stored and
+	// loaded), laid over the host's code configuration; guarded by saveMu.
+	overrides map[string]any
 	// preAuthLog budgets the log bytes of requests that did not
 	// authenticate.
 	preAuthLog *logBudget
@@ -125,20 +128,25 @@ func New(cfg Config) (*Handler, error) {
 		}
 		st["log_folder_path"] = ls.Dir()
 		st["cache_folder_path"] = cfg.CacheDir
+		overrides := map[string]any{}
 		if cfg.Store != nil {
 			over, err := cfg.Store.Load(context.Background(), sc.ShopNumber)
 			if err != nil {
 				return nil, fmt.Errorf("pluginapi: load settings of shop %s: %w", sc.ShopNumber, err)
 			}
+			// Only keys Shopgate sent are stored; each is laid over the
+			// host's configuration, and a stored value that is no longer
+			// valid is ignored (docs/protocol/plugin-api.md#set_settings).
 			for k, v := range over {
 				if sp, ok := settingSpecs[k]; ok && sp.settable {
-					if cv, err := normaliseStored(k, v); err == nil {
+					if cv, err := normaliseStored(k, v); err == nil && validateSetting(k, cv) == nil {
 						st[k] = cv
+						overrides[k] = cv
 					}
 				}
 			}
 		}
-		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned,
+		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned, overrides: overrides,
 			preAuthLog: newLogBudget(cfg.PreAuthLogBytesPerSecond, cfg.PreAuthLogBurstBytes)}
 		sh.setSettings(st)
 		h.shops[key] = sh

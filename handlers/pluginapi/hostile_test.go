@@ -2,8 +2,10 @@ package pluginapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -215,5 +217,96 @@ func TestBodyLimit(t *testing.T) {
 				t.Fatalf("body read = %v, want %v", spy.read, tc.mustRead)
 			}
 		})
+	}
+}
+
+// setOne is a set_settings body changing one key.
+func setOne(name, value string) string {
+	return "action=set_settings&shopgate_settings[0][name]=" + name + "&shopgate_settings[0][value]=" + url.QueryEscape(value)
+}
+
+// TestSetSettingsValidatesEveryValue reproduces the set_settings attacks
+// (a script in html_tags, a 5,000-character alias, negative limits): each
+// is answered with 10 and changes nothing.
+func TestSetSettingsValidatesEveryValue(t *testing.T) {
+	tests := []struct {
+		name, key, value string
+		code             int
+	}{
+		{"alias 5000 chars", "alias", strings.Repeat("a", 5000), 10},
+		{"alias 63 chars", "alias", strings.Repeat("a", 63), 0},
+		{"negative buffer", "export_buffer_capacity", "-1", 10},
+		{"zero buffer", "export_buffer_capacity", "0", 10},
+		{"buffer", "export_buffer_capacity", "500", 0},
+		{"negative max_attributes", "max_attributes", "-5", 10},
+		{"negative execution time", "default_execution_time", "-1", 10},
+		{"memory limit -2", "default_memory_limit", "-2", 10},
+		{"memory limit unlimited", "default_memory_limit", "-1", 0},
+		{"unknown encoding", "encoding", "EVIL-1", 10},
+		{"encoding", "encoding", "ISO-8859-15", 0},
+		{"script tag", "html_tags", `{"html_tags":[{"name":"script","attributes":[{"name":"src","value":"https://evil.example/x.js"}]}]}`, 10},
+		{"iframe onload", "html_tags", `{"html_tags":[{"name":"iframe","attributes":[{"name":"onload","value":"alert(1)"}]}]}`, 10},
+		{"link onerror", "html_tags", `{"html_tags":[{"name":"link","attributes":[{"name":"onerror","value":"alert(1)"}]}]}`, 10},
+		{"javascript href", "html_tags", `{"html_tags":[{"name":"link","attributes":[{"name":"href","value":"javascript:alert(1)"}]}]}`, 10},
+		{"html_tags not json", "html_tags", `{x`, 10},
+		{"harmless link", "html_tags", `{"html_tags":[{"name":"link","attributes":[{"name":"rel","value":"alternate"},{"name":"href","value":"{baseUrl}/item"}]}]}`, 0},
+		{"header parent markup", "mobile_header_parent", `</script><script>alert(1)`, 10},
+		{"header parent", "mobile_header_parent", `#header .top`, 0},
+		{"redirect param markup", "redirectable_get_params", `gclid,"><script>`, 10},
+		{"redirect params", "redirectable_get_params", `gclid,utm_source`, 0},
+		{"huge list element", "exclude_item_ids", strings.Repeat("1", 300), 10},
+		{"pixel id letters", "facebook_pixel_id", "abc", 10},
+		{"long cname", "cname", "https://" + strings.Repeat("a", 2000) + ".com", 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newTestHandler(t, nil)
+			before := h.Setting("", tc.key)
+			m := envelope(t, call(t, h, setOne(tc.key, tc.value), true))
+			wantError(t, m, tc.code, "")
+			if tc.code != 0 && !equalJSON(h.Setting("", tc.key), before) {
+				t.Fatalf("rejected value changed %s", tc.key)
+			}
+		})
+	}
+}
+
+func equalJSON(a, b any) bool {
+	ab, _ := json.Marshal(a)
+	bb, _ := json.Marshal(b)
+	return string(ab) == string(bb)
+}
+
+// TestSetSettingsStoresOnlySentKeys reproduces the frozen configuration:
+// after one set_settings, a host that switches an action off in code must
+// find it off after a restart; only the key Shopgate sent is stored.
+func TestSetSettingsStoresOnlySentKeys(t *testing.T) {
+	store := &memStore{}
+	h := newTestHandler(t, func(c *Config) { c.Store = store })
+	wantError(t, envelope(t, call(t, h, setOne("alias", "new-alias"), true)), 0, "")
+	if len(store.saved) != 1 || store.saved["alias"] != "new-alias" {
+		t.Fatalf("stored %v, want only alias", store.saved)
+	}
+	wantError(t, envelope(t, call(t, h, setOne("enable_get_orders", "1"), true)), 0, "")
+	if len(store.saved) != 2 || store.saved["enable_get_orders"] != true {
+		t.Fatalf("stored %v, want alias and enable_get_orders", store.saved)
+	}
+	// The host switches get_settings off in code and restarts.
+	h2 := newTestHandler(t, func(c *Config) {
+		c.Store = store
+		c.Shops[0].Enable = map[string]bool{"cron": true, "get_settings": false}
+	})
+	if h2.Setting("", "enable_get_settings") != false {
+		t.Fatal("get_settings is still on after the host switched it off in code")
+	}
+	if h2.Setting("", "alias") != "new-alias" || h2.Setting("", "enable_get_orders") != true {
+		t.Fatalf("stored keys not applied: %v %v", h2.Setting("", "alias"), h2.Setting("", "enable_get_orders"))
+	}
+	wantError(t, envelope(t, call(t, h2, "action=get_settings", true)), shopgate.CodeDisabledAction, "")
+	// A stored value that is no longer valid is ignored at load.
+	store.saved["html_tags"] = `{"html_tags":[{"name":"script","attributes":[]}]}`
+	h3 := newTestHandler(t, func(c *Config) { c.Store = store })
+	if h3.Setting("", "html_tags") != "" {
+		t.Fatalf("invalid stored html_tags loaded: %v", h3.Setting("", "html_tags"))
 	}
 }
