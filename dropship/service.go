@@ -431,7 +431,6 @@ func permanentIfClient(err error) error {
 	return err
 }
 
-
 // advance moves the installation from state from to state to (recording
 // lastErr) only if it is still in from: one conditional UPDATE, atomic
 // under the row lock. It reports false when the state changed meanwhile
