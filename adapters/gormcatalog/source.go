@@ -253,11 +253,13 @@ func intList(ints []int64) string {
 
 // textList renders strings as standard SQL string literals (quotes
 // doubled). Strings no text column can hold (invalid UTF-8, NUL) are left
-// out; ok is false when none is left.
+// out, and so are strings with a backslash (which a PostgreSQL server with
+// standard_conforming_strings off would read as an escape); ok is false
+// when none is left.
 func textList(ss []string) (list string, ok bool) {
 	var b strings.Builder
 	for _, s := range ss {
-		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 || strings.IndexByte(s, '\\') >= 0 {
 			continue
 		}
 		if b.Len() > 0 {

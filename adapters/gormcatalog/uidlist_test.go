@@ -15,7 +15,7 @@ func TestUIDLiteralLists(t *testing.T) {
 	}{
 		{[]string{"a", "b'c", "", "x'); DROP TABLE t; --"}, `'a','b''c','','x''); DROP TABLE t; --'`, true},
 		{[]string{"\xff", "a\x00b"}, "", false},
-		{[]string{`back\slash`}, `'back\slash'`, true},
+		{[]string{`back\slash`, "ok"}, `'ok'`, true},
 	}
 	for _, tc := range tests {
 		got, ok := textList(tc.in)
