@@ -461,11 +461,45 @@ func exportParams(r *request) (cancel context.CancelFunc, err error) {
 	}
 	cancel = func() {}
 	if mt, _ := r.Params["max_execution_time"].(string); mt != "" {
-		if d, err := time.ParseDuration(mt + "s"); err == nil && d > 0 {
+		if d, ok := phpSeconds(mt); ok {
 			r.Ctx, cancel = context.WithTimeout(r.Ctx, d)
 		}
 	}
 	return cancel, nil
+}
+
+// maxExecutionTime caps max_execution_time (a day), so that a huge number
+// cannot overflow the duration.
+const maxExecutionTime = 24 * time.Hour
+
+// phpSeconds reads max_execution_time as PHP's set_time_limit reads its
+// argument: whole seconds from the leading number ("1m" is 1 s, "2.9" is
+// 2 s, " 5" is 5 s), never a Go duration. No leading number, or zero or
+// less (PHP: no limit), gives ok=false
+// (docs/protocol/plugin-api.md#reserved-parameters).
+func phpSeconds(s string) (time.Duration, bool) {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	s = strings.TrimPrefix(s, "+")
+	end := 0
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	if end == 0 {
+		return 0, false
+	}
+	digits := strings.TrimLeft(s[:end], "0")
+	if digits == "" {
+		return 0, false
+	}
+	if len(digits) > 6 {
+		return maxExecutionTime, true
+	}
+	n, _ := strconv.Atoi(digits)
+	d := time.Duration(n) * time.Second
+	if d > maxExecutionTime {
+		d = maxExecutionTime
+	}
+	return d, true
 }
 
 // call runs the action, turning a panic into an error.

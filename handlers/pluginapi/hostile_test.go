@@ -310,3 +310,61 @@ func TestSetSettingsStoresOnlySentKeys(t *testing.T) {
 		t.Fatalf("invalid stored html_tags loaded: %v", h3.Setting("", "html_tags"))
 	}
 }
+
+// TestMaxExecutionTimeIsSeconds reproduces "1m" → 1 ms → 83:
+// max_execution_time is whole seconds as PHP reads it.
+func TestMaxExecutionTimeIsSeconds(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"1m", time.Second, true},
+		{"30", 30 * time.Second, true},
+		{" 5", 5 * time.Second, true},
+		{"+7", 7 * time.Second, true},
+		{"2.9", 2 * time.Second, true},
+		{"1ms", time.Second, true},
+		{"007", 7 * time.Second, true},
+		{"99999999999999999999", 24 * time.Hour, true},
+		{"0", 0, false},
+		{"-3", 0, false},
+		{"abc", 0, false},
+		{"", 0, false},
+	}
+	for _, tc := range tests {
+		got, ok := phpSeconds(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("phpSeconds(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestQueryStringIsNeverDroppedSilently: a query string Go's url package
+// cannot parse is decoded as PHP decodes it (nothing dropped), and one over
+// the limits answers 999.
+func TestQueryStringIsNeverDroppedSilently(t *testing.T) {
+	h := newTestHandler(t, nil)
+	e := echo.New()
+	h.Mount(e.Group("/shopgate/api"))
+	do := func(query string) map[string]any {
+		req := httptest.NewRequest(http.MethodPost, "/shopgate/api?"+query, strings.NewReader("action=ping"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return envelope(t, rec)
+	}
+	m := do("trace_id=%zz;x%&y=%")
+	wantError(t, m, 0, "")
+	if m["trace_id"] != "%zz;x%" {
+		t.Fatalf("trace_id = %v, want the PHP-decoded %q", m["trace_id"], "%zz;x%")
+	}
+	m = do("trace_id=t1&" + strings.Repeat("a[]=1&", 100001))
+	wantError(t, m, 999, `Unknown error code: "request too large"`)
+	if m["trace_id"] != "t1" {
+		t.Fatalf("trace_id = %v", m["trace_id"])
+	}
+	m = do("trace_id=t2&a" + strings.Repeat("[x]", 100) + "=1")
+	wantError(t, m, 999, `Unknown error code: "request too large"`)
+}
