@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -53,6 +54,8 @@ type options struct {
 	seedProducts int
 	serve        bool
 	demo         bool
+	// trustedProxies are the CIDR ranges of env TRUSTED_PROXIES.
+	trustedProxies []string
 }
 
 // parseOptions reads flags from args and defaults from the environment.
@@ -94,6 +97,11 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		o.publicURL = defaultPublicURL(o.addr)
 	}
 	o.demo = getenv("SHOPGATE_CUSTOMER_NUMBER") == ""
+	for _, c := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			o.trustedProxies = append(o.trustedProxies, c)
+		}
+	}
 	return o, nil
 }
 
@@ -145,6 +153,8 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		PublicURL: o.publicURL,
 		DataDir:   o.dataDir,
 		SeedDemo:  o.seedProducts == 0,
+
+		TrustedProxies: o.trustedProxies,
 	})
 	if err != nil {
 		log.Error("start shop", zap.Error(err))
