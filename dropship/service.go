@@ -314,16 +314,26 @@ func (s *Service) SaveKeys(ctx context.Context, publicKey, secretKey string) err
 
 // Disable switches the integration off
 // (docs/protocol/drophero.md#installation): a best-effort warning notify to
-// DropHero, then the callback token is invalidated (its URLs answer 404) and no
-// further API call is made. The keys stay stored; SaveKeys installs again.
+// DropHero, then the callback token is invalidated (its URLs answer 404)
+// and no further API call is made. The keys stay stored; SaveKeys installs
+// again.
+//
+// The state is switched first and the notify sent after: a notify waiting
+// for the rate gate behind a running installation must not leave the
+// installation a window to continue (the installation re-checks the state
+// before each step).
 func (s *Service) Disable(ctx context.Context) error {
-	if c, err := s.client(ctx); err == nil {
+	c, cerr := s.client(ctx)
+	if err := s.cfg.DB.WithContext(ctx).Model(&gormmodels.DropHeroSettings{}).Where("id = 1").
+		Updates(map[string]any{"install_state": gormmodels.DropHeroDisabled, "token_enc": "", "token_hash": ""}).Error; err != nil {
+		return err
+	}
+	if cerr == nil {
 		if err := c.Notify(ctx, []drophero.Message{{Type: "warning", Message: "integration disabled in the shop"}}); err != nil {
 			s.log.Warn("drophero disable notify failed", zap.Error(err))
 		}
 	}
-	return s.cfg.DB.WithContext(ctx).Model(&gormmodels.DropHeroSettings{}).Where("id = 1").
-		Updates(map[string]any{"install_state": gormmodels.DropHeroDisabled, "token_enc": "", "token_hash": ""}).Error
+	return nil
 }
 
 // SetAutoSubmit switches automatic submission of paid orders.
@@ -423,13 +433,34 @@ func permanentIfClient(err error) error {
 	return err
 }
 
-func (s *Service) setState(ctx context.Context, state, lastErr string) error {
-	return s.cfg.DB.WithContext(context.WithoutCancel(ctx)).Model(&gormmodels.DropHeroSettings{}).Where("id = 1").
-		Updates(map[string]any{"install_state": state, "last_error": lastErr}).Error
+// advance moves the installation from state from to state to (recording
+// lastErr) only if it is still in from: one conditional UPDATE, atomic
+// under the row lock. It reports false when the state changed meanwhile
+// (the integration was disabled, or keys were saved again), and the
+// installation then stops without another call.
+func (s *Service) advance(ctx context.Context, from, to, lastErr string) (bool, error) {
+	res := s.cfg.DB.WithContext(context.WithoutCancel(ctx)).Model(&gormmodels.DropHeroSettings{}).
+		Where("id = 1 AND install_state = ?", from).
+		Updates(map[string]any{"install_state": to, "last_error": lastErr})
+	return res.RowsAffected == 1, res.Error
+}
+
+// stillIn re-reads the installation state before a step that calls
+// DropHero and reports whether it is still want.
+func (s *Service) stillIn(ctx context.Context, want string) (bool, error) {
+	st, err := s.settings(s.cfg.DB.WithContext(ctx))
+	if err != nil {
+		return false, err
+	}
+	return st.InstallState == want, nil
 }
 
 // handleInstall runs the resumable installation (steps 4–9 of
 // docs/protocol/drophero.md#installation).
+// Before each step it re-reads the state, and each step's result is
+// recorded only if the state is still the one the step started from, so
+// that a Disable (or new keys) during the installation is never undone
+// and no further DropHero call is made after it.
 func (s *Service) handleInstall(ctx context.Context, _ json.RawMessage) error {
 	st, err := s.settings(s.cfg.DB.WithContext(ctx))
 	if err != nil {
@@ -440,51 +471,48 @@ func (s *Service) handleInstall(ctx context.Context, _ json.RawMessage) error {
 		return outbox.Permanent(err)
 	}
 	state := st.InstallState
-	if state == gormmodels.DropHeroKeysSaved {
-		tok, err := s.cfg.Cipher.Decrypt(st.TokenEnc)
-		if err != nil {
-			return outbox.Permanent(err)
-		}
-		urls := s.callbackURLs(tok)
-		if err := c.Announce(ctx, StoreType, s.cfg.StoreVersion, urls[CallbackOrders], urls[CallbackProducts]); err != nil {
-			if errors.Is(err, drophero.ErrUnauthorized) {
-				s.setState(ctx, gormmodels.DropHeroKeysRejected, "DropHero rejected the keys")
+	steps := []struct {
+		from, to string
+		run      func() error
+	}{
+		{gormmodels.DropHeroKeysSaved, gormmodels.DropHeroContacted, func() error {
+			tok, err := s.cfg.Cipher.Decrypt(st.TokenEnc)
+			if err != nil {
 				return outbox.Permanent(err)
 			}
-			s.setState(ctx, state, err.Error())
-			return permanentIfClient(err)
+			urls := s.callbackURLs(tok)
+			return c.Announce(ctx, StoreType, s.cfg.StoreVersion, urls[CallbackOrders], urls[CallbackProducts])
+		}},
+		{gormmodels.DropHeroContacted, gormmodels.DropHeroCategoriesSent, func() error { return s.reconcileCategories(ctx, c) }},
+		{gormmodels.DropHeroCategoriesSent, gormmodels.DropHeroCatalogueSynced, func() error {
+			_, err := s.syncCatalog(ctx, c, true)
+			return err
+		}},
+		{gormmodels.DropHeroCatalogueSynced, gormmodels.DropHeroInstalled, func() error { return s.refreshShippingModes(ctx, c) }},
+	}
+	for _, step := range steps {
+		if state != step.from {
+			continue
 		}
-		state = gormmodels.DropHeroContacted
-		if err := s.setState(ctx, state, ""); err != nil {
+		if ok, err := s.stillIn(ctx, state); err != nil || !ok {
 			return err
 		}
-	}
-	if state == gormmodels.DropHeroContacted {
-		if err := s.reconcileCategories(ctx, c); err != nil {
-			s.setState(ctx, state, err.Error())
+		if err := step.run(); err != nil {
+			if outbox.IsPermanent(err) {
+				return err
+			}
+			if state == gormmodels.DropHeroKeysSaved && errors.Is(err, drophero.ErrUnauthorized) {
+				s.advance(ctx, state, gormmodels.DropHeroKeysRejected, "DropHero rejected the keys")
+				return outbox.Permanent(err)
+			}
+			s.advance(ctx, state, state, err.Error())
 			return permanentIfClient(err)
 		}
-		state = gormmodels.DropHeroCategoriesSent
-		if err := s.setState(ctx, state, ""); err != nil {
+		ok, err := s.advance(ctx, state, step.to, "")
+		if err != nil || !ok {
 			return err
 		}
-	}
-	if state == gormmodels.DropHeroCategoriesSent {
-		if _, err := s.syncCatalog(ctx, c, true); err != nil {
-			s.setState(ctx, state, err.Error())
-			return permanentIfClient(err)
-		}
-		state = gormmodels.DropHeroCatalogueSynced
-		if err := s.setState(ctx, state, ""); err != nil {
-			return err
-		}
-	}
-	if state == gormmodels.DropHeroCatalogueSynced {
-		if err := s.refreshShippingModes(ctx, c); err != nil {
-			s.setState(ctx, state, err.Error())
-			return permanentIfClient(err)
-		}
-		return s.setState(ctx, gormmodels.DropHeroInstalled, "")
+		state = step.to
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net"
 	"net/http"
 	"path"
 	"strings"
@@ -46,6 +47,13 @@ type Config struct {
 	// Pprof mounts the Go profiles under /admin/debug/pprof/, behind the
 	// admin login (pprof.go). main sets it when SHOPBRIDGE_PPROF=1.
 	Pprof bool
+	// TrustedProxies are the CIDR ranges of the reverse proxies / load
+	// balancers in front of the shop. Only their X-Forwarded-For is
+	// believed for the client IP; empty means the shop is reached directly
+	// and the connection's address is used. The client IP is what the
+	// Plugin API logs and what any per-address throttling keys on: without
+	// an extractor, Echo trusts X-Real-IP/X-Forwarded-For from anyone.
+	TrustedProxies []string
 }
 
 // App is the example shop: its database, its web server and its pages.
@@ -116,18 +124,42 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 			a.Log.Info("seeded demo catalogue", zap.String("customer", demoEmail))
 		}
 	}
+	ipExtractor, err := clientIPExtractor(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	tpl, err := parseTemplates(templateFS)
 	if err != nil {
 		return nil, err
 	}
 	a.templates = tpl
 	a.Echo = a.newEcho()
+	a.Echo.IPExtractor = ipExtractor
 	a.routes()
 	a.Background(a.pruneSessionsLoop)
 	if err := a.setupIntegrations(); err != nil {
 		return nil, fmt.Errorf("set up integrations: %w", err)
 	}
 	return a, nil
+}
+
+// clientIPExtractor returns how the client IP is found: the connection's
+// address without trusted proxies, otherwise the X-Forwarded-For chain
+// trusted only for the given ranges (nothing trusted implicitly, loopback
+// and private networks included).
+func clientIPExtractor(trusted []string) (echo.IPExtractor, error) {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect(), nil
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, c := range trusted {
+		_, n, err := net.ParseCIDR(strings.TrimSpace(c))
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy range %q: %w", c, err)
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...), nil
 }
 
 // newEcho builds the web server with recovery, request logs and HTML error

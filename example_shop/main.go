@@ -38,6 +38,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -64,6 +65,8 @@ type options struct {
 	demo         bool
 	pprof        bool
 	printSQL     bool
+	// trustedProxies are the CIDR ranges of env TRUSTED_PROXIES.
+	trustedProxies []string
 }
 
 // envHelp documents every environment variable the shop reads; "-h"
@@ -74,6 +77,8 @@ Environment:
   ADDR                            listen address (default :8080)
   PUBLIC_URL                      absolute URL of the shop (links handed to Shopgate and DropHero)
   DATABASE_URL                    postgres://... switches from SQLite to PostgreSQL
+  TRUSTED_PROXIES                 comma-separated CIDR ranges of proxies whose X-Forwarded-For
+                                  is believed for the client IP (default: none, the connection's address)
 
   SHOPGATE_CUSTOMER_NUMBER        Shopgate customer number; unset: demo mode with the
                                   in-process fake Merchant API (10001 / 20001 / deadbeefcafe00112233)
@@ -147,6 +152,11 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	}
 	o.demo = getenv("SHOPGATE_CUSTOMER_NUMBER") == ""
 	o.pprof = getenv("SHOPBRIDGE_PPROF") == "1"
+	for _, c := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			o.trustedProxies = append(o.trustedProxies, c)
+		}
+	}
 	return o, nil
 }
 
@@ -210,6 +220,8 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		DataDir:   o.dataDir,
 		SeedDemo:  o.seedProducts == 0,
 		Pprof:     o.pprof,
+
+		TrustedProxies: o.trustedProxies,
 	})
 	if err != nil {
 		log.Error("start shop", zap.Error(err))

@@ -44,7 +44,7 @@ func FuzzUserAgent(f *testing.F) {
 // FuzzCookie checks the opt-out cookie parser against net/http's cookie
 // parsing for well-formed headers and that it never panics.
 func FuzzCookie(f *testing.F) {
-	for _, c := range []string{"SHOPGATE_MOBILE_WEBPAGE=1", "a=b; SHOPGATE_MOBILE_WEBPAGE=0", `SHOPGATE_MOBILE_WEBPAGE="1"`, "SHOPGATE_MOBILE_WEBPAGE=%31", ";;=", "SHOPGATE_MOBILE_WEBPAGE"} {
+	for _, c := range []string{"SHOPGATE_MOBILE_WEBPAGE=1", "a=b; SHOPGATE_MOBILE_WEBPAGE=0", `SHOPGATE_MOBILE_WEBPAGE="1"`, "SHOPGATE_MOBILE_WEBPAGE=%31", ";;=", "SHOPGATE_MOBILE_WEBPAGE", "SHOPGATE_MOBILE_WEBPAGE=\r", "SHOPGATE_MOBILE_WEBPAGE=1\r\n"} {
 		f.Add(c)
 	}
 	f.Fuzz(func(t *testing.T, header string) {
@@ -52,8 +52,12 @@ func FuzzCookie(f *testing.F) {
 		if !strings.Contains(header, CookieName) && got {
 			t.Fatalf("CookieOptOut(%q) without the cookie name", header)
 		}
-		// A single simple cookie: the value decides.
-		if v, ok := strings.CutPrefix(header, CookieName+"="); ok && !strings.ContainsAny(v, ";\"%+ \t") {
+		// A single simple cookie: the value decides. As net/http does, the
+		// white space " \t\r\n" around the value is not part of it; other
+		// control or non-ASCII bytes make the value one net/http refuses,
+		// and are left to the parser.
+		if v, ok := strings.CutPrefix(header, CookieName+"="); ok && !strings.ContainsAny(v, ";\"%+") && printableASCII(strings.Trim(v, " \t\r\n")) {
+			v = strings.Trim(v, " \t\r\n")
 			if want := v != "" && v != "0"; got != want {
 				t.Fatalf("CookieOptOut(%q) = %v, want %v", header, got, want)
 			}
@@ -140,4 +144,14 @@ func FuzzPHPQuery(f *testing.F) {
 		}
 		_ = QueryOptOut(rawQuery)
 	})
+}
+
+// printableASCII reports whether s holds only the bytes 0x21–0x7e.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }

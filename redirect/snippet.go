@@ -253,12 +253,12 @@ func parseHTMLTags(s string) ([]tagTemplate, error) {
 	}
 	tags := make([]tagTemplate, 0, len(doc.HTMLTags))
 	for _, t := range doc.HTMLTags {
-		if !validName(t.Name) {
+		if !validName(t.Name) || !allowedTag(t.Name) {
 			continue
 		}
 		tt := tagTemplate{name: t.Name}
 		for _, a := range t.Attributes {
-			if !validName(a.Name) {
+			if !validName(a.Name) || !allowedAttr(t.Name, a.Name) {
 				continue
 			}
 			at := attrTemplate{name: a.Name, value: a.Value}
@@ -317,7 +317,7 @@ func (t *tagTemplate) append(dst []byte, r *Redirector, p Page) []byte {
 			value = strings.ReplaceAll(value, "{deeplink_suffix}", *suffix)
 		}
 		rendered, ok := renderTemplate(value, func(name string) (string, bool) { return tagVariable(r, p, name) })
-		if !ok {
+		if !ok || urlAttributes[strings.ToLower(a.name)] && !safeURL(rendered) {
 			return dst[:start]
 		}
 		dst = append(dst, ' ')

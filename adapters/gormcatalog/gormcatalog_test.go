@@ -395,6 +395,20 @@ func TestItemsRandomCatalogue(t *testing.T) {
 			if got := uidsOf(doc); !slices.Equal(got, want[1:2]) {
 				t.Errorf("uids filter page 2: %v, want %v", got, want[1:2])
 			}
+			// More uids than bind parameters allowed (SQLite 32,766,
+			// PostgreSQL 65,535): same answer, not a database error.
+			many := append([]string(nil), pick...)
+			for i := 0; len(many) < 70000; i++ {
+				many = append(many, strconv.Itoa(900000000+i), "x'"+strconv.Itoa(i))
+			}
+			doc, _ = exportItems(t, src, adapters.CatalogQuery{Limit: -1, UIDs: many})
+			if got := uidsOf(doc); !slices.Equal(got, want) {
+				t.Errorf("70,000 uids filter: %v, want %v", got, want)
+			}
+			doc, _ = exportItems(t, src, adapters.CatalogQuery{Limit: -1, ExcludeUIDs: append(many[:0:0], append([]string{cat.items[0]}, many[len(pick):]...)...)})
+			if got := uidsOf(doc); !slices.Equal(got, cat.items[1:]) {
+				t.Errorf("70,000 uids exclude: %d items, want %d", len(got), len(cat.items)-1)
+			}
 			doc, _ = exportItems(t, src, adapters.CatalogQuery{Limit: -1, UIDs: []string{"x"}})
 			if len(doc.Items) != 0 {
 				t.Errorf("non-numeric uid matched %v", uidsOf(doc))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -239,10 +240,65 @@ func (f *filter) uidFilter(uidExpr, keyExpr string, uids []string, exclude bool)
 			}
 			return
 		}
+		if len(ints) > maxBoundUIDs {
+			f.add(keyExpr + " " + op + " (" + intList(ints) + ")")
+			return
+		}
 		f.add(keyExpr+" "+op+" ?", ints)
 		return
 	}
+	if len(uids) > maxBoundUIDs {
+		list, ok := textList(uids)
+		switch {
+		case ok:
+			f.add("CAST(" + uidExpr + " AS TEXT) " + op + " (" + list + ")")
+		case !exclude:
+			f.none = true
+		}
+		return
+	}
 	f.add("CAST("+uidExpr+" AS TEXT) "+op+" ?", uids)
+}
+
+// maxBoundUIDs is the longest uid list passed as bind parameters (one
+// each). Longer lists are written into the statement as literals, so that
+// any number of uids works: SQLite allows 32,766 parameters and
+// PostgreSQL 65,535 per statement.
+const maxBoundUIDs = 1000
+
+// intList renders integers as a SQL list.
+func intList(ints []int64) string {
+	var b strings.Builder
+	b.Grow(len(ints) * 8)
+	for i, n := range ints {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(n, 10))
+	}
+	return b.String()
+}
+
+// textList renders strings as standard SQL string literals (quotes
+// doubled). Strings no text column can hold (invalid UTF-8, NUL) are left
+// out, and so are strings with a backslash (which a PostgreSQL server with
+// standard_conforming_strings off would read as an escape); ok is false
+// when none is left.
+func textList(ss []string) (list string, ok bool) {
+	var b strings.Builder
+	for _, s := range ss {
+		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 || strings.IndexByte(s, '\\') >= 0 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.ReplaceAll(s, "'", "''"))
+		b.WriteByte('\'')
+		ok = true
+	}
+	return b.String(), ok
 }
 
 // page turns offset/limit into the number of records still wanted (-1 for

@@ -36,13 +36,24 @@ type Config struct {
 	// PluginVersion is the version of this integration. Default Version.
 	PluginVersion string
 
-	// MaxBodyBytes limits the request body; larger bodies get HTTP 413.
-	// Default 32 MiB.
+	// MaxBodyBytes limits the request body; larger bodies get HTTP 413
+	// (a declared Content-Length over it before anything is read).
+	// Default 16 MiB.
 	MaxBodyBytes int64
 	// MaxVars limits the number of form variables. Default 100000.
 	MaxVars int
 	// MaxDepth limits bracket nesting of form variables. Default 64.
 	MaxDepth int
+
+	// PreAuthLogBytesPerSecond and PreAuthLogBurstBytes budget what
+	// requests that did not authenticate may write to the logs of a shop
+	// (a token bucket shared by the access and error log and the Logger
+	// copy); entries over it are dropped and counted in one summary line,
+	// so that unauthenticated traffic cannot rotate the history away.
+	// Defaults 1 KiB/s and 64 KiB; a negative value switches the budget
+	// off (docs/protocol/plugin-api.md#bounded-logging-of-unauthenticated-requests).
+	PreAuthLogBytesPerSecond int
+	PreAuthLogBurstBytes     int
 
 	// InsecureSkipAuth switches authentication off. For local development
 	// only: every request then logs a warning. Default false.
@@ -127,7 +138,7 @@ type SettingsStore interface {
 const Version = "0.1.0"
 
 // defaultMaxBodyBytes is the default request body limit.
-const defaultMaxBodyBytes = 32 << 20
+const defaultMaxBodyBytes = 16 << 20
 
 func (c *Config) withDefaults() {
 	if c.LogDir == "" {
@@ -144,6 +155,12 @@ func (c *Config) withDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.PreAuthLogBytesPerSecond == 0 {
+		c.PreAuthLogBytesPerSecond = defaultPreAuthLogRate
+	}
+	if c.PreAuthLogBurstBytes == 0 {
+		c.PreAuthLogBurstBytes = defaultPreAuthLogBurst
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

@@ -90,18 +90,24 @@ func (h *Handler) fail(r *request, err error, text string) error {
 
 // logError writes an error-log entry: text, code, trace id, action, the
 // error chain and, for panics, the stack.
+// Every string is capped, so that input echoed in an error (a shop number,
+// a trace id) cannot make the entry large; a request over the
+// pre-authentication budget writes nothing.
 func (h *Handler) logError(r *request, err error, code int, text string) {
-	fields := []zap.Field{zap.Int("code", code), zap.String("trace_id", r.TraceID), zap.String("action", r.Action)}
+	if r.quiet {
+		return
+	}
+	fields := []zap.Field{zap.Int("code", code), zap.String("trace_id", capLog(r.TraceID, maxLogTraceID)), zap.String("action", capLog(r.Action, maxLogAction))}
 	chain := []string{}
 	for e, i := err, 0; e != nil && i < 10; e, i = errors.Unwrap(e), i+1 {
-		chain = append(chain, e.Error())
+		chain = append(chain, capLog(e.Error(), maxLogText))
 	}
 	fields = append(fields, zap.Strings("error_chain", chain))
 	var pe *panicError
 	if errors.As(err, &pe) {
 		fields = append(fields, zap.ByteString("stack", pe.stack))
 	}
-	r.logs.ErrorLogger().Error(text, fields...)
+	r.logs.ErrorLogger().Error(capLog(text, maxLogText), fields...)
 }
 
 // writeEnvelope answers with HTTP 200 and the JSON envelope.

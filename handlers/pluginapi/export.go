@@ -143,7 +143,7 @@ func runExport[T any](h *Handler, r *request, k exportKind[T]) (payload, error) 
 		// response started, so that Shopgate sees a broken download.
 		return nil, err
 	}
-	r.logs.AccessLogger().Info("export finished", zap.String("trace_id", r.TraceID), zap.String("action", r.Action),
+	r.logs.AccessLogger().Info("export finished", zap.String("trace_id", capLog(r.TraceID, maxLogTraceID)), zap.String("action", capLog(r.Action, maxLogAction)),
 		zap.Int("records", count), zap.Int("offset", q.Offset), zap.Int("limit", q.Limit),
 		zap.Duration("duration", time.Since(start)), zap.Bool("gzip", out.gz != nil))
 	return nil, nil

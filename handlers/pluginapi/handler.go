@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,12 @@ type shop struct {
 	permAt time.Time
 	// saveMu serialises set_settings so that concurrent changes are not lost.
 	saveMu sync.Mutex
+	// overrides are the keys Shopgate set through set_settings (stored and
+	// loaded), laid over the host's code configuration; guarded by saveMu.
+	overrides map[string]any
+	// preAuthLog budgets the log bytes of requests that did not
+	// authenticate.
+	preAuthLog *logBudget
 }
 
 // pingConfiguration is the encoded configuration ping shows, computed
@@ -121,20 +128,26 @@ func New(cfg Config) (*Handler, error) {
 		}
 		st["log_folder_path"] = ls.Dir()
 		st["cache_folder_path"] = cfg.CacheDir
+		overrides := map[string]any{}
 		if cfg.Store != nil {
 			over, err := cfg.Store.Load(context.Background(), sc.ShopNumber)
 			if err != nil {
 				return nil, fmt.Errorf("pluginapi: load settings of shop %s: %w", sc.ShopNumber, err)
 			}
+			// Only keys Shopgate sent are stored; each is laid over the
+			// host's configuration, and a stored value that is no longer
+			// valid is ignored (docs/protocol/plugin-api.md#set_settings).
 			for k, v := range over {
 				if sp, ok := settingSpecs[k]; ok && sp.settable {
-					if cv, err := normaliseStored(k, v); err == nil {
+					if cv, err := normaliseStored(k, v); err == nil && validateSetting(k, cv) == nil {
 						st[k] = cv
+						overrides[k] = cv
 					}
 				}
 			}
 		}
-		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned}
+		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned, overrides: overrides,
+			preAuthLog: newLogBudget(cfg.PreAuthLogBytesPerSecond, cfg.PreAuthLogBurstBytes)}
 		sh.setSettings(st)
 		h.shops[key] = sh
 		if len(cfg.Shops) == 1 {
@@ -219,12 +232,24 @@ func (h *Handler) Close() error {
 // steps: parse the parameters, select the shop, authenticate, check that
 // the action is enabled, run it.
 func (h *Handler) serve(c echo.Context) error {
+	if c.Request().ContentLength > h.cfg.MaxBodyBytes {
+		// Rejected before a byte of the body is read
+		// (docs/protocol/plugin-api.md#request-limits).
+		return c.String(http.StatusRequestEntityTooLarge, "request body too large\n")
+	}
 	r, perr := h.parse(c)
 	var tooLarge *http.MaxBytesError
 	if errors.As(perr, &tooLarge) {
 		return c.String(http.StatusRequestEntityTooLarge, "request body too large\n")
 	}
 	shopErr := h.selectShop(r)
+	var authErr error
+	if perr == nil && shopErr == nil {
+		authErr = h.authenticate(r)
+	}
+	// Whatever did not authenticate logs within the pre-authentication
+	// budget (docs/protocol/plugin-api.md#bounded-logging-of-unauthenticated-requests).
+	r.preAuth = perr != nil || shopErr != nil || authErr != nil || r.Action == "receive_authorization"
 	h.accessLog(r)
 	if perr != nil {
 		return h.failMalformed(r, perr)
@@ -232,8 +257,8 @@ func (h *Handler) serve(c echo.Context) error {
 	if shopErr != nil {
 		return h.fail(r, shopErr, "")
 	}
-	if err := h.authenticate(r); err != nil {
-		return h.fail(r, err, "")
+	if authErr != nil {
+		return h.fail(r, authErr, "")
 	}
 	spec, err := h.enabled(r)
 	if err != nil {
@@ -287,10 +312,11 @@ func (h *Handler) failMalformed(r *request, perr error) error {
 func (h *Handler) selectShop(r *request) error {
 	sh, err := h.resolveShop(r.Params)
 	if err != nil {
-		r.logs = h.firstShop().logs
+		first := h.firstShop()
+		r.logs, r.budget = first.logs, first.preAuthLog
 		return err
 	}
-	r.shop, r.Shop, r.logs = sh, sh.info(), sh.logs
+	r.shop, r.Shop, r.logs, r.budget = sh, sh.info(), sh.logs, sh.preAuthLog
 	return nil
 }
 
@@ -420,7 +446,7 @@ func (h *Handler) startDebug(r *request) {
 	if err != nil {
 		r.ErrorLog().Error("flush debug log", zap.Error(err))
 	}
-	r.Debug = d.With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action))
+	r.Debug = d.With(zap.String("trace_id", capLog(r.TraceID, maxLogTraceID)), zap.String("action", capLog(r.Action, maxLogAction)))
 	r.Debug.Info("debug logging started")
 }
 
@@ -435,11 +461,45 @@ func exportParams(r *request) (cancel context.CancelFunc, err error) {
 	}
 	cancel = func() {}
 	if mt, _ := r.Params["max_execution_time"].(string); mt != "" {
-		if d, err := time.ParseDuration(mt + "s"); err == nil && d > 0 {
+		if d, ok := phpSeconds(mt); ok {
 			r.Ctx, cancel = context.WithTimeout(r.Ctx, d)
 		}
 	}
 	return cancel, nil
+}
+
+// maxExecutionTime caps max_execution_time (a day), so that a huge number
+// cannot overflow the duration.
+const maxExecutionTime = 24 * time.Hour
+
+// phpSeconds reads max_execution_time as PHP's set_time_limit reads its
+// argument: whole seconds from the leading number ("1m" is 1 s, "2.9" is
+// 2 s, " 5" is 5 s), never a Go duration. No leading number, or zero or
+// less (PHP: no limit), gives ok=false
+// (docs/protocol/plugin-api.md#reserved-parameters).
+func phpSeconds(s string) (time.Duration, bool) {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	s = strings.TrimPrefix(s, "+")
+	end := 0
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	if end == 0 {
+		return 0, false
+	}
+	digits := strings.TrimLeft(s[:end], "0")
+	if digits == "" {
+		return 0, false
+	}
+	if len(digits) > 6 {
+		return maxExecutionTime, true
+	}
+	n, _ := strconv.Atoi(digits)
+	d := time.Duration(n) * time.Second
+	if d > maxExecutionTime {
+		d = maxExecutionTime
+	}
+	return d, true
 }
 
 // call runs the action, turning a panic into an error.
@@ -518,11 +578,16 @@ func (h *Handler) parseParams(req *http.Request) (rawInput, error) {
 		in.multipart = req.MultipartForm.Value
 		body, err = phpform.Parse(req.MultipartForm.Value, lim)
 	case "application/x-www-form-urlencoded":
-		raw, rerr := io.ReadAll(req.Body)
-		if rerr != nil {
+		// One buffer of the declared size (at most MaxBodyBytes, checked in
+		// serve), turned into the string without a copy.
+		var raw strings.Builder
+		if req.ContentLength > 0 {
+			raw.Grow(int(req.ContentLength))
+		}
+		if _, rerr := io.Copy(&raw, req.Body); rerr != nil {
 			return in, rerr
 		}
-		in.body = string(raw)
+		in.body = raw.String()
 		body, err = phpform.ParseQuery(in.body, lim)
 	}
 	if qerr != nil {
@@ -538,28 +603,53 @@ func (h *Handler) parseParams(req *http.Request) (rawInput, error) {
 	return in, nil
 }
 
-// maxAccessEntry caps the logged parameters of one request, so that
-// unauthenticated callers cannot fill the disk quickly.
+// maxAccessEntry caps the logged parameters of one authenticated request.
 const maxAccessEntry = 16 << 10
 
+// preAuthErrorAllowance is charged to the pre-authentication budget for
+// the error entry that follows the access entry of a rejected request.
+const preAuthErrorAllowance = 1 << 10
+
+// accessLog writes the request's access entry. Every field is capped; a
+// request that did not authenticate has its parameters cut shorter and is
+// logged only within the shop's pre-authentication budget. When over
+// budget, the request is marked quiet (no access or error entry) and
+// counted; the next admitted entry is preceded by one line saying how many
+// were dropped
+// (docs/protocol/plugin-api.md#bounded-logging-of-unauthenticated-requests).
 func (h *Handler) accessLog(r *request) {
 	req := r.Echo.Request()
-	p := obfuscate.Params(r.Params)
-	fields := []zap.Field{
-		zap.String("trace_id", r.TraceID),
-		zap.String("remote_ip", r.Echo.RealIP()),
-		zap.String("user_agent", req.UserAgent()),
+	traceID := capLog(r.TraceID, maxLogTraceID)
+	ip := capLog(r.Echo.RealIP(), maxLogIP)
+	ua := capLog(req.UserAgent(), maxLogUserAgent)
+	limit := maxAccessEntry
+	if r.preAuth {
+		limit = maxPreAuthParams
 	}
+	var params zap.Field
+	size := len(traceID) + len(ip) + len(ua) + 96
 	// Encoded once: the size check and the entry use the same bytes.
-	switch b, err := jsonMarshal(p); {
+	switch b, err := jsonMarshal(obfuscate.Params(r.Params)); {
 	case err != nil:
-		fields = append(fields, zap.String("parameters", "(not encodable)"))
-	case len(b) > maxAccessEntry:
-		fields = append(fields, zap.String("parameters", string(b[:maxAccessEntry])+"…(truncated)"))
+		params = zap.String("parameters", "(not encodable)")
+	case len(b) > limit:
+		s := capLog(string(b), limit)
+		params, size = zap.String("parameters", s), size+len(s)
 	default:
-		fields = append(fields, zap.Reflect("parameters", json.RawMessage(b)))
+		params, size = zap.Reflect("parameters", json.RawMessage(b)), size+len(b)
 	}
-	r.logs.AccessLogger().Info("incoming request", fields...)
+	if r.preAuth && r.budget != nil {
+		ok, dropped := r.budget.take(h.cfg.Now(), size+preAuthErrorAllowance)
+		if !ok {
+			r.quiet = true
+			return
+		}
+		if dropped > 0 {
+			r.logs.AccessLogger().Warn(strconv.FormatInt(dropped, 10) + " unauthenticated entries dropped")
+		}
+	}
+	r.logs.AccessLogger().Info("incoming request",
+		zap.String("trace_id", traceID), zap.String("remote_ip", ip), zap.String("user_agent", ua), params)
 }
 
 // newReference returns a short random id that links a 999 answer to its

@@ -40,11 +40,21 @@ type request struct {
 	shop    *shop
 	logs    *logs.Set
 	started time.Time
+	// budget is the pre-authentication log budget of the request's shop.
+	budget *logBudget
+	// preAuth is set when the request did not authenticate (or needs no
+	// authentication); quiet when its entries were over the budget and are
+	// not written at all.
+	preAuth, quiet bool
 }
 
-// ErrorLog is the shop's error log with the request's trace id.
+// ErrorLog is the shop's error log with the request's trace id (a no-op
+// for a request over the pre-authentication budget).
 func (r *request) ErrorLog() *zap.Logger {
-	return r.logs.ErrorLogger().With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action))
+	if r.quiet {
+		return zap.NewNop()
+	}
+	return r.logs.ErrorLogger().With(zap.String("trace_id", capLog(r.TraceID, maxLogTraceID)), zap.String("action", capLog(r.Action, maxLogAction)))
 }
 
 // Logs is the shop's log set.

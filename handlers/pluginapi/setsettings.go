@@ -62,15 +62,20 @@ func (h *Handler) setSettings(r *request) (payload, error) {
 		changed[c.name] = c.val
 	}
 	if h.cfg.Store != nil {
-		overrides := map[string]any{}
-		for k, sp := range settingSpecs {
-			if sp.settable && !equalSetting(next[k], sp.def) {
-				overrides[k] = next[k]
-			}
+		// Only the keys Shopgate sent are stored, never a snapshot of the
+		// whole configuration: a value the host later changes in code is
+		// not frozen by an unrelated set_settings.
+		overrides := make(map[string]any, len(sh.overrides)+len(changed))
+		for k, v := range sh.overrides {
+			overrides[k] = v
+		}
+		for k, v := range changed {
+			overrides[k] = v
 		}
 		if err := h.cfg.Store.Save(r.Ctx, sh.number, overrides); err != nil {
 			return nil, &shopgate.APIError{Code: shopgate.CodeConfigReadWrite, Cause: err}
 		}
+		sh.overrides = overrides
 	}
 	sh.setSettings(next)
 	if h.cfg.OnSettingsChanged != nil {
@@ -85,10 +90,4 @@ type settingChange struct {
 	Name string `json:"name"`
 	Old  any    `json:"old"`
 	New  any    `json:"new"`
-}
-
-func equalSetting(a, b any) bool {
-	ab, err1 := jsonMarshal(a)
-	bb, err2 := jsonMarshal(b)
-	return err1 == nil && err2 == nil && string(ab) == string(bb)
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shopbridge/shopbridge/internal/obfuscate"
 	"github.com/shopbridge/shopbridge/redirect"
@@ -277,14 +278,87 @@ func toStringList(v any) ([]string, error) {
 	return nil, fmt.Errorf("not a list")
 }
 
-// validateSetting applies the rules of docs/protocol/plugin-api.md#setting-validation to one value.
+// Bounds of setting values (docs/protocol/plugin-api.md#setting-validation).
+const (
+	maxSettingLen  = 1 << 10  // any string setting
+	maxAliasLen    = 63       // one DNS label
+	maxHTMLTagsLen = 64 << 10 // html_tags JSON
+	maxListLen     = 10000    // elements of a list setting
+	maxListElemLen = 256      // bytes of one list element
+)
+
+// intRanges are the accepted ranges of the integer settings.
+var intRanges = map[string][2]int{
+	"export_buffer_capacity": {1, 1000000},
+	"max_attributes":         {0, 100000},
+	"default_execution_time": {0, 86400},
+	"default_memory_limit":   {-1, 1 << 20},
+}
+
+// encodings are the source encodings the SDK knows (compared
+// case-insensitively).
+var encodings = map[string]bool{"utf-8": true, "ascii": true, "cp1252": true, "windows-1252": true, "iso-8859-15": true, "iso-8859-1": true}
+
+var (
+	reParamName = regexp.MustCompile(`^[A-Za-z0-9_.\-\[\]]+$`)
+	rePixelID   = regexp.MustCompile(`^[0-9]{0,32}$`)
+)
+
+// validateSetting applies the rules of docs/protocol/plugin-api.md#setting-validation
+// to one value,
+// plus bounds on every value: lengths of strings and lists, ranges of
+// integers, enums, and the html_tags allowlist.
 func validateSetting(k string, v any) error {
+	switch x := v.(type) {
+	case int:
+		if r, ok := intRanges[k]; ok && (x < r[0] || x > r[1]) {
+			return fmt.Errorf("%s: must be between %d and %d", k, r[0], r[1])
+		}
+		return nil
+	case []string:
+		if len(x) > maxListLen {
+			return fmt.Errorf("%s: more than %d elements", k, maxListLen)
+		}
+		for _, e := range x {
+			if len(e) > maxListElemLen || !utf8.ValidString(e) {
+				return fmt.Errorf("%s: element too long or not UTF-8", k)
+			}
+			if k == "redirectable_get_params" && !reParamName.MatchString(e) {
+				return fmt.Errorf("%s: invalid parameter name", k)
+			}
+		}
+		return nil
+	}
 	s, isString := v.(string)
 	if !isString {
 		return nil
 	}
+	limit := maxSettingLen
+	switch k {
+	case "alias":
+		limit = maxAliasLen
+	case "html_tags":
+		limit = maxHTMLTagsLen
+	}
+	if len(s) > limit || !utf8.ValidString(s) {
+		return fmt.Errorf("%s: longer than %d bytes or not UTF-8", k, limit)
+	}
 	var re *regexp.Regexp
 	switch k {
+	case "html_tags":
+		return redirect.ValidateHTMLTags(s)
+	case "encoding":
+		if !encodings[strings.ToLower(s)] {
+			return fmt.Errorf("encoding: unknown encoding")
+		}
+		return nil
+	case "mobile_header_parent":
+		if strings.ContainsAny(s, "<>\"'`\\") || strings.IndexFunc(s, func(r rune) bool { return r < 0x20 }) >= 0 {
+			return fmt.Errorf("mobile_header_parent: not a CSS selector")
+		}
+		return nil
+	case "facebook_pixel_id":
+		re = rePixelID
 	case "customer_number", "shop_number":
 		re = reNumber
 	case "apikey":

@@ -197,7 +197,12 @@ func (s *Set) Truncate(t Type) error {
 const MaxTailLines = 10000
 
 // Tail returns the last n lines of a log (each with its newline, blank
-// lines counted) without reading the whole file.
+// lines counted) without reading the whole file. It reads a snapshot: the
+// file is opened on its own and read backwards in blocks without the
+// writers' lock, so a long read never delays a request writing its entry
+// (docs/protocol/plugin-api.md#log-actions). The work is linear in the
+// bytes returned. Entries written while it reads may or may not be part of
+// the answer; a rotation during the read leaves it on the file it opened.
 func (s *Set) Tail(t Type, n int) ([]byte, error) {
 	f, ok := s.files[t]
 	if !ok {
@@ -206,8 +211,6 @@ func (s *Set) Tail(t Type, n int) ([]byte, error) {
 	if n > MaxTailLines {
 		n = MaxTailLines
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	fh, err := os.OpenFile(f.path, os.O_CREATE|os.O_RDONLY, 0o640)
 	if err != nil {
 		return nil, err
@@ -216,9 +219,21 @@ func (s *Set) Tail(t Type, n int) ([]byte, error) {
 	return tail(fh, n)
 }
 
+// tailHook, when set by a test, runs after every block Tail reads.
+var tailHook func()
+
+// readerAtSeeker is what tail reads: an *os.File, or a bytes/strings
+// reader in tests.
+type readerAtSeeker interface {
+	io.ReaderAt
+	io.Seeker
+}
+
 // tail reads blocks from the end until it has seen n line breaks before
-// the final line.
-func tail(r io.ReadSeeker, n int) ([]byte, error) {
+// the final line, keeping the blocks and joining them once at the end.
+// A file that shrinks while it is read (truncated by clear_log_file) gives
+// what was read before the shrink.
+func tail(r readerAtSeeker, n int) ([]byte, error) {
 	if n <= 0 {
 		return nil, nil
 	}
@@ -226,8 +241,9 @@ func tail(r io.ReadSeeker, n int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	const block = 32 << 10
-	var buf []byte
+	const block = 64 << 10
+	var chunks [][]byte // from the end of the file backwards
+	need := n
 	pos := size
 	for pos > 0 {
 		step := int64(block)
@@ -236,38 +252,49 @@ func tail(r io.ReadSeeker, n int) ([]byte, error) {
 		}
 		pos -= step
 		chunk := make([]byte, step)
-		if _, err := r.Seek(pos, io.SeekStart); err != nil {
+		if _, err := r.ReadAt(chunk, pos); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
 			return nil, err
 		}
-		if _, err := io.ReadFull(r, chunk); err != nil {
-			return nil, err
+		if tailHook != nil {
+			tailHook()
 		}
-		buf = append(chunk, buf...)
-		if cut, ok := lastLines(buf, n); ok {
-			return buf[cut:], nil
+		end := len(chunk)
+		if pos+step == size && end > 0 && chunk[end-1] == '\n' {
+			end-- // the final line break ends the last line
 		}
+		for {
+			j := bytes.LastIndexByte(chunk[:end], '\n')
+			if j < 0 {
+				break
+			}
+			if need--; need == 0 {
+				chunks = append(chunks, chunk[j+1:])
+				return joinReversed(chunks), nil
+			}
+			end = j
+		}
+		chunks = append(chunks, chunk)
 	}
-	return buf, nil
+	return joinReversed(chunks), nil
 }
 
-// lastLines finds where the last n lines of b start. A final line without
-// newline counts as a line.
-func lastLines(b []byte, n int) (int, bool) {
-	end := len(b)
-	if end > 0 && b[end-1] == '\n' {
-		end--
+// joinReversed concatenates chunks in reverse order into one buffer.
+func joinReversed(chunks [][]byte) []byte {
+	total := 0
+	for _, c := range chunks {
+		total += len(c)
 	}
-	for i := 0; i < n; i++ {
-		j := bytes.LastIndexByte(b[:end], '\n')
-		if j < 0 {
-			return 0, false
-		}
-		if i == n-1 {
-			return j + 1, true
-		}
-		end = j
+	if total == 0 {
+		return nil
 	}
-	return 0, false
+	out := make([]byte, 0, total)
+	for i := len(chunks) - 1; i >= 0; i-- {
+		out = append(out, chunks[i]...)
+	}
+	return out
 }
 
 // Close flushes and closes the files.
