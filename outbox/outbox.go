@@ -122,3 +122,37 @@ func Purge(ctx context.Context, db *gorm.DB, before time.Time) (int64, error) {
 	}
 	return res.RowsAffected, nil
 }
+
+// ErrNotDead is returned by [Retry] when the job does not exist or is not
+// dead.
+var ErrNotDead = errors.New("outbox: no dead job with this id")
+
+// ErrRetrySuperseded is returned by [Retry] when a newer pending job with
+// the same kind and coalescing key waits already: it carries the newer
+// payload, so the dead job is not revived.
+var ErrRetrySuperseded = errors.New("outbox: a newer job with the same kind and key is pending")
+
+// Retry puts the dead job id back into the queue: pending, due now, with
+// its attempts reset. It needs no [Worker] (a control panel calls it from
+// any process); a worker handling the job's kind picks it up. It returns
+// [ErrNotDead] when id names no dead job and [ErrRetrySuperseded] when a
+// newer pending job with the same kind and key exists.
+func Retry(ctx context.Context, db *gorm.DB, id uint64) error {
+	now := time.Now().UTC()
+	res := db.WithContext(ctx).Model(&gormmodels.OutboxJob{}).
+		Where("id = ? AND state = ?", id, gormmodels.OutboxDead).
+		Updates(map[string]any{
+			"state": gormmodels.OutboxPending, "not_before": now, "attempts": 0,
+			"done_at": nil, "lease_until": nil, "claim_token": "", "updated_at": now,
+		})
+	if res.Error != nil {
+		if isUniqueViolation(res.Error) {
+			return ErrRetrySuperseded
+		}
+		return fmt.Errorf("outbox: retry job %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotDead
+	}
+	return nil
+}
