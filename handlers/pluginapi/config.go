@@ -78,6 +78,12 @@ type Config struct {
 	Logger *zap.Logger
 	// Now is the clock (for tests). Default time.Now.
 	Now func() time.Time
+	// Observe, when set, is called once per request after the answer with
+	// the action (a whitelisted name, or "unknown"), the envelope's error
+	// code (0: success; a broken streamed export counts as 999), the
+	// records an export wrote and the duration; metrics.Metrics.PluginAPI
+	// is such a hook. Default: none.
+	Observe func(action string, code, records int, d time.Duration)
 }
 
 // ShopConfig is the configuration of one Shopgate shop.

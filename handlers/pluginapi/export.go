@@ -142,6 +142,7 @@ func runExport[T any](h *Handler, r *request, k exportKind[T]) (payload, error) 
 		// response started, so that Shopgate sees a broken download.
 		return nil, err
 	}
+	r.records = count
 	r.logs.AccessLogger().Info("export finished", zap.String("trace_id", r.TraceID), zap.String("action", r.Action),
 		zap.Int("records", count), zap.Int("offset", q.Offset), zap.Int("limit", q.Limit),
 		zap.Duration("duration", time.Since(start)), zap.Bool("gzip", out.gz != nil))

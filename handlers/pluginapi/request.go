@@ -40,6 +40,8 @@ type request struct {
 	shop    *shop
 	logs    *logs.Set
 	started time.Time
+	code    int // the envelope's error code, for Config.Observe
+	records int // records an export wrote, for Config.Observe
 }
 
 // ErrorLog is the shop's error log with the request's trace id.
