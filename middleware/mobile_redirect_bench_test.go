@@ -27,7 +27,9 @@ var benchPage = []byte("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><titl
 	"<link rel=\"stylesheet\" href=\"/static/shop.css\"></head><body class=\"product\"><header>Shop</header>" +
 	"<main><h1>Red shoes</h1><p>Fine red shoes in every size.</p></main></body></html>")
 
-func benchEcho(b testing.TB, with bool) *echo.Echo { return benchEchoCounted(b, with, RedirectCounters{}) }
+func benchEcho(b testing.TB, with bool) *echo.Echo {
+	return benchEchoCounted(b, with, RedirectCounters{})
+}
 
 // benchEchoCounted is benchEcho with the decisions counted by counters.
 func benchEchoCounted(b testing.TB, with bool, counters RedirectCounters) *echo.Echo {
