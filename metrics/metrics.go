@@ -49,6 +49,7 @@ import (
 
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/middleware"
+	"github.com/shopbridge/shopbridge/outbox"
 )
 
 // Namespace prefixes every metric name.
@@ -246,75 +247,11 @@ func (o *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- o.dead
 }
 
-// OutboxGroup is one row of [OutboxBacklog]: the jobs of one kind in one
-// state.
-type OutboxGroup struct {
-	Kind   string
-	State  string
-	Count  int64
-	Oldest time.Time
-}
-
-// OutboxBacklog returns the pending, running and dead outbox jobs grouped
-// by kind and state, with the creation time of the oldest of each group,
-// in one query (served by the (state, not_before) index).
-func OutboxBacklog(ctx context.Context, db *gorm.DB) ([]OutboxGroup, error) {
-	type row struct {
-		Kind   string
-		State  string
-		N      int64
-		Oldest string // read as text: SQLite returns MIN() of a time as text
-	}
-	var rows []struct {
-		Kind   string
-		State  string
-		N      int64
-		Oldest time.Time
-	}
-	q := db.WithContext(ctx).Model(&gormmodels.OutboxJob{}).
-		Select("kind, state, COUNT(*) AS n, MIN(created_at) AS oldest").
-		Where("state IN ?", []string{gormmodels.OutboxPending, gormmodels.OutboxRunning, gormmodels.OutboxDead}).
-		Group("kind, state")
-	if db.Dialector.Name() == "postgres" {
-		if err := q.Scan(&rows).Error; err != nil {
-			return nil, err
-		}
-	} else {
-		var text []row
-		if err := q.Scan(&text).Error; err != nil {
-			return nil, err
-		}
-		for _, r := range text {
-			t, _ := parseSQLiteTime(r.Oldest)
-			rows = append(rows, struct {
-				Kind   string
-				State  string
-				N      int64
-				Oldest time.Time
-			}{r.Kind, r.State, r.N, t})
-		}
-	}
-	out := make([]OutboxGroup, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, OutboxGroup{Kind: r.Kind, State: r.State, Count: r.N, Oldest: r.Oldest})
-	}
-	return out, nil
-}
-
-func parseSQLiteTime(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, errors.New("metrics: unreadable time " + strconv.Quote(s))
-}
-
 // Collect implements prometheus.Collector.
 func (o *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	groups, err := OutboxBacklog(ctx, o.db)
+	groups, err := outbox.Backlog(ctx, o.db)
 	if err != nil {
 		// The driver's text may name hosts or users: report the failure only.
 		ch <- prometheus.NewInvalidMetric(o.backlog, errors.New("outbox backlog not readable"))

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -155,4 +156,94 @@ func Retry(ctx context.Context, db *gorm.DB, id uint64) error {
 		return ErrNotDead
 	}
 	return nil
+}
+
+// Group is one row of [Backlog]: the jobs of one kind in one state.
+type Group struct {
+	Kind   string
+	State  string
+	Count  int64
+	Oldest time.Time
+}
+
+// Backlog returns the pending, running and dead outbox jobs grouped
+// by kind and state, with the creation time of the oldest of each group,
+// in one query (served by the (state, not_before) index).
+func Backlog(ctx context.Context, db *gorm.DB) ([]Group, error) {
+	type row struct {
+		Kind   string
+		State  string
+		N      int64
+		Oldest string // read as text: SQLite returns MIN() of a time as text
+	}
+	var rows []struct {
+		Kind   string
+		State  string
+		N      int64
+		Oldest time.Time
+	}
+	q := db.WithContext(ctx).Model(&gormmodels.OutboxJob{}).
+		Select("kind, state, COUNT(*) AS n, MIN(created_at) AS oldest").
+		Where("state IN ?", []string{gormmodels.OutboxPending, gormmodels.OutboxRunning, gormmodels.OutboxDead}).
+		Group("kind, state")
+	if db.Dialector.Name() == "postgres" {
+		if err := q.Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+	} else {
+		var text []row
+		if err := q.Scan(&text).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range text {
+			t, _ := parseSQLiteTime(r.Oldest)
+			rows = append(rows, struct {
+				Kind   string
+				State  string
+				N      int64
+				Oldest time.Time
+			}{r.Kind, r.State, r.N, t})
+		}
+	}
+	out := make([]Group, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Group{Kind: r.Kind, State: r.State, Count: r.N, Oldest: r.Oldest})
+	}
+	return out, nil
+}
+
+func parseSQLiteTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errors.New("outbox: unreadable time " + strconv.Quote(s))
+}
+
+// DeadJob is a job that failed for good, as [DeadJobs] lists it.
+type DeadJob struct {
+	ID       uint64
+	Kind     string
+	Attempts int
+	// LastError is the error of the last attempt.
+	LastError string
+	// CreatedAt is when the job was enqueued, DoneAt when it died.
+	CreatedAt time.Time
+	DoneAt    *time.Time
+}
+
+// DeadJobs returns up to limit dead jobs, the most recent first (for a
+// control panel with a retry button; see [Retry]).
+func DeadJobs(ctx context.Context, db *gorm.DB, limit int) ([]DeadJob, error) {
+	var rows []gormmodels.OutboxJob
+	err := db.WithContext(ctx).Where("state = ?", gormmodels.OutboxDead).Order("id DESC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("outbox: dead jobs: %w", err)
+	}
+	out := make([]DeadJob, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, DeadJob{ID: r.ID, Kind: r.Kind, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: r.CreatedAt, DoneAt: r.DoneAt})
+	}
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/progress"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/logs"
 )
@@ -84,6 +85,11 @@ type Config struct {
 	// records an export wrote and the duration; metrics.Metrics.PluginAPI
 	// is such a hook. Default: none.
 	Observe func(action string, code, records int, d time.Duration)
+	// OnProgress receives the progress of a running catalogue export every
+	// ProgressInterval (default 10s); the progress is also written to the
+	// access log (e.g. status.Service.ReportProgress). Optional.
+	OnProgress       func(progress.Snapshot)
+	ProgressInterval time.Duration
 }
 
 // ShopConfig is the configuration of one Shopgate shop.

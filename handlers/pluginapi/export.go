@@ -28,6 +28,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/progress"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
@@ -98,6 +99,9 @@ func runExport[T any](h *Handler, r *request, k exportKind[T]) (payload, error) 
 	}
 
 	start := time.Now()
+	tr := progress.Start(progress.Config{Name: "catalog_export", Total: int64(max(q.Limit, 0)),
+		Logger:   r.logs.AccessLogger().With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action)),
+		Interval: h.cfg.ProgressInterval, Report: h.cfg.OnProgress})
 	var (
 		out   *exportStream
 		w     recordWriter[T]
@@ -113,11 +117,13 @@ func runExport[T any](h *Handler, r *request, k exportKind[T]) (payload, error) 
 			w = k.newWriter(out)
 		}
 		count++
+		tr.Add(1)
 		return w.Write(rec)
 	})
 	if errors.Is(err, errPageFull) || errors.Is(err, adapters.ErrStop) {
 		err = nil
 	}
+	defer func() { tr.Finish(err) }()
 	if out == nil {
 		if err != nil {
 			if _, ok := shopgate.AsAPIError(err); ok {
