@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -98,6 +99,10 @@ func (a *App) setupShopgate() error {
 		APIKey:         creds.APIKey,
 		PluginVersion:  pluginapi.Version,
 		Logger:         ls.RequestLogger(),
+		Observe: func(action, outcome string, d time.Duration) {
+			a.metrics.MerchantAPI(action, outcome, d)
+			a.status.MerchantAPI(action, outcome, d)
+		},
 	}
 	if demo {
 		st.Fake = shopgatetest.NewServer(shopgatetest.WithCredentials(creds.CustomerNumber, creds.APIKey, creds.ShopNumber))
@@ -132,15 +137,22 @@ func (a *App) setupShopgate() error {
 		Customers:       shopCustomers{a},
 		Info:            shopInfo{a},
 		Cart:            shopCart{a},
+		Observe: func(action string, code, records int, d time.Duration) {
+			a.metrics.PluginAPI(action, code, records, d)
+			a.status.PluginAPI(action, code, records, d)
+		},
+		OnProgress: a.status.ReportProgress,
 	}
 	if creds.Server == "custom" && !demo {
 		st.Plugin.Shops[0].APIURL = creds.APIURL
 	}
 	a.sg = st
 	if demo {
+		// The API key never reaches a log, not even the demo one: it is in
+		// the README and in this file (demoAPIKey).
 		a.Log.Info("Shopgate demo mode: Plugin API credentials",
 			zap.String("customer_number", creds.CustomerNumber), zap.String("shop_number", creds.ShopNumber),
-			zap.String("apikey", creds.APIKey), zap.String("plugin_api", a.PublicURL+"/shopgate/api"),
+			zap.String("apikey", "see README (demo key)"), zap.String("plugin_api", a.PublicURL+"/shopgate/api"),
 			zap.String("fake_merchant_api", st.Fake.URL()))
 	}
 	return nil
