@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func serveApp(t *testing.T, a *App) string {
 // the API key, the DropHero secret or a callback token.
 func TestStartupLogsCarryNoSecrets(t *testing.T) {
 	core, logs := observer.New(zap.DebugLevel)
-	var buf bytes.Buffer
+	var buf syncBuffer
 	log := zap.New(zapcore.NewTee(core, zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&buf), zap.DebugLevel)))
 	keyFile := filepath.Join(t.TempDir(), "conf", "shopbridge-secret.key")
 	a := newTestAppWith(t, openSQLite(t), func(c *Config) {
@@ -98,6 +99,24 @@ func TestStartupLogsCarryNoSecrets(t *testing.T) {
 			t.Errorf("start-up log contains the %s", name)
 		}
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // /healthz, /readyz (with the outbox workers running) and /metrics answer;
