@@ -56,6 +56,55 @@ type Config struct {
 	RetryBackoff time.Duration
 	// Now is the clock used for signing. Default time.Now.
 	Now func() time.Time
+	// Observe, when set, is called after every attempt with the endpoint
+	// template (e.g. "GET /v1/orders/{id}"), the outcome (one of the
+	// Outcome* constants) and the attempt's duration, and GateWait with
+	// the time the attempt waited in the Gate. A metrics package passes
+	// its hooks here; they must be fast and safe for concurrent use.
+	Observe  func(endpoint, outcome string, d time.Duration)
+	GateWait func(d time.Duration)
+}
+
+// Outcomes of an attempt as reported to Config.Observe.
+const (
+	OutcomeOK           = "ok"           // 2xx or 304
+	OutcomeUnauthorized = "unauthorized" // 401
+	OutcomeBanned       = "banned"       // 403, or the circuit breaker is open
+	OutcomeClientError  = "client_error" // another 4xx
+	OutcomeServerError  = "server_error" // 5xx
+	OutcomeTimeout      = "timeout"      // ErrTimeout
+	OutcomeTransport    = "transport"    // connection failed
+	OutcomeRateLimited  = "rate_limited" // the gate gave up waiting
+	OutcomeOther        = "other_error"  // decoding or another local error
+)
+
+// AttemptOutcome classifies an attempt's error into one of the Outcome*
+// constants.
+func AttemptOutcome(err error) string {
+	var ae *APIError
+	switch {
+	case err == nil:
+		return OutcomeOK
+	case errors.As(err, &ae):
+		switch {
+		case ae.Status == http.StatusUnauthorized:
+			return OutcomeUnauthorized
+		case ae.Status == http.StatusForbidden:
+			return OutcomeBanned
+		case ae.Status >= 500:
+			return OutcomeServerError
+		}
+		return OutcomeClientError
+	case errors.Is(err, ErrBanned):
+		return OutcomeBanned
+	case errors.Is(err, ErrTimeout):
+		return OutcomeTimeout
+	case errors.Is(err, ErrRateLimited):
+		return OutcomeRateLimited
+	case isNetErr(err):
+		return OutcomeTransport
+	}
+	return OutcomeOther
 }
 
 // Client talks to the DropHero API v1 for one account. It is safe for
@@ -74,6 +123,8 @@ type Client struct {
 	offset  atomic.Int64 // measured clock offset to DropHero, seconds
 	// offsetLoaded: the offset stored by an OffsetGate was read.
 	offsetLoaded atomic.Bool
+	observe      func(endpoint, outcome string, d time.Duration)
+	gateWait     func(d time.Duration)
 }
 
 // NewClient returns a client for cfg.
@@ -93,7 +144,8 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("drophero: base url: %w", err)
 	}
 	c := &Client{base: u, pub: cfg.PublicKey, secret: cfg.SecretKey, gate: cfg.Gate, hc: cfg.HTTPClient,
-		log: cfg.Logger, retries: cfg.Retries, backoff: cfg.RetryBackoff, timeout: cfg.Timeout, now: cfg.Now}
+		log: cfg.Logger, retries: cfg.Retries, backoff: cfg.RetryBackoff, timeout: cfg.Timeout, now: cfg.Now,
+		observe: cfg.Observe, gateWait: cfg.GateWait}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -155,7 +207,7 @@ func (c *Client) do(ctx context.Context, r request) error {
 	skewRetried := false
 	backoff := c.backoff
 	for attempt := 0; ; attempt++ {
-		err := c.gate.Do(ctx, c.pub, func(ctx context.Context) (Outcome, error) { return c.once(ctx, r, body, &skewRetried) })
+		err := c.gate.Do(ctx, c.pub, c.attempt(r, body, &skewRetried))
 		var ae *APIError
 		retry := errors.As(err, &ae) && ae.Temporary() || isNetErr(err)
 		if ae != nil && ae.Status == http.StatusUnauthorized && skewRetried && attempt == 0 {
@@ -176,6 +228,26 @@ func (c *Client) do(ctx context.Context, r request) error {
 		case <-t.C:
 		}
 		backoff *= 2
+	}
+}
+
+// attempt returns the function the gate runs for one attempt of r, with
+// the Observe and GateWait hooks around once.
+func (c *Client) attempt(r request, body string, skewRetried *bool) func(ctx context.Context) (Outcome, error) {
+	if c.observe == nil && c.gateWait == nil {
+		return func(ctx context.Context) (Outcome, error) { return c.once(ctx, r, body, skewRetried) }
+	}
+	queued := time.Now()
+	return func(ctx context.Context) (Outcome, error) {
+		start := time.Now()
+		if c.gateWait != nil {
+			c.gateWait(start.Sub(queued))
+		}
+		out, err := c.once(ctx, r, body, skewRetried)
+		if c.observe != nil {
+			c.observe(r.endpoint, AttemptOutcome(err), time.Since(start))
+		}
+		return out, err
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/outbox"
+	"github.com/shopbridge/shopbridge/progress"
 )
 
 type catalogJob struct {
@@ -114,10 +115,18 @@ func (s *Service) syncCatalog(ctx context.Context, c *drophero.Client, full bool
 		res.From = from
 		a := &applier{s: s, ctx: ctx, tx: tx, now: tReq, res: res, seen: map[string]struct{}{}, claimed: map[string]string{}, modes: map[string]bool{}}
 		a.start()
+		// The first sync may stream tens of thousands of products: log and
+		// report progress at a steady interval (the total is unknown).
+		name := "drophero_sync"
+		if from == drophero.FirstSyncEpoch {
+			name = "drophero_first_sync"
+		}
+		a.progress = progress.Start(progress.Config{Name: name, Logger: s.log, Interval: s.cfg.ProgressInterval, Report: s.cfg.OnProgress})
 		err = c.Subscribed(ctx, from, drophero.SubscribedHandler{Product: a.add, Deleted: a.addDeleted})
 		if werr := a.finish(err == nil); werr != nil {
 			err = werr // the writer's failure is the cause of the decoder's stop
 		}
+		a.progress.Finish(err)
 		if err != nil {
 			return err
 		}
@@ -170,6 +179,8 @@ type applier struct {
 	batches chan []*drophero.Product
 	stop    chan struct{} // closed when the writer failed
 	done    chan error
+
+	progress *progress.Tracker // counts decoded products
 }
 
 // start launches the writer goroutine.
@@ -206,6 +217,7 @@ func (a *applier) finish(ok bool) error {
 }
 
 func (a *applier) add(p *drophero.Product) error {
+	a.progress.Add(1)
 	a.pending = append(a.pending, p)
 	if len(a.pending) < a.s.cfg.BatchSize {
 		return nil

@@ -22,6 +22,7 @@ import (
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/outbox"
+	"github.com/shopbridge/shopbridge/progress"
 )
 
 // Outbox job kinds of the DropHero integration.
@@ -78,6 +79,15 @@ type Config struct {
 	BatchSize int
 	// Enqueue writes outbox jobs; default outbox.Enqueue.
 	Enqueue func(tx *gorm.DB, job outbox.Job) error
+	// Observe and GateWait are passed to every drophero.Client (e.g.
+	// metrics.Metrics.DropHero and DropHeroGateWait). Optional.
+	Observe  func(endpoint, outcome string, d time.Duration)
+	GateWait func(d time.Duration)
+	// OnProgress receives the progress of a catalogue sync every
+	// ProgressInterval (default 10s), also logged (e.g.
+	// status.Service.ReportProgress). Optional.
+	OnProgress       func(progress.Snapshot)
+	ProgressInterval time.Duration
 }
 
 // Service is the DropHero integration: credentials, installation,
@@ -416,7 +426,8 @@ func (s *Service) client(ctx context.Context) (*drophero.Client, error) {
 		return nil, err
 	}
 	return drophero.NewClient(drophero.Config{BaseURL: s.cfg.BaseURL, PublicKey: pub, SecretKey: sec, Gate: s.cfg.Gate,
-		HTTPClient: s.cfg.HTTPClient, Logger: s.log, Retries: s.cfg.Retries, RetryBackoff: s.cfg.RetryBackoff})
+		HTTPClient: s.cfg.HTTPClient, Logger: s.log, Retries: s.cfg.Retries, RetryBackoff: s.cfg.RetryBackoff,
+		Observe: s.cfg.Observe, GateWait: s.cfg.GateWait})
 }
 
 // permanentIfClient marks 4xx (except 401 skew already handled, and 403

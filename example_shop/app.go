@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,9 @@ import (
 	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/handlers/health"
+	"github.com/shopbridge/shopbridge/metrics"
+	"github.com/shopbridge/shopbridge/status"
 )
 
 //go:embed templates/*.html
@@ -54,7 +58,31 @@ type Config struct {
 	// Plugin API logs and what any per-address throttling keys on: without
 	// an extractor, Echo trusts X-Real-IP/X-Forwarded-For from anyone.
 	TrustedProxies []string
+	// KeyFile is the file holding the key that encrypts the stored DropHero
+	// keys when SHOPBRIDGE_SECRET_KEY is not set; created 0600 on first
+	// use. Default: shopbridge-secret.key in DataDir (main passes a path
+	// outside the working tree, see defaultKeyFile).
+	KeyFile string
+	// Timeouts of the HTTP server; zero fields take DefaultTimeouts.
+	Timeouts Timeouts
 }
+
+// Timeouts are the HTTP server's timeouts.
+type Timeouts struct {
+	// ReadHeader bounds reading the request headers.
+	ReadHeader time.Duration
+	// Read bounds reading the whole request, body included: a client
+	// sending its body at 1 byte/s is cut off.
+	Read time.Duration
+	// Idle bounds how long a keep-alive connection waits for the next
+	// request.
+	Idle time.Duration
+}
+
+// DefaultTimeouts are the server timeouts unless Config.Timeouts says
+// otherwise. There is no write timeout: catalogue exports stream for
+// minutes.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second, Idle: 120 * time.Second}
 
 // App is the example shop: its database, its web server and its pages.
 // Integration files of this package extend it from setupIntegrations.
@@ -80,6 +108,13 @@ type App struct {
 
 	orderHooks       []OrderHook
 	checkoutSections []CheckoutSection
+
+	keyFile  string
+	timeouts Timeouts
+	metrics  *metrics.Metrics
+	status   *status.Service
+	// workers are the outbox workers readiness checks (watchWorker).
+	workers map[string]health.Runner
 
 	mu         sync.Mutex
 	background []func(ctx context.Context)
@@ -108,6 +143,20 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 
 		dropHeroFake: cfg.DropHeroFake,
 		pprof:        cfg.Pprof,
+		keyFile:      cfg.KeyFile,
+		timeouts:     cfg.Timeouts,
+	}
+	if a.keyFile == "" {
+		a.keyFile = filepath.Join(a.DataDir, "shopbridge-secret.key")
+	}
+	if a.timeouts.ReadHeader <= 0 {
+		a.timeouts.ReadHeader = DefaultTimeouts.ReadHeader
+	}
+	if a.timeouts.Read <= 0 {
+		a.timeouts.Read = DefaultTimeouts.Read
+	}
+	if a.timeouts.Idle <= 0 {
+		a.timeouts.Idle = DefaultTimeouts.Idle
 	}
 	if err := migrateShop(db); err != nil {
 		return nil, fmt.Errorf("migrate shop tables: %w", err)
@@ -133,6 +182,13 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.templates = tpl
+	if a.metrics, err = metrics.New(metrics.Config{DB: db}); err != nil {
+		return nil, err
+	}
+	if a.status, err = status.New(status.Config{DB: db, Logger: a.Log}); err != nil {
+		return nil, err
+	}
+	a.OnClose(func() { a.status.Close() })
 	a.Echo = a.newEcho()
 	a.Echo.IPExtractor = ipExtractor
 	a.routes()
@@ -202,10 +258,15 @@ func (a *App) newEcho() *echo.Echo {
 // routes mounts the storefront.
 func (a *App) routes() {
 	e := a.Echo
-	e.GET("/", a.home)
-	e.GET("/category/:id", a.category)
-	e.GET("/product/:id", a.product)
-	e.GET("/search", a.search)
+	// Pages answer HEAD too, so that the mobile redirect (which handles
+	// GET and HEAD) works for HEAD requests.
+	for _, r := range []struct {
+		path string
+		h    echo.HandlerFunc
+	}{{"/", a.home}, {"/category/:id", a.category}, {"/product/:id", a.product}, {"/search", a.search}} {
+		e.GET(r.path, r.h)
+		e.HEAD(r.path, r.h)
+	}
 	e.GET("/cart", a.cart)
 	e.POST("/cart", a.cartAdd)
 	e.POST("/cart/update", a.cartUpdate)
@@ -290,6 +351,17 @@ func (a *App) Close() {
 // Serve listens on addr until ctx is done, running the background tasks
 // meanwhile, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return a.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on a bound listener; it logs the start-up banner
+// with every URL, so "listening" is only ever logged after the bind
+// succeeded.
+func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -304,13 +376,14 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 	a.mu.Unlock()
 
 	srv := &http.Server{
-		Addr:              addr,
 		Handler:           a.Echo,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: a.timeouts.ReadHeader,
+		ReadTimeout:       a.timeouts.Read,
+		IdleTimeout:       a.timeouts.Idle,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	a.Log.Info("shop is listening", zap.String("addr", addr), zap.String("url", a.PublicURL), zap.Bool("demo", a.Demo))
+	go func() { errc <- srv.Serve(ln) }()
+	a.banner(ln.Addr().String())
 
 	var err error
 	select {
@@ -327,6 +400,29 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 		err = nil
 	}
 	return err
+}
+
+// banner logs once, after the bind, every URL a person starting the shop
+// needs. It names where secrets are, never a secret.
+func (a *App) banner(addr string) {
+	u := a.PublicURL
+	fields := []zap.Field{
+		zap.String("addr", addr), zap.Bool("demo", a.Demo),
+		zap.String("storefront", u+"/"),
+		zap.String("admin", u+"/admin/orders"),
+		zap.String("drophero_admin", u+"/admin/drophero"),
+		zap.String("plugin_api", u+"/shopgate/api"),
+		zap.String("health", u+"/healthz"),
+		zap.String("readiness", u+"/readyz"),
+		zap.String("metrics", u+"/metrics"),
+	}
+	if a.Demo {
+		fields = append(fields,
+			zap.String("demo_customer_login", demoEmail+" / "+demoPassword),
+			zap.String("admin_login", "user admin, password SHOP_ADMIN_PASSWORD (demo without it: open, loopback only)"),
+			zap.String("plugin_api_credentials", "customer "+demoCustomerNumber+", shop "+demoShopNumber+", API key: see README"))
+	}
+	a.Log.Info("shop is listening", fields...)
 }
 
 // parseTemplates builds one template set per page: layout.html and every

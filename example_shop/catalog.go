@@ -180,6 +180,7 @@ func (a *App) setupCatalog() error {
 		return err
 	}
 	pusher.Register(w)
+	a.watchWorker("catalogue push worker", w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 	// A sale changes stock (and a sold-out item must not stay orderable in
 	// the app): push the sold items in the order's own transaction.

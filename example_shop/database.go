@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -63,6 +64,14 @@ func openDB(databaseURL, sqlitePath string, log *zap.Logger) (*gorm.DB, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		log.Info("database", zap.String("driver", "postgres"))
 		return db, nil
+	}
+	// The database holds customers and orders: create it readable by
+	// the shop's user only (SQLite gives its -wal and -shm files the same
+	// mode).
+	if f, err := os.OpenFile(sqlitePath, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, fmt.Errorf("create sqlite %s: %w", sqlitePath, err)
+	} else {
+		f.Close()
 	}
 	db, err := gorm.Open(sqlite.Open(sqliteDSN(sqlitePath)), cfg)
 	if err != nil {

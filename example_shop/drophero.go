@@ -55,7 +55,7 @@ func (a *App) setupDropHero() error {
 	if !demo && os.Getenv("SHOPBRIDGE_SECRET_KEY") == "" && !a.Demo {
 		return errors.New("drophero: set SHOPBRIDGE_SECRET_KEY (32 bytes, hex or base64) to store DropHero keys encrypted")
 	}
-	key, err := dropHeroKey(a.DataDir)
+	key, err := dropHeroKey(a.keyFile, a.Log)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,8 @@ func (a *App) setupDropHero() error {
 	}
 	svc, err := dropship.New(dropship.Config{
 		DB: a.DB, Host: &dhHost{a: a}, Cipher: ciph, BaseURL: apiURL, PublicURL: publicURL,
-		Logger: a.Log,
+		Logger:  a.Log,
+		Observe: a.metrics.DropHero, GateWait: a.metrics.DropHeroGateWait, OnProgress: a.status.ReportProgress,
 	})
 	if err != nil {
 		return err
@@ -111,6 +112,7 @@ func (a *App) setupDropHero() error {
 		return err
 	}
 	svc.Register(w)
+	a.watchWorker("drophero worker", w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 
 	// Callbacks: outside sessions and CSRF (the storefront has neither on
@@ -149,11 +151,16 @@ func (a *App) setupDropHero() error {
 	return nil
 }
 
-// dropHeroKey returns SHOPBRIDGE_SECRET_KEY, or the key of a 0600 file in
-// dataDir, created on first use.
-func dropHeroKey(dataDir string) ([]byte, error) {
+// dropHeroKey returns SHOPBRIDGE_SECRET_KEY, or the key of the 0600 file
+// keyFile, created on first use; the file's location (never the key) is
+// logged.
+func dropHeroKey(keyFile string, log *zap.Logger) ([]byte, error) {
 	if v := os.Getenv("SHOPBRIDGE_SECRET_KEY"); v != "" {
 		return dropship.ParseKey(v)
 	}
-	return dropship.LoadOrCreateKeyFile(filepath.Join(dataDir, "shopbridge-secret.key"))
+	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
+		return nil, fmt.Errorf("drophero: key file directory: %w", err)
+	}
+	log.Info("DropHero key-encryption key file (keep it out of backups you share)", zap.String("file", keyFile))
+	return dropship.LoadOrCreateKeyFile(keyFile)
 }

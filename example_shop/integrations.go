@@ -1,5 +1,11 @@
 package main
 
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/shopbridge/shopbridge/handlers/health"
+)
+
 // setupIntegrations connects the shop to shopbridge. Each integration lives
 // in its own file of this package and is switched on by one line here.
 //
@@ -20,6 +26,7 @@ func (a *App) setupIntegrations() error {
 		a.setupDropHero,
 		a.setupMobileRedirect,
 		a.setupPprof,
+		a.setupOperations,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -27,4 +34,34 @@ func (a *App) setupIntegrations() error {
 		}
 	}
 	return nil
+}
+
+// setupOperations mounts the probes and the metrics
+// (docs/architecture.md#operations):
+//
+//	GET /healthz   liveness, open (load balancers call it)
+//	GET /readyz    readiness: database and every outbox worker, open
+//	GET /metrics   Prometheus metrics, behind the admin login (HTTP Basic,
+//	               user admin, password SHOP_ADMIN_PASSWORD), like the
+//	               admin pages: the figures describe the business. In demo
+//	               mode without a password the shop listens on 127.0.0.1.
+func (a *App) setupOperations() error {
+	h, err := health.New(health.Config{DB: a.DB, Workers: a.workers})
+	if err != nil {
+		return err
+	}
+	h.Mount(a.Echo.Group(""))
+	guard := (&orderAdmin{a: a}).guard
+	scrape := echo.WrapHandler(a.metrics.Handler())
+	a.Echo.GET("/metrics", scrape, guard)
+	a.Echo.HEAD("/metrics", scrape, guard)
+	return nil
+}
+
+// watchWorker adds an outbox worker to the readiness check.
+func (a *App) watchWorker(name string, w health.Runner) {
+	if a.workers == nil {
+		a.workers = map[string]health.Runner{}
+	}
+	a.workers[name] = w
 }

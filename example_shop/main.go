@@ -11,7 +11,9 @@
 //
 // DATABASE_URL=postgres://… switches to PostgreSQL. Flags:
 //
-//	-addr :8080          listen address (env ADDR)
+//	-addr :8080          listen address (env ADDR); demo mode: 127.0.0.1:8080
+//	-key-file PATH       key-encryption key file (env SHOPBRIDGE_KEY_FILE;
+//	                     default <user config dir>/shopbridge/shopbridge-secret.key)
 //	-db shop.db          SQLite file (ignored with DATABASE_URL)
 //	-public-url URL      absolute URL of the shop (env PUBLIC_URL)
 //	-seed-products N     generate N products deterministically (internal/bulkseed), then exit
@@ -67,6 +69,7 @@ type options struct {
 	printSQL     bool
 	// trustedProxies are the CIDR ranges of env TRUSTED_PROXIES.
 	trustedProxies []string
+	keyFile        string
 }
 
 // envHelp documents every environment variable the shop reads; "-h"
@@ -111,10 +114,21 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	var o options
 	fs := flag.NewFlagSet("example_shop", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	o.demo = getenv("SHOPGATE_CUSTOMER_NUMBER") == ""
 	addr := getenv("ADDR")
 	if addr == "" {
 		addr = ":8080"
+		if o.demo {
+			// The demo opens its admin pages without a password: only
+			// this machine may reach it unless ADDR says otherwise.
+			addr = "127.0.0.1:8080"
+		}
 	}
+	keyFile := getenv("SHOPBRIDGE_KEY_FILE")
+	if keyFile == "" {
+		keyFile = defaultKeyFile()
+	}
+	fs.StringVar(&o.keyFile, "key-file", keyFile, "file with the key encrypting stored DropHero keys, created 0600 (env SHOPBRIDGE_KEY_FILE; ignored with SHOPBRIDGE_SECRET_KEY)")
 	fs.StringVar(&o.addr, "addr", addr, "listen address (env ADDR)")
 	fs.StringVar(&o.sqlitePath, "db", "shop.db", "SQLite database file, relative to -data-dir (ignored when DATABASE_URL is set)")
 	fs.StringVar(&o.dataDir, "data-dir", "", "directory for the shop's files (default: working directory)")
@@ -150,14 +164,28 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if o.publicURL == "" {
 		o.publicURL = defaultPublicURL(o.addr)
 	}
-	o.demo = getenv("SHOPGATE_CUSTOMER_NUMBER") == ""
 	o.pprof = getenv("SHOPBRIDGE_PPROF") == "1"
 	for _, c := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			o.trustedProxies = append(o.trustedProxies, c)
 		}
 	}
+	if o.keyFile == "" {
+		o.keyFile = filepath.Join(o.dataDir, "shopbridge-secret.key")
+	}
 	return o, nil
+}
+
+// defaultKeyFile is shopbridge-secret.key in the user's configuration
+// directory (~/.config/shopbridge on Linux), outside any working tree so
+// that it is never committed; "" when there is none (then the data
+// directory is used; the file name is git-ignored there).
+func defaultKeyFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "shopbridge", "shopbridge-secret.key")
 }
 
 // defaultPublicURL turns a listen address into a URL a browser on the same
@@ -169,12 +197,27 @@ func defaultPublicURL(addr string) string {
 	return "http://" + addr
 }
 
-// newLogger returns a console logger meant for people watching a terminal.
+// newLogger returns a console logger on stderr, with coloured levels only
+// when stderr is a terminal (no escape codes in redirected log files).
 func newLogger() (*zap.Logger, error) {
-	cfg := zap.NewDevelopmentConfig()
-	cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
-	cfg.DisableStacktrace = true
-	return cfg.Build()
+	return newConsoleLogger(os.Stderr, isTerminal(os.Stderr))
+}
+
+// newConsoleLogger is newLogger writing to w.
+func newConsoleLogger(w zapcore.WriteSyncer, color bool) (*zap.Logger, error) {
+	enc := zap.NewDevelopmentEncoderConfig()
+	enc.EncodeLevel = zapcore.CapitalLevelEncoder
+	if color {
+		enc.EncodeLevel = zapcore.CapitalColorLevelEncoder
+	}
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), w, zap.DebugLevel)
+	return zap.New(core, zap.Development(), zap.AddCaller(), zap.ErrorOutput(w)), nil
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // run is main without os.Exit, returning the process exit code.
@@ -222,6 +265,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		Pprof:     o.pprof,
 
 		TrustedProxies: o.trustedProxies,
+		KeyFile:        o.keyFile,
 	})
 	if err != nil {
 		log.Error("start shop", zap.Error(err))

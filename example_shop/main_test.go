@@ -30,8 +30,14 @@ func TestParseOptions(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", nil, env(), func(t *testing.T, o options) {
-			if o.addr != ":8080" || o.publicURL != "http://localhost:8080" || !o.demo || o.databaseURL != "" ||
+			// Demo mode listens on loopback only.
+			if o.addr != "127.0.0.1:8080" || o.publicURL != "http://127.0.0.1:8080" || !o.demo || o.databaseURL != "" ||
 				o.seedProducts != 0 || o.serve || filepath.Base(o.sqlitePath) != "shop.db" || !filepath.IsAbs(o.sqlitePath) {
+				t.Errorf("defaults: %+v", o)
+			}
+		}, ""},
+		{"defaults outside demo mode", nil, env("SHOPGATE_CUSTOMER_NUMBER", "12345"), func(t *testing.T, o options) {
+			if o.addr != ":8080" || o.publicURL != "http://localhost:8080" || o.demo || o.keyFile == "" {
 				t.Errorf("defaults: %+v", o)
 			}
 		}, ""},

@@ -55,6 +55,7 @@ func (a *App) setupOrders() error {
 		return err
 	}
 	svc.Register(w)
+	a.watchWorker("order worker", w)
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 
 	adm := &orderAdmin{a: a, svc: svc}

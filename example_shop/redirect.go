@@ -169,6 +169,7 @@ func (a *App) setupMobileRedirect() error {
 		Keywords: cache.Matcher,
 		Pages:    pages,
 		Logger:   a.Log.Named("mobile-redirect"),
+		Counters: a.metrics.RedirectCounters(),
 	}))
 	a.Log.Info("mobile redirect", zap.Bool("enabled", settings.Enabled), zap.String("alias", settings.Alias),
 		zap.String("cname", settings.CNAME), zap.String("type", string(settings.Technique)))

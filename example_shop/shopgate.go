@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -104,6 +105,10 @@ func (a *App) setupShopgate() error {
 		APIKey:         creds.APIKey,
 		PluginVersion:  pluginapi.Version,
 		Logger:         ls.RequestLogger(),
+		Observe: func(action, outcome string, d time.Duration) {
+			a.metrics.MerchantAPI(action, outcome, d)
+			a.status.MerchantAPI(action, outcome, d)
+		},
 	}
 	if demo {
 		st.Fake = shopgatetest.NewServer(shopgatetest.WithCredentials(creds.CustomerNumber, creds.APIKey, creds.ShopNumber))
@@ -136,6 +141,11 @@ func (a *App) setupShopgate() error {
 		DatabaseDialect: a.DB.Dialector.Name(),
 		Logger:          a.Log,
 		Info:            shopInfo{a},
+		Observe: func(action string, code, records int, d time.Duration) {
+			a.metrics.PluginAPI(action, code, records, d)
+			a.status.PluginAPI(action, code, records, d)
+		},
+		OnProgress: a.status.ReportProgress,
 	}
 	// The second marketplace sells in English and US dollars with the same
 	// catalogue, cart and settings adapters ({lang}/{currency} in their
@@ -154,9 +164,11 @@ func (a *App) setupShopgate() error {
 	}
 	a.sg = st
 	if demo {
+		// The API key never reaches a log, not even the demo one: it is in
+		// the README and in this file (demoAPIKey).
 		a.Log.Info("Shopgate demo mode: Plugin API credentials",
 			zap.String("customer_number", creds.CustomerNumber), zap.String("shop_number", creds.ShopNumber),
-			zap.String("apikey", creds.APIKey), zap.String("plugin_api", a.PublicURL+"/shopgate/api"),
+			zap.String("apikey", "see README (demo key)"), zap.String("plugin_api", a.PublicURL+"/shopgate/api"),
 			zap.String("fake_merchant_api", st.Fake.URL()))
 	}
 	return nil

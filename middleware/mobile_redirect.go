@@ -74,6 +74,35 @@ type MobileRedirectConfig struct {
 
 	// Now is the clock for cookie expiry. Default time.Now.
 	Now func() time.Time
+
+	// Counters, when set, count the decisions (e.g. the pre-resolved
+	// counters of metrics.Metrics.RedirectCounters). Nil fields are not
+	// counted. Default: no counting.
+	Counters RedirectCounters
+}
+
+// Counter is a monotonic counter; a prometheus.Counter implements it.
+// Inc must not allocate: the middleware calls it on every page view.
+type Counter interface{ Inc() }
+
+// RedirectCounters count the Mobile Redirect decisions for shop pages of
+// an active redirect. A page whose handler sets its page type again with
+// SetRedirectPage and is then redirected counts once more as Redirected.
+type RedirectCounters struct {
+	// Redirected: the visitor got the 301 to the Mobile Website.
+	Redirected Counter
+	// OptedOut: the visitor opted out of the Mobile Website.
+	OptedOut Counter
+	// Stayed: no redirect (a desktop, a tablet left alone, a bot).
+	Stayed Counter
+	// Failed: the decision panicked; the page was served unchanged.
+	Failed Counter
+}
+
+func count(c Counter) {
+	if c != nil {
+		c.Inc()
+	}
 }
 
 // DefaultMobileRedirectConfig is the default configuration: switched off.
@@ -295,6 +324,7 @@ func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
 		if p := recover(); p != nil {
 			m.logError("mobile redirect: decision panicked, serving the page unchanged",
 				fmt.Errorf("%v", p), zap.ByteString("stack", debug.Stack()))
+			count(m.cfg.Counters.Failed)
 			ok = false
 		}
 	}()
@@ -321,6 +351,14 @@ func (m *mobileRedirect) begin(c echo.Context, w *injectWriter) (ok bool) {
 		m.setOptOutCookie(c)
 	}
 	d := r.Decide(m.det, st.page, st.ua, st.optedOut)
+	switch {
+	case d.Redirect:
+		count(m.cfg.Counters.Redirected)
+	case st.optedOut:
+		count(m.cfg.Counters.OptedOut)
+	default:
+		count(m.cfg.Counters.Stayed)
+	}
 	if m.respond(c, st, d) {
 		return true
 	}
@@ -397,6 +435,7 @@ func (m *mobileRedirect) setPage(c echo.Context, w *injectWriter, page redirect.
 	// Only the redirect depends on the page: snippet and Mobile Header stay
 	// as begin decided them.
 	if m.respond(c, st, st.r.Decide(m.det, st.page, st.ua, st.optedOut)) {
+		count(m.cfg.Counters.Redirected)
 		w.discard = true
 		return true
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/shopbridge/shopbridge/redirect"
 )
@@ -25,7 +27,12 @@ var benchPage = []byte("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><titl
 	"<link rel=\"stylesheet\" href=\"/static/shop.css\"></head><body class=\"product\"><header>Shop</header>" +
 	"<main><h1>Red shoes</h1><p>Fine red shoes in every size.</p></main></body></html>")
 
-func benchEcho(b *testing.B, with bool) *echo.Echo {
+func benchEcho(b testing.TB, with bool) *echo.Echo {
+	return benchEchoCounted(b, with, RedirectCounters{})
+}
+
+// benchEchoCounted is benchEcho with the decisions counted by counters.
+func benchEchoCounted(b testing.TB, with bool, counters RedirectCounters) *echo.Echo {
 	b.Helper()
 	e := echo.New()
 	pages := NewRedirectPages()
@@ -33,6 +40,7 @@ func benchEcho(b *testing.B, with bool) *echo.Echo {
 		cfg := fixtureConfig(redirect.Page{})
 		cfg.Resolver = nil
 		cfg.Pages = pages
+		cfg.Counters = counters
 		e.Use(MobileRedirectWithConfig(cfg))
 	}
 	pages.Route(e.GET("/product/:id", func(c echo.Context) error {
@@ -88,6 +96,41 @@ func BenchmarkMobileRedirect(b *testing.B) {
 	b.Run("header-injection", func(b *testing.B) {
 		benchServe(b, benchEcho(b, true), uaIPhone, "SHOPGATE_MOBILE_WEBPAGE=1", 200)
 	})
+	// With Prometheus counters (as metrics.Metrics.RedirectCounters
+	// provides them): the figures must match the uncounted ones.
+	b.Run("desktop-counted", func(b *testing.B) { benchServe(b, benchEchoCounted(b, true, promCounters()), uaChromeWin, "", 200) })
+	b.Run("mobile-redirect-counted", func(b *testing.B) {
+		benchServe(b, benchEchoCounted(b, true, promCounters()), uaIPhone, "", 301)
+	})
+}
+
+// promCounters returns pre-resolved Prometheus counters for the decisions.
+func promCounters() RedirectCounters {
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "decisions_total"}, []string{"outcome"})
+	return RedirectCounters{Redirected: v.WithLabelValues("redirected"), OptedOut: v.WithLabelValues("opted_out"),
+		Stayed: v.WithLabelValues("stayed"), Failed: v.WithLabelValues("failed")}
+}
+
+// Counting the decisions adds no allocation to a request.
+func TestRedirectCountersDoNotAllocate(t *testing.T) {
+	for _, ua := range []string{uaChromeWin, uaIPhone} {
+		allocs := func(e *echo.Echo) float64 {
+			req, _ := http.NewRequest(http.MethodGet, "/product/SKU-1", nil)
+			req.Header.Set("User-Agent", ua)
+			req.Header.Set("Accept", "text/html")
+			w := &discardWriter{h: make(http.Header, 8)}
+			e.ServeHTTP(w, req)
+			return testing.AllocsPerRun(200, func() { clear(w.h); e.ServeHTTP(w, req) })
+		}
+		counters := promCounters()
+		plain, counted := allocs(benchEcho(t, true)), allocs(benchEchoCounted(t, true, counters))
+		if counted > plain && !raceEnabled {
+			t.Errorf("%s: %v allocations with counters, %v without", ua, counted, plain)
+		}
+		if testutil.ToFloat64(counters.Redirected.(prometheus.Counter))+testutil.ToFloat64(counters.Stayed.(prometheus.Counter)) == 0 {
+			t.Errorf("%s: nothing counted", ua)
+		}
+	}
 }
 
 // BenchmarkDetect measures the keyword check alone.

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -121,4 +122,128 @@ func Purge(ctx context.Context, db *gorm.DB, before time.Time) (int64, error) {
 		return 0, fmt.Errorf("outbox: purge: %w", res.Error)
 	}
 	return res.RowsAffected, nil
+}
+
+// ErrNotDead is returned by [Retry] when the job does not exist or is not
+// dead.
+var ErrNotDead = errors.New("outbox: no dead job with this id")
+
+// ErrRetrySuperseded is returned by [Retry] when a newer pending job with
+// the same kind and coalescing key waits already: it carries the newer
+// payload, so the dead job is not revived.
+var ErrRetrySuperseded = errors.New("outbox: a newer job with the same kind and key is pending")
+
+// Retry puts the dead job id back into the queue: pending, due now, with
+// its attempts reset. It needs no [Worker] (a control panel calls it from
+// any process); a worker handling the job's kind picks it up. It returns
+// [ErrNotDead] when id names no dead job and [ErrRetrySuperseded] when a
+// newer pending job with the same kind and key exists.
+func Retry(ctx context.Context, db *gorm.DB, id uint64) error {
+	now := time.Now().UTC()
+	res := db.WithContext(ctx).Model(&gormmodels.OutboxJob{}).
+		Where("id = ? AND state = ?", id, gormmodels.OutboxDead).
+		Updates(map[string]any{
+			"state": gormmodels.OutboxPending, "not_before": now, "attempts": 0,
+			"done_at": nil, "lease_until": nil, "claim_token": "", "updated_at": now,
+		})
+	if res.Error != nil {
+		if isUniqueViolation(res.Error) {
+			return ErrRetrySuperseded
+		}
+		return fmt.Errorf("outbox: retry job %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotDead
+	}
+	return nil
+}
+
+// Group is one row of [Backlog]: the jobs of one kind in one state.
+type Group struct {
+	Kind   string
+	State  string
+	Count  int64
+	Oldest time.Time
+}
+
+// Backlog returns the pending, running and dead outbox jobs grouped
+// by kind and state, with the creation time of the oldest of each group,
+// in one query (served by the (state, not_before) index).
+func Backlog(ctx context.Context, db *gorm.DB) ([]Group, error) {
+	type row struct {
+		Kind   string
+		State  string
+		N      int64
+		Oldest string // read as text: SQLite returns MIN() of a time as text
+	}
+	var rows []struct {
+		Kind   string
+		State  string
+		N      int64
+		Oldest time.Time
+	}
+	q := db.WithContext(ctx).Model(&gormmodels.OutboxJob{}).
+		Select("kind, state, COUNT(*) AS n, MIN(created_at) AS oldest").
+		Where("state IN ?", []string{gormmodels.OutboxPending, gormmodels.OutboxRunning, gormmodels.OutboxDead}).
+		Group("kind, state")
+	if db.Dialector.Name() == "postgres" {
+		if err := q.Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+	} else {
+		var text []row
+		if err := q.Scan(&text).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range text {
+			t, _ := parseSQLiteTime(r.Oldest)
+			rows = append(rows, struct {
+				Kind   string
+				State  string
+				N      int64
+				Oldest time.Time
+			}{r.Kind, r.State, r.N, t})
+		}
+	}
+	out := make([]Group, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Group{Kind: r.Kind, State: r.State, Count: r.N, Oldest: r.Oldest})
+	}
+	return out, nil
+}
+
+func parseSQLiteTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errors.New("outbox: unreadable time " + strconv.Quote(s))
+}
+
+// DeadJob is a job that failed for good, as [DeadJobs] lists it.
+type DeadJob struct {
+	ID       uint64
+	Kind     string
+	Attempts int
+	// LastError is the error of the last attempt.
+	LastError string
+	// CreatedAt is when the job was enqueued, DoneAt when it died.
+	CreatedAt time.Time
+	DoneAt    *time.Time
+}
+
+// DeadJobs returns up to limit dead jobs, the most recent first (for a
+// control panel with a retry button; see [Retry]).
+func DeadJobs(ctx context.Context, db *gorm.DB, limit int) ([]DeadJob, error) {
+	var rows []gormmodels.OutboxJob
+	err := db.WithContext(ctx).Where("state = ?", gormmodels.OutboxDead).Order("id DESC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("outbox: dead jobs: %w", err)
+	}
+	out := make([]DeadJob, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, DeadJob{ID: r.ID, Kind: r.Kind, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: r.CreatedAt, DoneAt: r.DoneAt})
+	}
+	return out, nil
 }

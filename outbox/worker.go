@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -101,6 +102,26 @@ type Worker struct {
 
 	mu       sync.RWMutex
 	handlers map[string]HandlerFunc
+
+	// running counts the Run loops in progress; beat is the Unix time in
+	// nanoseconds at which a Run loop last started a round.
+	running atomic.Int32
+	beat    atomic.Int64
+}
+
+// Running reports whether a [Worker.Run] loop of w is in progress (a
+// readiness check uses it; see handlers/health).
+func (w *Worker) Running() bool { return w.running.Load() > 0 }
+
+// Heartbeat returns when a [Worker.Run] loop of w last started a round of
+// claiming jobs; zero before the first. A round runs at least every
+// PollInterval unless a handler is busy (at most HandlerTimeout per job).
+func (w *Worker) Heartbeat() time.Time {
+	n := w.beat.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // New returns a worker on cfg.DB. Register handlers with [Worker.Handle]
@@ -151,7 +172,10 @@ func (w *Worker) handler(kind string) HandlerFunc {
 // job was due. Database errors are logged and retried after the pause. It
 // returns ctx.Err().
 func (w *Worker) Run(ctx context.Context) error {
+	w.running.Add(1)
+	defer w.running.Add(-1)
 	for {
+		w.beat.Store(time.Now().UnixNano())
 		n, err := w.RunOnce(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()

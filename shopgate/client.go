@@ -114,6 +114,38 @@ type ClientConfig struct {
 	Logger *zap.Logger
 	// Now is the clock for the auth timestamp and trace ids. Default time.Now.
 	Now func() time.Time
+	// Observe, when set, is called after every call with the action, its
+	// outcome (one of the Outcome* constants) and its duration; a metrics
+	// package passes its hook here. It must be fast and safe for
+	// concurrent use. Default: none.
+	Observe func(action, outcome string, d time.Duration)
+}
+
+// Outcomes of a Merchant API call as reported to ClientConfig.Observe.
+const (
+	OutcomeOK              = "ok"               // the server answered without error
+	OutcomeAPIError        = "api_error"        // the server reported an error (MerchantAPIError)
+	OutcomeNoConnection    = "no_connection"    // ErrNoConnection
+	OutcomeInvalidResponse = "invalid_response" // ErrInvalidResponse
+	OutcomeRateLimited     = "rate_limited"     // ErrRateLimited: not sent
+)
+
+// CallOutcome classifies the error of a Merchant API call into one of the
+// Outcome* constants.
+func CallOutcome(err error) string {
+	var me *MerchantAPIError
+	switch {
+	case err == nil:
+		return OutcomeOK
+	case errors.As(err, &me):
+		return OutcomeAPIError
+	case errors.Is(err, ErrRateLimited):
+		return OutcomeRateLimited
+	case errors.Is(err, ErrInvalidResponse):
+		return OutcomeInvalidResponse
+	default:
+		return OutcomeNoConnection
+	}
 }
 
 // Client is a Shopgate Merchant API client. It is safe for concurrent use.
@@ -259,6 +291,17 @@ func (c *Client) Do(ctx context.Context, action string, params map[string]any) (
 }
 
 func (c *Client) do(ctx context.Context, action string, params map[string]any, timeout time.Duration) (*Response, error) {
+	if c.cfg.Observe == nil {
+		return c.send(ctx, action, params, timeout)
+	}
+	start := time.Now()
+	r, err := c.send(ctx, action, params, timeout)
+	c.cfg.Observe(action, CallOutcome(err), time.Since(start))
+	return r, err
+}
+
+// send performs one call for do.
+func (c *Client) send(ctx context.Context, action string, params map[string]any, timeout time.Duration) (*Response, error) {
 	traceID := c.newTraceID()
 	fields := make(map[string]any, len(params)+4)
 	for k, v := range params {

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/progress"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/logs"
 )
@@ -93,6 +94,17 @@ type Config struct {
 	Logger *zap.Logger
 	// Now is the clock (for tests). Default time.Now.
 	Now func() time.Time
+	// Observe, when set, is called once per request after the answer with
+	// the action (a whitelisted name, or "unknown"), the envelope's error
+	// code (0: success; a broken streamed export counts as 999), the
+	// records an export wrote and the duration; metrics.Metrics.PluginAPI
+	// is such a hook. Default: none.
+	Observe func(action string, code, records int, d time.Duration)
+	// OnProgress receives the progress of a running catalogue export every
+	// ProgressInterval (default 10s); the progress is also written to the
+	// access log (e.g. status.Service.ReportProgress). Optional.
+	OnProgress       func(progress.Snapshot)
+	ProgressInterval time.Duration
 }
 
 // ShopConfig is the configuration of one Shopgate shop.

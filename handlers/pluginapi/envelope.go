@@ -112,6 +112,7 @@ func (h *Handler) logError(r *request, err error, code int, text string) {
 
 // writeEnvelope answers with HTTP 200 and the JSON envelope.
 func (h *Handler) writeEnvelope(r *request, code int, text *string, p payload) error {
+	r.code = code
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)

@@ -29,6 +29,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/progress"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
@@ -99,6 +100,9 @@ func runExport[T any](h *Handler, r *request, k exportKind[T]) (payload, error) 
 	}
 
 	start := time.Now()
+	tr := progress.Start(progress.Config{Name: "catalog_export", Total: int64(max(q.Limit, 0)),
+		Logger:   r.logs.AccessLogger().With(zap.String("trace_id", r.TraceID), zap.String("action", r.Action)),
+		Interval: h.cfg.ProgressInterval, Report: h.cfg.OnProgress})
 	var (
 		out   *exportStream
 		w     recordWriter[T]
@@ -114,11 +118,13 @@ func runExport[T any](h *Handler, r *request, k exportKind[T]) (payload, error) 
 			w = k.newWriter(out)
 		}
 		count++
+		tr.Add(1)
 		return w.Write(rec)
 	})
 	if errors.Is(err, errPageFull) || errors.Is(err, adapters.ErrStop) {
 		err = nil
 	}
+	defer func() { tr.Finish(err) }()
 	if out == nil {
 		if err != nil {
 			if _, ok := shopgate.AsAPIError(err); ok {
@@ -143,6 +149,7 @@ func runExport[T any](h *Handler, r *request, k exportKind[T]) (payload, error) 
 		// response started, so that Shopgate sees a broken download.
 		return nil, err
 	}
+	r.records = count
 	r.logs.AccessLogger().Info("export finished", zap.String("trace_id", capLog(r.TraceID, maxLogTraceID)), zap.String("action", capLog(r.Action, maxLogAction)),
 		zap.Int("records", count), zap.Int("offset", q.Offset), zap.Int("limit", q.Limit),
 		zap.Duration("duration", time.Since(start)), zap.Bool("gzip", out.gz != nil))

@@ -242,6 +242,9 @@ func (h *Handler) serve(c echo.Context) error {
 	if errors.As(perr, &tooLarge) {
 		return c.String(http.StatusRequestEntityTooLarge, "request body too large\n")
 	}
+	if h.cfg.Observe != nil {
+		defer h.observe(r)
+	}
 	shopErr := h.selectShop(r)
 	var authErr error
 	if perr == nil && shopErr == nil {
@@ -265,6 +268,17 @@ func (h *Handler) serve(c echo.Context) error {
 		return h.fail(r, err, "")
 	}
 	return h.run(r, spec)
+}
+
+// observe reports the finished request to Config.Observe; actions outside
+// the whitelist are reported as "unknown" so that callers cannot grow the
+// label set.
+func (h *Handler) observe(r *request) {
+	action := r.Action
+	if _, ok := actionSpecs[action]; !ok {
+		action = "unknown"
+	}
+	h.cfg.Observe(action, r.code, r.records, h.cfg.Now().Sub(r.started))
 }
 
 // parse decodes the request parameters within the body limit and returns
@@ -423,6 +437,7 @@ func (h *Handler) run(r *request, spec actionSpec) error {
 		// catalog-export.md#streaming-and-mid-stream-errors), so that a truncated document is never taken
 		// for a complete one.
 		if err != nil {
+			r.code = shopgate.CodeUnknownError
 			h.logError(r, err, 0, "error after the response started")
 			if conn, _, herr := http.NewResponseController(r.Echo.Response()).Hijack(); herr == nil {
 				_ = conn.Close()

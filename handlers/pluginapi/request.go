@@ -46,6 +46,8 @@ type request struct {
 	// authentication); quiet when its entries were over the budget and are
 	// not written at all.
 	preAuth, quiet bool
+	code           int // the envelope's error code, for Config.Observe
+	records        int // records an export wrote, for Config.Observe
 }
 
 // ErrorLog is the shop's error log with the request's trace id (a no-op
