@@ -21,6 +21,7 @@ import (
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/handlers/dropherocallback"
+	"github.com/shopbridge/shopbridge/orders"
 	"github.com/shopbridge/shopbridge/outbox"
 )
 
@@ -142,6 +143,11 @@ func (a *App) setupDropHero() error {
 	})
 
 	a.OnOrderPlaced(st.orderPlaced)
+	// Orders placed in the Shopgate app arrive by add_order: the orders
+	// service tells the integration inside the import's transaction.
+	if o, ok := a.sg.Plugin.Orders.(*orders.Service); ok {
+		o.AddHook(svc.OrdersHook(nil))
+	}
 	a.Echo.Use(st.checkoutMiddleware)
 	a.AddCheckoutSection(st.checkoutSection)
 

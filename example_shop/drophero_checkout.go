@@ -73,7 +73,9 @@ func (st *dropHeroState) ordersPaid(tx *gorm.DB) error {
 	orders := func() *gorm.DB {
 		return tx.Session(&gorm.Session{NewDB: true}).Table((Order{}).TableName()).Select("number")
 	}
-	numbers, err := st.svc.OrdersAwaitingPayment(tx, orders().Where("is_paid = ?", true))
+	// Shopgate orders are followed by the orders hook (OrdersHook), which
+	// also waits until Shopgate releases them for shipping.
+	numbers, err := st.svc.OrdersAwaitingPayment(tx, orders().Where("is_paid = ? AND source <> ?", true, "shopgate"))
 	if err != nil {
 		return err
 	}
