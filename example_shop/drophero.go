@@ -150,6 +150,7 @@ func (a *App) setupDropHero() error {
 	}
 	a.Echo.Use(st.checkoutMiddleware)
 	a.AddCheckoutSection(st.checkoutSection)
+	a.AddProductSection(st.productSection)
 
 	st.mountAdmin()
 	return nil

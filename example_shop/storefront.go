@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -252,6 +253,8 @@ type productPage struct {
 	Identifiers [][2]string
 	TierPrices  []TierPrice
 	NetPrice    decimal.Decimal
+	// Sections are integrations' parts of the page (AddProductSection).
+	Sections []template.HTML
 }
 
 // attributeLabel joins a variant's attributes for display.
@@ -345,6 +348,7 @@ func (a *App) product(c echo.Context) error {
 	}
 	d.TierPrices = p.TierPrices
 	d.NetPrice = netPrice(p.Price, p.TaxClass.Rate)
+	d.Sections = a.productSections(c, p)
 	return a.render(c, "product.html", d)
 }
 
