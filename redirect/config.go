@@ -110,8 +110,20 @@ type Config struct {
 	// HeaderAppend puts the built-in header last in its parent instead of
 	// first (mobile_header_prepend=false). Default false.
 	HeaderAppend bool
-	// HeaderText is the built-in header's text. Default DefaultHeaderText.
+	// HeaderText is the built-in header's text. Default: the text of
+	// HeaderLanguage in the header text table (HeaderTexts), else of the
+	// page's <html lang> in the browser, else DefaultHeaderText.
 	HeaderText string
+	// HeaderLanguage is the shop's language (ISO 639-1, e.g. "en", "de")
+	// for the built-in header's texts. Empty or not in the table: the
+	// header follows the page's <html lang> attribute in the browser.
+	HeaderLanguage string
+	// HeaderTemplate is the merchant's own Mobile Header markup, used
+	// instead of the built-in bar. It must contain the wrapper
+	// id="shopgate_mobile_header" and the control id="shopgate_mobile_button"
+	// (the script moves the wrapper and binds the control); {{text}} is
+	// replaced by the HTML-escaped header text. Empty: the built-in bar.
+	HeaderTemplate string
 	// SuppressBrowserRedirect sets _shopgate.redirect_to_webapp to false so
 	// that the hosted script does not redirect in the browser. Default false.
 	SuppressBrowserRedirect bool
@@ -192,8 +204,17 @@ func New(cfg Config) (*Redirector, error) {
 	if cfg.HeaderParent == "" {
 		cfg.HeaderParent = "body"
 	}
+	explicitText := cfg.HeaderText != ""
+	cfg.HeaderLanguage = strings.ToLower(strings.TrimSpace(cfg.HeaderLanguage))
 	if cfg.HeaderText == "" {
 		cfg.HeaderText = DefaultHeaderText
+		if t, ok := HeaderTextFor(cfg.HeaderLanguage); ok {
+			cfg.HeaderText = t.Text
+		}
+	}
+	if cfg.HeaderTemplate != "" && (!strings.Contains(cfg.HeaderTemplate, `id="shopgate_mobile_header"`) ||
+		!strings.Contains(cfg.HeaderTemplate, `id="shopgate_mobile_button"`)) {
+		return nil, fmt.Errorf("%w: the Mobile Header template needs id=\"shopgate_mobile_header\" and id=\"shopgate_mobile_button\"", ErrInvalidConfig)
 	}
 	cfg.ShopNumber = strings.TrimSpace(cfg.ShopNumber)
 	hosts, ok := serverHosts[cfg.Server]
@@ -252,7 +273,8 @@ func New(cfg Config) (*Redirector, error) {
 	r.active = cfg.Enabled && cfg.ShopNumber != "" && cfg.ShopActive
 	r.http = cfg.Technique == TechniqueHTTP
 	r.builtin = cfg.MobileHeader == HeaderBuiltin
-	r.header = r.buildHeader()
+	_, known := HeaderTextFor(cfg.HeaderLanguage)
+	r.header = r.buildHeader(!explicitText && !known)
 	return r, nil
 }
 
