@@ -84,7 +84,7 @@ func (r *Redirector) buildHeader(followLang bool) []byte {
 		b = append(b, strings.ReplaceAll(tmpl, "{{text}}", esc)...)
 		b = append(b, '\n')
 	} else {
-		b = append(b, `<div id="shopgate_mobile_header" style="box-sizing:border-box;display:flex;align-items:center;justify-content:space-between;gap:12px;max-width:560px;width:auto;min-width:0;margin:12px auto 24px auto;padding:10px 12px 10px 16px;background:#fff;border:1px solid #ADADAD;border-radius:8px;color:#222;font-family:&#34;Helvetica Neue&#34;,Helvetica,Arial,sans-serif;font-weight:bold;font-size:clamp(16px,4.8vw,26px);line-height:1.25;text-align:left;position:relative;clear:both"><span id="shopgate_mobile_header_text" style="flex:1 1 auto;min-width:0;overflow-wrap:anywhere">`...)
+		b = append(b, `<div id="shopgate_mobile_header" style="box-sizing:border-box;display:flex;align-items:center;justify-content:space-between;gap:12px;width:calc(100% - 16px);max-width:560px;min-width:0;margin:12px auto 24px auto;padding:10px 12px 10px 16px;background:#fff;border:1px solid #ADADAD;border-radius:8px;color:#222;font-family:&#34;Helvetica Neue&#34;,Helvetica,Arial,sans-serif;font-weight:bold;font-size:clamp(16px,4.8vw,26px);line-height:1.25;text-align:left;position:relative;clear:both"><span id="shopgate_mobile_header_text" style="flex:1 1 auto;min-width:0;overflow-wrap:anywhere">`...)
 		b = appendAttr(b, text) // as HTML text
 		b = append(b, `</span><img id="shopgate_mobile_button" class="sg_mobile_button_off" role="button" tabindex="0" width="72" height="40" alt="`...)
 		b = appendAttr(b, button)
