@@ -65,7 +65,7 @@ func (a *App) setupDropHero() error {
 		return err
 	}
 	if demo {
-		st.fake = dropherotest.NewServer(a.dropHeroFake...)
+		st.fake = dropherotest.NewServer(append([]dropherotest.Option{demoDropHeroSeed(a.PublicURL)}, a.dropHeroFake...)...)
 		a.OnClose(st.fake.Close)
 		apiURL = st.fake.BaseURL()
 		pub, sec = dropherotest.DefaultPublicKey, dropherotest.DefaultSecretKey

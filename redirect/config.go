@@ -3,6 +3,7 @@ package redirect
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -124,6 +125,12 @@ type Config struct {
 	// (the script moves the wrapper and binds the control); {{text}} is
 	// replaced by the HTML-escaped header text. Empty: the built-in bar.
 	HeaderTemplate string
+	// MobileBaseURL, when set, is the Mobile Website's base URL instead of
+	// the one of CNAME or Alias: an absolute http(s) URL without query,
+	// e.g. a local stand-in of the Mobile Website for demos and tests
+	// ("http://localhost:8080/m"). Local configuration, never from the
+	// Plugin API.
+	MobileBaseURL string
 	// SuppressBrowserRedirect sets _shopgate.redirect_to_webapp to false so
 	// that the hosted script does not redirect in the browser. Default false.
 	SuppressBrowserRedirect bool
@@ -240,7 +247,13 @@ func New(cfg Config) (*Redirector, error) {
 		}
 		cfg.CNAME = cname
 	}
-	if cfg.CNAME != "" {
+	if cfg.MobileBaseURL != "" {
+		u, err := url.Parse(cfg.MobileBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%w: mobile base URL %q (want an absolute http or https URL without query)", ErrInvalidConfig, cfg.MobileBaseURL)
+		}
+		r.baseURL = strings.TrimRight(cfg.MobileBaseURL, "/")
+	} else if cfg.CNAME != "" {
 		r.baseURL = cfg.CNAME
 		if !strings.HasPrefix(cfg.CNAME, "http://") && !strings.HasPrefix(cfg.CNAME, "https://") {
 			r.baseURL = "http://" + cfg.CNAME

@@ -167,6 +167,17 @@ func WithEmptyForm(form string) Option { return func(s *Server) { s.emptyForm = 
 // order change made through PutProduct, Unsubscribe or SetOrderStatus.
 func WithAutoCallbacks() Option { return func(s *Server) { s.autoCallbacks = true } }
 
+// WithSeedEdit lets edit change every seed product (in wire form, keyed
+// as in the API) before the fake starts, e.g. to give a demo stock and
+// image URLs that load. Reset restores the unedited seed.
+func WithSeedEdit(edit func(p map[string]any)) Option {
+	return func(s *Server) {
+		for _, p := range s.products {
+			edit(p.data)
+		}
+	}
+}
+
 // WithGeneratedCatalogue starts the fake with n generated items instead of
 // the seed data (see GenerateCatalogue).
 func WithGeneratedCatalogue(n int, gen func(i int) map[string]any) Option {
