@@ -53,7 +53,7 @@ func TestMobileHeaderInBrowser(t *testing.T) {
 	ctx := browser.New(t, 90*time.Second, chromedp.UserAgent(uaIPhone))
 	type box struct {
 		Left, Right, Top, Bottom, ViewW, ViewH, ScrollW float64
-		Text, Alt, Src                                 string
+		Text, Alt, Src                                  string
 	}
 	measure := `(function () {
   var b = document.getElementById("shopgate_mobile_button").getBoundingClientRect();
