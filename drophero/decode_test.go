@@ -172,8 +172,17 @@ func TestAggregateShippingWorkedExample(t *testing.T) {
 	}
 	_, err := drophero.AggregateShipping(lines, "PT", modes)
 	var nc *drophero.NoCommonModeError
-	if !errors.As(err, &nc) || len(nc.Items) != 4 {
+	if !errors.As(err, &nc) || len(nc.Items) != 4 || len(nc.Undeliverable) != 4 {
 		t.Errorf("PT: %v", err)
+	}
+	// Each ships to ES alone, not together: nothing is undeliverable.
+	split := []drophero.ItemShipping{
+		{IDItem: "a", Qty: one, Prices: []drophero.ShippingPrice{{AreaISO: "ES", ModeID: "1", Price: one}}},
+		{IDItem: "b", Qty: one, Prices: []drophero.ShippingPrice{{AreaISO: "ES", ModeID: "2", Price: one}}},
+	}
+	_, err = drophero.AggregateShipping(split, "ES", modes)
+	if !errors.As(err, &nc) || len(nc.Items) != 2 || len(nc.Undeliverable) != 0 {
+		t.Errorf("ES split: %v %+v", err, nc)
 	}
 }
 

@@ -39,6 +39,8 @@ func ExampleClient_ShippingModes() {
 	// Output:
 	// 1 Express 24h 24h
 	// 2 Standard post 168h
+	// 3 DHL Paket 72h
+	// 4 Post Austria 96h
 }
 
 // A fault makes the fake misbehave: here one 503, which the client
@@ -55,7 +57,7 @@ func ExampleClient_ShippingModes_retry() {
 	}
 	modes, err := c.ShippingModes(context.Background())
 	fmt.Println(len(modes), err, fake.CountRequests("GET", "/v1/shipping"))
-	// Output: 2 <nil> 2
+	// Output: 4 <nil> 2
 }
 
 func ExampleClient_Subscribed() {

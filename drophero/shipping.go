@@ -2,6 +2,7 @@ package drophero
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,6 +31,10 @@ type ItemShipping struct {
 type NoCommonModeError struct {
 	Country string
 	Items   []string // iditems
+	// Undeliverable are the iditems (of Items) that have no mode at all
+	// for Country; when it is empty, every item ships there on its own
+	// but not together with the others.
+	Undeliverable []string
 }
 
 // Error implements error.
@@ -61,6 +66,16 @@ func AggregateShipping(lines []ItemShipping, country string, modes map[string]Sh
 		}
 	}
 	var out []ShippingOption
+	var none []string
+	for _, l := range lines {
+		has := false
+		for _, p := range l.Prices {
+			has = has || p.AreaISO == country
+		}
+		if !has && !slices.Contains(none, l.IDItem) {
+			none = append(none, l.IDItem)
+		}
+	}
 	for id, t := range totals {
 		if count[id] != len(lines) {
 			continue
@@ -72,7 +87,7 @@ func AggregateShipping(lines []ItemShipping, country string, modes map[string]Sh
 		out = append(out, o)
 	}
 	if len(out) == 0 {
-		e := &NoCommonModeError{Country: country}
+		e := &NoCommonModeError{Country: country, Undeliverable: none}
 		for _, l := range lines {
 			e.Items = append(e.Items, l.IDItem)
 		}

@@ -59,6 +59,13 @@ func (s *Service) OrderPlaced(ctx context.Context, tx *gorm.DB, orderID string) 
 	if err != nil {
 		return fmt.Errorf("drophero order %s: %w", orderID, err)
 	}
+	return s.recordOrder(ctx, tx, orderID, o, o.ShippingMode, o.Paid, "")
+}
+
+// recordOrder writes the DropHero row of host order orderID (o) with the chosen mode
+// and, when it may go at once, queues its submission in tx. why, when not
+// "", replaces the merchant note of an order without a valid mode.
+func (s *Service) recordOrder(ctx context.Context, tx *gorm.DB, orderID string, o *adapters.DropHeroOrder, mode string, paid bool, why string) error {
 	lines, iditems, _, err := s.dropHeroLines(tx, o)
 	if err != nil || len(lines) == 0 {
 		return err
@@ -67,14 +74,17 @@ func (s *Service) OrderPlaced(ctx context.Context, tx *gorm.DB, orderID string) 
 	if err != nil {
 		return err
 	}
-	row := gormmodels.DropHeroOrder{OrderID: orderID, ShippingMode: o.ShippingMode}
+	row := gormmodels.DropHeroOrder{OrderID: orderID, ShippingMode: mode}
 	switch {
-	case !s.modeValid(tx, iditems, o.Shipping.Country, o.ShippingMode):
+	case !s.modeValid(tx, iditems, o.Shipping.Country, mode):
 		row.State = gormmodels.DropHeroNeedsAttention
 		row.LastError = "no valid DropHero shipping mode chosen for " + o.Shipping.Country
-	case o.Paid && st.AutoSubmit:
+		if why != "" {
+			row.LastError = why
+		}
+	case paid && st.AutoSubmit:
 		row.State = gormmodels.DropHeroQueued
-	case !o.Paid && st.AutoSubmit:
+	case !paid && st.AutoSubmit:
 		row.State = gormmodels.DropHeroAwaitingPayment
 	default:
 		row.State = gormmodels.DropHeroAwaitingConfirmation

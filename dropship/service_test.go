@@ -64,7 +64,7 @@ func TestInstallFlow(t *testing.T) {
 	}
 	var modes int64
 	e.db.Model(&gormmodels.DropHeroShippingMode{}).Count(&modes)
-	if modes != 2 {
+	if modes != 4 {
 		t.Errorf("shipping modes cached = %d", modes)
 	}
 	// Secrets are stored encrypted.

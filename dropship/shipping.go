@@ -67,3 +67,37 @@ func (s *Service) ShippingOptions(ctx context.Context, db *gorm.DB, cart []CartL
 	}
 	return drophero.AggregateShipping(lines, country, modes)
 }
+
+// CountryShipping is what one unit of a product costs to ship to a
+// country, one option per DropHero mode.
+type CountryShipping struct {
+	Country string // ISO 3166-1 alpha-2
+	Options []drophero.ShippingOption
+}
+
+// ProductShipping lists the countries an active DropHero product ships to,
+// with the options for one unit, ordered by country; ok is false when the
+// product is not an active DropHero product. Shops show it on product pages
+// (docs/protocol/drophero.md#shipping-aggregation).
+func (s *Service) ProductShipping(ctx context.Context, db *gorm.DB, productID string) (ships []CountryShipping, ok bool, err error) {
+	db = db.WithContext(ctx)
+	var links []gormmodels.DropHeroLink
+	if err := db.Select("id_item").Where("product_id = ? AND active", productID).Limit(1).Find(&links).Error; err != nil || len(links) == 0 {
+		return nil, false, err
+	}
+	var areas []string
+	if err := db.Model(&gormmodels.DropHeroShipping{}).Where("id_item = ?", links[0].IDItem).
+		Distinct("area_iso").Order("area_iso").Pluck("area_iso", &areas).Error; err != nil {
+		return nil, true, err
+	}
+	for _, c := range areas {
+		opts, err := s.ShippingOptions(ctx, db, []CartLine{{ProductID: productID, Qty: decimal.NewFromInt(1)}}, c)
+		if err != nil {
+			return nil, true, err
+		}
+		if len(opts) > 0 {
+			ships = append(ships, CountryShipping{Country: c, Options: opts})
+		}
+	}
+	return ships, true, nil
+}

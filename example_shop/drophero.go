@@ -21,6 +21,7 @@ import (
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/handlers/dropherocallback"
+	"github.com/shopbridge/shopbridge/orders"
 	"github.com/shopbridge/shopbridge/outbox"
 )
 
@@ -64,7 +65,7 @@ func (a *App) setupDropHero() error {
 		return err
 	}
 	if demo {
-		st.fake = dropherotest.NewServer(a.dropHeroFake...)
+		st.fake = dropherotest.NewServer(append([]dropherotest.Option{demoDropHeroSeed(a.PublicURL)}, a.dropHeroFake...)...)
 		a.OnClose(st.fake.Close)
 		apiURL = st.fake.BaseURL()
 		pub, sec = dropherotest.DefaultPublicKey, dropherotest.DefaultSecretKey
@@ -144,8 +145,14 @@ func (a *App) setupDropHero() error {
 	})
 
 	a.OnOrderPlaced(st.orderPlaced)
+	// Orders placed in the Shopgate app arrive by add_order: the orders
+	// service tells the integration inside the import's transaction.
+	if o, ok := a.sg.Plugin.Orders.(*orders.Service); ok {
+		o.AddHook(svc.OrdersHook(nil))
+	}
 	a.Echo.Use(st.checkoutMiddleware)
 	a.AddCheckoutSection(st.checkoutSection)
+	a.AddProductSection(st.productSection)
 
 	st.mountAdmin()
 	return nil

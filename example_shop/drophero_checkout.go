@@ -15,6 +15,7 @@ import (
 
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/dropship"
+	"github.com/shopbridge/shopbridge/gormmodels"
 )
 
 // orderPlaced records the DropHero part of a new order: it checks the
@@ -31,13 +32,18 @@ func (st *dropHeroState) orderPlaced(tx *gorm.DB, o *Order) error {
 	opts, err := st.svc.ShippingOptions(ctx, tx, cart, o.DeliveryAddress.Country)
 	var nc *drophero.NoCommonModeError
 	if errors.As(err, &nc) {
-		return &CheckoutError{Msg: "Some items are delivered by our partner and cannot be shipped together to " + nc.Country + "."}
+		return &CheckoutError{Msg: st.undeliverable(tx, nc)}
 	}
 	if err != nil {
 		return err
 	}
 	if len(opts) == 0 {
 		return nil // no DropHero items
+	}
+	if shown, _ := ctx.Value(dhCountryKey{}).(string); shown != "" && shown != o.DeliveryAddress.Country {
+		// The options the buyer saw were for another country.
+		return &CheckoutError{Msg: "The partner items ship to " + countryName(o.DeliveryAddress.Country) +
+			" at other prices: please check their shipping below and place the order again."}
 	}
 	mode, _ := ctx.Value(dhModeKey{}).(string)
 	if mode == "" && len(opts) == 1 {
@@ -73,7 +79,9 @@ func (st *dropHeroState) ordersPaid(tx *gorm.DB) error {
 	orders := func() *gorm.DB {
 		return tx.Session(&gorm.Session{NewDB: true}).Table((Order{}).TableName()).Select("number")
 	}
-	numbers, err := st.svc.OrdersAwaitingPayment(tx, orders().Where("is_paid = ?", true))
+	// Shopgate orders are followed by the orders hook (OrdersHook), which
+	// also waits until Shopgate releases them for shipping.
+	numbers, err := st.svc.OrdersAwaitingPayment(tx, orders().Where("is_paid = ? AND source <> ?", true, "shopgate"))
 	if err != nil {
 		return err
 	}
@@ -102,9 +110,14 @@ func (st *dropHeroState) checkoutMiddleware(next echo.HandlerFunc) echo.HandlerF
 	return func(c echo.Context) error {
 		r := c.Request()
 		if c.Path() == "/checkout" && r.Method == http.MethodPost {
+			ctx := r.Context()
 			if m := c.FormValue("drophero_mode"); m != "" {
-				c.SetRequest(r.WithContext(context.WithValue(r.Context(), dhModeKey{}, m)))
+				ctx = context.WithValue(ctx, dhModeKey{}, m)
 			}
+			if cc := c.FormValue("drophero_country"); cc != "" {
+				ctx = context.WithValue(ctx, dhCountryKey{}, strings.ToUpper(cc))
+			}
+			c.SetRequest(r.WithContext(ctx))
 		}
 		return next(c)
 	}
@@ -116,15 +129,16 @@ func (st *dropHeroState) checkoutSection(c echo.Context, s *Session) template.HT
 	return template.HTML(st.checkoutFieldset(c, s)) //nolint:gosec // rendered by dhFieldset, escaped
 }
 
-var dhFieldset = template.Must(template.New("dh").Parse(`<fieldset><legend>Shipping of partner items ({{.Country}})</legend>
-<p class="muted">Some items are delivered by our partner DropHero; choose how (added to the shipping above). Other countries: the options are checked when you place the order.</p>
+var dhFieldset = template.Must(template.New("dh").Parse(`<fieldset><legend>Shipping of partner items to {{.CountryName}}</legend>
+<input type="hidden" name="drophero_country" value="{{.Country}}">
+<p class="muted">Some items are delivered by our partner DropHero; choose how (added to the shipping above). The options are for the delivery address chosen above ({{.CountryName}}); another country is checked when you place the order.</p>
 {{range $i, $o := .Options}}<label><input type="radio" name="drophero_mode" value="{{$o.ModeID}}"{{if eq $i 0}} checked{{end}}> {{$o.Label}} — {{$o.Total.StringFixed 2}} EUR{{with $o.TransitHours}} ({{.}} h){{end}}</label>
 {{end}}{{with .Error}}<p class="msg error">{{.}}</p>{{end}}</fieldset>
 `))
 
 // checkoutFieldset renders the DropHero options for the session's cart
-// (destination: the customer's delivery country, else the shipping area of
-// DropHero's modes), or "" when the cart has no DropHero items.
+// (destination: the delivery address the buyer chose, see
+// checkoutDestination), or "" when the cart has no DropHero items.
 func (st *dropHeroState) checkoutFieldset(c echo.Context, s *Session) string {
 	ctx := c.Request().Context()
 	var items []CartItem
@@ -135,27 +149,17 @@ func (st *dropHeroState) checkoutFieldset(c echo.Context, s *Session) string {
 	for i, it := range items {
 		cart[i] = dropship.CartLine{ProductID: strconv.Itoa(int(it.ProductID)), Qty: decimal.NewFromInt(int64(it.Quantity))}
 	}
-	country := "ES"
-	if modes, err := st.svc.ShippingModes(ctx); err == nil && len(modes) > 0 && modes[0].AreaISO != "" {
-		country = modes[0].AreaISO
-	}
-	if cu := st.a.sessionCustomer(c, s); cu != nil {
-		for _, ad := range cu.Addresses {
-			if ad.IsDelivery {
-				country = ad.Country
-			}
-		}
-	}
+	country := checkoutDestination(c, st.a.sessionCustomer(c, s))
 	data := struct {
-		Country string
-		Options []drophero.ShippingOption
-		Error   string
-	}{Country: country}
+		Country, CountryName string
+		Options              []drophero.ShippingOption
+		Error                string
+	}{Country: country, CountryName: countryName(country)}
 	opts, err := st.svc.ShippingOptions(ctx, st.a.DB, cart, country)
 	var nc *drophero.NoCommonModeError
 	switch {
 	case errors.As(err, &nc):
-		data.Error = "These partner items cannot be shipped together to " + country + "."
+		data.Error = st.undeliverable(st.a.DB.WithContext(ctx), nc)
 	case err != nil:
 		st.a.Log.Warn("drophero shipping options", zap.Error(err))
 		return ""
@@ -168,4 +172,121 @@ func (st *dropHeroState) checkoutFieldset(c echo.Context, s *Session) string {
 		return ""
 	}
 	return b.String()
+}
+
+// dhCountryKey carries the country the checkout form showed the DropHero
+// options for (see checkoutMiddleware).
+type dhCountryKey struct{}
+
+// checkoutDestination is the delivery country of the checkout: the
+// address posted with the form when it is shown again, else the address
+// the form preselects for a customer (the default delivery address first,
+// as App.checkout does), else the form's default country.
+func checkoutDestination(c echo.Context, cu *Customer) string {
+	if c.Request().Method == http.MethodPost {
+		if cu != nil && len(cu.Addresses) > 0 {
+			f := readCheckoutForm(c)
+			id := f.DeliveryID
+			if id == 0 {
+				id = f.InvoiceID
+			}
+			for _, ad := range cu.Addresses {
+				if ad.ID == id {
+					return strings.ToUpper(ad.Country)
+				}
+			}
+		}
+		name := "invoice_country"
+		if c.FormValue("other_delivery") != "" {
+			name = "delivery_country"
+		}
+		if v := strings.ToUpper(strings.TrimSpace(c.FormValue(name))); v != "" {
+			return v
+		}
+	}
+	if cu != nil {
+		var first *Address
+		for i := range cu.Addresses {
+			ad := &cu.Addresses[i]
+			if ad.IsDelivery && ad.IsDefault {
+				return strings.ToUpper(ad.Country)
+			}
+			if ad.IsDelivery && first == nil {
+				first = ad
+			}
+		}
+		if first == nil {
+			for i := range cu.Addresses {
+				if cu.Addresses[i].IsInvoice {
+					first = &cu.Addresses[i]
+					break
+				}
+			}
+		}
+		if first != nil {
+			return strings.ToUpper(first.Country)
+		}
+	}
+	return "DE"
+}
+
+// countryName is the English name of a country code, else the code.
+func countryName(code string) string {
+	if n, ok := countries[code]; ok {
+		return n
+	}
+	return code
+}
+
+// undeliverable explains a DropHero shipping problem naming the items: an
+// item that does not ship to the country at all is named alone, without
+// "together"; items that ship there each on its own but with no common
+// mode are named together.
+func (st *dropHeroState) undeliverable(db *gorm.DB, nc *drophero.NoCommonModeError) string {
+	names := st.itemNames(db, nc.Items)
+	list := func(ids []string) string {
+		var ns []string
+		for _, id := range ids {
+			ns = append(ns, names[id])
+		}
+		switch len(ns) {
+		case 0:
+			return "Some items"
+		case 1:
+			return ns[0]
+		default:
+			return strings.Join(ns[:len(ns)-1], ", ") + " and " + ns[len(ns)-1]
+		}
+	}
+	where := countryName(nc.Country)
+	switch {
+	case len(nc.Undeliverable) == 1:
+		return list(nc.Undeliverable) + " cannot be delivered to " + where + ". Please remove it or choose another delivery address."
+	case len(nc.Undeliverable) > 1:
+		return list(nc.Undeliverable) + " cannot be delivered to " + where + ". Please remove them or choose another delivery address."
+	default:
+		return list(nc.Items) + " are delivered by our partner, but cannot be shipped together to " + where + ". Please order them separately."
+	}
+}
+
+// itemNames maps DropHero iditems to the names of their shop products
+// ("item {id}" when unknown).
+func (st *dropHeroState) itemNames(db *gorm.DB, iditems []string) map[string]string {
+	out := map[string]string{}
+	for _, id := range iditems {
+		out[id] = "item " + id
+	}
+	var rows []struct {
+		IDItem string
+		Name   string
+	}
+	db.Table(gormmodels.DropHeroLink{}.TableName()+" l").Select("l.id_item, p.name").
+		Joins("JOIN "+(Product{}).TableName()+" p ON CAST(p.id AS TEXT) = l.product_id").
+		Where("l.id_item IN ?", iditems).Scan(&rows)
+	for _, r := range rows {
+		if r.Name != "" {
+			out[r.IDItem] = `"` + r.Name + `"`
+		}
+	}
+	return out
 }

@@ -109,12 +109,30 @@ func (a *App) setupMobileRedirect() error {
 		// line, then the shop runs with the redirect off.
 		a.Log.Error("mobile redirect switched off: invalid Shopgate settings", zap.Error(envErr))
 	}
+	// The demo's own stand-in of the Mobile Website replaces demo-shop's:
+	// the whole redirect → opt-out → Mobile Header → back round trip works
+	// without an outside host (demo_mobile.go). Another alias or a cname,
+	// from the environment or set_settings, leads to Shopgate again.
+	local := func(cfg redirect.Config) redirect.Config { return cfg }
+	if a.Demo {
+		a.mountDemoMobile()
+		local = func(cfg redirect.Config) redirect.Config {
+			if cfg.Alias == demoAlias && cfg.CNAME == "" {
+				cfg.MobileBaseURL = a.PublicURL + demoMobilePath
+			}
+			return cfg
+		}
+	}
+	// The storefront is in English (the header would follow <html lang>
+	// in the browser anyway; this also sets the text sent with the page).
+	base.HeaderLanguage = "en"
 	settings := base
 	if a.sg != nil && a.sg.Handler != nil {
 		// The Plugin API's configuration is the one source: ping shows
 		// what the redirect does, and set_settings changes it live.
 		settings = redirect.WithPluginSettings(base, a.sg.Handler)
 	}
+	settings = local(settings)
 	if _, raw := parseRedirectServer(os.Getenv, a.Demo); raw != "" {
 		a.Log.Warn("mobile redirect: unknown Shopgate server, using live", zap.String("server", raw))
 	}
@@ -131,7 +149,7 @@ func (a *App) setupMobileRedirect() error {
 	if a.sg != nil && a.sg.Handler != nil {
 		h := a.sg.Handler
 		a.sg.SettingsChanged = append(a.sg.SettingsChanged, func(string, map[string]any) {
-			if err := live.Update(redirect.WithPluginSettings(base, h)); err != nil {
+			if err := live.Update(local(redirect.WithPluginSettings(base, h))); err != nil {
 				a.Log.Error("mobile redirect: new Shopgate settings refused, keeping the old ones", zap.Error(err))
 			}
 		})
@@ -180,7 +198,10 @@ func (a *App) setupMobileRedirect() error {
 // integrations' endpoints, the account and checkout flow and static files.
 func storefrontOnly(c echo.Context) bool {
 	p := c.Request().URL.Path
-	for _, prefix := range []string{"/shopgate/", "/drophero", "/static/", "/admin", "/api/", "/checkout", "/login", "/logout", "/account", "/order/"} {
+	if p == demoMobilePath {
+		return true
+	}
+	for _, prefix := range []string{"/shopgate/", "/drophero", "/static/", "/admin", "/api/", "/checkout", "/login", "/logout", "/account", "/order/", demoMobilePath + "/"} {
 		if strings.HasPrefix(p, prefix) {
 			return true
 		}

@@ -48,16 +48,18 @@ func TestMobileRedirectDemo(t *testing.T) {
 			t.Fatal(err)
 		}
 		productPath := fmt.Sprintf("/product/%d", p.ID)
-		itemURL := "http://demo-shop.shopgate.com/item/" + hex.EncodeToString([]byte(fmt.Sprint(p.ID)))
+		// Demo mode redirects to its local stand-in of the Mobile Website.
+		mobile := a.PublicURL + "/m"
+		itemURL := mobile + "/item/" + hex.EncodeToString([]byte(fmt.Sprint(p.ID)))
 
 		rec := shopRequest(t, a, productPath, iPhoneUA, "")
 		if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != itemURL {
 			t.Fatalf("iPhone on %s: %d %q, want 301 %s", productPath, rec.Code, rec.Header().Get("Location"), itemURL)
 		}
 		for path, want := range map[string]string{
-			"/":                                  "http://demo-shop.shopgate.com",
-			fmt.Sprintf("/category/%d", cat.ID):  "http://demo-shop.shopgate.com/category/" + hex.EncodeToString([]byte(fmt.Sprint(cat.ID))),
-			"/search?q=red+shoes&utm_source=ads": "http://demo-shop.shopgate.com/search?s=red+shoes&utm_source=ads",
+			"/":                                  mobile,
+			fmt.Sprintf("/category/%d", cat.ID):  mobile + "/category/" + hex.EncodeToString([]byte(fmt.Sprint(cat.ID))),
+			"/search?q=red+shoes&utm_source=ads": mobile + "/search?s=red+shoes&utm_source=ads",
 		} {
 			if loc := shopRequest(t, a, path, iPhoneUA, "").Header().Get("Location"); loc != want {
 				t.Errorf("iPhone on %s: Location %q, want %q", path, loc, want)
@@ -178,8 +180,9 @@ func TestMobileRedirectBadSettingsDoNotStopTheShop(t *testing.T) {
 		location string // "" = redirect switched off
 		logs     []string
 	}{
-		{"server in capitals", map[string]string{"SHOPGATE_REDIRECT_SERVER": "LIVE"}, "http://demo-shop.shopgate.com", nil},
-		{"unknown server", map[string]string{"SHOPGATE_REDIRECT_SERVER": "staging"}, "http://demo-shop.shopgate.com",
+		// The demo alias leads to the demo's local Mobile Website.
+		{"server in capitals", map[string]string{"SHOPGATE_REDIRECT_SERVER": "LIVE"}, "http://shop.test/m", nil},
+		{"unknown server", map[string]string{"SHOPGATE_REDIRECT_SERVER": "staging"}, "http://shop.test/m",
 			[]string{"mobile redirect: unknown Shopgate server, using live"}},
 		{"bad redirect type", map[string]string{"SHOPGATE_REDIRECT_TYPE": "meta"}, "",
 			[]string{"mobile redirect switched off: invalid Shopgate settings"}},

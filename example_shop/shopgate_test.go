@@ -149,7 +149,7 @@ func TestSetSettingsSteersMobileRedirect(t *testing.T) {
 		t.Fatalf("ping configuration: alias %v, enable_mobile_website %v", conf["alias"], conf["enable_mobile_website"])
 	}
 	if rec := shopRequest(t, a, "/product/1", iPhoneUA, ""); rec.Code != http.StatusMovedPermanently ||
-		!strings.HasPrefix(rec.Header().Get("Location"), "http://demo-shop.shopgate.com/") {
+		!strings.HasPrefix(rec.Header().Get("Location"), a.PublicURL+"/m/") { // the demo's local Mobile Website
 		t.Fatalf("before: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -133,7 +134,11 @@ func (a *App) home(c echo.Context) error {
 		Order("id").Limit(8).Find(&featured).Error; err != nil {
 		return fmt.Errorf("home featured: %w", err)
 	}
+	// "New in" advertises what can be bought now: in stock (itself or a
+	// variant) and with an image.
 	if err := db.Where("active = ? AND parent_id IS NULL", true).
+		Where("(stock_quantity > 0 OR EXISTS (SELECT 1 FROM shop_products v WHERE v.parent_id = shop_products.id AND v.active = ? AND v.stock_quantity > 0))", true).
+		Where("EXISTS (SELECT 1 FROM shop_product_images i WHERE i.product_id = shop_products.id)").
 		Order("created_at DESC, id DESC").Limit(4).Find(&newest).Error; err != nil {
 		return fmt.Errorf("home newest: %w", err)
 	}
@@ -252,6 +257,8 @@ type productPage struct {
 	Identifiers [][2]string
 	TierPrices  []TierPrice
 	NetPrice    decimal.Decimal
+	// Sections are integrations' parts of the page (AddProductSection).
+	Sections []template.HTML
 }
 
 // attributeLabel joins a variant's attributes for display.
@@ -345,6 +352,7 @@ func (a *App) product(c echo.Context) error {
 	}
 	d.TierPrices = p.TierPrices
 	d.NetPrice = netPrice(p.Price, p.TaxClass.Rate)
+	d.Sections = a.productSections(c, p)
 	return a.render(c, "product.html", d)
 }
 

@@ -123,6 +123,9 @@ func (s *Service) importOrder(ctx context.Context, tx *gorm.DB, shop adapters.Sh
 	if res.RowsAffected == 0 {
 		return adapters.OrderRef{}, shopgate.NewAPIError(shopgate.CodeDuplicateOrder, o.OrderNumber)
 	}
+	if err := s.runHooks(ctx, tx, Event{Kind: EventImported, ShopNumber: shop.Number, Order: o, Host: ref}); err != nil {
+		return adapters.OrderRef{}, fmt.Errorf("import hook: %w", err)
+	}
 	return ref, nil
 }
 

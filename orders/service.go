@@ -87,6 +87,10 @@ type Config struct {
 	// CronBatch limits how many orders one cron job examines. Default 500.
 	CronBatch int
 
+	// Hooks run inside every import and every update that changed
+	// something (see [Hook]); [Service.AddHook] adds more.
+	Hooks []Hook
+
 	// Logger receives errors and sync outcomes. Default: no logging.
 	Logger *zap.Logger
 	// Now is the clock. Default time.Now.
@@ -102,6 +106,7 @@ type Service struct {
 	// locks serialises update_order per order on dialects without
 	// advisory locks (see lockOrder).
 	locks keyedMutex
+	hooks []Hook
 }
 
 // New validates cfg and returns a service.
@@ -127,7 +132,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, db: cfg.DB, log: cfg.Logger}, nil
+	s := &Service{cfg: cfg, db: cfg.DB, log: cfg.Logger}
+	for _, h := range cfg.Hooks {
+		s.AddHook(h)
+	}
+	return s, nil
 }
 
 // SingleMerchant serves every shop number with one client, for hosts with

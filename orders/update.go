@@ -221,7 +221,17 @@ func (s *Service) applyUpdate(ctx context.Context, tx *gorm.DB, orderNumber stri
 	if err := s.cfg.Host.UpdateOrder(ctx, tx, m.HostOrderID, ch); err != nil {
 		return fmt.Errorf("host update order: %w", err)
 	}
-	return tx.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", m.ID).Updates(set).Error
+	before := OrderFlags{IsPaid: m.IsPaid, IsShippingBlocked: m.IsShippingBlocked,
+		IsShippingCompleted: m.IsShippingCompleted, IsStorno: m.IsStorno}
+	if err := tx.Model(&gormmodels.ShopgateOrder{}).Where("id = ?", m.ID).Updates(set).Error; err != nil {
+		return err
+	}
+	ev := Event{Kind: EventUpdated, ShopNumber: m.ShopNumber, Order: o, Before: before,
+		Host: adapters.OrderRef{ExternalOrderID: m.HostOrderID, ExternalOrderNumber: m.HostOrderNumber}}
+	if err := s.runHooks(ctx, tx, ev); err != nil {
+		return fmt.Errorf("update hook: %w", err)
+	}
+	return nil
 }
 
 // sameTime reports whether two optional times are the same instant.

@@ -3,6 +3,7 @@ package redirect
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -110,8 +111,26 @@ type Config struct {
 	// HeaderAppend puts the built-in header last in its parent instead of
 	// first (mobile_header_prepend=false). Default false.
 	HeaderAppend bool
-	// HeaderText is the built-in header's text. Default DefaultHeaderText.
+	// HeaderText is the built-in header's text. Default: the text of
+	// HeaderLanguage in the header text table (HeaderTexts), else of the
+	// page's <html lang> in the browser, else DefaultHeaderText.
 	HeaderText string
+	// HeaderLanguage is the shop's language (ISO 639-1, e.g. "en", "de")
+	// for the built-in header's texts. Empty or not in the table: the
+	// header follows the page's <html lang> attribute in the browser.
+	HeaderLanguage string
+	// HeaderTemplate is the merchant's own Mobile Header markup, used
+	// instead of the built-in bar. It must contain the wrapper
+	// id="shopgate_mobile_header" and the control id="shopgate_mobile_button"
+	// (the script moves the wrapper and binds the control); {{text}} is
+	// replaced by the HTML-escaped header text. Empty: the built-in bar.
+	HeaderTemplate string
+	// MobileBaseURL, when set, is the Mobile Website's base URL instead of
+	// the one of CNAME or Alias: an absolute http(s) URL without query,
+	// e.g. a local stand-in of the Mobile Website for demos and tests
+	// ("http://localhost:8080/m"). Local configuration, never from the
+	// Plugin API.
+	MobileBaseURL string
 	// SuppressBrowserRedirect sets _shopgate.redirect_to_webapp to false so
 	// that the hosted script does not redirect in the browser. Default false.
 	SuppressBrowserRedirect bool
@@ -192,8 +211,17 @@ func New(cfg Config) (*Redirector, error) {
 	if cfg.HeaderParent == "" {
 		cfg.HeaderParent = "body"
 	}
+	explicitText := cfg.HeaderText != ""
+	cfg.HeaderLanguage = strings.ToLower(strings.TrimSpace(cfg.HeaderLanguage))
 	if cfg.HeaderText == "" {
 		cfg.HeaderText = DefaultHeaderText
+		if t, ok := HeaderTextFor(cfg.HeaderLanguage); ok {
+			cfg.HeaderText = t.Text
+		}
+	}
+	if cfg.HeaderTemplate != "" && (!strings.Contains(cfg.HeaderTemplate, `id="shopgate_mobile_header"`) ||
+		!strings.Contains(cfg.HeaderTemplate, `id="shopgate_mobile_button"`)) {
+		return nil, fmt.Errorf("%w: the Mobile Header template needs id=\"shopgate_mobile_header\" and id=\"shopgate_mobile_button\"", ErrInvalidConfig)
 	}
 	cfg.ShopNumber = strings.TrimSpace(cfg.ShopNumber)
 	hosts, ok := serverHosts[cfg.Server]
@@ -219,7 +247,13 @@ func New(cfg Config) (*Redirector, error) {
 		}
 		cfg.CNAME = cname
 	}
-	if cfg.CNAME != "" {
+	if cfg.MobileBaseURL != "" {
+		u, err := url.Parse(cfg.MobileBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%w: mobile base URL %q (want an absolute http or https URL without query)", ErrInvalidConfig, cfg.MobileBaseURL)
+		}
+		r.baseURL = strings.TrimRight(cfg.MobileBaseURL, "/")
+	} else if cfg.CNAME != "" {
 		r.baseURL = cfg.CNAME
 		if !strings.HasPrefix(cfg.CNAME, "http://") && !strings.HasPrefix(cfg.CNAME, "https://") {
 			r.baseURL = "http://" + cfg.CNAME
@@ -252,7 +286,8 @@ func New(cfg Config) (*Redirector, error) {
 	r.active = cfg.Enabled && cfg.ShopNumber != "" && cfg.ShopActive
 	r.http = cfg.Technique == TechniqueHTTP
 	r.builtin = cfg.MobileHeader == HeaderBuiltin
-	r.header = r.buildHeader()
+	_, known := HeaderTextFor(cfg.HeaderLanguage)
+	r.header = r.buildHeader(!explicitText && !known)
 	return r, nil
 }
 

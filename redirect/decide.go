@@ -38,7 +38,7 @@ var defaultDetector = NewDetector(nil, TabletsByKeywords)
 // An inactive redirector (Active is false) decides nothing: the zero
 // Decision. Otherwise an opted-out visitor is never redirected; the page
 // gets the snippet, and the built-in Mobile Header if the device would be
-// redirected. A page whose type does not redirect (Redirects), or any page
+// redirected (then every opted-out page varies by user agent). A page whose type does not redirect (Redirects), or any page
 // with the js technique, gets the snippet. Otherwise mobile visitors and
 // smartphone crawlers (Device.Redirect) are redirected, everybody else gets
 // the snippet, and pages other than the default page vary by user agent.
@@ -50,7 +50,9 @@ func (r *Redirector) Decide(d *Detector, p Page, userAgent string, optedOut bool
 		d = defaultDetector
 	}
 	if optedOut {
-		return Decision{Snippet: true, MobileHeader: r.builtin && d.Classify(userAgent).Redirect()}
+		// The built-in Mobile Header is for devices that would be
+		// redirected: with it the page depends on the user agent.
+		return Decision{Snippet: true, MobileHeader: r.builtin && d.Classify(userAgent).Redirect(), VaryUserAgent: r.builtin}
 	}
 	p = p.Normalize()
 	if !r.http || !r.Redirects(p) {

@@ -26,11 +26,12 @@ func TestDecide(t *testing.T) {
 	on := Config{Enabled: true, ShopNumber: "12345", ShopActive: true}
 	with := func(f func(*Config)) Config { c := on; f(&c); return c }
 	var (
-		redirect   = Decision{Redirect: true, VaryUserAgent: true}
-		redirect0  = Decision{Redirect: true} // default page: no Vary
-		snippet    = Decision{Snippet: true}
-		snippetV   = Decision{Snippet: true, VaryUserAgent: true}
-		withHeader = Decision{Snippet: true, MobileHeader: true}
+		redirect  = Decision{Redirect: true, VaryUserAgent: true}
+		redirect0 = Decision{Redirect: true} // default page: no Vary
+		snippet   = Decision{Snippet: true}
+		snippetV  = Decision{Snippet: true, VaryUserAgent: true}
+		// With the built-in header an opted-out page depends on the device.
+		withHeaderV = Decision{Snippet: true, MobileHeader: true, VaryUserAgent: true}
 	)
 	tests := []struct {
 		name     string
@@ -60,9 +61,9 @@ func TestDecide(t *testing.T) {
 		{"page type enabled", with(func(c *Config) { c.PageTypes = []PageType{PageHome} }), Home(), uaIPhone, false, redirect, true},
 		{"js technique", with(func(c *Config) { c.Technique = TechniqueJS }), Product("1"), uaIPhone, false, snippet, false},
 		{"opted out, hosted header", on, Product("1"), uaIPhone, true, snippet, false},
-		{"opted out, builtin header, phone", with(func(c *Config) { c.MobileHeader = HeaderBuiltin }), Product("1"), uaIPhone, true, withHeader, true},
-		{"opted out, builtin header, desktop", with(func(c *Config) { c.MobileHeader = HeaderBuiltin }), Product("1"), uaChromeWin, true, snippet, true},
-		{"opted out, builtin header, js", with(func(c *Config) { c.MobileHeader = HeaderBuiltin; c.Technique = TechniqueJS }), Home(), uaIPhone, true, withHeader, true},
+		{"opted out, builtin header, phone", with(func(c *Config) { c.MobileHeader = HeaderBuiltin }), Product("1"), uaIPhone, true, withHeaderV, true},
+		{"opted out, builtin header, desktop", with(func(c *Config) { c.MobileHeader = HeaderBuiltin }), Product("1"), uaChromeWin, true, snippetV, true},
+		{"opted out, builtin header, js", with(func(c *Config) { c.MobileHeader = HeaderBuiltin; c.Technique = TechniqueJS }), Home(), uaIPhone, true, withHeaderV, true},
 		{"builtin header, not opted out", with(func(c *Config) { c.MobileHeader = HeaderBuiltin }), Product("1"), uaIPhone, false, redirect, true},
 	}
 	for _, tt := range tests {

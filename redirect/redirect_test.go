@@ -287,7 +287,8 @@ func TestMobileHeader(t *testing.T) {
 	for _, w := range []string{
 		`<div id="shopgate_mobile_header"`, "Zur &lt;mobilen&gt; Seite",
 		`<img id="shopgate_mobile_button" class="sg_mobile_button_off"`,
-		`src="https://static.shopgate.com/api/mobile_header/button_off.png"`,
+		// The switch image is inline (no outside host).
+		`src="data:image/svg+xml,`,
 		`var parentSelector = "#top", prepend = false;`,
 		`SHOPGATE_MOBILE_WEBPAGE=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/`,
 		`shopgate_redirect(=|$)`, "500",
@@ -295,6 +296,47 @@ func TestMobileHeader(t *testing.T) {
 		if !strings.Contains(h, w) {
 			t.Errorf("header lacks %q:\n%s", w, h)
 		}
+	}
+	if strings.Contains(h, "static.shopgate.com") || strings.Contains(h, ";width:560px") || strings.Contains(h, "var texts") {
+		t.Errorf("header loads an outside image, has a fixed width or switches an explicit text:\n%s", h)
+	}
+}
+
+func TestMobileHeaderLanguage(t *testing.T) {
+	// The shop's language picks the texts from the one table.
+	for lang, want := range map[string]string{"en": "Switch to our mobile website", "de-AT": "Mobile Webseite aktivieren", "xx": DefaultHeaderText} {
+		r := mustNew(t, func(c *Config) { c.HeaderLanguage = lang })
+		h := string(r.AppendMobileHeader(nil))
+		if !strings.Contains(h, ">"+want+"</span>") || strings.Contains(h, "var texts") != (lang == "xx") {
+			t.Errorf("%s: header text is not %q:\n%s", lang, want, h)
+		}
+	}
+	// Without a language the script follows the page's <html lang>.
+	h := string(mustNew(t, nil).AppendMobileHeader(nil))
+	for _, w := range []string{`var texts = {"de":["Mobile Webseite aktivieren"`, `"en":["Switch to our mobile website","Open the mobile website"]`, "document.documentElement.lang"} {
+		if !strings.Contains(h, w) {
+			t.Errorf("header lacks %q", w)
+		}
+	}
+	if len(HeaderLanguages()) < 2 {
+		t.Error("the table needs English and German at least")
+	}
+	for _, l := range HeaderLanguages() {
+		if tx, _ := HeaderTextFor(l); tx.Text == "" || tx.Button == "" {
+			t.Errorf("%s: empty text", l)
+		}
+	}
+}
+
+func TestMobileHeaderTemplate(t *testing.T) {
+	tmpl := `<div id="shopgate_mobile_header" class="mine">{{text}} <a id="shopgate_mobile_button" href="#">go</a></div>`
+	r := mustNew(t, func(c *Config) { c.HeaderTemplate = tmpl; c.HeaderText = "A & B" })
+	h := string(r.AppendMobileHeader(nil))
+	if !strings.HasPrefix(h, `<div id="shopgate_mobile_header" class="mine">A &amp; B <a id="shopgate_mobile_button"`) || !strings.Contains(h, "img.onclick") {
+		t.Errorf("merchant's template not used:\n%s", h)
+	}
+	if _, err := New(Config{HeaderTemplate: "<div>no ids</div>"}); err == nil {
+		t.Error("a template without the ids was accepted")
 	}
 }
 

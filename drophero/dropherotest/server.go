@@ -167,6 +167,17 @@ func WithEmptyForm(form string) Option { return func(s *Server) { s.emptyForm = 
 // order change made through PutProduct, Unsubscribe or SetOrderStatus.
 func WithAutoCallbacks() Option { return func(s *Server) { s.autoCallbacks = true } }
 
+// WithSeedEdit lets edit change every seed product (in wire form, keyed
+// as in the API) before the fake starts, e.g. to give a demo stock and
+// image URLs that load. Reset restores the unedited seed.
+func WithSeedEdit(edit func(p map[string]any)) Option {
+	return func(s *Server) {
+		for _, p := range s.products {
+			edit(p.data)
+		}
+	}
+}
+
 // WithGeneratedCatalogue starts the fake with n generated items instead of
 // the seed data (see GenerateCatalogue).
 func WithGeneratedCatalogue(n int, gen func(i int) map[string]any) Option {
@@ -259,6 +270,8 @@ func (s *Server) Reset() {
 	s.modes = []map[string]any{
 		{"idshippingmode": "1", "shipping_area_iso": "ES", "shipping_name": "Express 24h", "shipping_description": "Next-day delivery", "shipping_transit_hours": "24"},
 		{"idshippingmode": "2", "shipping_area_iso": "ES", "shipping_name": "Standard post", "shipping_description": "Regular delivery, about a week", "shipping_transit_hours": "168"},
+		{"idshippingmode": "3", "shipping_area_iso": "DE", "shipping_name": "DHL Paket", "shipping_description": "Parcel to Germany", "shipping_transit_hours": "72"},
+		{"idshippingmode": "4", "shipping_area_iso": "AT", "shipping_name": "Post Austria", "shipping_description": "Parcel to Austria", "shipping_transit_hours": "96"},
 	}
 	s.categories = map[string]map[string]any{}
 	s.orders = map[string]*order{}
@@ -275,7 +288,10 @@ func (s *Server) Reset() {
 	s.deliveries = nil
 }
 
-func shipping(m1, m2 string) []any {
+// shipping returns the ES entries (mode 1 at m1, mode 2 at m2; "" for
+// none) followed by the entries abroad: each of de and at names
+// "mode:price" for Germany and Austria ("" for none).
+func shipping(m1, m2 string, abroad ...string) []any {
 	var out []any
 	if m1 != "" {
 		out = append(out, map[string]any{"shipping_area_iso": "ES", "idshippingmode": "1", "shipping_price": m1})
@@ -283,8 +299,18 @@ func shipping(m1, m2 string) []any {
 	if m2 != "" {
 		out = append(out, map[string]any{"shipping_area_iso": "ES", "idshippingmode": "2", "shipping_price": m2})
 	}
+	for i, e := range abroad {
+		mode, price, ok := strings.Cut(e, ":")
+		if !ok || i > 1 {
+			continue
+		}
+		out = append(out, map[string]any{"shipping_area_iso": []string{"DE", "AT"}[i], "idshippingmode": mode, "shipping_price": price})
+	}
 	return out
 }
+
+// The seed's shipping to Germany (mode 3) and Austria (mode 4).
+const seedDE, seedAT = "3:4.9000", "4:6.5000"
 
 var cod = []any{map[string]any{"payment_area_iso": "ES", "payment_name": "cash_delivery", "payment_charge": "2.5000"}}
 
@@ -303,7 +329,7 @@ func SeedProduct(iditem, name, ean string) map[string]any {
 		"iditem": iditem, "product_name": name, "ean": e, "qty": nil, "status": nil,
 		"selling_price": "6.0000", "suggested_retail_price": nil, "weight": nil,
 		"description_short": nil, "description_long": nil, "img_url": nil, "rma_policy": nil,
-		"tax_amount": "21", "wholesaler": wholesaler(), "shipping": shipping("7.4000", "2.4000"),
+		"tax_amount": "21", "wholesaler": wholesaler(), "shipping": shipping("7.4000", "2.4000", seedDE, seedAT),
 		"local_categories": []any{"2"}, "payments": 0,
 	}
 }
@@ -314,17 +340,17 @@ func seedProducts() []map[string]any {
 	p2 := SeedProduct("5555", "Test product 2", "2")
 	p2["local_categories"] = []any{"5"}
 	p3 := SeedProduct("5556", "Test product 3", "3")
-	p3["shipping"], p3["local_categories"] = shipping("14.0000", "3.2000"), []any{"6"}
+	p3["shipping"], p3["local_categories"] = shipping("14.0000", "3.2000", "3:5.9000", "4:7.5000"), []any{"6"}
 	p5 := SeedProduct("5558", "Test product 5", "5")
 	p7 := SeedProduct("5560", "Test product 7", "7")
-	p7["shipping"] = shipping("7.4000", "1.4000")
+	p7["shipping"] = shipping("7.4000", "1.4000", seedDE, seedAT)
 	boots := map[string]any{
 		"iditem": "6001", "product_name": "Rain boots", "ean": "8412345678905",
 		"qty": "25.0000", "status": nil, "selling_price": "19.9000",
 		"suggested_retail_price": "29.9500", "weight": "1.2000",
 		"description_short": "Waterproof boots", "description_long": "<p>Natural rubber.</p>",
 		"img_url": "https://img.example.net/6001.jpg", "rma_policy": nil, "tax_amount": "21",
-		"wholesaler": wholesaler(), "shipping": shipping("7.4000", "2.4000"),
+		"wholesaler": wholesaler(), "shipping": shipping("7.4000", "2.4000", "3:5.9000", "4:8.9000"),
 		"local_categories": []any{"5"}, "payments": cod,
 	}
 	socks := map[string]any{
@@ -332,7 +358,7 @@ func seedProducts() []map[string]any {
 		"selling_price": "4.5000", "suggested_retail_price": nil, "weight": nil,
 		"description_short": nil, "description_long": nil, "img_url": nil, "rma_policy": nil,
 		"tax_amount": "21", "wholesaler": []any{}, "local_categories": []any{},
-		"shipping": shipping("3.0000", ""), "payments": 0,
+		"shipping": shipping("3.0000", "", "3:2.5000"), "payments": 0,
 	}
 	return []map[string]any{p1, p2, p3, p5, p7, boots, socks}
 }
