@@ -56,6 +56,11 @@ type shop struct {
 	permAt time.Time
 	// saveMu serialises set_settings so that concurrent changes are not lost.
 	saveMu sync.Mutex
+	// base are the settings from the configuration (before stored
+	// overrides); origin says who set each stored override (guarded by
+	// saveMu for writes and mu for reads; see panelsettings.go).
+	base   settings
+	origin map[string]string
 }
 
 // pingConfiguration is the encoded configuration ping shows, computed
@@ -121,6 +126,7 @@ func New(cfg Config) (*Handler, error) {
 		}
 		st["log_folder_path"] = ls.Dir()
 		st["cache_folder_path"] = cfg.CacheDir
+		base, origin := st.clone(), map[string]string{}
 		if cfg.Store != nil {
 			over, err := cfg.Store.Load(context.Background(), sc.ShopNumber)
 			if err != nil {
@@ -130,11 +136,13 @@ func New(cfg Config) (*Handler, error) {
 				if sp, ok := settingSpecs[k]; ok && sp.settable {
 					if cv, err := normaliseStored(k, v); err == nil {
 						st[k] = cv
+						origin[k] = OriginShopgate
 					}
 				}
 			}
+			applyPanelStored(st, origin, over)
 		}
-		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned}
+		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned, base: base, origin: origin}
 		sh.setSettings(st)
 		h.shops[key] = sh
 		if len(cfg.Shops) == 1 {

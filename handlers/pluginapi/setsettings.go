@@ -61,18 +61,12 @@ func (h *Handler) setSettings(r *request) (payload, error) {
 		next[c.name] = c.val
 		changed[c.name] = c.val
 	}
-	if h.cfg.Store != nil {
-		overrides := map[string]any{}
-		for k, sp := range settingSpecs {
-			if sp.settable && !equalSetting(next[k], sp.def) {
-				overrides[k] = next[k]
-			}
-		}
-		if err := h.cfg.Store.Save(r.Ctx, sh.number, overrides); err != nil {
-			return nil, &shopgate.APIError{Code: shopgate.CodeConfigReadWrite, Cause: err}
-		}
+	origin := sh.originWith(changed, OriginShopgate)
+	if err := h.saveStored(r.Ctx, sh, next, origin); err != nil {
+		return nil, &shopgate.APIError{Code: shopgate.CodeConfigReadWrite, Cause: err}
 	}
 	sh.setSettings(next)
+	sh.setOrigin(origin)
 	if h.cfg.OnSettingsChanged != nil {
 		h.cfg.OnSettingsChanged(sh.number, changed)
 	}
