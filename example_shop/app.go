@@ -42,6 +42,9 @@ type Config struct {
 	// DropHeroFake configures the in-process fake DropHero of demo mode
 	// (tests switch its rate limit off).
 	DropHeroFake []dropherotest.Option
+	// AdminPassword of the control panel (user admin); default
+	// SHOP_ADMIN_PASSWORD (panel.go).
+	AdminPassword string
 }
 
 // App is the example shop: its database, its web server and its pages.
@@ -58,6 +61,9 @@ type App struct {
 
 	// sg is the Shopgate integration (shopgate.go).
 	sg *shopgateState
+	// admin is the control panel (panel.go); adminPassword its configured password.
+	admin         *adminPanel
+	adminPassword string
 	// dropHeroFake configures the fake DropHero of demo mode (drophero.go).
 	dropHeroFake []dropherotest.Option
 
@@ -89,7 +95,8 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 		PublicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		DataDir:   cfg.DataDir,
 
-		dropHeroFake: cfg.DropHeroFake,
+		dropHeroFake:  cfg.DropHeroFake,
+		adminPassword: cfg.AdminPassword,
 	}
 	if err := migrateShop(db); err != nil {
 		return nil, fmt.Errorf("migrate shop tables: %w", err)

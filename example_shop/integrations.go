@@ -10,6 +10,7 @@ package main
 func (a *App) setupIntegrations() error {
 	steps := []func() error{
 		a.setupShopgate,
+		a.setupAdmin,
 		// Integrations that add Plugin API adapters go here.
 		a.setupOrders,
 		a.setupCatalog,
@@ -17,6 +18,7 @@ func (a *App) setupIntegrations() error {
 		// Integrations that only need the finished Plugin API go here.
 		a.setupDropHero,
 		a.setupMobileRedirect,
+		a.mountPanel,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -136,6 +136,9 @@ func (a *App) setupShopgate() error {
 	if creds.Server == "custom" && !demo {
 		st.Plugin.Shops[0].APIURL = creds.APIURL
 	}
+	if demo {
+		st.Plugin.Shops[0].APIURL = st.Fake.URL() // the panel's connection test
+	}
 	a.sg = st
 	if demo {
 		a.Log.Info("Shopgate demo mode: Plugin API credentials",

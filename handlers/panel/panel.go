@@ -398,3 +398,17 @@ func confirmed(c echo.Context) bool { return c.FormValue("confirm") == "yes" }
 
 // errConfirm is returned when a destructive action lacks its confirmation.
 func (h *Handler) errConfirm() error { return errors.New(h.T("confirm_missing")) }
+
+// CSRFField is the form field that carries the CSRF token.
+const CSRFField = csrfField
+
+// Protect returns the panel's authorizer and CSRF check, for the host's own
+// admin pages mounted under BasePath beside the panel: they then share the
+// login and the token (CSRFToken).
+func (h *Handler) Protect() []echo.MiddlewareFunc {
+	return []echo.MiddlewareFunc{h.auth, h.csrf, noStore}
+}
+
+// CSRFToken returns the token the forms of a page behind Protect must carry
+// in the field CSRFField.
+func CSRFToken(c echo.Context) string { return csrfToken(c) }
