@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -47,7 +48,10 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ev := &env{t: t, db: testdb.SQLite(t)}
+	// SQLite as a shop runs it: WAL, a busy timeout and immediate
+	// transactions, so the worker and the panel do not deadlock.
+	dsn := "file:" + filepath.Join(t.TempDir(), "shop.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_txlock=immediate"
+	ev := &env{t: t, db: testdb.OpenSQLite(t, dsn)}
 	if err := gormmodels.Migrate(ev.db); err != nil {
 		t.Fatal(err)
 	}

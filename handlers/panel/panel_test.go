@@ -365,3 +365,14 @@ func BenchmarkPageRender(b *testing.B) {
 		})
 	}
 }
+
+func TestShopgatePageShowsNumbersNotKey(t *testing.T) {
+	ev := newEnv(t)
+	_, body := newClient(ev).do("GET", "/admin/shopgate", nil, nil)
+	if !strings.Contains(body, shopgatetest.DefaultCustomerNumber) || !strings.Contains(body, shopgatetest.DefaultShopNumber) {
+		t.Fatalf("customer or shop number missing:\n%s", body)
+	}
+	if strings.Contains(body, shopgatetest.DefaultAPIKey) {
+		t.Fatal("API key shown")
+	}
+}

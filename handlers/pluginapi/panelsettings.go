@@ -90,10 +90,20 @@ func (h *Handler) SettingInfo(shopNumber, key string) (info SettingInfo, ok bool
 	default:
 		info.Origin = OriginDefault
 	}
-	if key == "apikey" || maskedInPing[key] && key != "customer_number" && key != "shop_number" || obfuscate.IsSecretName(key) {
+	if isPanelSecret(key) {
 		info.Value, info.Configured = nil, nil
 	}
 	return info, true
+}
+
+// isPanelSecret reports whether SettingInfo withholds key's value: the API
+// key, tokens and other secret-looking names (the customer and shop numbers
+// are not secret to the merchant).
+func isPanelSecret(key string) bool {
+	if key == "customer_number" || key == "shop_number" {
+		return false
+	}
+	return maskedInPing[key] || obfuscate.IsSecretName(key)
 }
 
 // ErrNotPanelSettable is returned by ChangeSettings for a key it may not change.
