@@ -154,6 +154,7 @@ var English = map[string]string{
 	"dh_mode_unknown":                "shipping option %s",
 	"dh_order_awaiting_payment":      "Waiting for the customer's payment",
 	"dh_order_awaiting_confirmation": "Waiting for you to submit it",
+	"dh_order_paid_waiting":          "Paid; waiting for you to submit it",
 	"dh_order_queued":                "Queued for DropHero",
 	"dh_order_submitting":            "Being sent to DropHero",
 	"dh_order_submitted":             "Sent to DropHero",

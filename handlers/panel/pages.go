@@ -381,6 +381,9 @@ func (h *Handler) dhOrders(ctx context.Context, os []dropship.Order, modes []dro
 	for i, o := range os {
 		ho, ok := hosts[o.OrderID]
 		out[i] = dhOrder{Order: o, StateText: h.T("dh_order_" + o.State), Host: ho, HasHost: ok, ModeName: names[o.ShippingMode]}
+		if o.State == dropship.OrderAwaitingPayment && ok && ho.Paid {
+			out[i].StateText = h.T("dh_order_paid_waiting")
+		}
 		if o.DropHeroStatus != "" {
 			out[i].StatusText = h.T("dh_status_" + o.DropHeroStatus)
 			if out[i].StatusText == "dh_status_"+o.DropHeroStatus {
