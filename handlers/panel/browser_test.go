@@ -159,12 +159,16 @@ func TestBrowserPanel(t *testing.T) {
 	ctx := newBrowserCtx(t)
 	base := ev.srv.URL + "/admin"
 
-	// Log in (the Basic header) and see the Overview.
+	// Log in (the Basic header) and see the Overview; its forms carry a real token.
 	step(t, ctx, "overview", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#page-overview .health")))
 	if s := text(t, ctx, ".health"); !strings.Contains(s, "Messages waiting to be delivered") {
 		t.Fatalf("overview: %q", s)
 	}
 	screenshot(t, ctx, "overview")
+	step(t, ctx, "shopgate", chromedp.Navigate(base+"/shopgate"), chromedp.WaitReady(chromedp.CSS(`input[name="_csrf"]`)))
+	if tok, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('input[name="_csrf"]').value`)); err != nil || len(tok) < 32 {
+		t.Fatalf("CSRF token in the form: %q %v", tok, err)
+	}
 
 	// Shopgate: custom server with a URL, saved, then the connection test.
 	step(t, ctx, "shopgate form",

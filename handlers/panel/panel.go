@@ -174,7 +174,8 @@ func New(cfg Config) (*Handler, error) {
 	if cookiePath != "/" {
 		cookiePath += "/"
 	}
-	h.csrf, err = middleware.CSRFConfig{
+	var csrf echo.MiddlewareFunc
+	csrf, err = middleware.CSRFConfig{
 		TokenLookup:    "form:" + csrfField,
 		CookieName:     "shopbridge_panel_csrf",
 		CookiePath:     cookiePath,
@@ -188,6 +189,19 @@ func New(cfg Config) (*Handler, error) {
 	}.ToMiddleware()
 	if err != nil {
 		return nil, err
+	}
+	h.csrf = func(next echo.HandlerFunc) echo.HandlerFunc {
+		inner := csrf(next)
+		return func(c echo.Context) error {
+			// Pages always get a real token cookie: Echo skips it for
+			// requests with Fetch Metadata, and safe requests need no
+			// Sec-Fetch-Site check. POSTs are checked by both.
+			switch c.Request().Method {
+			case http.MethodGet, http.MethodHead:
+				c.Request().Header.Del(echo.HeaderSecFetchSite)
+			}
+			return inner(c)
+		}
 	}
 	return h, nil
 }
