@@ -65,6 +65,9 @@ type Config struct {
 	KeyFile string
 	// Timeouts of the HTTP server; zero fields take DefaultTimeouts.
 	Timeouts Timeouts
+	// AdminPassword of the control panel (user admin); default
+	// SHOP_ADMIN_PASSWORD (panel.go).
+	AdminPassword string
 }
 
 // Timeouts are the HTTP server's timeouts.
@@ -103,6 +106,9 @@ type App struct {
 	// catalog is the catalogue export (catalog.go); its cached counts
 	// answer ping's shop_info.
 	catalog *gormcatalog.Source
+	// admin is the control panel (panel.go); adminPassword its configured password.
+	admin         *adminPanel
+	adminPassword string
 	// dropHeroFake configures the fake DropHero of demo mode (drophero.go).
 	dropHeroFake []dropherotest.Option
 
@@ -141,10 +147,11 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 		PublicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		DataDir:   cfg.DataDir,
 
-		dropHeroFake: cfg.DropHeroFake,
-		pprof:        cfg.Pprof,
-		keyFile:      cfg.KeyFile,
-		timeouts:     cfg.Timeouts,
+		dropHeroFake:  cfg.DropHeroFake,
+		adminPassword: cfg.AdminPassword,
+		pprof:         cfg.Pprof,
+		keyFile:       cfg.KeyFile,
+		timeouts:      cfg.Timeouts,
 	}
 	if a.keyFile == "" {
 		a.keyFile = filepath.Join(a.DataDir, "shopbridge-secret.key")

@@ -55,7 +55,7 @@ func TestDropHeroDemo(t *testing.T) {
 		b := newBrowser(t, a)
 
 		page := b.get("/admin/drophero", 200)
-		if !strings.Contains(page, "installed") || strings.Contains(page, "s3cr3tK3y") || strings.Contains(page, "AKDHTEST0001") {
+		if !strings.Contains(page, "Connected and working") || strings.Contains(page, "s3cr3tK3y") || strings.Contains(page, "AKDHTEST0001") {
 			t.Fatalf("admin page:\n%s", page)
 		}
 		var p Product
@@ -108,7 +108,7 @@ func TestDropHeroDemo(t *testing.T) {
 		if err != nil || !ok || dho.State != dropship.OrderAwaitingConfirmation {
 			t.Fatalf("DropHero order %+v %v %v", dho, ok, err)
 		}
-		b.post("/admin/drophero/orders/"+number+"/confirm", url.Values{}, 303)
+		b.post("/admin/drophero/orders/"+number+"/confirm", url.Values{"confirm": {"yes"}}, 303)
 		dropHeroDrain(t, a)
 		data, status, ok := fake.Order(number)
 		if !ok || status != "1" || data["shipping_price"] != "8.0000" || data["buyer_shipping_country"] != "ES" {

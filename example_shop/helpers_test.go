@@ -57,7 +57,7 @@ func newTestApp(t *testing.T, db *gorm.DB) *App {
 // newTestAppWith is newTestApp with the configuration changed by mod.
 func newTestAppWith(t *testing.T, db *gorm.DB, mod func(*Config)) *App {
 	t.Helper()
-	cfg := Config{Log: testLogger(t), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir()}
+	cfg := Config{Log: testLogger(t), Demo: true, PublicURL: "http://shop.test", SeedDemo: true, DataDir: t.TempDir(), AdminPassword: testAdminPassword}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -120,6 +120,9 @@ func (w *testWriter) FailNow() { w.t.FailNow() }
 // Name implements zaptest.TestingT.
 func (w *testWriter) Name() string { return w.t.Name() }
 
+// testAdminPassword is the control panel password of test apps.
+const testAdminPassword = "test-admin-pw"
+
 // browser is an HTTP client with cookies against a running shop.
 type browser struct {
 	t   *testing.T
@@ -148,6 +151,11 @@ func newBrowser(t *testing.T, a *App) *browser {
 func (b *browser) do(method, path string, form url.Values) (int, string, string) {
 	b.t.Helper()
 	var body io.Reader
+	admin := strings.HasPrefix(path, "/admin")
+	if admin && method == http.MethodPost {
+		// The control panel's forms carry its CSRF token (the cookie's value).
+		form = withCSRF(b, form)
+	}
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
@@ -156,6 +164,9 @@ func (b *browser) do(method, path string, form url.Values) (int, string, string)
 		b.t.Fatal(err)
 	}
 	req.Header.Set("Accept", "text/html")
+	if admin {
+		req.SetBasicAuth("admin", testAdminPassword)
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
@@ -169,6 +180,30 @@ func (b *browser) do(method, path string, form url.Values) (int, string, string)
 		b.t.Fatal(err)
 	}
 	return res.StatusCode, res.Header.Get("Location"), string(data)
+}
+
+// withCSRF adds the control panel's CSRF token to form, loading a panel
+// page first when the browser has no token cookie yet.
+func withCSRF(b *browser, form url.Values) url.Values {
+	b.t.Helper()
+	u, _ := url.Parse(b.srv.URL + "/admin/")
+	token := func() string {
+		for _, c := range b.c.Jar.Cookies(u) {
+			if c.Name == "shopbridge_panel_csrf" {
+				return c.Value
+			}
+		}
+		return ""
+	}
+	if token() == "" {
+		b.get("/admin/", http.StatusOK)
+	}
+	out := url.Values{}
+	for k, v := range form {
+		out[k] = v
+	}
+	out.Set("_csrf", token())
+	return out
 }
 
 // get fetches path and fails the test unless the status is want.

@@ -16,6 +16,7 @@ import (
 func (a *App) setupIntegrations() error {
 	steps := []func() error{
 		a.setupShopgate,
+		a.setupAdmin,
 		// Integrations that add Plugin API adapters go here.
 		a.setupOrders,
 		a.setupCatalog,
@@ -27,6 +28,7 @@ func (a *App) setupIntegrations() error {
 		a.setupMobileRedirect,
 		a.setupPprof,
 		a.setupOperations,
+		a.mountPanel,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -51,7 +53,7 @@ func (a *App) setupOperations() error {
 		return err
 	}
 	h.Mount(a.Echo.Group(""))
-	guard := (&orderAdmin{a: a}).guard
+	guard := a.admin.basicAuth
 	scrape := echo.WrapHandler(a.metrics.Handler())
 	a.Echo.GET("/metrics", scrape, guard)
 	a.Echo.HEAD("/metrics", scrape, guard)

@@ -59,7 +59,7 @@ func (a *App) setupOrders() error {
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 
 	adm := &orderAdmin{a: a, svc: svc}
-	g := a.Echo.Group("/admin/orders", adm.guard)
+	g := a.admin.shop.Group("/orders")
 	g.GET("", adm.list)
 	g.POST("/:id/ship", adm.ship)
 	g.POST("/:id/cancel", adm.cancel)

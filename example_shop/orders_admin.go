@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,42 +20,20 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/handlers/panel"
 	"github.com/shopbridge/shopbridge/orders"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
 )
 
-// orderAdmin is the merchant's order page: every order with its Shopgate
-// flags and discrepancy notes, and the actions that ship or cancel it. In
-// demo mode it can also play Shopgate's part.
+// orderAdmin is the merchant's order page of the example
+// (/admin/shop/orders, behind the control panel's login and CSRF check,
+// panel.go): every order with its Shopgate flags and discrepancy notes, and
+// the actions that ship, cancel or mark it paid. In demo mode it can also
+// play Shopgate's part.
 type orderAdmin struct {
 	a   *App
 	svc *orders.Service
-}
-
-// guard protects the admin page: HTTP basic auth with the password in
-// SHOP_ADMIN_PASSWORD (user "admin"); without a password only demo mode
-// opens it. Form posts from other sites are refused.
-func (o *orderAdmin) guard(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		pw := os.Getenv("SHOP_ADMIN_PASSWORD")
-		if pw == "" && !o.a.Demo {
-			return echo.NewHTTPError(http.StatusForbidden, "Set SHOP_ADMIN_PASSWORD to use the admin pages.")
-		}
-		if pw != "" {
-			user, pass, ok := c.Request().BasicAuth()
-			if !ok || subtle.ConstantTimeCompare([]byte(user+"\x00"+pass), []byte("admin\x00"+pw)) != 1 {
-				c.Response().Header().Set("WWW-Authenticate", `Basic realm="shop admin"`)
-				return echo.NewHTTPError(http.StatusUnauthorized, "Log in as admin.")
-			}
-		}
-		if c.Request().Method == http.MethodPost {
-			if site := c.Request().Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-				return echo.NewHTTPError(http.StatusForbidden, "Cross-site form posts are refused.")
-			}
-		}
-		return next(c)
-	}
 }
 
 // adminOrder is one row of the page.
@@ -76,6 +52,10 @@ type adminPage struct {
 	Message  string
 	Error    string
 	Demo     bool
+	// DropHeroDemo shows the buttons that make the fake DropHero call back.
+	DropHeroDemo bool
+	// CSRF is the control panel's token every form carries.
+	CSRF string
 }
 
 func (o *orderAdmin) list(c echo.Context) error {
@@ -118,7 +98,11 @@ func (o *orderAdmin) list(c echo.Context) error {
 			byNumber[p.OrderNumber][j.State]++
 		}
 	}
-	page := adminPage{Carriers: shopgate.Carriers, Message: c.QueryParam("msg"), Error: c.QueryParam("err"), Demo: o.a.Demo && o.a.sg.Fake != nil}
+	page := adminPage{Carriers: shopgate.Carriers, Message: c.QueryParam("msg"), Error: c.QueryParam("err"), Demo: o.a.Demo && o.a.sg.Fake != nil,
+		CSRF: panel.CSRFToken(c)}
+	if st, ok := dropHeroOf.Load(o.a); ok {
+		page.DropHeroDemo = st.(*dropHeroState).fake != nil
+	}
 	for i, ord := range rows {
 		row := adminOrder{Order: ord, Shopgate: byHost[ids[i]]}
 		if row.Shopgate != nil {
@@ -142,7 +126,7 @@ func back(c echo.Context, msg string, err error) error {
 	} else {
 		q.Set("msg", msg)
 	}
-	return c.Redirect(http.StatusSeeOther, "/admin/orders?"+q.Encode())
+	return c.Redirect(http.StatusSeeOther, "/admin/shop/orders?"+q.Encode())
 }
 
 var errNotAllowed = errors.New("not allowed")

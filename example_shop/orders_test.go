@@ -25,7 +25,7 @@ func TestAdminOrdersDemoFlow(t *testing.T) {
 		defer a.Close()
 		b := newBrowser(t, a)
 
-		loc, _ := b.post("/admin/orders/demo", url.Values{}, http.StatusSeeOther)
+		loc, _ := b.post("/admin/shop/orders/demo", url.Values{}, http.StatusSeeOther)
 		if !strings.Contains(loc, "msg=") {
 			t.Fatalf("demo order: %s", loc)
 		}
@@ -33,22 +33,22 @@ func TestAdminOrdersDemoFlow(t *testing.T) {
 		if err := db.Take(&m).Error; err != nil {
 			t.Fatal(err)
 		}
-		page := b.get("/admin/orders", http.StatusOK)
+		page := b.get("/admin/shop/orders", http.StatusOK)
 		for _, want := range []string{"Shopgate " + m.OrderNumber, "SHIPPING BLOCKED", "TEST ORDER", "Mark shipped"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("page lacks %q", want)
 			}
 		}
 		// Blocked: shipping is refused.
-		loc, _ = b.post("/admin/orders/"+m.HostOrderID+"/ship", url.Values{"carrier": {"DHL"}, "complete": {"1"}}, http.StatusSeeOther)
+		loc, _ = b.post("/admin/shop/orders/"+m.HostOrderID+"/ship", url.Values{"carrier": {"DHL"}, "complete": {"1"}}, http.StatusSeeOther)
 		if !strings.Contains(loc, "err=") {
 			t.Fatalf("blocked order shipped: %s", loc)
 		}
-		b.post("/admin/orders/"+m.HostOrderID+"/demo-pay", url.Values{}, http.StatusSeeOther)
-		if page := b.get("/admin/orders", http.StatusOK); !strings.Contains(page, "released for shipping") {
+		b.post("/admin/shop/orders/"+m.HostOrderID+"/demo-pay", url.Values{}, http.StatusSeeOther)
+		if page := b.get("/admin/shop/orders", http.StatusOK); !strings.Contains(page, "released for shipping") {
 			t.Fatalf("not released:\n%s", page)
 		}
-		loc, _ = b.post("/admin/orders/"+m.HostOrderID+"/ship",
+		loc, _ = b.post("/admin/shop/orders/"+m.HostOrderID+"/ship",
 			url.Values{"carrier": {"DHL"}, "tracking": {"00340434161094042557"}, "complete": {"1"}}, http.StatusSeeOther)
 		if !strings.Contains(loc, "Shopgate+will+be+informed") {
 			t.Fatalf("ship: %s", loc)
@@ -71,7 +71,7 @@ func TestAdminOrdersDemoFlow(t *testing.T) {
 		if !ok || !st.ShippingCompleted || len(st.DeliveryNotes) != 1 || st.DeliveryNotes[0].TrackingNumber != "00340434161094042557" {
 			t.Fatalf("at Shopgate: %+v", st)
 		}
-		if page := b.get("/admin/orders", http.StatusOK); !strings.Contains(page, "Shopgate knows: shipped") {
+		if page := b.get("/admin/shop/orders", http.StatusOK); !strings.Contains(page, "Shopgate knows: shipped") {
 			t.Errorf("page does not show the report")
 		}
 	})
@@ -82,7 +82,7 @@ func TestAdminOrdersCancelPartially(t *testing.T) {
 	a := newTestApp(t, db)
 	defer a.Close()
 	b := newBrowser(t, a)
-	b.post("/admin/orders/demo", url.Values{}, http.StatusSeeOther)
+	b.post("/admin/shop/orders/demo", url.Values{}, http.StatusSeeOther)
 	var m gormmodels.ShopgateOrder
 	if err := db.Take(&m).Error; err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestAdminOrdersCancelPartially(t *testing.T) {
 		t.Fatal("no product lines")
 	}
 	form := url.Values{"qty_" + strconv.Itoa(int(items[0].ID)): {"1"}, "note": {"out of stock"}}
-	loc, _ := b.post("/admin/orders/"+m.HostOrderID+"/cancel", form, http.StatusSeeOther)
+	loc, _ := b.post("/admin/shop/orders/"+m.HostOrderID+"/cancel", form, http.StatusSeeOther)
 	if !strings.Contains(loc, "msg=") {
 		t.Fatalf("cancel: %s", loc)
 	}

@@ -14,7 +14,7 @@ func (a *App) setupPprof() error {
 	if !a.pprof {
 		return nil
 	}
-	h, err := pprof.New(pprof.Config{Guard: (&orderAdmin{a: a}).guard})
+	h, err := pprof.New(pprof.Config{Guard: a.admin.basicAuth})
 	if err != nil {
 		return err
 	}

@@ -162,6 +162,9 @@ func (a *App) setupShopgate() error {
 	if creds.Server == "custom" && !demo {
 		st.Plugin.Shops[0].APIURL = creds.APIURL
 	}
+	if demo {
+		st.Plugin.Shops[0].APIURL = st.Fake.URL() // the panel's connection test
+	}
 	a.sg = st
 	if demo {
 		// The API key never reaches a log, not even the demo one: it is in

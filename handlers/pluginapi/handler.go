@@ -57,9 +57,11 @@ type shop struct {
 	permAt time.Time
 	// saveMu serialises set_settings so that concurrent changes are not lost.
 	saveMu sync.Mutex
-	// overrides are the keys Shopgate set through set_settings (stored and
-	// loaded), laid over the host's code configuration; guarded by saveMu.
-	overrides map[string]any
+	// base are the settings from the configuration (before stored
+	// overrides); origin says who set each stored override (guarded by
+	// saveMu for writes and mu for reads; see panelsettings.go).
+	base   settings
+	origin map[string]string
 	// preAuthLog budgets the log bytes of requests that did not
 	// authenticate.
 	preAuthLog *logBudget
@@ -128,7 +130,7 @@ func New(cfg Config) (*Handler, error) {
 		}
 		st["log_folder_path"] = ls.Dir()
 		st["cache_folder_path"] = cfg.CacheDir
-		overrides := map[string]any{}
+		base, origin := st.clone(), map[string]string{}
 		if cfg.Store != nil {
 			over, err := cfg.Store.Load(context.Background(), sc.ShopNumber)
 			if err != nil {
@@ -141,12 +143,13 @@ func New(cfg Config) (*Handler, error) {
 				if sp, ok := settingSpecs[k]; ok && sp.settable {
 					if cv, err := normaliseStored(k, v); err == nil && validateSetting(k, cv) == nil {
 						st[k] = cv
-						overrides[k] = cv
+						origin[k] = OriginShopgate
 					}
 				}
 			}
+			applyPanelStored(st, origin, over)
 		}
-		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned, overrides: overrides,
+		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned, base: base, origin: origin,
 			preAuthLog: newLogBudget(cfg.PreAuthLogBytesPerSecond, cfg.PreAuthLogBurstBytes)}
 		sh.setSettings(st)
 		h.shops[key] = sh

@@ -61,23 +61,12 @@ func (h *Handler) setSettings(r *request) (payload, error) {
 		next[c.name] = c.val
 		changed[c.name] = c.val
 	}
-	if h.cfg.Store != nil {
-		// Only the keys Shopgate sent are stored, never a snapshot of the
-		// whole configuration: a value the host later changes in code is
-		// not frozen by an unrelated set_settings.
-		overrides := make(map[string]any, len(sh.overrides)+len(changed))
-		for k, v := range sh.overrides {
-			overrides[k] = v
-		}
-		for k, v := range changed {
-			overrides[k] = v
-		}
-		if err := h.cfg.Store.Save(r.Ctx, sh.number, overrides); err != nil {
-			return nil, &shopgate.APIError{Code: shopgate.CodeConfigReadWrite, Cause: err}
-		}
-		sh.overrides = overrides
+	origin := sh.originWith(changed, OriginShopgate)
+	if err := h.saveStored(r.Ctx, sh, next, origin); err != nil {
+		return nil, &shopgate.APIError{Code: shopgate.CodeConfigReadWrite, Cause: err}
 	}
 	sh.setSettings(next)
+	sh.setOrigin(origin)
 	if h.cfg.OnSettingsChanged != nil {
 		h.cfg.OnSettingsChanged(sh.number, changed)
 	}
