@@ -101,8 +101,10 @@ Environment:
   DROPHERO_SECRET_KEY             DropHero secret key
   DROPHERO_AUTO_SUBMIT            true/false: submit DropHero orders automatically
   SHOPBRIDGE_SECRET_KEY           32-byte key (hex or base64) encrypting stored DropHero keys
-                                  (default: a 0600 key file in the data directory)
-  SHOP_ADMIN_PASSWORD             password of user "admin" for /admin (demo: open without)
+                                  (default: a 0600 key file, see SHOPBRIDGE_KEY_FILE)
+  SHOPBRIDGE_KEY_FILE             that key file (default: <user config dir>/shopbridge/shopbridge-secret.key)
+  SHOP_ADMIN_PASSWORD             password of user "admin" for the control panel at /admin
+                                  (required outside demo mode; demo: generated and logged once)
   SHOPBRIDGE_PPROF                1 serves Go profiles under /admin/debug/pprof/ (behind the admin login)
 
 The first "go run ./example_shop" compiles the pure-Go SQLite driver and

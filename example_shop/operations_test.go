@@ -125,7 +125,12 @@ func TestOperationsEndpoints(t *testing.T) {
 	a := newTestApp(t, openSQLite(t))
 	base := serveApp(t, a)
 	get := func(path string) (int, string) {
-		resp, err := http.Get(base + path)
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		if path == "/metrics" {
+			// The scrape is behind the control panel's login.
+			req.SetBasicAuth("admin", testAdminPassword)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,11 +161,10 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 }
 
-// Outside demo mode without SHOP_ADMIN_PASSWORD, /metrics is refused.
+// /metrics needs the control panel's login.
 func TestMetricsNeedAdmin(t *testing.T) {
 	a := newTestApp(t, openSQLite(t))
 	a.Demo = false
-	t.Setenv("SHOP_ADMIN_PASSWORD", "s3cret")
 	base := serveApp(t, a)
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -171,7 +175,7 @@ func TestMetricsNeedAdmin(t *testing.T) {
 		t.Fatalf("anonymous /metrics: %d", resp.StatusCode)
 	}
 	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
-	req.SetBasicAuth("admin", "s3cret")
+	req.SetBasicAuth("admin", testAdminPassword)
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

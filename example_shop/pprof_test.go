@@ -11,7 +11,6 @@ import (
 // TestPprofOffByDefault: the profiles are served only with Config.Pprof
 // (SHOPBRIDGE_PPROF=1) and then only behind the admin login.
 func TestPprofOffByDefault(t *testing.T) {
-	t.Setenv("SHOP_ADMIN_PASSWORD", "s3cret")
 	get := func(srv *httptest.Server, user, pass string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/admin/debug/pprof/", nil)
@@ -30,7 +29,7 @@ func TestPprofOffByDefault(t *testing.T) {
 	a := newTestApp(t, openSQLite(t))
 	srv := httptest.NewServer(a.Echo)
 	t.Cleanup(srv.Close)
-	if code, _ := get(srv, "admin", "s3cret"); code != http.StatusNotFound {
+	if code, _ := get(srv, "admin", testAdminPassword); code != http.StatusNotFound {
 		t.Errorf("default: /admin/debug/pprof/ answered %d, want 404", code)
 	}
 
@@ -43,7 +42,7 @@ func TestPprofOffByDefault(t *testing.T) {
 	if code, _ := get(srv2, "admin", "wrong"); code != http.StatusUnauthorized {
 		t.Errorf("wrong password: %d, want 401", code)
 	}
-	if code, body := get(srv2, "admin", "s3cret"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+	if code, body := get(srv2, "admin", testAdminPassword); code != http.StatusOK || !strings.Contains(body, "goroutine") {
 		t.Errorf("admin: %d %.300s", code, body)
 	}
 }

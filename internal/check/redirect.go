@@ -102,7 +102,7 @@ func (r *runner) checkRedirect(ctx context.Context) Result {
 	lu, _ := url.Parse(loc)
 	redirected := phone.err == nil && (phone.status == http.StatusMovedPermanently || phone.status == http.StatusFound ||
 		phone.status == http.StatusSeeOther || phone.status == http.StatusTemporaryRedirect) &&
-		lu != nil && lu.Host != "" && (sf == nil || lu.Host != sf.Host)
+		lu != nil && lu.Host != "" && (sf == nil || lu.Host != sf.Host || otherPage(lu, home))
 	var notes []string
 	if !redirected {
 		notes = append(notes, "expected a redirect to the Mobile Website")
@@ -150,4 +150,16 @@ func join(s string, notes []string) string {
 		return s
 	}
 	return s + "; " + strings.Join(notes, "; ")
+}
+
+// otherPage reports whether target names another page than the one
+// requested: a Mobile Website served by the shop's own host (under a path
+// such as /m/) counts as a redirect, a canonical redirect of the same page
+// (another scheme, a trailing slash) does not.
+func otherPage(target *url.URL, requested string) bool {
+	ru, err := url.Parse(requested)
+	if err != nil {
+		return false
+	}
+	return strings.TrimRight(target.Path, "/") != strings.TrimRight(ru.Path, "/")
 }
