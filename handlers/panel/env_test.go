@@ -46,7 +46,8 @@ type env struct {
 	paid   sync.Map // host order number → true
 }
 
-func newEnv(t testing.TB) *env {
+// newEnv builds the panel on a fresh database; opts adjust its Config.
+func newEnv(t testing.TB, opts ...func(*panel.Config)) *env {
 	t.Helper()
 	// SQLite as a shop runs it: WAL, a busy timeout and immediate
 	// transactions, so the worker and the panel do not deadlock.
@@ -86,7 +87,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	ev.svc.Register(ev.worker)
-	p, err := panel.New(panel.Config{
+	cfg := panel.Config{
 		BasePath: "/admin",
 		Realm:    "shop admin",
 		Authorize: func(c echo.Context) (string, bool) {
@@ -110,7 +111,11 @@ func newEnv(t testing.TB) *env {
 			return out, nil
 		},
 		MarkPaid: func(_ context.Context, n string) error { ev.paid.Store(n, true); return nil },
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p, err := panel.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

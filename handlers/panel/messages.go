@@ -69,6 +69,29 @@ var English = map[string]string{
 	"retry":          "Try again",
 	"retry_done":     "Delivery %s will be tried again.",
 
+	"progress_done":     "%d records done",
+	"progress_of":       "%d of %d records done",
+	"progress_rate":     "%.1f records per second",
+	"progress_eta":      "about %s left",
+	"progress_finished": "finished",
+	"progress_failed":   "stopped with an error",
+
+	// Connection check.
+	"check_title":         "Shopgate connection check",
+	"check_help":          "Asks this shop the questions of Shopgate's connection checklist the way Shopgate does (takes up to a minute).",
+	"check_run":           "Run connection check",
+	"check_question":      "Question",
+	"check_verdict":       "Answer",
+	"check_evidence":      "What was sent and received",
+	"check_fix":           "Fix:",
+	"check_summary":       "%d yes, %d no, %d not checked in %.1f s.",
+	"check_ready":         "Every checked question is yes.",
+	"check_not_ready":     "The connection is not ready.",
+	"check_failed":        "The connection check could not run: %s",
+	"verdict_yes":         "yes",
+	"verdict_no":          "no",
+	"verdict_not checked": "not checked",
+
 	// Shopgate.
 	"sg_precedence":      "Where each value comes from: the configuration (environment variables or code) sets it at start-up; a value Shopgate sent (set_settings) or you saved here is stored and wins over the configuration until changed again. Credentials and the shop number only come from the configuration.",
 	"credentials":        "Credentials",

@@ -30,14 +30,29 @@ type health struct {
 type overviewData struct {
 	Health   []health
 	Overview Overview
+	Running  []string // plain-words lines of the work in progress
+	// CheckEnabled shows the "Run connection check" button; Check is the
+	// report of a run, CheckError why it could not run.
+	CheckEnabled bool
+	Check        *checkView
+	CheckError   string
 }
 
 func (h *Handler) overview(c echo.Context) error {
-	ov, err := h.cfg.Status.Overview(c.Request().Context())
+	d, err := h.overviewData(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	d := overviewData{Overview: ov}
+	return h.render(c, "overview.html", "overview", d)
+}
+
+// overviewData reads the status and puts it into plain words.
+func (h *Handler) overviewData(ctx context.Context) (overviewData, error) {
+	ov, err := h.cfg.Status.Overview(ctx)
+	if err != nil {
+		return overviewData{}, err
+	}
+	d := overviewData{Overview: ov, CheckEnabled: h.cfg.ConnectionCheck != nil}
 	add := func(name, level, text string) { d.Health = append(d.Health, health{h.T(name), level, text}) }
 	if e := ov.LastExport; e != nil {
 		text := fmt.Sprintf(h.T("export_at"), h.when(e.At))
@@ -77,7 +92,37 @@ func (h *Handler) overview(c echo.Context) error {
 	} else {
 		add("h_merchant", "ok", h.T("no_errors"))
 	}
-	return h.render(c, "overview.html", "overview", d)
+	for _, p := range ov.Running {
+		d.Running = append(d.Running, h.progressText(p))
+	}
+	return d, nil
+}
+
+// progressText puts long work into plain words: records done (of the
+// total), rate, time left and since when.
+func (h *Handler) progressText(p Progress) string {
+	var b strings.Builder
+	b.WriteString(p.What + ": ")
+	if p.Total > 0 {
+		fmt.Fprintf(&b, h.T("progress_of"), p.Done, p.Total)
+	} else {
+		fmt.Fprintf(&b, h.T("progress_done"), p.Done)
+	}
+	if p.Rate > 0 {
+		b.WriteString(" · ")
+		fmt.Fprintf(&b, h.T("progress_rate"), p.Rate)
+	}
+	switch {
+	case p.Failed:
+		b.WriteString(" · " + h.T("progress_failed"))
+	case p.Finished:
+		b.WriteString(" · " + h.T("progress_finished"))
+	case p.ETA > 0:
+		b.WriteString(" · ")
+		fmt.Fprintf(&b, h.T("progress_eta"), p.ETA.Round(time.Second))
+	}
+	b.WriteString(" · " + h.T("since") + " " + h.when(p.Started))
+	return b.String()
 }
 
 func level(ok bool) string {

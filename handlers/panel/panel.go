@@ -36,6 +36,7 @@ import (
 
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
+	"github.com/shopbridge/shopbridge/internal/check"
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
@@ -65,6 +66,13 @@ type Config struct {
 	// RetryJob moves a dead outbox job back to pending; default an update of
 	// the outbox table on DB.
 	RetryJob func(ctx context.Context, id uint64) error
+	// ConnectionCheck runs Shopgate's connection checklist against the shop
+	// (usually check.Run with the shop's own Plugin API URL and
+	// credentials); when set, the Overview offers a "Run connection check"
+	// button that shows the report. Optional.
+	ConnectionCheck func(ctx context.Context) (check.Report, error)
+	// ConnectionCheckTimeout bounds one run of ConnectionCheck. Default 60 s.
+	ConnectionCheckTimeout time.Duration
 
 	// Shopgate is the Plugin API handler whose settings the Shopgate page
 	// shows and changes; nil hides the page.
@@ -149,6 +157,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.RetryJob == nil {
 		cfg.RetryJob = DBStatus{DB: cfg.DB}.Retry
 	}
+	if cfg.ConnectionCheckTimeout <= 0 {
+		cfg.ConnectionCheckTimeout = defaultCheckTimeout
+	}
 	h := &Handler{cfg: cfg, msg: map[string]string{}}
 	for k, v := range English {
 		h.msg[k] = v
@@ -220,6 +231,7 @@ func (h *Handler) Mount(g *echo.Group) {
 	g.GET("", h.overview, mw...)
 	g.GET("/", h.overview, mw...)
 	g.POST("/outbox/:id/retry", h.retry, mw...)
+	g.POST("/check", h.runCheck, mw...)
 	g.GET("/shopgate", h.shopgatePage, mw...)
 	g.POST("/shopgate", h.shopgateSave, mw...)
 	g.POST("/shopgate/test", h.shopgateTest, mw...)

@@ -46,7 +46,7 @@ func TestNewRefusesWithoutAuthorizer(t *testing.T) {
 // panelRoutes are every route of the panel (GET pages and POST actions).
 var panelRoutes = []struct{ method, path string }{
 	{"GET", "/admin"}, {"GET", "/admin/"}, {"GET", "/admin/panel.css"}, {"GET", "/admin/shopgate"}, {"GET", "/admin/drophero"}, {"GET", "/admin/orders"},
-	{"POST", "/admin/outbox/1/retry"}, {"POST", "/admin/shopgate"}, {"POST", "/admin/shopgate/test"},
+	{"POST", "/admin/outbox/1/retry"}, {"POST", "/admin/check"}, {"POST", "/admin/shopgate"}, {"POST", "/admin/shopgate/test"},
 	{"POST", "/admin/drophero/keys"}, {"POST", "/admin/drophero/autosubmit"}, {"POST", "/admin/drophero/sync"},
 	{"POST", "/admin/drophero/orders/1/confirm"}, {"POST", "/admin/drophero/conflicts/1"}, {"POST", "/admin/drophero/disable"},
 	{"POST", "/admin/orders/1/paid"},

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/gormmodels"
+	"github.com/shopbridge/shopbridge/status"
 )
 
 // StatusSource feeds the Overview page. A host may plug in a richer source
@@ -61,12 +62,19 @@ type DeadJob struct {
 	At        time.Time
 }
 
-// Progress is long work in progress.
+// Progress is long work in progress (or finished last).
 type Progress struct {
 	What    string
 	Done    int64
 	Total   int64 // 0 = unknown
 	Started time.Time
+	// Rate is records per second (0 = unknown); ETA the estimated time
+	// left (0 = unknown).
+	Rate float64
+	ETA  time.Duration
+	// Finished is set when the work ended; Failed when it ended with an
+	// error.
+	Finished, Failed bool
 }
 
 // DBStatus is the default StatusSource: it reads the outbox, the Shopgate
@@ -164,4 +172,65 @@ func (s DBStatus) Retry(ctx context.Context, id uint64) error {
 		return ErrNotDead
 	}
 	return nil
+}
+
+// StatusFrom adapts the status package's Reader (e.g. a *status.Service,
+// which also knows the last catalogue export, the last Merchant API error
+// and the progress of long work) to the panel's StatusSource.
+func StatusFrom(r status.Reader) StatusSource { return statusReader{r} }
+
+type statusReader struct{ r status.Reader }
+
+// Overview implements StatusSource.
+func (s statusReader) Overview(ctx context.Context) (Overview, error) {
+	so, err := s.r.Overview(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	return fromStatus(so), nil
+}
+
+// fromStatus maps status.Overview onto the panel's Overview.
+func fromStatus(so status.Overview) Overview {
+	var o Overview
+	if e := so.CatalogExport; e != nil {
+		o.LastExport = &Event{At: e.At, OK: true, Text: e.Action, Duration: e.Duration, Items: e.Records}
+	}
+	if i := so.OrderImport; i != nil {
+		o.LastImport = &Event{At: i.At, OK: true, Text: i.OrderNumber, Items: -1}
+	}
+	for _, k := range so.Outbox {
+		o.Outbox.Pending += k.Waiting
+		o.Outbox.Dead += k.Dead
+		if k.Waiting > 0 && !k.OldestWaiting.IsZero() && (o.Outbox.OldestPending == nil || k.OldestWaiting.Before(*o.Outbox.OldestPending)) {
+			t := k.OldestWaiting
+			o.Outbox.OldestPending = &t
+		}
+	}
+	for _, j := range so.DeadJobs {
+		at := j.CreatedAt
+		if j.DoneAt != nil {
+			at = *j.DoneAt
+		}
+		o.DeadJobs = append(o.DeadJobs, DeadJob{ID: j.ID, Kind: j.Kind, Attempts: j.Attempts, LastError: j.LastError, At: at})
+	}
+	if dh := so.DropHero; dh != nil {
+		if dh.LastSyncAt != nil {
+			r := dh.LastSyncResult
+			o.LastDropHeroSync = &Event{At: *dh.LastSyncAt, OK: r != "" && r[0] == 'o', Text: r, Items: -1}
+		}
+		for _, t := range []*time.Time{dh.LastProductsCallbackAt, dh.LastOrdersCallbackAt} {
+			if t != nil && (o.LastDropHeroCallback == nil || t.After(*o.LastDropHeroCallback)) {
+				o.LastDropHeroCallback = t
+			}
+		}
+	}
+	if e := so.MerchantAPIError; e != nil {
+		o.LastMerchantError = &Event{At: e.At, Text: e.Action + ": " + e.Outcome, Items: -1}
+	}
+	for _, p := range so.Progress {
+		o.Running = append(o.Running, Progress{What: p.Name, Done: p.Done, Total: p.Total, Started: p.Started,
+			Rate: p.Rate, ETA: p.ETA, Finished: p.Finished, Failed: p.Failed})
+	}
+	return o
 }
