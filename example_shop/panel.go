@@ -22,6 +22,8 @@ import (
 
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/handlers/panel"
+	"github.com/shopbridge/shopbridge/internal/check"
+	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
@@ -123,10 +125,15 @@ func (a *App) mountPanel() error {
 				cc.RequestsPerHour = -1
 			}
 		},
-		Products: a.panelProducts,
-		Orders:   a.panelOrders,
-		MarkPaid: a.markOrderPaid,
-		Logger:   a.Log.Named("panel"),
+		// The Overview reads the status service (exports, progress, Merchant
+		// API errors besides the tables) and retries dead outbox jobs.
+		Status:          panel.StatusFrom(a.status),
+		RetryJob:        func(ctx context.Context, id uint64) error { return outbox.Retry(ctx, a.DB, id) },
+		ConnectionCheck: a.connectionCheck,
+		Products:        a.panelProducts,
+		Orders:          a.panelOrders,
+		MarkPaid:        a.markOrderPaid,
+		Logger:          a.Log.Named("panel"),
 	}
 	cfg.DropHero = a.dropHeroService()
 	p, err := panel.New(cfg)
@@ -138,6 +145,31 @@ func (a *App) mountPanel() error {
 	// The example's own order page: mark storefront orders paid.
 	ap.shop.POST("/orders/:id/paid", a.markPaidAction)
 	return nil
+}
+
+// connectionCheck runs Shopgate's connection checklist against the shop's
+// own Plugin API with the credentials of its first shop, for the panel's
+// "Run connection check" button. In demo mode the Merchant API is the
+// in-process fake and the demo customer logs in; otherwise the configured
+// Merchant API server is asked (read-only: no test order is given).
+func (a *App) connectionCheck(ctx context.Context) (check.Report, error) {
+	cr := a.sg.Creds
+	cfg := check.Config{
+		URL:            a.PublicURL + "/shopgate/api",
+		CustomerNumber: cr.CustomerNumber,
+		ShopNumber:     cr.ShopNumber,
+		APIKey:         cr.APIKey,
+		Storefront:     a.PublicURL,
+		MerchantAPI:    cr.Server,
+	}
+	if cr.Server == "custom" {
+		cfg.MerchantAPI = cr.APIURL
+	}
+	if a.sg.Fake != nil {
+		cfg.MerchantAPI = a.sg.Fake.URL()
+		cfg.Login = demoEmail + ":" + demoPassword
+	}
+	return check.Run(ctx, cfg), nil
 }
 
 // panelProducts names products for the panel's DropHero page.
