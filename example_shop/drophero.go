@@ -47,12 +47,19 @@ const dhModePrefix = "drophero-mode-"
 // SHOPBRIDGE_SECRET_KEY (the key encrypting the stored DropHero keys;
 // required against the real DropHero outside demo mode, otherwise a 0600
 // key file in the data directory is generated). Without an API URL and keys
-// it runs against an in-process fake DropHero with the fake's keys.
+// it runs against an in-process fake DropHero with the fake's keys in demo
+// mode, and is off outside demo mode.
 func (a *App) setupDropHero() error {
 	st := &dropHeroState{a: a}
 	apiURL := os.Getenv("DROPHERO_API_URL")
 	pub, sec := os.Getenv("DROPHERO_PUBLIC_KEY"), os.Getenv("DROPHERO_SECRET_KEY")
 	demo := apiURL == "" && pub == ""
+	if demo && !a.Demo {
+		// Outside demo mode no fake is ever started: a real shop without
+		// DropHero settings simply runs without the integration.
+		a.Log.Info("DropHero is off: set DROPHERO_API_URL, DROPHERO_PUBLIC_KEY and DROPHERO_SECRET_KEY to connect it")
+		return nil
+	}
 	if !demo && os.Getenv("SHOPBRIDGE_SECRET_KEY") == "" && !a.Demo {
 		return errors.New("drophero: set SHOPBRIDGE_SECRET_KEY (32 bytes, hex or base64) to store DropHero keys encrypted")
 	}

@@ -263,7 +263,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		Demo:      o.demo,
 		PublicURL: o.publicURL,
 		DataDir:   o.dataDir,
-		SeedDemo:  o.seedProducts == 0,
+		SeedDemo:  o.demo && o.seedProducts == 0, // never demo data in a real shop
 		Pprof:     o.pprof,
 
 		TrustedProxies: o.trustedProxies,

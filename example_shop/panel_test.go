@@ -71,3 +71,26 @@ func TestAdminPanelLoginAndMarkPaid(t *testing.T) {
 		}
 	})
 }
+
+// TestNoFakeOutsideDemo: a real shop (Shopgate credentials set) without
+// DropHero settings starts no in-process fake DropHero and runs without the
+// integration.
+func TestNoFakeOutsideDemo(t *testing.T) {
+	t.Setenv("SHOP_ADMIN_PASSWORD", "s3cret-admin")
+	t.Setenv("SHOPGATE_CUSTOMER_NUMBER", "12345")
+	t.Setenv("SHOPGATE_SHOP_NUMBER", "67890")
+	t.Setenv("SHOPGATE_APIKEY", "0123456789abcdef0123")
+	t.Setenv("DROPHERO_API_URL", "")
+	t.Setenv("DROPHERO_PUBLIC_KEY", "")
+	a, err := NewApp(openSQLite(t), Config{Log: testLogger(t), DataDir: t.TempDir(), PublicURL: "http://shop.test"})
+	if err != nil {
+		t.Fatalf("NewApp outside demo mode: %v", err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if a.Demo {
+		t.Fatal("credentials set, yet demo mode")
+	}
+	if svc := a.dropHeroService(); svc != nil {
+		t.Fatal("outside demo mode a DropHero integration was started without settings")
+	}
+}
