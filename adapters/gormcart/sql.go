@@ -2,13 +2,14 @@ package gormcart
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/internal/sqlvalue"
 )
 
 // row is one result row, read as driver values.
@@ -75,28 +76,8 @@ func and(conds ...string) string {
 	return strings.Join(parts, " AND ")
 }
 
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		if x {
-			return "1"
-		}
-		return "0"
-	case time.Time:
-		return x.Format(time.RFC3339Nano)
-	}
-	return fmt.Sprint(v)
-}
+// str is v as text (times in RFC 3339 with nanoseconds).
+func str(v any) string { return sqlvalue.String(v, time.RFC3339Nano) }
 
 func dec(v any) (decimal.Decimal, bool) {
 	switch x := v.(type) {

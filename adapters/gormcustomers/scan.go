@@ -2,52 +2,22 @@ package gormcustomers
 
 import (
 	"database/sql"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/shopbridge/shopbridge/internal/sqlvalue"
 )
 
 // Values are scanned into any and converted here, so that every driver's
 // representation (pgx: int64, bool, time.Time, numeric as text; SQLite:
 // int64 flags, dates as text or time.Time) is read the same way.
 
-func scanRow(rows *sql.Rows, n int) ([]any, error) {
-	vals := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
-	}
-	return vals, nil
-}
+func scanRow(rows *sql.Rows, n int) ([]any, error) { return sqlvalue.Row(rows, n) }
 
-func asString(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		if x {
-			return "1"
-		}
-		return "0"
-	case time.Time:
-		return x.Format(time.RFC3339)
-	}
-	return fmt.Sprint(v)
-}
+func asString(v any) string { return sqlvalue.String(v, time.RFC3339) }
 
 func asBool(v any) bool {
 	switch x := v.(type) {
