@@ -43,26 +43,8 @@ APIKEY=deadbeefcafe00112233
 # repeated runs reuse their benchmark databases.
 export SHOPBRIDGE_SECRET_KEY=${SHOPBRIDGE_SECRET_KEY:-000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f}
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
-# dburl NAME: ADMIN_URL with its database replaced by NAME.
-dburl() {
-	if [[ $ADMIN_URL =~ ^([a-z]+://[^/]+)(/[^?]*)?(\?.*)?$ ]]; then
-		echo "${BASH_REMATCH[1]}/$1${BASH_REMATCH[3]}"
-	else
-		echo "bench/catalog.sh: cannot parse database URL" >&2
-		exit 2
-	fi
-}
 
 # export_once OUT EXTRA_CURL_ARGS...: one signed get_items; prints
 # "seconds bytes" and leaves the last bytes of the body in OUT.
@@ -79,15 +61,6 @@ export_once() {
 	tail -n 1 "$work/curl.err"
 }
 
-# pg_ticks URL: "pid ticks" lines for the PostgreSQL backends connected to
-# the database of URL (the server must run on this machine).
-pg_ticks() {
-	local p
-	for p in $(psql "$1" -qtAc "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"); do
-		[ -r "/proc/$p/stat" ] && echo "$p $(awk '{print $14 + $15}' "/proc/$p/stat")"
-	done
-	return 0
-}
 
 # raw_read URL SQLFILE OUT: runs every query of SQLFILE (one per line) as
 # psql \copy (…) TO '/dev/null' in one session; writes "seconds

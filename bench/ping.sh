@@ -38,34 +38,9 @@ WARMUP=${PING_WARMUP:-5}
 ROUNDS=${PING_ROUNDS:-1}
 export SHOPBRIDGE_SECRET_KEY=${SHOPBRIDGE_SECRET_KEY:-000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f}
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
-dburl() {
-	if [[ $ADMIN_URL =~ ^([a-z]+://[^/]+)(/[^?]*)?(\?.*)?$ ]]; then
-		echo "${BASH_REMATCH[1]}/$1${BASH_REMATCH[3]}"
-	else
-		echo "bench/ping.sh: cannot parse database URL" >&2
-		exit 2
-	fi
-}
 
-# pg_ticks URL: "pid ticks" of the backends connected to URL's database.
-pg_ticks() {
-	local p
-	for p in $(psql "$1" -qtAc "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"); do
-		[ -r "/proc/$p/stat" ] && echo "$p $(awk '{print $14 + $15}' "/proc/$p/stat")"
-	done
-	return 0
-}
 
 echo "building example_shop and pingload" >&2
 go build -o "$work/after" ./example_shop

@@ -62,16 +62,7 @@ func ValidateHTMLTags(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
-	var doc struct {
-		HTMLTags []struct {
-			Name       string `json:"name"`
-			Attributes []struct {
-				Name           string                     `json:"name"`
-				Value          string                     `json:"value"`
-				DeeplinkSuffix map[string]json.RawMessage `json:"deeplink_suffix"`
-			} `json:"attributes"`
-		} `json:"html_tags"`
-	}
+	var doc htmlTagsDoc
 	if err := json.Unmarshal([]byte(s), &doc); err != nil {
 		return fmt.Errorf("html_tags: not valid JSON: %w", err)
 	}

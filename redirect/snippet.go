@@ -236,18 +236,22 @@ type attrTemplate struct {
 	suffixes map[string]*string // page type name -> template; nil value = false
 }
 
+// htmlTagsDoc is Shopgate's html_tags JSON, read by parseHTMLTags for
+// rendering and by ValidateHTMLTags for set_settings.
+type htmlTagsDoc struct {
+	HTMLTags []struct {
+		Name       string `json:"name"`
+		Attributes []struct {
+			Name           string                     `json:"name"`
+			Value          string                     `json:"value"`
+			DeeplinkSuffix map[string]json.RawMessage `json:"deeplink_suffix"`
+		} `json:"attributes"`
+	} `json:"html_tags"`
+}
+
 // parseHTMLTags reads Shopgate's html_tags JSON.
 func parseHTMLTags(s string) ([]tagTemplate, error) {
-	var doc struct {
-		HTMLTags []struct {
-			Name       string `json:"name"`
-			Attributes []struct {
-				Name           string                     `json:"name"`
-				Value          string                     `json:"value"`
-				DeeplinkSuffix map[string]json.RawMessage `json:"deeplink_suffix"`
-			} `json:"attributes"`
-		} `json:"html_tags"`
-	}
+	var doc htmlTagsDoc
 	if err := json.Unmarshal([]byte(s), &doc); err != nil {
 		return nil, fmt.Errorf("redirect: html_tags: %w", err)
 	}
