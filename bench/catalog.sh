@@ -36,7 +36,7 @@ fi
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
 PORT=${BENCH_PORT:-18088}
-CUSTOMER=10001                # example shop demo credentials
+CUSTOMER=10001                # example shop demo credentials (shop 20001: German marketplace)
 APIKEY=deadbeefcafe00112233
 
 # The shop stores integration credentials encrypted; a fixed key lets
@@ -56,7 +56,7 @@ export_once() {
 	token=$(printf 'SPA-%s-%s-%s' "$CUSTOMER" "$ts" "$APIKEY" | sha1sum | cut -d' ' -f1)
 	curl -sS -X POST "http://127.0.0.1:$PORT/shopgate/api" \
 		-H "X-Shopgate-Auth-User: $CUSTOMER-$ts" -H "X-Shopgate-Auth-Token: $token" \
-		--data 'action=get_items' "$@" \
+		--data 'action=get_items&shop_number=20001' "$@" \
 		-w '%{stderr}%{time_total} %{size_download}\n' 2>"$work/curl.err" | tail -c 64 >"$out"
 	tail -n 1 "$work/curl.err"
 }

@@ -51,6 +51,15 @@ type Config struct {
 	// of GORM's pool), which is considerably cheaper.
 	PlainSQL bool
 
+	// BatchQueries reads every batch of a whole-catalogue export with its
+	// own queries (about one per table and batch) instead of one ordered
+	// pass per table held open for the whole export
+	// (docs/catalog.md#one-ordered-pass-per-table). The ordered passes are
+	// used on PostgreSQL (not with PlainSQL) when the pool allows the
+	// export to hold one connection per table plus two; set BatchQueries
+	// to keep an export to Parallel+1 connections.
+	BatchQueries bool
+
 	// CountsMaxAge is how long Counts answers exact counts before it
 	// starts a background refresh; default 5 minutes.
 	CountsMaxAge time.Duration

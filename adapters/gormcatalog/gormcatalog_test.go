@@ -199,9 +199,13 @@ func seed(t *testing.T, db *gorm.DB, rng *rand.Rand, n int, sqliteBytes bool) ca
 			id++
 			cid := id
 			cActive := rng.IntN(5) != 0
-			// Some variants get keys far away from their parent.
-			if rng.IntN(10) == 0 {
+			// Some variants get keys far away from their parent, after
+			// every parent or before them.
+			switch rng.IntN(10) {
+			case 0:
 				cid = 1_000_000 + id
+			case 1:
+				cid = -id
 			}
 			products = append(products, tProduct{ID: cid, ParentID: &pid, SKU: fmt.Sprintf("SKU-%d", cid),
 				Name: fmt.Sprintf("Variant %d", cid), Price: decimal.New(int64(rng.IntN(100000)), -2), Stock: rng.IntN(2),
@@ -337,6 +341,17 @@ func TestItemsRandomCatalogue(t *testing.T) {
 			}
 			if a, b := exportBytes(t, src), exportBytes(t, plain); !bytes.Equal(a, b) {
 				t.Fatalf("pgx and database/sql exports differ:\n%s\n%s", a, b)
+			}
+			// One ordered pass per table (PostgreSQL) and queries per batch
+			// give the same document.
+			batchCfg := testConfig(db)
+			batchCfg.BatchQueries = true
+			batched, err := New(batchCfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := exportBytes(t, src), exportBytes(t, batched); !bytes.Equal(a, b) {
+				t.Fatalf("ordered-pass and batch-query exports differ:\n%s\n%s", a, b)
 			}
 			doc, n := exportItems(t, src, adapters.CatalogQuery{Limit: -1})
 			if got := uidsOf(doc); !slices.Equal(got, cat.items) || n != len(cat.items) {

@@ -17,18 +17,51 @@ import (
 // parents and their variants and indexes them; the second attaches the
 // detail lists.
 type batch struct {
-	items     []export.Item
-	byKey     map[int64]*export.Item // every item of the batch, variants too
-	all       []int64                // their keys, sorted
-	childKeys []int64
-	err       error
+	items      []export.Item
+	byKey      map[int64]*export.Item // every item of the batch, variants too
+	childByKey map[int64]*export.Item // the variants
+	all        []int64                // their keys, sorted
+	childKeys  []int64                // variant keys, parent by parent
+	children   []int64                // variant keys, sorted
+	// lo and hi bound the keys an ordered pass reads for the batch
+	// (stream.go); unused by batch queries.
+	lo, hi int64
+	err    error
+}
+
+// index fills the key indexes of b from its parent keys and its variant
+// keys (parent by parent, as attached).
+func (b *batch) index(keys, childKeys []int64) {
+	items := b.items
+	b.byKey = make(map[int64]*export.Item, len(keys)+len(childKeys))
+	b.childByKey = make(map[int64]*export.Item, len(childKeys))
+	for i, k := range keys {
+		b.byKey[k] = &items[i]
+	}
+	ci := 0
+	for i := range items {
+		for j := range items[i].Children {
+			c := &items[i].Children[j]
+			b.byKey[childKeys[ci]] = c
+			b.childByKey[childKeys[ci]] = c
+			ci++
+		}
+	}
+	b.all = make([]int64, 0, len(keys)+len(childKeys))
+	b.all = append(append(b.all, keys...), childKeys...)
+	slices.Sort(b.all)
+	b.childKeys = childKeys
+	b.children = slices.Clone(childKeys)
+	slices.Sort(b.children)
 }
 
 // Items implements adapters.CatalogSource. Batches are loaded by two
 // goroutines ahead of the caller — one reads parents and variants, the next
 // one their detail lists — so that the database and the writer work at the
 // same time. Cancelling ctx or an error from yield stops them before Items
-// returns.
+// returns. A whole-catalogue export on PostgreSQL reads each table in one
+// ordered pass (docs/catalog.md#one-ordered-pass-per-table); others read
+// every batch with a few queries.
 func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.CatalogQuery, yield func(*export.Item) error) error {
 	s, err := s.forShop(shop)
 	if err != nil {
@@ -46,9 +79,35 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 	f.uidFilter(it.UID, it.Key, q.UIDs, false)
 	f.uidFilter(it.UID, it.Key, q.ExcludeUIDs, true)
 
+	if s.canStream(q) {
+		err := s.streamItems(ctx, shop, &f, q, yield)
+		if !streamErr(err) {
+			return err
+		}
+	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	return s.pipeline(parent, ctx, cancel, yield, func(free chan []export.Item, send func(batch) bool) error {
+		return s.keyset(ctx, it.From, it.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
+			b, last, err := s.loadParents(ctx, shop, cond, args, n, free)
+			if err != nil || len(b.items) == 0 {
+				return 0, 0, err
+			}
+			if !send(b) {
+				return 0, 0, ctx.Err()
+			}
+			return len(b.items), last, nil
+		})
+	}, s.loadDetails)
+}
+
+// pipeline runs produce (the first stage, which sends batches of parents
+// and variants) and details (the second, which completes a batch) ahead of
+// yield. ctx is a child of parent that cancel ends; pipeline cancels it
+// when it stops early and waits for both stages.
+func (s *Source) pipeline(parent, ctx context.Context, cancel context.CancelFunc, yield func(*export.Item) error,
+	produce func(free chan []export.Item, send func(batch) bool) error, details func(context.Context, *batch) error) error {
 	// Unbuffered: one batch is written while the next one gets its lists
 	// and the one after that its parents, so at most three are in memory.
 	parents := make(chan batch)
@@ -57,17 +116,13 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 	free := make(chan []export.Item, 2)
 	go func() {
 		defer close(parents)
-		err := s.keyset(ctx, it.From, it.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
-			b, last, err := s.loadParents(ctx, shop, cond, args, n, free)
-			if err != nil || len(b.items) == 0 {
-				return 0, 0, err
-			}
+		err := produce(free, func(b batch) bool {
 			select {
 			case parents <- b:
+				return true
 			case <-ctx.Done():
-				return 0, 0, ctx.Err()
+				return false
 			}
-			return len(b.items), last, nil
 		})
 		if err != nil {
 			select {
@@ -85,7 +140,7 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 				if err := ctx.Err(); err != nil {
 					continue
 				}
-				b.err = s.loadDetails(ctx, &b)
+				b.err = details(ctx, &b)
 			}
 			select {
 			case ch <- b:
@@ -93,7 +148,7 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 			}
 		}
 	}()
-	err = nil
+	var err error
 	for b := range ch {
 		if b.err != nil {
 			err = b.err
@@ -226,30 +281,25 @@ func (s *Source) loadParents(ctx context.Context, shop adapters.Shop, cond strin
 	}
 
 	// Index every item of the batch by key, now that no slice grows.
-	byKey := make(map[int64]*export.Item, len(keys)+len(childKeys))
-	for i, k := range keys {
-		byKey[k] = &items[i]
-	}
-	ci := 0
-	for i := range items {
-		for j := range items[i].Children {
-			byKey[childKeys[ci]] = &items[i].Children[j]
-			ci++
-		}
-	}
-	all := append(keys, childKeys...)
-	slices.Sort(all)
-	return batch{items: items, byKey: byKey, all: all, childKeys: childKeys}, last, nil
+	b := batch{items: items}
+	b.index(keys, childKeys)
+	return b, last, nil
 }
 
 // loadDetails attaches the detail lists to the items of b and completes
 // them.
 func (s *Source) loadDetails(ctx context.Context, b *batch) error {
-	it := &s.cfg.Items
-	groups, err := s.loadLists(ctx, b.byKey, b.all, b.childKeys)
+	groups, err := s.loadLists(ctx, b)
 	if err != nil {
 		return err
 	}
+	return s.complete(ctx, b, groups)
+}
+
+// complete finishes the items of b once their lists are attached and runs
+// the host's Prepare hook.
+func (s *Source) complete(ctx context.Context, b *batch, groups map[string]string) error {
+	it := &s.cfg.Items
 	s.finish(b.items, groups)
 	if it.Prepare != nil {
 		ptrs := make([]*export.Item, len(b.items))

@@ -94,7 +94,7 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 	}
 	if l := it.Attributes; l != nil {
 		cols := []column{{l.UID, kStr}, {l.GroupUID, kStr}, {l.GroupLabel, kStr}, {l.Label, kStr}}
-		ls = append(ls, listLoader{"attributes", &l.List, cols, func(it *export.Item, c []cell) {
+		ls = append(ls, listLoader{attributesList, &l.List, cols, func(it *export.Item, c []cell) {
 			g := c[1].str()
 			if _, ok := groups[g]; !ok {
 				groups[g] = c[2].str()
@@ -106,23 +106,21 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 	return ls
 }
 
-// loadLists runs one query per detail list for the items of a batch (all:
-// every key, sorted) and attaches the rows. The lists are read in parallel
-// on separate connections (each writes only its own field of an item), so
-// the database can use more than one core. Variant attributes are read for
-// the child keys only.
-func (s *Source) loadLists(ctx context.Context, byKey map[int64]*export.Item, all, childKeys []int64) (map[string]string, error) {
+// loadLists runs one query per detail list for the items of batch b and
+// attaches the rows. The lists are read in parallel on separate
+// connections (each writes only its own field of an item), so the database
+// can use more than one core. Variant attributes are read for the variants
+// only.
+func (s *Source) loadLists(ctx context.Context, b *batch) (map[string]string, error) {
 	groups := map[string]string{}
-	children := slices.Clone(childKeys)
-	slices.Sort(children)
 	ls := s.loaders(groups)
 	errs := make([]error, len(ls))
 	sem := make(chan struct{}, s.cfg.Parallel)
 	var wg sync.WaitGroup
 	for i, l := range ls {
-		keys := all
-		if l.name == "attributes" {
-			keys = children
+		keys, byKey := b.all, b.byKey
+		if l.name == attributesList {
+			keys, byKey = b.children, b.childByKey
 		}
 		wg.Add(1)
 		sem <- struct{}{}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -38,6 +39,9 @@ type Source struct {
 	locals *localSources
 	// counts are the cached catalogue sizes (counts.go).
 	counts counter
+	// streaming is set while an export reads ordered passes (stream.go);
+	// one at a time.
+	streaming atomic.Bool
 }
 
 var _ adapters.CatalogSource = (*Source)(nil)
