@@ -19,6 +19,9 @@
 # Env:   BENCH_DATABASE_URL  PostgreSQL server URL with a database to connect
 #                            to for CREATE DATABASE (default: TEST_DATABASE_URL)
 #        BENCH_PORT          listen port of the shop (default 18088)
+#        BENCH_SHOP_BIN      a prebuilt example_shop binary to run instead of
+#                            building this checkout's (for alternating runs
+#                            of two versions)
 #
 # One database per N (bench_catalog_<N>) is created on first use and kept:
 # seeding is resumable and a second run with the same N skips it.
@@ -94,8 +97,12 @@ cpu_ticks() {
 	echo "$t"
 }
 
-echo "building example_shop" >&2
-go build -o "$work/example_shop" ./example_shop
+if [ -n "${BENCH_SHOP_BIN:-}" ]; then
+	cp "$BENCH_SHOP_BIN" "$work/example_shop"
+else
+	echo "building example_shop" >&2
+	go build -o "$work/example_shop" ./example_shop
+fi
 
 printf '%-9s %-9s %-9s %-9s %-10s %-10s %-11s %-9s %-10s %-10s\n' \
 	N items rows seconds items/s "first_it/s" "MB(plain)" gzip_s "gzip_it/s" peakRSS_MiB

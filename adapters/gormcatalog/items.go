@@ -320,7 +320,7 @@ func (s *Source) fill(it *export.Item, r *row, ids *carver[export.Identifier]) {
 		it.Identifiers = ids.take(s.nIDs)
 	}
 	off := len(r.cells) - s.nFieldCols
-	it.UID = strconv.FormatInt(r.cells[off-1].i.Int64, 10)
+	it.UID = r.own.int(r.cells[off-1].i.Int64)
 	for i := range s.fields {
 		s.fields[i].set(it, &r.cells[off+s.fieldCell[i]])
 	}

@@ -35,8 +35,9 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 	var ls []listLoader
 	if l := it.Images; l != nil {
 		cols := []column{{l.UID, kStr}, {l.URL, kStr}, {l.Title, kStr}, {l.Alt, kStr}, {l.SortOrder, kInt}, {l.IsCover, kBool}}
+		var urls arena
 		ls = append(ls, listLoader{"images", &l.List, cols, func(it *export.Item, c []cell) {
-			im := export.Image{UID: c[0].str(), URL: s.abs(c[1].str()), Title: c[2].nullStr(), Alt: c[3].nullStr(),
+			im := export.Image{UID: c[0].str(), URL: s.absIn(c[1].str(), &urls), Title: c[2].nullStr(), Alt: c[3].nullStr(),
 				SortOrder: c[4].nullInt(), IsCover: c[5].b.Bool}
 			if l.IsCover == "" {
 				im.IsCover = len(it.Images) == 0
@@ -68,6 +69,7 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 	}
 	if l := it.Relations; l != nil {
 		cols := []column{{l.Type, kStr}, {l.Label, kStr}, {l.RelatedUID, kStr}}
+		var uids carver[string]
 		ls = append(ls, listLoader{"relations", &l.List, cols, func(it *export.Item, c []cell) {
 			// One relation per type and label: custom groups differ by
 			// their heading (docs/protocol/catalog-export.md#relations).
@@ -78,7 +80,8 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 					return
 				}
 			}
-			it.Relations = append(it.Relations, export.Relation{Type: typ, Label: label, UIDs: []string{uid}})
+			// Room for a few uids from a shared block; more grow on their own.
+			it.Relations = append(it.Relations, export.Relation{Type: typ, Label: label, UIDs: append(uids.take(4), uid)})
 		}, nil, nil})
 		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Relation { return &it.Relations })
 	}
@@ -199,12 +202,19 @@ func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey
 // finish completes a batch: absolute deeplinks, parent attribute groups
 // derived from the children, default display type.
 func (s *Source) finish(items []export.Item, groups map[string]string) {
+	var ar arena
 	for i := range items {
 		p := &items[i]
-		p.Deeplink = s.abs(p.Deeplink)
+		rel := p.Deeplink
+		p.Deeplink = s.absIn(p.Deeplink, &ar)
 		for j := range p.Children {
 			c := &p.Children[j]
-			c.Deeplink = s.abs(c.Deeplink)
+			if c.Deeplink == rel {
+				// Variants mostly link to their parent's page.
+				c.Deeplink = p.Deeplink
+			} else {
+				c.Deeplink = s.absIn(c.Deeplink, &ar)
+			}
 			for _, a := range c.Attributes {
 				if !slices.ContainsFunc(p.AttributeGroups, func(g export.AttributeGroup) bool { return g.UID == a.GroupUID }) {
 					p.AttributeGroups = append(p.AttributeGroups, export.AttributeGroup{UID: a.GroupUID, Label: groups[a.GroupUID]})

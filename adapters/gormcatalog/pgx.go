@@ -307,37 +307,38 @@ func numericParts(src []byte) (v int64, exp32 int32, ok bool) {
 // values of a query cost a few allocations instead of one each. Blocks are
 // never reused: a string stays valid as long as anything refers to it.
 //
-// It also keeps the decimals it decoded last: a value repeated in a query's
-// rows (a tax rate, a common price) shares one immutable decimal instead
-// of allocating a big.Int per row.
+// Its decimals are built in blocks too (see decBlock), so that a price
+// costs no allocation of its own.
 type arena struct {
 	buf  []byte
-	decs *[decCacheSize]decEntry
+	decs decBlock
 }
 
-// decCacheSize is the number of decimals an arena remembers.
-const decCacheSize = 256
+// dec returns v·10^exp as a decimal.
+func (a *arena) dec(v int64, exp int32) decimal.Decimal { return a.decs.dec(v, exp) }
 
-type decEntry struct {
-	v   int64
-	exp int32
-	ok  bool
-	d   decimal.Decimal
+// concat returns a+b as one string carved from the arena.
+func (a *arena) concat(x, y string) string {
+	n := len(x) + len(y)
+	if n == 0 {
+		return ""
+	}
+	if n > cap(a.buf)-len(a.buf) {
+		if n > 4<<10 {
+			return x + y
+		}
+		a.buf = make([]byte, 0, 32<<10)
+	}
+	off := len(a.buf)
+	a.buf = append(a.buf, x...)
+	a.buf = append(a.buf, y...)
+	return unsafe.String(&a.buf[off], n)
 }
 
-// dec returns v·10^exp as a decimal, shared with earlier equal values.
-// Decimals are immutable, so sharing one is safe.
-func (a *arena) dec(v int64, exp int32) decimal.Decimal {
-	if a.decs == nil {
-		a.decs = new([decCacheSize]decEntry)
-	}
-	h := uint64(v)*0x9E3779B97F4A7C15 ^ uint64(uint32(exp))*0xC2B2AE3D27D4EB4F
-	e := &a.decs[h>>56]
-	if e.ok && e.v == v && e.exp == exp {
-		return e.d
-	}
-	*e = decEntry{v: v, exp: exp, ok: true, d: decimal.New(v, exp)}
-	return e.d
+// int returns the decimal text of x carved from the arena.
+func (a *arena) int(x int64) string {
+	var tmp [20]byte
+	return a.str(strconv.AppendInt(tmp[:0], x, 10))
 }
 
 func (a *arena) str(b []byte) string {
@@ -418,12 +419,15 @@ func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
 
 // setIntIn is setInt with the text form of an integer (uids) kept in ar.
 func (c *cell) setIntIn(k kind, x int64, ar *arena) error {
-	if k != kStr {
-		return c.setInt(k, x)
+	switch k {
+	case kStr:
+		c.s = sql.NullString{String: ar.int(x), Valid: true}
+		return nil
+	case kDec:
+		c.d = decimal.NullDecimal{Decimal: ar.dec(x, 0), Valid: true}
+		return nil
 	}
-	var tmp [20]byte
-	c.s = sql.NullString{String: ar.str(strconv.AppendInt(tmp[:0], x, 10)), Valid: true}
-	return nil
+	return c.setInt(k, x)
 }
 
 // fromTarget converts a value scanned by pgx into the cell.
@@ -466,21 +470,30 @@ func (c *cell) fromTarget(k kind, t any) error {
 			err = c.assign(k, v.Float64)
 		}
 	case *pgtype.Timestamptz:
-		if !v.Valid || v.InfinityModifier != pgtype.Finite {
+		switch {
+		case !v.Valid || v.InfinityModifier != pgtype.Finite:
 			c.null(k)
-		} else {
+		case k == kTime:
+			c.t = nullTime{Time: v.Time, Valid: true}
+		default:
 			err = c.assign(k, v.Time)
 		}
 	case *pgtype.Timestamp:
-		if !v.Valid || v.InfinityModifier != pgtype.Finite {
+		switch {
+		case !v.Valid || v.InfinityModifier != pgtype.Finite:
 			c.null(k)
-		} else {
+		case k == kTime:
+			c.t = nullTime{Time: v.Time, Valid: true}
+		default:
 			err = c.assign(k, v.Time)
 		}
 	case *pgtype.Date:
-		if !v.Valid || v.InfinityModifier != pgtype.Finite {
+		switch {
+		case !v.Valid || v.InfinityModifier != pgtype.Finite:
 			c.null(k)
-		} else {
+		case k == kTime:
+			c.t = nullTime{Time: v.Time, Valid: true}
+		default:
 			err = c.assign(k, v.Time)
 		}
 	}

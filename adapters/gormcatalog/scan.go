@@ -106,6 +106,9 @@ type row struct {
 	vals  []any
 	dests []any
 	f32   []bool // per selected column: float4, which drivers widen to float64
+	// own holds strings made from the row's values (uids), for the one
+	// goroutine that reads the row.
+	own arena
 }
 
 func newRow(cols []column) *row {

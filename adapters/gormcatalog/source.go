@@ -193,10 +193,23 @@ func listOf[T any](p *T) *List {
 
 // abs makes a shop-relative URL absolute with BaseURL.
 func (s *Source) abs(u string) string {
-	if s.cfg.BaseURL != "" && len(u) > 0 && u[0] == '/' && (len(u) == 1 || u[1] != '/') {
+	if s.relative(u) {
 		return s.cfg.BaseURL + u
 	}
 	return u
+}
+
+// absIn is abs with the joined URL carved from ar.
+func (s *Source) absIn(u string, ar *arena) string {
+	if s.relative(u) {
+		return ar.concat(s.cfg.BaseURL, u)
+	}
+	return u
+}
+
+// relative reports whether abs prefixes u with BaseURL.
+func (s *Source) relative(u string) bool {
+	return s.cfg.BaseURL != "" && len(u) > 0 && u[0] == '/' && (len(u) == 1 || u[1] != '/')
 }
 
 // filter is a WHERE condition with its arguments.
