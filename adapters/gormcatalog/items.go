@@ -23,6 +23,8 @@ type batch struct {
 	all        []int64                // their keys, sorted
 	childKeys  []int64                // variant keys, parent by parent
 	children   []int64                // variant keys, sorted
+	// bl holds the batch's lists.
+	bl *blocks
 	// lo and hi bound the keys an ordered pass reads for the batch
 	// (stream.go); unused by batch queries.
 	lo, hi int64
@@ -88,7 +90,7 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	return s.pipeline(parent, ctx, cancel, yield, func(free chan []export.Item, send func(batch) bool) error {
+	return s.pipeline(parent, ctx, cancel, yield, func(free chan batchMem, send func(batch) bool) error {
 		return s.keyset(ctx, it.From, it.Key, &f, q, func(cond string, args []any, n int) (int, int64, error) {
 			b, last, err := s.loadParents(ctx, shop, cond, args, n, free)
 			if err != nil || len(b.items) == 0 {
@@ -107,13 +109,13 @@ func (s *Source) Items(ctx context.Context, shop adapters.Shop, q adapters.Catal
 // yield. ctx is a child of parent that cancel ends; pipeline cancels it
 // when it stops early and waits for both stages.
 func (s *Source) pipeline(parent, ctx context.Context, cancel context.CancelFunc, yield func(*export.Item) error,
-	produce func(free chan []export.Item, send func(batch) bool) error, details func(context.Context, *batch) error) error {
+	produce func(free chan batchMem, send func(batch) bool) error, details func(context.Context, *batch) error) error {
 	// Unbuffered: one batch is written while the next one gets its lists
 	// and the one after that its parents, so at most three are in memory.
 	parents := make(chan batch)
 	ch := make(chan batch)
-	// Item slices of written batches go back to the first stage.
-	free := make(chan []export.Item, 2)
+	// The memory of written batches goes back to the first stage.
+	free := make(chan batchMem, 2)
 	go func() {
 		defer close(parents)
 		err := produce(free, func(b batch) bool {
@@ -160,8 +162,9 @@ func (s *Source) pipeline(parent, ctx context.Context, cancel context.CancelFunc
 			}
 		}
 		clear(b.items)
+		b.bl.reset()
 		select {
-		case free <- b.items[:0]:
+		case free <- batchMem{b.items[:0], b.bl}:
 		default:
 		}
 		if err != nil {
@@ -180,17 +183,59 @@ func (s *Source) pipeline(parent, ctx context.Context, cancel context.CancelFunc
 	return err
 }
 
-// takeItems returns an empty item slice with room for n, recycled from a
-// written batch when there is one (records are only valid during yield).
-func takeItems(free chan []export.Item, n int) []export.Item {
+// batchMem is the reusable memory of a written batch: its item slice and
+// its blocks (docs/catalog.md#fewer-allocations). Records are only valid
+// during yield, so both are reused by a later batch.
+type batchMem struct {
+	items []export.Item
+	bl    *blocks
+}
+
+// takeMem returns an empty item slice with room for n and blocks for the
+// lists of a batch, recycled from a written batch when there is one.
+func takeMem(free chan batchMem, n int) ([]export.Item, *blocks) {
 	select {
-	case items := <-free:
-		if cap(items) >= n {
-			return items[:0]
+	case m := <-free:
+		if cap(m.items) >= n {
+			return m.items[:0], m.bl
 		}
+		return make([]export.Item, 0, n), m.bl
 	default:
 	}
-	return make([]export.Item, 0, n)
+	return make([]export.Item, 0, n), new(blocks)
+}
+
+// blocks are the carvers of one batch: every list of its items is carved
+// from them.
+type blocks struct {
+	ids    carver[export.Identifier]
+	kids   carver[export.Item]
+	images carver[export.Image]
+	cats   carver[export.CategoryRef]
+	props  carver[export.Property]
+	tags   carver[export.Tag]
+	rels   carver[export.Relation]
+	tiers  carver[export.TierPrice]
+	attrs  carver[export.Attribute]
+	uids   carver[string]
+}
+
+// reset makes every block of bl available again, once the batch that used
+// them has been written.
+func (bl *blocks) reset() {
+	if bl == nil {
+		return
+	}
+	bl.ids.reset()
+	bl.kids.reset()
+	bl.images.reset()
+	bl.cats.reset()
+	bl.props.reset()
+	bl.tags.reset()
+	bl.rels.reset()
+	bl.tiers.reset()
+	bl.attrs.reset()
+	bl.uids.reset()
 }
 
 // carver hands out slices carved from shared blocks, for the many short
@@ -201,6 +246,36 @@ func takeItems(free chan []export.Item, n int) []export.Item {
 type carver[T any] struct {
 	buf  []T
 	size int
+	// used are the blocks handed out since reset, spare the ones reset
+	// made available again.
+	used, spare [][]T
+}
+
+// block returns an empty block with room for at least n, a spare one when
+// there is one.
+func (c *carver[T]) block(n int) []T {
+	for len(c.spare) > 0 {
+		b := c.spare[len(c.spare)-1]
+		c.spare = c.spare[:len(c.spare)-1]
+		if cap(b) >= n {
+			c.used = append(c.used, b)
+			return b
+		}
+	}
+	b := make([]T, 0, n)
+	c.used = append(c.used, b)
+	return b
+}
+
+// reset makes every block handed out available again. The old values stay
+// in them until they are overwritten: append and take hand out only
+// elements that their users set.
+func (c *carver[T]) reset() {
+	for _, b := range c.used {
+		c.spare = append(c.spare, b[:0])
+	}
+	c.used = c.used[:0]
+	c.buf = nil
 }
 
 // begin gives *s, when it is empty, the rest of the current block.
@@ -212,7 +287,7 @@ func (c *carver[T]) begin(s *[]T) {
 		if c.size == 0 {
 			c.size = 256
 		}
-		c.buf = make([]T, 0, c.size)
+		c.buf = c.block(c.size)
 		c.size = min(2*c.size, 4096)
 	}
 	*s = c.buf[len(c.buf):len(c.buf):cap(c.buf)]
@@ -233,7 +308,7 @@ func (c *carver[T]) end(s *[]T) {
 // take returns an empty slice with capacity n.
 func (c *carver[T]) take(n int) []T {
 	if cap(c.buf)-len(c.buf) < n {
-		c.buf = make([]T, 0, max(n, 512))
+		c.buf = c.block(max(n, 512))
 	}
 	l := len(c.buf)
 	c.buf = c.buf[:l+n]
@@ -243,18 +318,18 @@ func (c *carver[T]) take(n int) []T {
 // loadParents reads up to n parents matching cond with their variants
 // and returns them, indexed, with the last parent key.
 func (s *Source) loadParents(ctx context.Context, shop adapters.Shop, cond string, args []any, n int,
-	free chan []export.Item) (batch, int64, error) {
+	free chan batchMem) (batch, int64, error) {
 	it := &s.cfg.Items
 	q := "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + cond +
 		" ORDER BY " + it.Key + " LIMIT " + strconv.Itoa(n)
-	items := takeItems(free, n)
+	items, bl := takeMem(free, n)
 	keys := make([]int64, 0, n)
 	r := newRow(s.itemCols)
-	var ids carver[export.Identifier]
+	ids := &bl.ids
 	err := s.each(ctx, q, args, r, func() error {
 		items = append(items, export.Item{})
 		keys = append(keys, r.cells[0].i.Int64)
-		s.fill(&items[len(items)-1], r, &ids)
+		s.fill(&items[len(items)-1], r, ids)
 		if items[len(items)-1].Currency == "" {
 			items[len(items)-1].Currency = shop.Currency
 		}
@@ -274,14 +349,14 @@ func (s *Source) loadParents(ctx context.Context, shop adapters.Shop, cond strin
 	}
 	var childKeys []int64
 	if it.Parent != "" {
-		childKeys, err = s.loadChildren(ctx, items, keys, parentIdx, &ids)
+		childKeys, err = s.loadChildren(ctx, items, keys, parentIdx, bl)
 		if err != nil {
 			return batch{}, 0, err
 		}
 	}
 
 	// Index every item of the batch by key, now that no slice grows.
-	b := batch{items: items}
+	b := batch{items: items, bl: bl}
 	b.index(keys, childKeys)
 	return b, last, nil
 }
@@ -342,7 +417,7 @@ func (s *Source) fill(it *export.Item, r *row, ids *carver[export.Identifier]) {
 // loadChildren attaches the variants of the parents in keys and returns
 // their keys in the order they were attached (parent by parent).
 func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []int64, parentIdx map[int64]int,
-	ids *carver[export.Identifier]) ([]int64, error) {
+	bl *blocks) ([]int64, error) {
 	it := &s.cfg.Items
 	type child struct {
 		parent int
@@ -350,7 +425,8 @@ func (s *Source) loadChildren(ctx context.Context, items []export.Item, keys []i
 	}
 	var (
 		order []child
-		kids  carver[export.Item]
+		kids  = &bl.kids
+		ids   = &bl.ids
 		prev  *export.Item
 	)
 	r := newRow(s.childCols)

@@ -16,16 +16,16 @@ type listLoader struct {
 	name string
 	list *List
 	cols []column // without the product key
-	add  func(it *export.Item, c []cell)
+	add  func(it *export.Item, c []cell, bl *blocks)
 	// begin and end bracket the consecutive rows of one item (see carver).
-	begin, end func(it *export.Item)
+	begin, end func(it *export.Item, bl *blocks)
 }
 
 // carve returns begin/end functions that take the list field of an item
-// from blocks shared by the batch.
-func carve[T any](field func(*export.Item) *[]T) (begin, end func(*export.Item)) {
-	c := new(carver[T])
-	return func(it *export.Item) { c.begin(field(it)) }, func(it *export.Item) { c.end(field(it)) }
+// from the batch's blocks (pick chooses the carver).
+func carve[T any](field func(*export.Item) *[]T, pick func(*blocks) *carver[T]) (begin, end func(*export.Item, *blocks)) {
+	return func(it *export.Item, bl *blocks) { pick(bl).begin(field(it)) },
+		func(it *export.Item, bl *blocks) { pick(bl).end(field(it)) }
 }
 
 // loaders returns the configured detail lists; groups collects attribute
@@ -36,7 +36,7 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 	if l := it.Images; l != nil {
 		cols := []column{{l.UID, kStr}, {l.URL, kStr}, {l.Title, kStr}, {l.Alt, kStr}, {l.SortOrder, kInt}, {l.IsCover, kBool}}
 		var urls arena
-		ls = append(ls, listLoader{"images", &l.List, cols, func(it *export.Item, c []cell) {
+		ls = append(ls, listLoader{"images", &l.List, cols, func(it *export.Item, c []cell, bl *blocks) {
 			im := export.Image{UID: c[0].str(), URL: s.absIn(c[1].str(), &urls), Title: c[2].nullStr(), Alt: c[3].nullStr(),
 				SortOrder: c[4].nullInt(), IsCover: c[5].b.Bool}
 			if l.IsCover == "" {
@@ -44,33 +44,32 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 			}
 			it.Images = append(it.Images, im)
 		}, nil, nil})
-		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Image { return &it.Images })
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Image { return &it.Images }, func(b *blocks) *carver[export.Image] { return &b.images })
 	}
 	if l := it.Categories; l != nil {
 		cols := []column{{l.UID, kStr}, {l.SortOrder, kInt}}
-		ls = append(ls, listLoader{"categories", &l.List, cols, func(it *export.Item, c []cell) {
+		ls = append(ls, listLoader{"categories", &l.List, cols, func(it *export.Item, c []cell, bl *blocks) {
 			it.Categories = append(it.Categories, export.CategoryRef{UID: c[0].str(), SortOrder: c[1].nullInt()})
 		}, nil, nil})
-		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.CategoryRef { return &it.Categories })
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.CategoryRef { return &it.Categories }, func(b *blocks) *carver[export.CategoryRef] { return &b.cats })
 	}
 	if l := it.Properties; l != nil {
 		cols := []column{{l.UID, kStr}, {l.Label, kStr}, {l.Value, kStr}}
-		ls = append(ls, listLoader{"properties", &l.List, cols, func(it *export.Item, c []cell) {
+		ls = append(ls, listLoader{"properties", &l.List, cols, func(it *export.Item, c []cell, bl *blocks) {
 			it.Properties = append(it.Properties, export.Property{UID: c[0].str(), Label: c[1].str(), Value: c[2].str()})
 		}, nil, nil})
-		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Property { return &it.Properties })
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Property { return &it.Properties }, func(b *blocks) *carver[export.Property] { return &b.props })
 	}
 	if l := it.Tags; l != nil {
 		cols := []column{{l.UID, kStr}, {l.Value, kStr}}
-		ls = append(ls, listLoader{"tags", &l.List, cols, func(it *export.Item, c []cell) {
+		ls = append(ls, listLoader{"tags", &l.List, cols, func(it *export.Item, c []cell, bl *blocks) {
 			it.Tags = append(it.Tags, export.Tag{UID: c[0].str(), Value: c[1].str()})
 		}, nil, nil})
-		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Tag { return &it.Tags })
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Tag { return &it.Tags }, func(b *blocks) *carver[export.Tag] { return &b.tags })
 	}
 	if l := it.Relations; l != nil {
 		cols := []column{{l.Type, kStr}, {l.Label, kStr}, {l.RelatedUID, kStr}}
-		var uids carver[string]
-		ls = append(ls, listLoader{"relations", &l.List, cols, func(it *export.Item, c []cell) {
+		ls = append(ls, listLoader{"relations", &l.List, cols, func(it *export.Item, c []cell, bl *blocks) {
 			// One relation per type and label: custom groups differ by
 			// their heading (docs/protocol/catalog-export.md#relations).
 			typ, label, uid := c[0].str(), c[1].str(), c[2].str()
@@ -81,30 +80,30 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 				}
 			}
 			// Room for a few uids from a shared block; more grow on their own.
-			it.Relations = append(it.Relations, export.Relation{Type: typ, Label: label, UIDs: append(uids.take(4), uid)})
+			it.Relations = append(it.Relations, export.Relation{Type: typ, Label: label, UIDs: append(bl.uids.take(4), uid)})
 		}, nil, nil})
-		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Relation { return &it.Relations })
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Relation { return &it.Relations }, func(b *blocks) *carver[export.Relation] { return &b.rels })
 	}
 	if l := it.TierPrices; l != nil {
 		cols := []column{{l.AggregateChildren, kBool}, {l.Threshold, kInt}, {l.MaxQuantity, kInt}, {l.Type, kStr},
 			{l.CustomerGroupUID, kStr}, {l.Reduction, kDec}}
-		ls = append(ls, listLoader{"tier prices", &l.List, cols, func(it *export.Item, c []cell) {
+		ls = append(ls, listLoader{"tier prices", &l.List, cols, func(it *export.Item, c []cell, bl *blocks) {
 			it.Prices.TierPrices = append(it.Prices.TierPrices, export.TierPrice{
 				AggregateChildren: c[0].b.Bool, Threshold: c[1].nullInt(), MaxQuantity: c[2].nullInt(),
 				Type: c[3].str(), CustomerGroupUID: c[4].str(), Reduction: c[5].d.Decimal})
 		}, nil, nil})
-		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.TierPrice { return &it.Prices.TierPrices })
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.TierPrice { return &it.Prices.TierPrices }, func(b *blocks) *carver[export.TierPrice] { return &b.tiers })
 	}
 	if l := it.Attributes; l != nil {
 		cols := []column{{l.UID, kStr}, {l.GroupUID, kStr}, {l.GroupLabel, kStr}, {l.Label, kStr}}
-		ls = append(ls, listLoader{attributesList, &l.List, cols, func(it *export.Item, c []cell) {
+		ls = append(ls, listLoader{attributesList, &l.List, cols, func(it *export.Item, c []cell, bl *blocks) {
 			g := c[1].str()
 			if _, ok := groups[g]; !ok {
 				groups[g] = c[2].str()
 			}
 			it.Attributes = append(it.Attributes, export.Attribute{UID: c[0].str(), GroupUID: g, Label: c[3].str()})
 		}, nil, nil})
-		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Attribute { return &it.Attributes })
+		ls[len(ls)-1].begin, ls[len(ls)-1].end = carve(func(it *export.Item) *[]export.Attribute { return &it.Attributes }, func(b *blocks) *carver[export.Attribute] { return &b.attrs })
 	}
 	return ls
 }
@@ -129,7 +128,7 @@ func (s *Source) loadLists(ctx context.Context, b *batch) (map[string]string, er
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := s.loadList(ctx, l, keys, byKey); err != nil {
+			if err := s.loadList(ctx, l, keys, byKey, b.bl); err != nil {
 				errs[i] = fmt.Errorf("gormcatalog: %s: %w", l.name, err)
 			}
 		}()
@@ -168,7 +167,7 @@ func (l listLoader) columns() ([]column, string) {
 }
 
 // loadList reads one detail list for keys.
-func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey map[int64]*export.Item) error {
+func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey map[int64]*export.Item, bl *blocks) error {
 	cols, order := l.columns()
 	r := newRow(cols)
 	var prev *export.Item
@@ -184,17 +183,17 @@ func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey
 			}
 			if it != prev {
 				if prev != nil {
-					l.end(prev)
+					l.end(prev, bl)
 				}
-				l.begin(it)
+				l.begin(it, bl)
 				prev = it
 			}
-			l.add(it, r.cells[1:])
+			l.add(it, r.cells[1:], bl)
 			return nil
 		})
 	})
 	if prev != nil {
-		l.end(prev)
+		l.end(prev, bl)
 	}
 	return err
 }

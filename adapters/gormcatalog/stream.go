@@ -268,11 +268,11 @@ func (st *streams) close() {
 // nextBatch reads the next n parents and their variants. hi is the key of
 // the parent after them (math.MaxInt64 at the end): the batch owns the
 // keys [first parent, hi) of every ordered pass.
-func (st *streams) nextBatch(shop adapters.Shop, n int, free chan []export.Item) (b batch, err error) {
+func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b batch, err error) {
 	s := st.s
-	items := takeItems(free, n)
+	items, bl := takeMem(free, n)
 	keys := make([]int64, 0, n)
-	var ids carver[export.Identifier]
+	ids := &bl.ids
 	b.hi = math.MaxInt64
 	err = st.parents.read(st.ctx, func(c *cursorRows) error {
 		for {
@@ -287,7 +287,7 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan []export.Item)
 			}
 			items = append(items, export.Item{})
 			keys = append(keys, st.pr.cells[0].i.Int64)
-			s.fill(&items[len(items)-1], st.pr, &ids)
+			s.fill(&items[len(items)-1], st.pr, ids)
 			if items[len(items)-1].Currency == "" {
 				items[len(items)-1].Currency = shop.Currency
 			}
@@ -309,7 +309,7 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan []export.Item)
 	}
 	var childKeys []int64
 	if st.children != nil {
-		var kids carver[export.Item]
+		kids := &bl.kids
 		var prev *export.Item
 		r := st.cr
 		err = st.children.read(st.ctx, func(c *cursorRows) error {
@@ -336,7 +336,7 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan []export.Item)
 					prev = p
 				}
 				p.Children = append(p.Children, export.Item{})
-				s.fill(&p.Children[len(p.Children)-1], r, &ids)
+				s.fill(&p.Children[len(p.Children)-1], r, ids)
 				childKeys = append(childKeys, r.cells[1].i.Int64)
 			}
 		})
@@ -347,7 +347,7 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan []export.Item)
 			return batch{}, fmt.Errorf("gormcatalog: variants: %w", err)
 		}
 	}
-	b.items = items
+	b.items, b.bl = items, bl
 	b.index(keys, childKeys)
 	return b, nil
 }
@@ -396,7 +396,7 @@ func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error
 		}
 	}
 	if len(below) > 0 {
-		if err := st.s.loadList(ctx, l, below, byKey); err != nil {
+		if err := st.s.loadList(ctx, l, below, byKey, b.bl); err != nil {
 			return err
 		}
 	}
@@ -419,21 +419,21 @@ func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error
 			}
 			if it != prev {
 				if prev != nil {
-					l.end(prev)
+					l.end(prev, b.bl)
 				}
-				l.begin(it)
+				l.begin(it, b.bl)
 				prev = it
 			}
-			l.add(it, r.cells[1:])
+			l.add(it, r.cells[1:], b.bl)
 		}
 	})
 	if prev != nil {
-		l.end(prev)
+		l.end(prev, b.bl)
 	}
 	if err != nil || len(above) == 0 {
 		return err
 	}
-	return st.s.loadList(ctx, l, above, byKey)
+	return st.s.loadList(ctx, l, above, byKey, b.bl)
 }
 
 // streamItems runs an Items export in ordered passes; it returns
@@ -459,7 +459,7 @@ func (s *Source) streamItems(ctx context.Context, shop adapters.Shop, f *filter,
 	}
 	defer st.close()
 	return s.pipeline(parent, ctx, cancel, yield,
-		func(free chan []export.Item, send func(batch) bool) error {
+		func(free chan batchMem, send func(batch) bool) error {
 			for {
 				b, err := st.nextBatch(shop, s.cfg.BatchSize, free)
 				if err != nil || len(b.items) == 0 {
