@@ -254,10 +254,10 @@ type carver[T any] struct {
 // block returns an empty block with room for at least n, a spare one when
 // there is one.
 func (c *carver[T]) block(n int) []T {
-	for len(c.spare) > 0 {
-		b := c.spare[len(c.spare)-1]
-		c.spare = c.spare[:len(c.spare)-1]
-		if cap(b) >= n {
+	for i := len(c.spare) - 1; i >= 0; i-- {
+		if b := c.spare[i]; cap(b) >= n {
+			c.spare[i] = c.spare[len(c.spare)-1]
+			c.spare = c.spare[:len(c.spare)-1]
 			c.used = append(c.used, b)
 			return b
 		}
@@ -276,6 +276,7 @@ func (c *carver[T]) reset() {
 	}
 	c.used = c.used[:0]
 	c.buf = nil
+	c.size = 0
 }
 
 // begin gives *s, when it is empty, the rest of the current block.
