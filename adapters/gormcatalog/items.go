@@ -115,7 +115,7 @@ func (s *Source) pipeline(parent, ctx context.Context, cancel context.CancelFunc
 	parents := make(chan batch)
 	ch := make(chan batch)
 	// The memory of written batches goes back to the first stage.
-	free := make(chan batchMem, 2)
+	free := make(chan batchMem, 1)
 	go func() {
 		defer close(parents)
 		err := produce(free, func(b batch) bool {
