@@ -2,13 +2,16 @@
 // host shop maps it onto its own tables and columns with a Config of SQL
 // expressions; it never imports the host's model types.
 //
-// Items are read in batches of parent rows by keyset pagination on an
-// integer key; the variants and the detail lists (images, categories,
-// properties, tags, relations, tier prices, variant attributes) of a batch
-// are fetched with one query each, so the number of queries grows with the
-// number of batches, never with the number of products (no N+1). The next
-// batch is loaded while the current one is being written. Memory holds at
-// most a few batches, independent of catalogue size.
+// Items are read in batches of parent rows ordered by an integer key. A
+// whole-catalogue export on PostgreSQL reads every table — parents,
+// variants and each detail list (images, categories, properties, tags,
+// relations, tier prices, variant attributes) — in one ordered pass held
+// open for the export and merged with the batches by key; other exports
+// (SQLite, pages, uid lists) fetch the variants and each detail list of a
+// batch with one query each. Either way the number of queries never grows
+// with the number of products (no N+1). The next batch is loaded while the
+// current one is being written. Memory holds at most a few batches,
+// independent of catalogue size.
 //
 // Every expression is copied into SQL as written, so it may be a column
 // ("p.name"), a literal ("'EUR'") or any expression the database

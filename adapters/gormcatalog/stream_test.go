@@ -1,0 +1,139 @@
+package gormcatalog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/internal/testdb"
+	"github.com/shopbridge/shopbridge/shopgate/export"
+)
+
+// fullExport is exportBytes returning its error (usable off the test
+// goroutine).
+func fullExport(src *Source) ([]byte, error) {
+	var b bytes.Buffer
+	w := export.NewItemWriter(&b)
+	if err := src.Items(context.Background(), adapters.Shop{Currency: "EUR"}, adapters.CatalogQuery{Limit: -1},
+		func(it *export.Item) error { return w.Write(it) }); err != nil {
+		return nil, err
+	}
+	err := w.Close()
+	return b.Bytes(), err
+}
+
+// TestOrderedPasses checks the whole-catalogue export in ordered passes
+// (docs/catalog.md#one-ordered-pass-per-table) against batch queries:
+// concurrent exports, an export after one that stopped early, and a pool
+// too small for the passes.
+func TestOrderedPasses(t *testing.T) {
+	db := testdb.New(t)
+	seed(t, db, rand.New(rand.NewPCG(7, 8)), 120, false)
+	batchCfg := testConfig(db)
+	batchCfg.BatchQueries = true
+	batched, err := New(batchCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := exportBytes(t, batched)
+	src, err := New(testConfig(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !src.canStream(adapters.CatalogQuery{Limit: -1}) {
+		t.Fatal("a whole-catalogue export on PostgreSQL does not read ordered passes")
+	}
+	src.streaming.Store(false)
+	for _, q := range []adapters.CatalogQuery{{Limit: 10}, {Limit: -1, UIDs: []string{"1"}}} {
+		if src.canStream(q) {
+			t.Errorf("query %+v reads ordered passes", q)
+		}
+	}
+
+	// One export reads ordered passes, the ones running at the same time
+	// batch queries; all give the same document.
+	got := make([][]byte, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = fullExport(src)
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil || !bytes.Equal(got[i], want) {
+			t.Fatalf("concurrent export %d: err %v, same document %v", i, errs[i], bytes.Equal(got[i], want))
+		}
+	}
+
+	// An export that stops early drops its open queries; the next one
+	// reads everything again.
+	stop := errors.New("stop")
+	n := 0
+	err = src.Items(context.Background(), adapters.Shop{Currency: "EUR"}, adapters.CatalogQuery{Limit: -1}, func(*export.Item) error {
+		if n++; n == 9 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("stopped export: %v", err)
+	}
+	if b, err := fullExport(src); err != nil || !bytes.Equal(b, want) {
+		t.Fatalf("export after a stopped one: err %v, same document %v", err, bytes.Equal(b, want))
+	}
+
+	// A pool too small for one connection per table reads batch by batch.
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(src.streamConns())
+	t.Cleanup(func() { sqlDB.SetMaxOpenConns(40) })
+	if src.canStream(adapters.CatalogQuery{Limit: -1}) {
+		t.Fatal("ordered passes with a pool of", src.streamConns())
+	}
+	if b, err := fullExport(src); err != nil || !bytes.Equal(b, want) {
+		t.Fatalf("export on a small pool: err %v, same document %v", err, bytes.Equal(b, want))
+	}
+}
+
+func TestDecBlock(t *testing.T) {
+	if !decLayoutOK {
+		t.Fatal("decimal.Decimal layout not recognised: decimals are allocated one by one")
+	}
+	var b decBlock
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := []int64{0, 1, -1, 10, 1999, -1999, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
+	for range 2000 {
+		cases = append(cases, rng.Int64N(1e12)-5e11)
+	}
+	var kept []decimal.Decimal
+	for i, v := range cases {
+		exp := int32(i%7) - 4
+		d, w := b.dec(v, exp), decimal.New(v, exp)
+		if !d.Equal(w) || d.String() != w.String() || d.Exponent() != w.Exponent() || d.CoefficientInt64() != w.CoefficientInt64() {
+			t.Fatalf("dec(%d, %d) = %s, want %s", v, exp, d, w)
+		}
+		kept = append(kept, d)
+	}
+	// Values built later in the same blocks do not change earlier ones.
+	for i, v := range cases {
+		if exp := int32(i%7) - 4; !kept[i].Equal(decimal.New(v, exp)) {
+			t.Fatalf("value %d changed to %s", i, kept[i])
+		}
+	}
+	if n := testing.AllocsPerRun(1000, func() { _ = b.dec(123456, -2) }); n > 0.02 {
+		t.Errorf("%.2f allocations per decimal", n)
+	}
+}
