@@ -436,9 +436,9 @@ func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error
 	return st.s.loadList(ctx, l, above, byKey, b.bl)
 }
 
-// streamItems runs an Items export in ordered passes; it returns
-// errNoStream before yielding anything when the connections cannot
-// stream.
+// streamItems runs an Items export in ordered passes; it returns an
+// error wrapping errNoStream, before yielding anything, when the
+// connections cannot stream.
 func (s *Source) streamItems(ctx context.Context, shop adapters.Shop, f *filter, q adapters.CatalogQuery,
 	yield func(*export.Item) error) error {
 	defer s.streaming.Store(false)
@@ -458,7 +458,8 @@ func (s *Source) streamItems(ctx context.Context, shop adapters.Shop, f *filter,
 		return err
 	}
 	defer st.close()
-	return s.pipeline(parent, ctx, cancel, yield,
+	yielded := false
+	err = s.pipeline(parent, ctx, cancel, func(it *export.Item) error { yielded = true; return yield(it) },
 		func(free chan batchMem, send func(batch) bool) error {
 			for {
 				b, err := st.nextBatch(shop, s.cfg.BatchSize, free)
@@ -474,6 +475,11 @@ func (s *Source) streamItems(ctx context.Context, shop adapters.Shop, f *filter,
 			}
 		},
 		st.loadDetails)
+	if yielded && streamErr(err) {
+		// Too late to start again with batch queries.
+		err = fmt.Errorf("gormcatalog: items: %v", err)
+	}
+	return err
 }
 
 // attributesList names the variant attribute list, which is read for the
