@@ -63,6 +63,11 @@ type Config struct {
 	// Store persists configuration changed by set_settings. Nil keeps
 	// changes in memory only.
 	Store SettingsStore
+	// Secrets encrypts the Shopgate API key the merchant sets in a control
+	// panel (ChangeSettings) before Store persists it, e.g. a
+	// *dropship.Cipher. Without it such a change is refused when Store is
+	// set (ErrNoSecretBox).
+	Secrets SecretBox
 
 	// Adapters answering the actions. Each is optional; an action whose
 	// adapter is missing is answered as disabled (22). Orders and Cron are
