@@ -63,11 +63,7 @@ func (a *App) setupDropHero() error {
 	if !demo && os.Getenv("SHOPBRIDGE_SECRET_KEY") == "" && !a.Demo {
 		return errors.New("drophero: set SHOPBRIDGE_SECRET_KEY (32 bytes, hex or base64) to store DropHero keys encrypted")
 	}
-	key, err := dropHeroKey(a.keyFile, a.Log)
-	if err != nil {
-		return err
-	}
-	ciph, err := dropship.NewCipher(key)
+	ciph, err := a.secretBox()
 	if err != nil {
 		return err
 	}

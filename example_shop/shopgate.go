@@ -11,7 +11,9 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormstore"
+	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
+	"github.com/shopbridge/shopbridge/settingsync"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/logs"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
@@ -78,6 +80,8 @@ type shopgateState struct {
 	// SettingsChanged are called after Shopgate changed settings through
 	// set_settings (e.g. the mobile redirect follows alias changes).
 	SettingsChanged []func(shopNumber string, changed map[string]any)
+	// Watcher applies settings another process stored (shareSettings).
+	Watcher *settingsync.Watcher
 }
 
 // setupShopgate creates the plugin logs and the Merchant API client; in
@@ -119,6 +123,13 @@ func (a *App) setupShopgate() error {
 	if st.Client, err = shopgate.NewClient(cc); err != nil {
 		return fmt.Errorf("shopgate client: %w", err)
 	}
+	// The API key the merchant saves in the panel is stored encrypted with
+	// the same key as the DropHero keys (SHOPBRIDGE_SECRET_KEY or the key
+	// file); every server of the shop needs the same key.
+	secrets, err := a.secretBox()
+	if err != nil {
+		return err
+	}
 	enable := map[string]bool{}
 	for _, action := range []string{"add_order", "update_order", "cron", "get_items", "get_categories",
 		"get_reviews", "get_settings", "get_debug_info", "get_customer", "register_customer", "get_orders", "sync_favourite_list", "check_cart", "check_stock"} {
@@ -138,6 +149,7 @@ func (a *App) setupShopgate() error {
 		}},
 		CacheDir:        filepath.Join(a.DataDir, "shopgate-cache"),
 		Store:           gormstore.Settings{DB: a.DB},
+		Secrets:         secrets,
 		DatabaseDialect: a.DB.Dialector.Name(),
 		Logger:          a.Log,
 		Info:            shopInfo{a},
@@ -204,5 +216,52 @@ func (a *App) mountPluginAPI() error {
 	a.sg.Handler = h
 	a.OnClose(func() { h.Close() })
 	h.Mount(a.Echo.Group("/shopgate/api"))
+	return a.shareSettings(h)
+}
+
+// shareSettings keeps this process in step with the others on the same
+// database (docs/architecture.md#shared-settings): the Merchant API client
+// follows the live settings (server, URL, credentials; stored ones win
+// over the environment), and a settingsync.Watcher applies what another
+// process stored, within a second by PostgreSQL notification or within
+// its 5 s check.
+func (a *App) shareSettings(h *pluginapi.Handler) error {
+	st, number := a.sg, a.sg.Creds.ShopNumber
+	follow := func() {
+		cr, ok := h.MerchantCredentials(number)
+		if !ok {
+			return
+		}
+		if err := st.Client.SetCredentials(cr); err != nil {
+			// The error names the setting, never a key.
+			a.Log.Error("Merchant API client: new Shopgate settings refused, keeping the old ones", zap.Error(err))
+		}
+	}
+	follow()
+	st.SettingsChanged = append(st.SettingsChanged, func(shopNumber string, changed map[string]any) {
+		if shopgate.SameNumber(shopNumber, number) && pluginapi.AffectsMerchantAPI(changed) {
+			follow()
+		}
+	})
+	w, err := settingsync.New(settingsync.Config{DB: a.DB, Version: gormstore.Settings{DB: a.DB}.Version,
+		Apply: h.Reload, Logger: a.Log.Named("settingsync")})
+	if err != nil {
+		return err
+	}
+	a.sg.Watcher = w
+	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 	return nil
+}
+
+// secretBox returns the cipher that encrypts stored credentials (DropHero
+// keys, the Shopgate API key saved in the panel), built once from
+// SHOPBRIDGE_SECRET_KEY or the key file.
+func (a *App) secretBox() (*dropship.Cipher, error) {
+	a.cipherOnce.Do(func() {
+		var key []byte
+		if key, a.cipherErr = dropHeroKey(a.keyFile, a.Log); a.cipherErr == nil {
+			a.cipher, a.cipherErr = dropship.NewCipher(key)
+		}
+	})
+	return a.cipher, a.cipherErr
 }

@@ -62,6 +62,9 @@ type SettingInfo struct {
 	Configured any
 	// Set says whether the live value is non-empty (for secrets).
 	Set bool
+	// ConfiguredSet says whether the configuration sets a non-empty value
+	// (for secrets, whose Configured is nil).
+	ConfiguredSet bool
 	// Origin is one of the Origin* constants: who set the live value.
 	Origin string
 	// RemoteSettable says whether Shopgate's set_settings may change it.
@@ -100,7 +103,7 @@ func (h *Handler) SettingInfo(shopNumber, key string) (info SettingInfo, ok bool
 	live, base, origin := sh.s[key], sh.base[key], sh.origin[key]
 	sh.mu.RUnlock()
 	info = SettingInfo{Key: key, Value: live, Configured: base, RemoteSettable: sp.settable, PanelSettable: PanelSettable(key),
-		Set: live != nil && live != "" && live != false}
+		Set: live != nil && live != "" && live != false, ConfiguredSet: base != nil && base != "" && base != false}
 	switch {
 	case origin != "":
 		info.Origin = origin

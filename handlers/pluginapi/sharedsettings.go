@@ -7,6 +7,8 @@ import (
 	"maps"
 
 	"go.uber.org/zap"
+
+	"github.com/shopbridge/shopbridge/shopgate"
 )
 
 // SettingsUpdater is a SettingsStore that can read, change and write the
@@ -167,4 +169,37 @@ func (s *shop) originCopy() map[string]string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return maps.Clone(s.origin)
+}
+
+// MerchantCredentials returns the live Merchant API settings of a shop (""
+// for the only one) as the Merchant API client takes them: server (with
+// api_url for custom), customer number, shop number, API key and OAuth
+// token. Pass them to shopgate.Client.SetCredentials from
+// OnSettingsChanged, so that a change in the panel or in another process
+// reaches outgoing calls without a restart
+// (docs/architecture.md#shared-settings). ok is false for an unknown shop.
+func (h *Handler) MerchantCredentials(shopNumber string) (cr shopgate.Credentials, ok bool) {
+	sh := h.lookup(shopNumber)
+	if sh == nil {
+		return shopgate.Credentials{}, false
+	}
+	st := sh.settings()
+	cr = shopgate.Credentials{Environment: shopgate.Environment(st.string("server")), CustomerNumber: st.string("customer_number"),
+		ShopNumber: st.string("shop_number"), APIKey: st.string("apikey"), AccessToken: st.string("oauth_access_token")}
+	if cr.Environment == shopgate.EnvCustom {
+		cr.BaseURL = st.string("api_url")
+	}
+	return cr, true
+}
+
+// AffectsMerchantAPI reports whether a change reported to
+// OnSettingsChanged touches what MerchantCredentials returns (server,
+// api_url, the credentials, the OAuth token).
+func AffectsMerchantAPI(changed map[string]any) bool {
+	for _, k := range []string{"server", "api_url", "customer_number", "shop_number", "apikey", "oauth_access_token"} {
+		if _, ok := changed[k]; ok {
+			return true
+		}
+	}
+	return false
 }
