@@ -123,13 +123,6 @@ func (a *App) setupShopgate() error {
 	if st.Client, err = shopgate.NewClient(cc); err != nil {
 		return fmt.Errorf("shopgate client: %w", err)
 	}
-	// The API key the merchant saves in the panel is stored encrypted with
-	// the same key as the DropHero keys (SHOPBRIDGE_SECRET_KEY or the key
-	// file); every server of the shop needs the same key.
-	secrets, err := a.secretBox()
-	if err != nil {
-		return err
-	}
 	enable := map[string]bool{}
 	for _, action := range []string{"add_order", "update_order", "cron", "get_items", "get_categories",
 		"get_reviews", "get_settings", "get_debug_info", "get_customer", "register_customer", "get_orders", "sync_favourite_list", "check_cart", "check_stock"} {
@@ -147,9 +140,12 @@ func (a *App) setupShopgate() error {
 			CustomerNumber: creds.CustomerNumber, ShopNumber: creds.ShopNumber, APIKey: creds.APIKey,
 			Server: creds.Server, APIURL: creds.APIURL, Enable: enable, Logs: ls, Settings: initial,
 		}},
-		CacheDir:        filepath.Join(a.DataDir, "shopgate-cache"),
-		Store:           gormstore.Settings{DB: a.DB},
-		Secrets:         secrets,
+		CacheDir: filepath.Join(a.DataDir, "shopgate-cache"),
+		Store:    gormstore.Settings{DB: a.DB},
+		// The API key the merchant saves in the panel is stored encrypted
+		// with the key of the DropHero keys; every server of the shop
+		// needs the same SHOPBRIDGE_SECRET_KEY or key file.
+		Secrets:         lazySecretBox{a},
 		DatabaseDialect: a.DB.Dialector.Name(),
 		Logger:          a.Log,
 		Info:            shopInfo{a},
@@ -251,6 +247,28 @@ func (a *App) shareSettings(h *pluginapi.Handler) error {
 	a.sg.Watcher = w
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
 	return nil
+}
+
+// lazySecretBox is the App's cipher, built on first use, so that no key
+// file is created before there is a secret to store.
+type lazySecretBox struct{ a *App }
+
+// Encrypt implements pluginapi.SecretBox.
+func (l lazySecretBox) Encrypt(plain string) (string, error) {
+	c, err := l.a.secretBox()
+	if err != nil {
+		return "", err
+	}
+	return c.Encrypt(plain)
+}
+
+// Decrypt implements pluginapi.SecretBox.
+func (l lazySecretBox) Decrypt(enc string) (string, error) {
+	c, err := l.a.secretBox()
+	if err != nil {
+		return "", err
+	}
+	return c.Decrypt(enc)
 }
 
 // secretBox returns the cipher that encrypts stored credentials (DropHero

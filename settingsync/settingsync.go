@@ -178,7 +178,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 			last = v
 		}
 		err := w.cfg.Apply(ctx)
-		if err != nil && ctx.Err() == nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
 			w.cfg.Logger.Error("settingsync: applying the stored settings failed", zap.String("cause", cause), zap.Error(err))
 		}
 		if w.cfg.OnApply != nil {
