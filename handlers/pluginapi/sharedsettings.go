@@ -69,6 +69,9 @@ func (h *Handler) commit(ctx context.Context, sh *shop, who string, apply func(n
 		for k := range changed {
 			origin[k] = who
 		}
+		if h.cfg.Store == nil {
+			return nil, nil // kept in memory only
+		}
 		return h.storedDoc(next, origin)
 	}
 	var err error
