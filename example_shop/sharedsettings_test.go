@@ -3,18 +3,25 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/internal/testdb"
+	"github.com/shopbridge/shopbridge/shopgate/logs"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
 )
 
@@ -89,4 +96,70 @@ func TestSettingsSharedBetweenProcesses(t *testing.T) {
 		_, err := b.sg.Client.GetShopInfo(context.Background())
 		return err == nil && b.sg.Client.BaseURL() == api.URL()
 	})
+}
+
+// TestPanelAPIKeyNeverShown: an API key the merchant saves on the panel's
+// Shopgate page (used at once by the Merchant API client and the Plugin
+// API) appears in no page, log line, plugin log or metric.
+func TestPanelAPIKeyNeverShown(t *testing.T) {
+	const key = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+	var buf syncBuffer
+	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&buf), zap.DebugLevel))
+	a := newTestAppWith(t, openSQLite(t), func(c *Config) { c.Log = log })
+	base := serveApp(t, a)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, path string, form url.Values) string {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, base+path, body)
+		req.SetBasicAuth("admin", testAdminPassword)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.Header.Get("Location") + string(b)
+	}
+	page := do("GET", "/admin/shopgate", nil)
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no token:\n%s", page)
+	}
+	if loc := do("POST", "/admin/shopgate", url.Values{"_csrf": {m[1]}, "apikey": {key}}); !strings.Contains(loc, "msg=") {
+		t.Fatalf("save: %s", loc)
+	}
+	if v := a.sg.Handler.Setting(demoShopNumber, "apikey"); v != key {
+		t.Fatalf("apikey %v", v)
+	}
+	var seen []string
+	seen = append(seen, do("GET", "/admin/shopgate", nil), do("POST", "/admin/shopgate/test", url.Values{"_csrf": {m[1]}}),
+		do("GET", "/admin/", nil), do("GET", "/metrics", nil))
+	// The Merchant API client signs with the new key now (the fake refuses
+	// it, which is logged), and Shopgate's calls are checked against it.
+	_, _ = a.sg.Client.GetShopInfo(context.Background())
+	_, body := signedPost(t, base, url.Values{"action": {"ping"}}, time.Now())
+	seen = append(seen, string(body), buf.String())
+	for _, lt := range logs.Types {
+		b, err := a.sg.Logs.ReadAll(lt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, string(b))
+	}
+	var row gormmodels.ShopSettings
+	a.DB.First(&row)
+	seen = append(seen, row.Data)
+	for i, s := range seen {
+		if strings.Contains(s, key) {
+			t.Errorf("output %d contains the API key", i)
+		}
+	}
 }
