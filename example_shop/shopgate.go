@@ -246,6 +246,8 @@ func (a *App) shareSettings(h *pluginapi.Handler) error {
 	}
 	a.sg.Watcher = w
 	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
+	// Stopped before the database closes.
+	a.OnClose(func() { _ = w.Close() })
 	return nil
 }
 
