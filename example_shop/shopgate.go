@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -223,7 +224,13 @@ func (a *App) mountPluginAPI() error {
 // its 5 s check.
 func (a *App) shareSettings(h *pluginapi.Handler) error {
 	st, number := a.sg, a.sg.Creds.ShopNumber
+	// Changes may be reported concurrently (a local change and one read
+	// from another process): one at a time, each reading the live
+	// settings, so the last one applied is the newest.
+	var mu sync.Mutex
 	follow := func() {
+		mu.Lock()
+		defer mu.Unlock()
 		cr, ok := h.MerchantCredentials(number)
 		if !ok {
 			return
