@@ -60,8 +60,12 @@ type Config struct {
 	// only: every request then logs a warning. Default false.
 	InsecureSkipAuth bool
 
-	// Store persists configuration changed by set_settings. Nil keeps
-	// changes in memory only.
+	// Store persists configuration changed by set_settings or the panel.
+	// Nil keeps changes in memory only. A Store that is also a
+	// SettingsUpdater (adapters/gormstore.Settings) makes every change a
+	// read-modify-write of the stored document, so several processes on
+	// one database never undo each other's changes; Reload applies what
+	// the others stored (docs/architecture.md#shared-settings).
 	Store SettingsStore
 	// Secrets encrypts the Shopgate API key the merchant sets in a control
 	// panel (ChangeSettings) before Store persists it, e.g. a
