@@ -22,6 +22,7 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
+	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/handlers/health"
 	"github.com/shopbridge/shopbridge/metrics"
@@ -119,6 +120,12 @@ type App struct {
 	timeouts Timeouts
 	metrics  *metrics.Metrics
 	status   *status.Service
+
+	// cipher encrypts stored credentials (secretBox).
+	cipherOnce sync.Once
+	cipher     *dropship.Cipher
+	cipherErr  error
+
 	// workers are the outbox workers readiness checks (watchWorker).
 	workers map[string]health.Runner
 

@@ -63,11 +63,7 @@ func (a *App) setupDropHero() error {
 	if !demo && os.Getenv("SHOPBRIDGE_SECRET_KEY") == "" && !a.Demo {
 		return errors.New("drophero: set SHOPBRIDGE_SECRET_KEY (32 bytes, hex or base64) to store DropHero keys encrypted")
 	}
-	key, err := dropHeroKey(a.keyFile, a.Log)
-	if err != nil {
-		return err
-	}
-	ciph, err := dropship.NewCipher(key)
+	ciph, err := a.secretBox()
 	if err != nil {
 		return err
 	}
@@ -175,6 +171,6 @@ func dropHeroKey(keyFile string, log *zap.Logger) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
 		return nil, fmt.Errorf("drophero: key file directory: %w", err)
 	}
-	log.Info("DropHero key-encryption key file (keep it out of backups you share)", zap.String("file", keyFile))
+	log.Info("key-encryption key file of the stored DropHero keys and Shopgate API key (keep it out of backups you share)", zap.String("file", keyFile))
 	return dropship.LoadOrCreateKeyFile(keyFile)
 }

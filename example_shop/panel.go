@@ -119,6 +119,8 @@ func (a *App) mountPanel() error {
 		Authorize: ap.authorize,
 		DB:        a.DB,
 		Shopgate:  a.sg.Handler,
+		// The demo has two marketplaces: the page shows the first one's.
+		ShopNumber: a.sg.Creds.ShopNumber,
 		MerchantClient: func(cc *shopgate.ClientConfig) {
 			cc.Logger = a.sg.Logs.RequestLogger()
 			if a.sg.Fake != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
@@ -148,7 +149,13 @@ func (a *App) setupMobileRedirect() error {
 	}
 	if a.sg != nil && a.sg.Handler != nil {
 		h := a.sg.Handler
+		// One update at a time, each reading the live settings: concurrent
+		// reports (a local change, one from another process) end with the
+		// newest.
+		var mu sync.Mutex
 		a.sg.SettingsChanged = append(a.sg.SettingsChanged, func(string, map[string]any) {
+			mu.Lock()
+			defer mu.Unlock()
 			if err := live.Update(local(redirect.WithPluginSettings(base, h))); err != nil {
 				a.Log.Error("mobile redirect: new Shopgate settings refused, keeping the old ones", zap.Error(err))
 			}

@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormstore"
+	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
+	"github.com/shopbridge/shopbridge/settingsync"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/logs"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
@@ -78,6 +81,8 @@ type shopgateState struct {
 	// SettingsChanged are called after Shopgate changed settings through
 	// set_settings (e.g. the mobile redirect follows alias changes).
 	SettingsChanged []func(shopNumber string, changed map[string]any)
+	// Watcher applies settings another process stored (shareSettings).
+	Watcher *settingsync.Watcher
 }
 
 // setupShopgate creates the plugin logs and the Merchant API client; in
@@ -136,8 +141,12 @@ func (a *App) setupShopgate() error {
 			CustomerNumber: creds.CustomerNumber, ShopNumber: creds.ShopNumber, APIKey: creds.APIKey,
 			Server: creds.Server, APIURL: creds.APIURL, Enable: enable, Logs: ls, Settings: initial,
 		}},
-		CacheDir:        filepath.Join(a.DataDir, "shopgate-cache"),
-		Store:           gormstore.Settings{DB: a.DB},
+		CacheDir: filepath.Join(a.DataDir, "shopgate-cache"),
+		Store:    gormstore.Settings{DB: a.DB},
+		// The API key the merchant saves in the panel is stored encrypted
+		// with the key of the DropHero keys; every server of the shop
+		// needs the same SHOPBRIDGE_SECRET_KEY or key file.
+		Secrets:         lazySecretBox{a},
 		DatabaseDialect: a.DB.Dialector.Name(),
 		Logger:          a.Log,
 		Info:            shopInfo{a},
@@ -204,5 +213,82 @@ func (a *App) mountPluginAPI() error {
 	a.sg.Handler = h
 	a.OnClose(func() { h.Close() })
 	h.Mount(a.Echo.Group("/shopgate/api"))
+	return a.shareSettings(h)
+}
+
+// shareSettings keeps this process in step with the others on the same
+// database (docs/architecture.md#shared-settings): the Merchant API client
+// follows the live settings (server, URL, credentials; stored ones win
+// over the environment), and a settingsync.Watcher applies what another
+// process stored, within a second by PostgreSQL notification or within
+// its 5 s check.
+func (a *App) shareSettings(h *pluginapi.Handler) error {
+	st, number := a.sg, a.sg.Creds.ShopNumber
+	// Changes may be reported concurrently (a local change and one read
+	// from another process): one at a time, each reading the live
+	// settings, so the last one applied is the newest.
+	var mu sync.Mutex
+	follow := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		cr, ok := h.MerchantCredentials(number)
+		if !ok {
+			return
+		}
+		if err := st.Client.SetCredentials(cr); err != nil {
+			// The error names the setting, never a key.
+			a.Log.Error("Merchant API client: new Shopgate settings refused, keeping the old ones", zap.Error(err))
+		}
+	}
+	follow()
+	st.SettingsChanged = append(st.SettingsChanged, func(shopNumber string, changed map[string]any) {
+		if shopgate.SameNumber(shopNumber, number) && pluginapi.AffectsMerchantAPI(changed) {
+			follow()
+		}
+	})
+	w, err := settingsync.New(settingsync.Config{DB: a.DB, Version: gormstore.Settings{DB: a.DB}.Version,
+		Apply: h.Reload, Logger: a.Log.Named("settingsync")})
+	if err != nil {
+		return err
+	}
+	a.sg.Watcher = w
+	a.Background(func(ctx context.Context) { _ = w.Run(ctx) })
+	// Stopped before the database closes.
+	a.OnClose(func() { _ = w.Close() })
 	return nil
+}
+
+// lazySecretBox is the App's cipher, built on first use, so that no key
+// file is created before there is a secret to store.
+type lazySecretBox struct{ a *App }
+
+// Encrypt implements pluginapi.SecretBox.
+func (l lazySecretBox) Encrypt(plain string) (string, error) {
+	c, err := l.a.secretBox()
+	if err != nil {
+		return "", err
+	}
+	return c.Encrypt(plain)
+}
+
+// Decrypt implements pluginapi.SecretBox.
+func (l lazySecretBox) Decrypt(enc string) (string, error) {
+	c, err := l.a.secretBox()
+	if err != nil {
+		return "", err
+	}
+	return c.Decrypt(enc)
+}
+
+// secretBox returns the cipher that encrypts stored credentials (DropHero
+// keys, the Shopgate API key saved in the panel), built once from
+// SHOPBRIDGE_SECRET_KEY or the key file.
+func (a *App) secretBox() (*dropship.Cipher, error) {
+	a.cipherOnce.Do(func() {
+		var key []byte
+		if key, a.cipherErr = dropHeroKey(a.keyFile, a.Log); a.cipherErr == nil {
+			a.cipher, a.cipherErr = dropship.NewCipher(key)
+		}
+	})
+	return a.cipher, a.cipherErr
 }

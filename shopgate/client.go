@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -150,12 +151,11 @@ func CallOutcome(err error) string {
 
 // Client is a Shopgate Merchant API client. It is safe for concurrent use.
 type Client struct {
-	baseURL   string
+	ep        atomic.Pointer[endpoint]
 	cfg       ClientConfig
 	http      *http.Client
 	log       *zap.Logger
 	now       func() time.Time
-	limiter   *budget
 	userAgent string
 	traceMu   sync.Mutex
 	lastTrace int64 // microseconds since the epoch of the last trace id
@@ -165,43 +165,6 @@ type Client struct {
 // unknown environment, a missing URL or credentials) are reported here,
 // never at call time.
 func NewClient(cfg ClientConfig) (*Client, error) {
-	if cfg.Environment == "" {
-		cfg.Environment = EnvLive
-		if cfg.BaseURL != "" {
-			cfg.Environment = EnvCustom
-		}
-	}
-	oauth := cfg.AccessToken != ""
-	var base string
-	switch cfg.Environment {
-	case EnvCustom:
-		if cfg.BaseURL == "" {
-			return nil, errors.New("shopgate: custom environment needs a BaseURL")
-		}
-		u, err := url.Parse(cfg.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("shopgate: invalid BaseURL %q: must be an http:// or https:// URL", cfg.BaseURL)
-		}
-		base = cfg.BaseURL
-	default:
-		urls, ok := envURLs[cfg.Environment]
-		if !ok {
-			return nil, fmt.Errorf("shopgate: unknown environment %q (want live, pg, sl or custom)", cfg.Environment)
-		}
-		if cfg.BaseURL != "" {
-			return nil, fmt.Errorf("shopgate: BaseURL is only used with the custom environment, not %q", cfg.Environment)
-		}
-		base = urls[0]
-		if oauth {
-			base = urls[1]
-		}
-	}
-	cfg.CustomerNumber = strings.TrimSpace(cfg.CustomerNumber)
-	cfg.ShopNumber = strings.TrimSpace(cfg.ShopNumber)
-	cfg.APIKey = strings.TrimSpace(cfg.APIKey)
-	if !oauth && (cfg.CustomerNumber == "" || cfg.APIKey == "") {
-		return nil, errors.New("shopgate: customer number and API key are required for Merchant API authentication")
-	}
 	if cfg.LibraryVersion == "" {
 		cfg.LibraryVersion = DefaultLibraryVersion
 	}
@@ -215,12 +178,15 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.RequestsPerHour = DefaultRequestsPerHour
 	}
 	c := &Client{
-		baseURL:   base,
 		cfg:       cfg,
 		http:      cfg.HTTPClient,
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		userAgent: "ShopgatePlugin/" + cfg.PluginVersion,
+	}
+	if err := c.SetCredentials(Credentials{Environment: cfg.Environment, BaseURL: cfg.BaseURL,
+		CustomerNumber: cfg.CustomerNumber, ShopNumber: cfg.ShopNumber, APIKey: cfg.APIKey, AccessToken: cfg.AccessToken}); err != nil {
+		return nil, err
 	}
 	if c.http == nil {
 		c.http = defaultHTTPClient(cfg.Timeout)
@@ -231,14 +197,82 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	if cfg.RequestsPerHour > 0 {
-		who := cfg.CustomerNumber
-		if oauth {
-			who = "oauth:" + cfg.AccessToken
-		}
-		c.limiter = sharedBudget(base, who, cfg.RequestsPerHour)
-	}
 	return c, nil
+}
+
+// Credentials are the parts of a [ClientConfig] that may change while a
+// client runs: the environment (with its URL) and the merchant's
+// credentials. The fields mean what they mean in ClientConfig.
+type Credentials struct {
+	Environment    Environment
+	BaseURL        string
+	CustomerNumber string
+	ShopNumber     string
+	APIKey         string
+	AccessToken    string
+}
+
+// endpoint is the immutable snapshot of a client's credentials that every
+// call reads once.
+type endpoint struct {
+	Credentials
+	baseURL string
+	limiter *budget
+}
+
+// SetCredentials validates cr like NewClient and, when valid, makes every
+// call started afterwards use it (calls under way finish with the old
+// one); an invalid cr leaves the client as it was. A shop applies a server
+// or credential change of its control panel or of another process this
+// way, without a restart (docs/protocol/merchant-api.md#changing-credentials-at-run-time).
+func (c *Client) SetCredentials(cr Credentials) error {
+	if cr.Environment == "" {
+		cr.Environment = EnvLive
+		if cr.BaseURL != "" {
+			cr.Environment = EnvCustom
+		}
+	}
+	oauth := cr.AccessToken != ""
+	var base string
+	switch cr.Environment {
+	case EnvCustom:
+		if cr.BaseURL == "" {
+			return errors.New("shopgate: custom environment needs a BaseURL")
+		}
+		u, err := url.Parse(cr.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("shopgate: invalid BaseURL %q: must be an http:// or https:// URL", cr.BaseURL)
+		}
+		base = cr.BaseURL
+	default:
+		urls, ok := envURLs[cr.Environment]
+		if !ok {
+			return fmt.Errorf("shopgate: unknown environment %q (want live, pg, sl or custom)", cr.Environment)
+		}
+		if cr.BaseURL != "" {
+			return fmt.Errorf("shopgate: BaseURL is only used with the custom environment, not %q", cr.Environment)
+		}
+		base = urls[0]
+		if oauth {
+			base = urls[1]
+		}
+	}
+	cr.CustomerNumber = strings.TrimSpace(cr.CustomerNumber)
+	cr.ShopNumber = strings.TrimSpace(cr.ShopNumber)
+	cr.APIKey = strings.TrimSpace(cr.APIKey)
+	if !oauth && (cr.CustomerNumber == "" || cr.APIKey == "") {
+		return errors.New("shopgate: customer number and API key are required for Merchant API authentication")
+	}
+	ep := &endpoint{Credentials: cr, baseURL: base}
+	if c.cfg.RequestsPerHour > 0 {
+		who := cr.CustomerNumber
+		if oauth {
+			who = "oauth:" + cr.AccessToken
+		}
+		ep.limiter = sharedBudget(base, who, c.cfg.RequestsPerHour)
+	}
+	c.ep.Store(ep)
+	return nil
 }
 
 // defaultHTTPClient verifies TLS 1.2+ and returns redirects as answers
@@ -258,10 +292,10 @@ func defaultHTTPClient(timeout time.Duration) *http.Client {
 }
 
 // BaseURL returns the URL every request is posted to.
-func (c *Client) BaseURL() string { return c.baseURL }
+func (c *Client) BaseURL() string { return c.ep.Load().baseURL }
 
 // OAuth reports whether the client authenticates with an access token.
-func (c *Client) OAuth() bool { return c.cfg.AccessToken != "" }
+func (c *Client) OAuth() bool { return c.ep.Load().AccessToken != "" }
 
 // newTraceID returns "spa-" + 8 hex digits of the Unix seconds + 5 hex
 // digits of the microseconds (PHP uniqid), unique within the process.
@@ -302,6 +336,7 @@ func (c *Client) do(ctx context.Context, action string, params map[string]any, t
 
 // send performs one call for do.
 func (c *Client) send(ctx context.Context, action string, params map[string]any, timeout time.Duration) (*Response, error) {
+	ep := c.ep.Load()
 	traceID := c.newTraceID()
 	fields := make(map[string]any, len(params)+4)
 	for k, v := range params {
@@ -309,15 +344,16 @@ func (c *Client) send(ctx context.Context, action string, params map[string]any,
 	}
 	fields["action"] = action
 	fields["trace_id"] = traceID
-	if c.OAuth() {
-		fields["access_token"] = c.cfg.AccessToken
+	oauth := ep.AccessToken != ""
+	if oauth {
+		fields["access_token"] = ep.AccessToken
 		delete(fields, "shop_number")
-	} else if c.cfg.ShopNumber != "" {
-		fields["shop_number"] = c.cfg.ShopNumber
+	} else if ep.ShopNumber != "" {
+		fields["shop_number"] = ep.ShopNumber
 	}
 	log := c.log.With(zap.String("action", action), zap.String("trace_id", traceID))
 
-	if c.limiter != nil && !c.limiter.allow(c.now()) {
+	if ep.limiter != nil && !ep.limiter.allow(c.now()) {
 		err := &CallError{Action: action, TraceID: traceID, Kind: ErrRateLimited}
 		log.Warn("Merchant API request not sent: request budget exhausted", zap.Int("requests_per_hour", c.cfg.RequestsPerHour))
 		return nil, err
@@ -326,7 +362,7 @@ func (c *Client) send(ctx context.Context, action string, params map[string]any,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	body := phpform.Encode(fields).Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.baseURL, strings.NewReader(body))
 	if err != nil {
 		return nil, &CallError{Action: action, TraceID: traceID, Kind: ErrNoConnection, Err: err}
 	}
@@ -335,13 +371,13 @@ func (c *Client) send(ctx context.Context, action string, params map[string]any,
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set(HeaderLibraryVersion, c.cfg.LibraryVersion)
 	req.Header.Set(HeaderPluginVersion, c.cfg.PluginVersion)
-	if !c.OAuth() {
-		SignRequest(req.Header, PrefixSMA, c.cfg.CustomerNumber, c.cfg.APIKey, c.now())
+	if !oauth {
+		SignRequest(req.Header, PrefixSMA, ep.CustomerNumber, ep.APIKey, c.now())
 	}
 
 	// Request log: the URL and the parameters with secrets masked
 	// (shop_number, customer_number, apikey, access_token ...).
-	log.Info("Sending request to Merchant API", zap.String("url", c.baseURL), zap.Any("params", obfuscate.Params(fields)))
+	log.Info("Sending request to Merchant API", zap.String("url", ep.baseURL), zap.Any("params", obfuscate.Params(fields)))
 
 	start := time.Now()
 	resp, err := c.http.Do(req)

@@ -190,6 +190,20 @@ func TestBrowserPanel(t *testing.T) {
 		t.Fatalf("test connection: %q", s)
 	}
 	screenshot(t, ctx, "shopgate")
+	// The API key is write-only: typed, saved, and never sent back.
+	step(t, ctx, "shopgate api key",
+		chromedp.Navigate(base+"/shopgate"),
+		chromedp.WaitVisible(chromedp.CSS("#sg-apikey")),
+		chromedp.SetValue(chromedp.CSS("#sg-apikey"), panelKey),
+		chromedp.Click(chromedp.CSS("#sg-save")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")),
+	)
+	if v := ev.plugin.Setting("", "apikey"); v != panelKey {
+		t.Fatalf("API key after save: %v", v)
+	}
+	if html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML + document.querySelector('#sg-apikey').value`)); err != nil || strings.Contains(html, panelKey) {
+		t.Fatalf("the page sends the key back (%v)", err)
+	}
 
 	// DropHero: keys are checked, saved, and the page follows the
 	// installation by refreshing itself until it is done.

@@ -60,20 +60,19 @@ func newEnv(t testing.TB, opts ...func(*panel.Config)) *env {
 	t.Cleanup(ev.sg.Close)
 	ev.dh = dropherotest.NewServer(dropherotest.WithoutRateLimit())
 	t.Cleanup(ev.dh.Close)
-	var err error
+	ciph, err := dropship.NewCipher(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ev.plugin, err = pluginapi.New(pluginapi.Config{
 		Shops: []pluginapi.ShopConfig{{CustomerNumber: shopgatetest.DefaultCustomerNumber, ShopNumber: shopgatetest.DefaultShopNumber,
 			APIKey: shopgatetest.DefaultAPIKey, Alias: "env-alias"}},
-		LogDir: t.TempDir(), Store: gormstore.Settings{DB: ev.db},
+		LogDir: t.TempDir(), Store: gormstore.Settings{DB: ev.db}, Secrets: ciph,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ev.plugin.Close() })
-	ciph, err := dropship.NewCipher(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ev.e = echo.New()
 	ev.srv = httptest.NewServer(ev.e)
 	t.Cleanup(ev.srv.Close)

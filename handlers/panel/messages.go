@@ -93,12 +93,15 @@ var English = map[string]string{
 	"verdict_not checked": "not checked",
 
 	// Shopgate.
-	"sg_precedence":      "Where each value comes from: the configuration (environment variables or code) sets it at start-up; a value Shopgate sent (set_settings) or you saved here is stored and wins over the configuration until changed again. Credentials and the shop number only come from the configuration.",
+	"sg_precedence":      "Where each value comes from: the configuration (environment variables or code) sets it at start-up; a value Shopgate sent (set_settings) or you saved here is stored and wins over the configuration until changed again. Credentials are never set by Shopgate: they come from the configuration unless you save them here. Every server of the shop applies a saved change within a few seconds.",
 	"credentials":        "Credentials",
 	"customer_number":    "Customer number",
 	"shop_number":        "Shop number",
 	"api_key":            "API key",
-	"sg_credentials_env": "Change the credentials in the shop's configuration (environment); the API key is never shown.",
+	"sg_credentials_env": "A saved value wins over the configuration. The API key is stored encrypted and never shown: leave the field empty to keep the current key.",
+	"api_key_new":        "New API key",
+	"api_key_keep":       "leave empty to keep",
+	"secret_wins":        "wins over the key in the configuration",
 	"server":             "Shopgate server",
 	"server_live":        "Live (api.shopgate.com)",
 	"server_pg":          "Playground (test system)",

@@ -167,6 +167,10 @@ func (h *Handler) sgRow(label, key string) sgRow {
 	if (info.Origin == pluginapi.OriginShopgate || info.Origin == pluginapi.OriginPanel) && info.Configured != nil && fmt.Sprint(info.Configured) != fmt.Sprint(info.Value) {
 		r.Wins = fmt.Sprintf(h.T("overrides_config"), fmt.Sprint(info.Configured))
 	}
+	if info.Value == nil && info.Origin == pluginapi.OriginPanel && info.ConfiguredSet {
+		// A secret: say that it wins, never what it is.
+		r.Wins = h.T("secret_wins")
+	}
 	return r
 }
 
@@ -205,6 +209,15 @@ func (h *Handler) shopgateSave(c echo.Context) error {
 	form, err := c.FormParams()
 	if err != nil {
 		return err
+	}
+	for _, k := range []string{"customer_number", "shop_number"} {
+		if v := strings.TrimSpace(form.Get(k)); v != "" {
+			vals[k] = v
+		}
+	}
+	// The API key is write-only: an empty field keeps the current key.
+	if v := strings.TrimSpace(form.Get("apikey")); v != "" {
+		vals["apikey"] = v
 	}
 	if v := form.Get("server"); v != "" {
 		vals["server"] = v
@@ -254,12 +267,9 @@ func (h *Handler) shopgateTest(c echo.Context) error {
 }
 
 func (h *Handler) testConnection(ctx context.Context) (string, error) {
-	s := func(k string) string { v, _ := h.cfg.Shopgate.Setting(h.cfg.ShopNumber, k).(string); return v }
-	cc := shopgate.ClientConfig{Environment: shopgate.Environment(s("server")), CustomerNumber: s("customer_number"),
-		ShopNumber: s("shop_number"), APIKey: s("apikey"), PluginVersion: pluginapi.Version, Timeout: 10 * time.Second}
-	if cc.Environment == shopgate.EnvCustom {
-		cc.BaseURL = s("api_url")
-	}
+	cr, _ := h.cfg.Shopgate.MerchantCredentials(h.cfg.ShopNumber)
+	cc := shopgate.ClientConfig{Environment: cr.Environment, BaseURL: cr.BaseURL, CustomerNumber: cr.CustomerNumber,
+		ShopNumber: cr.ShopNumber, APIKey: cr.APIKey, AccessToken: cr.AccessToken, PluginVersion: pluginapi.Version, Timeout: 10 * time.Second}
 	if h.cfg.MerchantClient != nil {
 		h.cfg.MerchantClient(&cc)
 	}

@@ -231,8 +231,13 @@ func TestNoSecretInAnyPage(t *testing.T) {
 	}
 	tok := c.token("/admin/shopgate")
 	_, pages["shopgate test"] = c.do("POST", "/admin/shopgate/test", url.Values{"_csrf": {tok}}, nil)
+	// A key the merchant saves is never shown either, nor is the stored form.
+	res, _ := c.do("POST", "/admin/shopgate", url.Values{"_csrf": {tok}, "apikey": {panelKey}}, nil)
+	_, pages["after saving a key"] = c.do("GET", strings.TrimPrefix(res.Header.Get("Location"), ev.srv.URL), nil, nil)
+	_, pages["test with the saved key"] = c.do("POST", "/admin/shopgate/test", url.Values{"_csrf": {tok}}, nil)
+	secrets["saved Shopgate API key"] = panelKey
 	// Flash messages come back from redirects: follow a failing key save.
-	res, _ := c.do("POST", "/admin/drophero/keys", url.Values{"_csrf": {tok}, "public_key": {"wrong-public-key-1234"}, "secret_key": {"wrong-secret-5678"}}, nil)
+	res, _ = c.do("POST", "/admin/drophero/keys", url.Values{"_csrf": {tok}, "public_key": {"wrong-public-key-1234"}, "secret_key": {"wrong-secret-5678"}}, nil)
 	_, pages["after bad keys"] = c.do("GET", strings.TrimPrefix(res.Header.Get("Location"), ev.srv.URL), nil, nil)
 	for p, body := range pages {
 		for what, s := range secrets {
@@ -256,6 +261,54 @@ func TestNoSecretInAnyPage(t *testing.T) {
 				t.Errorf("%s shows the raw internal %q", p, raw)
 			}
 		}
+	}
+}
+
+// panelKey is an API key the merchant types into the Shopgate page.
+const panelKey = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+// TestShopgateCredentialsSaved: the merchant sets customer number, shop
+// number and API key on the Shopgate page; the numbers are shown with
+// their origin, the key only as set (it wins over the configured one),
+// it is stored encrypted, and an empty key field keeps the key.
+func TestShopgateCredentialsSaved(t *testing.T) {
+	ev := newEnv(t)
+	c := newClient(ev)
+	tok := c.token("/admin/shopgate")
+	res, _ := c.do("POST", "/admin/shopgate", url.Values{"_csrf": {tok}, "customer_number": {"55555"},
+		"shop_number": {"66666"}, "apikey": {panelKey}}, nil)
+	if loc := res.Header.Get("Location"); !strings.Contains(loc, "msg=") {
+		t.Fatalf("save: %s", loc)
+	}
+	cr, _ := ev.plugin.MerchantCredentials("")
+	if cr.CustomerNumber != "55555" || cr.ShopNumber != "66666" || cr.APIKey != panelKey {
+		t.Fatalf("credentials %+v", cr)
+	}
+	var row gormmodels.ShopSettings
+	if err := ev.db.First(&row).Error; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(row.Data, panelKey) || !strings.Contains(row.Data, "_sealed") {
+		t.Fatalf("stored: %s", row.Data)
+	}
+	_, body := c.do("GET", "/admin/shopgate", nil, nil)
+	for _, want := range []string{`value="55555"`, `value="66666"`, "saved in this panel", "wins over the key in the configuration", `name="apikey"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, panelKey) {
+		t.Fatal("page shows the key")
+	}
+	// An empty key field keeps the key.
+	c.do("POST", "/admin/shopgate", url.Values{"_csrf": {tok}, "apikey": {""}, "alias": {"kept-key"}}, nil)
+	if v := ev.plugin.Setting("", "apikey"); v != panelKey {
+		t.Errorf("empty field changed the key")
+	}
+	// A key of the wrong form is refused.
+	res, _ = c.do("POST", "/admin/shopgate", url.Values{"_csrf": {tok}, "apikey": {"not a key"}}, nil)
+	if !strings.Contains(res.Header.Get("Location"), "err=") {
+		t.Errorf("bad key accepted")
 	}
 }
 

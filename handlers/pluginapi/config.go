@@ -60,9 +60,18 @@ type Config struct {
 	// only: every request then logs a warning. Default false.
 	InsecureSkipAuth bool
 
-	// Store persists configuration changed by set_settings. Nil keeps
-	// changes in memory only.
+	// Store persists configuration changed by set_settings or the panel.
+	// Nil keeps changes in memory only. A Store that is also a
+	// SettingsUpdater (adapters/gormstore.Settings) makes every change a
+	// read-modify-write of the stored document, so several processes on
+	// one database never undo each other's changes; Reload applies what
+	// the others stored (docs/architecture.md#shared-settings).
 	Store SettingsStore
+	// Secrets encrypts the Shopgate API key the merchant sets in a control
+	// panel (ChangeSettings) before Store persists it, e.g. a
+	// *dropship.Cipher. Without it such a change is refused when Store is
+	// set (ErrNoSecretBox).
+	Secrets SecretBox
 
 	// Adapters answering the actions. Each is optional; an action whose
 	// adapter is missing is answered as disabled (22). Orders and Cron are

@@ -136,18 +136,7 @@ func New(cfg Config) (*Handler, error) {
 			if err != nil {
 				return nil, fmt.Errorf("pluginapi: load settings of shop %s: %w", sc.ShopNumber, err)
 			}
-			// Only keys Shopgate sent are stored; each is laid over the
-			// host's configuration, and a stored value that is no longer
-			// valid is ignored (docs/protocol/plugin-api.md#set_settings).
-			for k, v := range over {
-				if sp, ok := settingSpecs[k]; ok && sp.settable {
-					if cv, err := normaliseStored(k, v); err == nil && validateSetting(k, cv) == nil {
-						st[k] = cv
-						origin[k] = OriginShopgate
-					}
-				}
-			}
-			applyPanelStored(st, origin, over)
+			st, origin = h.overlay(base, sc.ShopNumber, over)
 		}
 		sh := &shop{number: sc.ShopNumber, logs: ls, ownLogs: owned, base: base, origin: origin,
 			preAuthLog: newLogBudget(cfg.PreAuthLogBytesPerSecond, cfg.PreAuthLogBurstBytes)}
@@ -217,7 +206,16 @@ func (h *Handler) lookup(shopNumber string) *shop {
 	if shopNumber == "" && h.single != nil {
 		return h.single
 	}
-	return h.shops[canonical(shopNumber)]
+	if sh := h.shops[canonical(shopNumber)]; sh != nil || shopNumber == "" {
+		return sh
+	}
+	// A shop number the merchant changed in the panel selects its shop too.
+	for _, sh := range h.shops {
+		if shopgate.SameNumber(shopNumber, sh.settings().string("shop_number")) {
+			return sh
+		}
+	}
+	return nil
 }
 
 // Close closes the log files.
@@ -373,7 +371,8 @@ func (h *Handler) authenticate(r *request) error {
 		return err
 	}
 	if h.single != nil && !phpEmpty(r.Params["shop_number"]) {
-		if n, _ := r.Params["shop_number"].(string); !shopgate.SameNumber(n, r.shop.number) {
+		// The configured number, or the one the merchant set in the panel.
+		if n, _ := r.Params["shop_number"].(string); !shopgate.SameNumber(n, r.shop.number) && !shopgate.SameNumber(n, r.shop.settings().string("shop_number")) {
 			return shopgate.NewAPIError(shopgate.CodeUnknownShopNumber, "shop number "+n)
 		}
 	}

@@ -22,14 +22,33 @@ const (
 )
 
 // localKeys may be changed by the merchant (ChangeSettings) but never by
-// Shopgate's set_settings: the Merchant API environment and its URL.
-var localKeys = map[string]bool{"server": true, "api_url": true}
+// Shopgate's set_settings: the Merchant API environment and its URL, and
+// the Shopgate credentials (docs/architecture.md#shopgate-credentials).
+var localKeys = map[string]bool{"server": true, "api_url": true,
+	"customer_number": true, "shop_number": true, "apikey": true}
+
+// sealedKeys are local keys stored only encrypted with Config.Secrets.
+var sealedKeys = map[string]bool{"apikey": true}
+
+// SecretBox encrypts secrets at rest (AES-GCM with a key kept outside the
+// database; *dropship.Cipher is one). Decrypt's error never contains the
+// plaintext.
+type SecretBox interface {
+	Encrypt(plain string) (string, error)
+	Decrypt(enc string) (string, error)
+}
+
+// ErrNoSecretBox is returned by ChangeSettings for the API key when the
+// handler persists settings (Config.Store) but has no Config.Secrets to
+// encrypt it with: a secret is never stored in clear.
+var ErrNoSecretBox = errors.New("pluginapi: the API key can only be stored encrypted: Config.Secrets is not set")
 
 // Keys of the stored document that are not settings: the panel's local
 // keys and who set each stored value.
 const (
 	storedLocalKey  = "_local"
 	storedOriginKey = "_origin"
+	storedSealedKey = "_sealed"
 )
 
 // SettingInfo describes one setting of a shop for a control panel.
@@ -43,6 +62,9 @@ type SettingInfo struct {
 	Configured any
 	// Set says whether the live value is non-empty (for secrets).
 	Set bool
+	// ConfiguredSet says whether the configuration sets a non-empty value
+	// (for secrets, whose Configured is nil).
+	ConfiguredSet bool
 	// Origin is one of the Origin* constants: who set the live value.
 	Origin string
 	// RemoteSettable says whether Shopgate's set_settings may change it.
@@ -81,7 +103,7 @@ func (h *Handler) SettingInfo(shopNumber, key string) (info SettingInfo, ok bool
 	live, base, origin := sh.s[key], sh.base[key], sh.origin[key]
 	sh.mu.RUnlock()
 	info = SettingInfo{Key: key, Value: live, Configured: base, RemoteSettable: sp.settable, PanelSettable: PanelSettable(key),
-		Set: live != nil && live != "" && live != false}
+		Set: live != nil && live != "" && live != false, ConfiguredSet: base != nil && base != "" && base != false}
 	switch {
 	case origin != "":
 		info.Origin = origin
@@ -120,14 +142,16 @@ func (h *Handler) ChangeSettings(ctx context.Context, shopNumber string, values 
 	if sh == nil {
 		return fmt.Errorf("pluginapi: unknown shop %q", shopNumber)
 	}
-	sh.saveMu.Lock()
-	defer sh.saveMu.Unlock()
-	next := sh.settings().clone()
-	changed := map[string]any{}
-	for k, raw := range values {
+	for k := range values {
 		if !PanelSettable(k) {
 			return fmt.Errorf("%w: %s", ErrNotPanelSettable, k)
 		}
+		if sealedKeys[k] && h.cfg.Store != nil && h.cfg.Secrets == nil {
+			return ErrNoSecretBox
+		}
+	}
+	conv := make(map[string]any, len(values))
+	for k, raw := range values {
 		v, err := convertSetting(k, raw)
 		if err == nil {
 			err = validateSetting(k, v)
@@ -135,41 +159,21 @@ func (h *Handler) ChangeSettings(ctx context.Context, shopNumber string, values 
 		if err != nil {
 			return err
 		}
-		if !equalSetting(next[k], v) {
-			next[k], changed[k] = v, v
+		conv[k] = v
+	}
+	_, err := h.commit(ctx, sh, OriginPanel, func(next settings) (map[string]any, error) {
+		changed := map[string]any{}
+		for k, v := range conv {
+			if !equalSetting(next[k], v) {
+				next[k], changed[k] = v, v
+			}
 		}
-	}
-	if next.string("server") == "custom" && next.string("api_url") == "" {
-		return errors.New("api_url: the custom server needs a URL")
-	}
-	if len(changed) == 0 {
-		return nil
-	}
-	origin := sh.originWith(changed, OriginPanel)
-	if err := h.saveStored(ctx, sh, next, origin); err != nil {
-		return err
-	}
-	sh.setSettings(next)
-	sh.setOrigin(origin)
-	if h.cfg.OnSettingsChanged != nil {
-		h.cfg.OnSettingsChanged(sh.number, changed)
-	}
-	return nil
-}
-
-// originWith returns a copy of the shop's origins with the changed keys set
-// to who (callers hold saveMu).
-func (s *shop) originWith(changed map[string]any, who string) map[string]string {
-	s.mu.RLock()
-	out := make(map[string]string, len(s.origin)+len(changed))
-	for k, v := range s.origin {
-		out[k] = v
-	}
-	s.mu.RUnlock()
-	for k := range changed {
-		out[k] = who
-	}
-	return out
+		if next.string("server") == "custom" && next.string("api_url") == "" {
+			return nil, errors.New("api_url: the custom server needs a URL")
+		}
+		return changed, nil
+	})
+	return err
 }
 
 // setOrigin replaces the origins (callers hold saveMu).
@@ -179,20 +183,29 @@ func (s *shop) setOrigin(o map[string]string) {
 	s.mu.Unlock()
 }
 
-// saveStored persists the keys somebody set, never a snapshot of the whole
-// configuration (docs/protocol/plugin-api.md#set_settings): every settable
-// key stored by Shopgate's set_settings or by the panel, the panel's local
-// keys, and who set what. A value the host later changes in code is thus
-// not frozen by an unrelated change. Without a Store nothing is persisted.
-func (h *Handler) saveStored(ctx context.Context, sh *shop, next settings, origin map[string]string) error {
-	if h.cfg.Store == nil {
-		return nil
-	}
+// storedDoc is the document Store persists: the keys somebody set, never a
+// snapshot of the whole configuration (docs/protocol/plugin-api.md#set_settings):
+// every settable key stored by Shopgate's set_settings or by the panel, the
+// panel's local keys (the API key encrypted), and who set what. A value the
+// host later changes in code is thus not frozen by an unrelated change.
+func (h *Handler) storedDoc(next settings, origin map[string]string) (map[string]any, error) {
 	overrides := map[string]any{}
 	local := map[string]any{}
+	sealed := map[string]any{}
 	who := map[string]any{}
 	for k, sp := range settingSpecs {
 		switch {
+		case sealedKeys[k]:
+			if origin[k] == OriginPanel {
+				if h.cfg.Secrets == nil {
+					return nil, ErrNoSecretBox
+				}
+				enc, err := h.cfg.Secrets.Encrypt(next.string(k))
+				if err != nil {
+					return nil, fmt.Errorf("pluginapi: encrypt %s: %w", k, err)
+				}
+				sealed[k], who[k] = enc, OriginPanel
+			}
 		case localKeys[k]:
 			if origin[k] == OriginPanel {
 				local[k], who[k] = next[k], OriginPanel
@@ -207,10 +220,13 @@ func (h *Handler) saveStored(ctx context.Context, sh *shop, next settings, origi
 	if len(local) > 0 {
 		overrides[storedLocalKey] = local
 	}
+	if len(sealed) > 0 {
+		overrides[storedSealedKey] = sealed
+	}
 	if len(who) > 0 {
 		overrides[storedOriginKey] = who
 	}
-	return h.cfg.Store.Save(ctx, sh.number, overrides)
+	return overrides, nil
 }
 
 // equalSetting compares two setting values by their JSON form.
@@ -221,16 +237,39 @@ func equalSetting(a, b any) bool {
 }
 
 // applyPanelStored applies the panel's part of a stored document (local
-// keys and origins) over st.
-func applyPanelStored(st settings, origin map[string]string, over map[string]any) {
+// keys, encrypted keys and origins) over st. A value that is no longer
+// valid or cannot be decrypted is ignored and reported through bad (by key
+// name only, never the value).
+func applyPanelStored(st settings, origin map[string]string, over map[string]any, box SecretBox, bad func(key string, err error)) {
 	if local, ok := over[storedLocalKey].(map[string]any); ok {
 		for k, v := range local {
-			if !localKeys[k] {
+			if !localKeys[k] || sealedKeys[k] {
 				continue
 			}
 			if s, ok := v.(string); ok && validateSetting(k, s) == nil {
 				st[k], origin[k] = s, OriginPanel
 			}
+		}
+	}
+	if sealed, ok := over[storedSealedKey].(map[string]any); ok {
+		for k, v := range sealed {
+			enc, isString := v.(string)
+			if !sealedKeys[k] || !isString {
+				continue
+			}
+			if box == nil {
+				bad(k, ErrNoSecretBox)
+				continue
+			}
+			plain, err := box.Decrypt(enc)
+			if err == nil {
+				err = validateSetting(k, plain)
+			}
+			if err != nil {
+				bad(k, err)
+				continue
+			}
+			st[k], origin[k] = plain, OriginPanel
 		}
 	}
 	if who, ok := over[storedOriginKey].(map[string]any); ok {

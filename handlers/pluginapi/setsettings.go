@@ -49,26 +49,19 @@ func (h *Handler) setSettings(r *request) (payload, error) {
 		return payload{{"shopgate_settings", []any{}}}, nil
 	}
 
-	sh := r.shop
-	sh.saveMu.Lock()
-	defer sh.saveMu.Unlock()
-	old := sh.settings()
-	next := old.clone()
 	result := make([]any, 0, len(changes))
-	changed := map[string]any{}
-	for _, c := range changes {
-		result = append(result, settingChange{Name: c.name, Old: next[c.name], New: c.val})
-		next[c.name] = c.val
-		changed[c.name] = c.val
-	}
-	origin := sh.originWith(changed, OriginShopgate)
-	if err := h.saveStored(r.Ctx, sh, next, origin); err != nil {
+	_, err := h.commit(r.Ctx, r.shop, OriginShopgate, func(next settings) (map[string]any, error) {
+		result = result[:0]
+		changed := map[string]any{}
+		for _, c := range changes {
+			result = append(result, settingChange{Name: c.name, Old: next[c.name], New: c.val})
+			next[c.name] = c.val
+			changed[c.name] = c.val
+		}
+		return changed, nil
+	})
+	if err != nil {
 		return nil, &shopgate.APIError{Code: shopgate.CodeConfigReadWrite, Cause: err}
-	}
-	sh.setSettings(next)
-	sh.setOrigin(origin)
-	if h.cfg.OnSettingsChanged != nil {
-		h.cfg.OnSettingsChanged(sh.number, changed)
 	}
 	return payload{{"shopgate_settings", result}}, nil
 }
