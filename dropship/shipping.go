@@ -35,8 +35,12 @@ func (s *Service) ShippingOptions(ctx context.Context, db *gorm.DB, cart []CartL
 // to their iditems.
 func activeLinks(db *gorm.DB, cart []CartLine) (map[string]string, error) {
 	pids := make([]string, 0, len(cart))
+	seen := make(map[string]bool, len(cart))
 	for _, l := range cart {
-		pids = append(pids, l.ProductID)
+		if !seen[l.ProductID] {
+			seen[l.ProductID] = true
+			pids = append(pids, l.ProductID)
+		}
 	}
 	item := map[string]string{}
 	if len(pids) == 0 {
