@@ -336,7 +336,7 @@ func TestShopgateOrderPaidLaterSubmitted(t *testing.T) {
 func TestModeFromShippingInfo(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"dh_mode":"2"}`: "2", `{"dh_mode":2}`: "2", ` {"x":1,"dh_mode":"13"} `: "13", dropship.ShippingInfo("4"): "4",
-		`{"dh_mode":"` + strings.Repeat("7", dropship.MaxModeLen) + `"}`: strings.Repeat("7", dropship.MaxModeLen),
+		`{"dh_mode":"` + strings.Repeat("7", dropship.MaxModeLen) + `"}`:   strings.Repeat("7", dropship.MaxModeLen),
 		`{"dh_mode":"` + strings.Repeat("7", dropship.MaxModeLen+1) + `"}`: "", `{"dh_mode":` + strings.Repeat("7", 40) + `}`: "",
 		"": "", "2": "", `{"dh_mode":""}`: "", `{"dh_mode":-1}`: "", `{"dh_mode":1.5}`: "", `{"mode":"2"}`: "", `[1]`: "",
 	} {
