@@ -9,6 +9,8 @@ import (
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/handlers/dropherocallback"
+	"github.com/shopbridge/shopbridge/handlers/pluginapi"
+	"github.com/shopbridge/shopbridge/orders"
 	"github.com/shopbridge/shopbridge/outbox"
 )
 
@@ -39,4 +41,18 @@ func ExampleNew() {
 	cb.Mount(e.Group(""))
 	// The merchant enters the keys; the installation runs in the outbox.
 	_ = svc.SaveKeys(context.Background(), "AKDHTEST0001", "s3cr3tK3y")
+}
+
+// ExampleService_CartShipping shows how the Shopgate app reaches DropHero:
+// check_cart offers the DropHero modes through the cart hook, and the
+// orders hook submits the DropHero lines of the order add_order imports
+// with the mode check_cart put in internal_shipping_info. (It needs a
+// database, so it is not run.)
+func ExampleService_CartShipping() {
+	var svc *dropship.Service                                                                               // built as in ExampleNew
+	var orderSvc *orders.Service                                                                            // the Plugin API's Config.Orders
+	var plugin *pluginapi.Handler                                                                           // the Plugin API, built with Config.Cart
+	var names func(ctx context.Context, shop adapters.Shop, productIDs []string) (map[string]string, error) // optional
+	plugin.AddCartHook(svc.CartShipping(dropship.CartShippingConfig{ItemNames: names}))
+	orderSvc.AddHook(svc.OrdersHook(nil))
 }

@@ -2,6 +2,7 @@ package dropship
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -23,29 +24,51 @@ type CartLine struct {
 // gives no options and no error.
 func (s *Service) ShippingOptions(ctx context.Context, db *gorm.DB, cart []CartLine, country string) ([]drophero.ShippingOption, error) {
 	db = db.WithContext(ctx)
-	pids := make([]string, 0, len(cart))
-	for _, l := range cart {
-		pids = append(pids, l.ProductID)
+	item, err := activeLinks(db, cart)
+	if err != nil {
+		return nil, err
 	}
+	return shippingOptions(db, cart, item, country)
+}
+
+// activeLinks maps the products of cart that have an active DropHero link
+// to their iditems.
+func activeLinks(db *gorm.DB, cart []CartLine) (map[string]string, error) {
+	pids := make([]string, 0, len(cart))
+	seen := make(map[string]bool, len(cart))
+	for _, l := range cart {
+		if !seen[l.ProductID] {
+			seen[l.ProductID] = true
+			pids = append(pids, l.ProductID)
+		}
+	}
+	item := map[string]string{}
 	if len(pids) == 0 {
-		return nil, nil
+		return item, nil
 	}
 	var links []gormmodels.DropHeroLink
 	if err := db.Select("id_item", "product_id").Where("product_id IN ? AND active", pids).Find(&links).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("drophero links: %w", err)
 	}
-	item := map[string]string{}
-	var iditems []string
 	for _, l := range links {
 		item[l.ProductID] = l.IDItem
-		iditems = append(iditems, l.IDItem)
+	}
+	return item, nil
+}
+
+// shippingOptions aggregates the lines of cart whose product is in item
+// (product id → iditem).
+func shippingOptions(db *gorm.DB, cart []CartLine, item map[string]string, country string) ([]drophero.ShippingOption, error) {
+	var iditems []string
+	for _, id := range item {
+		iditems = append(iditems, id)
 	}
 	if len(iditems) == 0 {
 		return nil, nil
 	}
 	var rows []gormmodels.DropHeroShipping
 	if err := db.Where("id_item IN ?", iditems).Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("drophero shipping prices: %w", err)
 	}
 	prices := map[string][]drophero.ShippingPrice{}
 	for _, r := range rows {
@@ -59,7 +82,7 @@ func (s *Service) ShippingOptions(ctx context.Context, db *gorm.DB, cart []CartL
 	}
 	var mrows []gormmodels.DropHeroShippingMode
 	if err := db.Find(&mrows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("drophero shipping modes: %w", err)
 	}
 	modes := map[string]drophero.ShippingMode{}
 	for _, m := range mrows {

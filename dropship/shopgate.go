@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -25,11 +26,25 @@ func ShippingInfo(mode string) string {
 	return string(b)
 }
 
+// MaxModeLen is the longest DropHero shipping mode id accepted back from
+// Shopgate (the width of the stored mode); a longer one counts as missing
+// (docs/protocol/drophero.md#orders-through-shopgate).
+const MaxModeLen = 32
+
 // ModeFromShippingInfo reads the DropHero mode back from the
 // internal_shipping_info Shopgate returned with an order: a JSON object
-// whose "dh_mode" is a non-empty string or a whole number; other keys are
-// ignored. ok is false when there is none.
+// whose "dh_mode" is a non-empty string of at most MaxModeLen bytes or a
+// whole number; other keys (e.g. "shop", the shop's own part of a
+// combined method) are ignored. ok is false when there is none.
 func ModeFromShippingInfo(info string) (mode string, ok bool) {
+	mode, ok = modeFromShippingInfo(info)
+	if len(mode) > MaxModeLen {
+		return "", false
+	}
+	return mode, ok
+}
+
+func modeFromShippingInfo(info string) (mode string, ok bool) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(strings.TrimSpace(info)), &m); err != nil {
 		return "", false
@@ -103,7 +118,7 @@ func (s *Service) OrdersHook(hostOrderID func(adapters.OrderRef) string) orders.
 			mode, ok := ModeFromShippingInfo(info)
 			why := fmt.Sprintf("Shopgate order %s: DropHero shipping mode %q is not offered for every DropHero item to %s; choose a mode and submit", o.OrderNumber, mode, ho.Shipping.Country)
 			if !ok {
-				why = fmt.Sprintf("Shopgate order %s names no DropHero shipping mode (internal_shipping_info %q); choose a mode and submit", o.OrderNumber, info)
+				why = fmt.Sprintf("Shopgate order %s names no DropHero shipping mode (internal_shipping_info %q); choose a mode and submit", o.OrderNumber, clip(info, 80))
 			}
 			return s.recordOrder(ctx, tx, id, ho, mode, ShopgateReady(o), why)
 		case orders.EventUpdated:
@@ -117,4 +132,16 @@ func (s *Service) OrdersHook(hostOrderID func(adapters.OrderRef) string) orders.
 		}
 		return nil
 	}
+}
+
+// clip shortens s to at most n bytes (on a rune boundary) for a note,
+// marking the cut with "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -251,7 +252,11 @@ func TestShopgateOrderSubmittedOnceWithModeAndShipping(t *testing.T) {
 
 func TestShopgateOrderWithoutValidModeNeedsAttention(t *testing.T) {
 	e := newSGEnv(t)
-	for number, info := range map[string]string{"SG2001": "", "SG2002": `{"dh_mode":"7"}`, "SG2003": "not json"} {
+	// A mode wider than the stored column and a huge value are hostile
+	// input: the import must neither fail (Shopgate would retry forever)
+	// nor copy the value whole into the merchant's note.
+	for number, info := range map[string]string{"SG2001": "", "SG2002": `{"dh_mode":"7"}`, "SG2003": "not json",
+		"SG2004": `{"dh_mode":"` + strings.Repeat("9", 40) + `"}`, "SG2005": strings.Repeat("x", 1<<20)} {
 		e.sgOrder(number, true, info)
 		if _, err := e.orders.AddOrder(e.ctx, e.shop, number); err != nil {
 			t.Fatalf("%s: import must not fail: %v", number, err)
@@ -259,13 +264,13 @@ func TestShopgateOrderWithoutValidModeNeedsAttention(t *testing.T) {
 		e.drain()
 		id := e.hostID(number)
 		o := e.dhOrder(id)
-		if o.State != gormmodels.DropHeroNeedsAttention || o.LastError == "" {
+		if o.State != gormmodels.DropHeroNeedsAttention || o.LastError == "" || len(o.LastError) > 400 {
 			t.Errorf("%s (%q): state %s note %q", number, info, o.State, o.LastError)
 		}
 		if _, _, found := e.fake.Order(id); found {
 			t.Errorf("%s submitted without a valid mode", number)
 		}
-		t.Logf("%s: %s", number, o.LastError)
+		t.Logf("%s: %.200s", number, o.LastError)
 	}
 }
 
@@ -331,6 +336,8 @@ func TestShopgateOrderPaidLaterSubmitted(t *testing.T) {
 func TestModeFromShippingInfo(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"dh_mode":"2"}`: "2", `{"dh_mode":2}`: "2", ` {"x":1,"dh_mode":"13"} `: "13", dropship.ShippingInfo("4"): "4",
+		`{"dh_mode":"` + strings.Repeat("7", dropship.MaxModeLen) + `"}`:   strings.Repeat("7", dropship.MaxModeLen),
+		`{"dh_mode":"` + strings.Repeat("7", dropship.MaxModeLen+1) + `"}`: "", `{"dh_mode":` + strings.Repeat("7", 40) + `}`: "",
 		"": "", "2": "", `{"dh_mode":""}`: "", `{"dh_mode":-1}`: "", `{"dh_mode":1.5}`: "", `{"mode":"2"}`: "", `[1]`: "",
 	} {
 		got, ok := dropship.ModeFromShippingInfo(in)
@@ -338,4 +345,28 @@ func TestModeFromShippingInfo(t *testing.T) {
 			t.Errorf("%q → %q %v, want %q", in, got, ok, want)
 		}
 	}
+}
+
+// FuzzModeFromShippingInfo: any internal_shipping_info Shopgate sends back
+// gives no mode or a non-empty mode of at most MaxModeLen bytes that
+// survives ShippingInfo unchanged.
+func FuzzModeFromShippingInfo(f *testing.F) {
+	for _, s := range []string{`{"dh_mode":"2"}`, `{"dh_mode":2,"shop":"std"}`, `{"dh_mode":" 3 "}`, `{"dh_mode":1e3}`, `[]`, `null`, ``, `{"dh_mode":"\ud800"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, info string) {
+		mode, ok := dropship.ModeFromShippingInfo(info)
+		if !ok {
+			if mode != "" {
+				t.Fatalf("%q: no mode but %q", info, mode)
+			}
+			return
+		}
+		if mode == "" || len(mode) > dropship.MaxModeLen {
+			t.Fatalf("%q: mode %q", info, mode)
+		}
+		if back, ok := dropship.ModeFromShippingInfo(dropship.ShippingInfo(mode)); !ok || back != mode {
+			t.Fatalf("%q: mode %q comes back as %q %v", info, mode, back, ok)
+		}
+	})
 }

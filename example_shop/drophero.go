@@ -153,6 +153,11 @@ func (a *App) setupDropHero() error {
 	if o, ok := a.sg.Plugin.Orders.(*orders.Service); ok {
 		o.AddHook(svc.OrdersHook(nil))
 	}
+	// The app's check_cart offers the DropHero shipping modes (the mode
+	// comes back in the order's internal_shipping_info, see above).
+	if a.sg.Handler != nil {
+		a.sg.Handler.AddCartHook(svc.CartShipping(dropship.CartShippingConfig{ItemNames: st.productNames}))
+	}
 	a.Echo.Use(st.checkoutMiddleware)
 	a.AddCheckoutSection(st.checkoutSection)
 	a.AddProductSection(st.productSection)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/gormmodels"
@@ -289,4 +291,35 @@ func (st *dropHeroState) itemNames(db *gorm.DB, iditems []string) map[string]str
 		}
 	}
 	return out
+}
+
+// productNames names products for the check_cart texts of DropHero items
+// (dropship.CartShippingConfig.ItemNames), in the marketplace's language
+// when the product has a translation.
+func (st *dropHeroState) productNames(ctx context.Context, shop adapters.Shop, ids []string) (map[string]string, error) {
+	var nums []uint64
+	for _, id := range ids {
+		if n, err := strconv.ParseUint(id, 10, 32); err == nil {
+			nums = append(nums, n)
+		}
+	}
+	var rows []struct {
+		ID   uint
+		Name string
+	}
+	if len(nums) == 0 {
+		return nil, nil
+	}
+	err := st.a.DB.WithContext(ctx).Table((Product{}).TableName()+" p").
+		Select("p.id, COALESCE(tr.name, p.name) AS name").
+		Joins("LEFT JOIN "+(ProductTranslation{}).TableName()+" tr ON tr.product_id = p.id AND tr.language = ?", shop.Language).
+		Where("p.id IN ?", nums).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("product names: %w", err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[strconv.Itoa(int(r.ID))] = r.Name
+	}
+	return out, nil
 }

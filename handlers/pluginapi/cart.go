@@ -35,6 +35,9 @@ func (h *Handler) checkCart(r *request) (payload, error) {
 	if res == nil {
 		return nil, shopgate.NewAPIError(shopgate.CodeWrongResponseFormat, "no cart result returned")
 	}
+	if err := h.runCartHooks(r.Ctx, r.Shop, cart, res); err != nil {
+		return nil, err
+	}
 	return encodeCartResult(res, cart, rawItems), nil
 }
 

@@ -83,6 +83,10 @@ type Config struct {
 	// Cart answers check_cart and check_stock (e.g. an adapters/gormcart
 	// Cart).
 	Cart adapters.CartChecker
+	// CartHooks adjust the Cart adapter's check_cart answer, in order
+	// (e.g. the DropHero shipping of dropship.Service.CartShipping); see
+	// CartHook. Handler.AddCartHook adds more.
+	CartHooks []CartHook
 	// Settings answers get_settings (e.g. an adapters/gormcart Settings).
 	Settings adapters.SettingsSource
 

@@ -40,6 +40,8 @@ type Handler struct {
 	cfg    Config
 	shops  map[string]*shop // by canonical shop number
 	single *shop            // the only shop, when there is one
+	// cartHooks are the check_cart hooks added by AddCartHook.
+	cartHooks cartHooks
 }
 
 // shop is the live state of one configured shop.
