@@ -481,17 +481,40 @@ func (k *sink) Write(t logs.Type, at time.Time, line []byte) {
 }
 
 // Tail implements logs.Sink. It writes this process's queued lines first,
-// then reads the newest n lines of every process on the index, oldest
-// first, joined by PostgreSQL into one value.
+// then reads the newest n lines of every process backwards along the
+// index (no sort) and returns them oldest first.
 func (k *sink) Tail(ctx context.Context, t logs.Type, n int) ([]byte, error) {
 	// A failed flush is already counted and warned about; the read goes on.
 	_ = k.s.Flush(ctx)
-	var out []byte
-	err := k.s.db.QueryRowContext(ctx, `SELECT coalesce(string_agg(line, ''::bytea ORDER BY at, id), ''::bytea)
-FROM (SELECT at, id, line FROM shopbridge_plugin_log_lines
-      WHERE shop = $1 AND kind = $2 ORDER BY at DESC, id DESC LIMIT $3) t`, k.shop, string(t), n).Scan(&out)
+	rows, err := k.s.db.QueryContext(ctx, `SELECT line FROM shopbridge_plugin_log_lines
+WHERE shop = $1 AND kind = $2 ORDER BY at DESC, id DESC LIMIT $3`, k.shop, string(t), n)
 	if err != nil {
 		return nil, fmt.Errorf("pglogs: read %s log: %w", t, err)
+	}
+	defer rows.Close()
+	var buf []byte // newest line first
+	ends := make([]int, 0, min(n, 1024))
+	for rows.Next() {
+		var raw sql.RawBytes
+		if err := rows.Scan(&raw); err != nil {
+			return nil, fmt.Errorf("pglogs: read %s log: %w", t, err)
+		}
+		buf = append(buf, raw...)
+		ends = append(ends, len(buf))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pglogs: read %s log: %w", t, err)
+	}
+	if len(buf) == 0 {
+		return nil, nil
+	}
+	out := make([]byte, 0, len(buf))
+	for i := len(ends) - 1; i >= 0; i-- {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
+		}
+		out = append(out, buf[start:ends[i]]...)
 	}
 	return out, nil
 }
