@@ -23,6 +23,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 
@@ -480,43 +482,96 @@ func (k *sink) Write(t logs.Type, at time.Time, line []byte) {
 	s.enqueue(item{op: opLine, kind: t, shop: k.shop, at: at, line: buf})
 }
 
+// tailSQL reads the newest lines backwards along the index (no sort).
+const tailSQL = `SELECT line FROM shopbridge_plugin_log_lines
+WHERE shop = $1 AND kind = $2 ORDER BY at DESC, id DESC LIMIT $3`
+
 // Tail implements logs.Sink. It writes this process's queued lines first,
 // then reads the newest n lines of every process backwards along the
-// index (no sort) and returns them oldest first.
+// index and returns them oldest first.
 func (k *sink) Tail(ctx context.Context, t logs.Type, n int) ([]byte, error) {
 	// A failed flush is already counted and warned about; the read goes on.
 	_ = k.s.Flush(ctx)
-	rows, err := k.s.db.QueryContext(ctx, `SELECT line FROM shopbridge_plugin_log_lines
-WHERE shop = $1 AND kind = $2 ORDER BY at DESC, id DESC LIMIT $3`, k.shop, string(t), n)
-	if err != nil {
+	var r reversed
+	if err := k.s.query(ctx, &r, tailSQL, k.shop, string(t), n); err != nil {
 		return nil, fmt.Errorf("pglogs: read %s log: %w", t, err)
 	}
-	defer rows.Close()
-	var buf []byte // newest line first
-	ends := make([]int, 0, min(n, 1024))
-	for rows.Next() {
-		var raw sql.RawBytes
-		if err := rows.Scan(&raw); err != nil {
-			return nil, fmt.Errorf("pglogs: read %s log: %w", t, err)
-		}
-		buf = append(buf, raw...)
-		ends = append(ends, len(buf))
+	return r.join(), nil
+}
+
+// reversed collects lines newest first and joins them oldest first.
+type reversed struct {
+	buf  []byte
+	ends []int
+}
+
+func (r *reversed) add(line []byte) {
+	r.buf = append(r.buf, line...)
+	r.ends = append(r.ends, len(r.buf))
+}
+
+func (r *reversed) join() []byte {
+	if len(r.buf) == 0 {
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pglogs: read %s log: %w", t, err)
-	}
-	if len(buf) == 0 {
-		return nil, nil
-	}
-	out := make([]byte, 0, len(buf))
-	for i := len(ends) - 1; i >= 0; i-- {
+	out := make([]byte, 0, len(r.buf))
+	for i := len(r.ends) - 1; i >= 0; i-- {
 		start := 0
 		if i > 0 {
-			start = ends[i-1]
+			start = r.ends[i-1]
 		}
-		out = append(out, buf[start:ends[i]]...)
+		out = append(out, r.buf[start:r.ends[i]]...)
 	}
-	return out, nil
+	return out
+}
+
+// query runs a one-column bytea query and hands each value to r. On
+// pgx (what gorm's PostgreSQL driver uses) the values are read in place,
+// without a copy per row; other drivers go through database/sql.
+func (s *Store) query(ctx context.Context, r *reversed, q string, args ...any) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	handled := false
+	err = conn.Raw(func(dc any) error {
+		pc, ok := dc.(interface{ Conn() *pgx.Conn })
+		if !ok {
+			return nil
+		}
+		handled = true
+		rows, err := pc.Conn().Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var line pgtype.DriverBytes // valid until the next row
+		dest := []any{&line}        // one allocation for all rows
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			r.add(line)
+		}
+		return rows.Err()
+	})
+	if err != nil || handled {
+		return err
+	}
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var line sql.RawBytes
+		if err := rows.Scan(&line); err != nil {
+			return err
+		}
+		r.add(line)
+	}
+	return rows.Err()
 }
 
 // Clear implements logs.Sink: this process's queued lines are written,
