@@ -101,6 +101,11 @@ type Store struct {
 	full atomic.Bool
 	// failing is set while writes fail (one warning).
 	failing atomic.Bool
+
+	// shops are the shops a sink was handed out for (pruned by age even
+	// when this process does not write to them).
+	shopsMu sync.Mutex
+	shops   map[string]bool
 }
 
 // Stats are the counters of a Store.
@@ -189,6 +194,7 @@ func New(cfg Config) (*Store, error) {
 	s := &Store{
 		cfg: cfg, db: db, log: cfg.Logger, tag: cfg.Process,
 		ch: make(chan item, cfg.Buffer), stop: make(chan struct{}), done: make(chan struct{}),
+		shops: map[string]bool{},
 	}
 	go s.run()
 	return s, nil
@@ -204,7 +210,12 @@ func (s *Store) Stats() Stats {
 
 // Sink returns the log sink of one shop (its shop number; "" is a valid
 // scope for single-shop setups). Hand it to logs.OpenSink.
-func (s *Store) Sink(shop string) logs.Sink { return &sink{s: s, shop: shop} }
+func (s *Store) Sink(shop string) logs.Sink {
+	s.shopsMu.Lock()
+	s.shops[shop] = true
+	s.shopsMu.Unlock()
+	return &sink{s: s, shop: shop}
+}
 
 // enqueue queues a line without blocking; a full buffer drops it.
 func (s *Store) enqueue(it item) {
@@ -399,11 +410,28 @@ func (w *writer) clear(shop string, kind logs.Type) error {
 	return nil
 }
 
-// prune bounds the logs this process wrote since the last prune. Errors
-// are left to the next write's warning.
+// prune bounds the logs this process wrote since the last prune by count
+// and age, and the other logs of its shops by age (cheap on the index
+// when nothing is old). Errors are left to the next write's warning.
 func (w *writer) prune() {
-	for sk := range w.touched {
-		if err := w.s.pruneOne(sk.shop, sk.kind); err != nil {
+	s := w.s
+	s.shopsMu.Lock()
+	shops := make([]string, 0, len(s.shops))
+	for shop := range s.shops {
+		shops = append(shops, shop)
+	}
+	s.shopsMu.Unlock()
+	for _, shop := range shops {
+		for _, kind := range logs.Types {
+			sk := shopKind{shop, kind}
+			if err := s.pruneOne(shop, kind, w.touched[sk]); err != nil {
+				return
+			}
+			delete(w.touched, sk)
+		}
+	}
+	for sk := range w.touched { // lines of a shop without a sink: none today
+		if err := s.pruneOne(sk.shop, sk.kind, true); err != nil {
 			return
 		}
 		delete(w.touched, sk)
@@ -414,24 +442,25 @@ func (w *writer) prune() {
 // PruneEvery for the logs it wrote to).
 func (s *Store) Prune(ctx context.Context, shop string) error {
 	for _, t := range logs.Types {
-		if err := s.pruneOneCtx(ctx, shop, t); err != nil {
+		if err := s.pruneOneCtx(ctx, shop, t, true); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) pruneOne(shop string, kind logs.Type) error {
+func (s *Store) pruneOne(shop string, kind logs.Type, byCount bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
-	return s.pruneOneCtx(ctx, shop, kind)
+	return s.pruneOneCtx(ctx, shop, kind, byCount)
 }
 
-// pruneOneCtx deletes what lies beyond MaxLines and MaxAge. The newest
+// pruneOneCtx deletes what lies beyond MaxLines (when byCount) and
+// MaxAge. The newest
 // line to delete is found on the index, then one range delete removes it
 // and everything older (docs/operations.md#plugin-api-logs-in-postgresql).
-func (s *Store) pruneOneCtx(ctx context.Context, shop string, kind logs.Type) error {
-	if s.cfg.MaxLines > 0 {
+func (s *Store) pruneOneCtx(ctx context.Context, shop string, kind logs.Type, byCount bool) error {
+	if byCount && s.cfg.MaxLines > 0 {
 		var at time.Time
 		var id int64
 		err := s.db.QueryRowContext(ctx, `SELECT at, id FROM shopbridge_plugin_log_lines

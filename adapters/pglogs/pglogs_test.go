@@ -282,6 +282,27 @@ func TestPruningBoundsTheTable(t *testing.T) {
 			t.Errorf("after pruning by age: %q", got)
 		}
 	})
+	t.Run("by age, automatically, a log nobody writes", func(t *testing.T) {
+		if err := db.Exec(`INSERT INTO shopbridge_plugin_log_lines (shop, kind, at, line) VALUES ('idle', 'debug', now() - interval '2 hours', 'old')`).Error; err != nil {
+			t.Fatal(err)
+		}
+		st := newStore(t, db, "p4", func(c *pglogs.Config) { c.MaxAge = time.Hour; c.PruneEvery = 20 * time.Millisecond })
+		st.Sink("idle")
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			var n int64
+			if err := db.Model(&gormmodels.PluginLogLine{}).Where("shop = 'idle'").Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the old line of an idle log was not pruned")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	t.Run("long lines are cut", func(t *testing.T) {
 		st := newStore(t, db, "p3", func(c *pglogs.Config) { c.MaxLineBytes = 100 })
 		sink := st.Sink("other")
