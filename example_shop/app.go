@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
+	"github.com/shopbridge/shopbridge/adapters/pglogs"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/gormmodels"
@@ -69,6 +70,13 @@ type Config struct {
 	// AdminPassword of the control panel (user admin); default
 	// SHOP_ADMIN_PASSWORD (panel.go).
 	AdminPassword string
+	// PluginLogs says where the Plugin API logs are kept: PluginLogsAuto
+	// (default: PostgreSQL when the database is, else files),
+	// PluginLogsFiles or PluginLogsPostgres (pluginlogs.go).
+	PluginLogs string
+	// Instance tags this process's lines in shared logs; default
+	// "<hostname>:<pid>".
+	Instance string
 }
 
 // Timeouts are the HTTP server's timeouts.
@@ -132,6 +140,11 @@ type App struct {
 	mu         sync.Mutex
 	background []func(ctx context.Context)
 	closers    []func()
+
+	// pluginLogs and instance are Config.PluginLogs and Config.Instance;
+	// pluginLogStore is the shared log store, nil with files (pluginlogs.go).
+	pluginLogs, instance string
+	pluginLogStore       *pglogs.Store
 }
 
 // NewApp migrates db (the shop's tables and shopbridge's), seeds the demo
@@ -155,6 +168,8 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 		DataDir:   cfg.DataDir,
 
 		dropHeroFake:  cfg.DropHeroFake,
+		pluginLogs:    cfg.PluginLogs,
+		instance:      cfg.Instance,
 		adminPassword: cfg.AdminPassword,
 		pprof:         cfg.Pprof,
 		keyFile:       cfg.KeyFile,

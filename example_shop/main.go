@@ -70,6 +70,9 @@ type options struct {
 	// trustedProxies are the CIDR ranges of env TRUSTED_PROXIES.
 	trustedProxies []string
 	keyFile        string
+	// pluginLogs and instance are env SHOPBRIDGE_PLUGIN_LOGS and
+	// SHOPBRIDGE_INSTANCE (Config.PluginLogs, Config.Instance).
+	pluginLogs, instance string
 }
 
 // envHelp documents every environment variable the shop reads; "-h"
@@ -106,6 +109,9 @@ Environment:
   SHOP_ADMIN_PASSWORD             password of user "admin" for the control panel at /admin
                                   (required outside demo mode; demo: generated and logged once)
   SHOPBRIDGE_PPROF                1 serves Go profiles under /admin/debug/pprof/ (behind the admin login)
+  SHOPBRIDGE_PLUGIN_LOGS          where the Plugin API logs are kept: postgres (one table shared by every
+                                  process; default with DATABASE_URL) or files (default with SQLite)
+  SHOPBRIDGE_INSTANCE             name tagging this process's lines in shared logs (default hostname:pid)
 
 The first "go run ./example_shop" compiles the pure-Go SQLite driver and
 takes a few minutes on a small machine; later runs start in seconds.
@@ -167,6 +173,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		o.publicURL = defaultPublicURL(o.addr)
 	}
 	o.pprof = getenv("SHOPBRIDGE_PPROF") == "1"
+	o.pluginLogs, o.instance = getenv("SHOPBRIDGE_PLUGIN_LOGS"), getenv("SHOPBRIDGE_INSTANCE")
 	for _, c := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			o.trustedProxies = append(o.trustedProxies, c)
@@ -268,6 +275,8 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 
 		TrustedProxies: o.trustedProxies,
 		KeyFile:        o.keyFile,
+		PluginLogs:     o.pluginLogs,
+		Instance:       o.instance,
 	})
 	if err != nil {
 		log.Error("start shop", zap.Error(err))

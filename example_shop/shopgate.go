@@ -95,11 +95,10 @@ func (a *App) setupShopgate() error {
 	demo := a.Demo && demoCreds
 	a.Demo = demo
 	st := &shopgateState{Creds: creds}
-	ls, err := logs.Open(filepath.Join(a.DataDir, "shopgate-logs"), logs.Options{Tee: a.Log})
+	ls, err := a.openPluginLogs(creds.ShopNumber)
 	if err != nil {
 		return err
 	}
-	a.OnClose(func() { ls.Close() })
 	st.Logs = ls
 
 	cc := shopgate.ClientConfig{
@@ -164,7 +163,7 @@ func (a *App) setupShopgate() error {
 		st.Plugin.Shops = append(st.Plugin.Shops, pluginapi.ShopConfig{
 			CustomerNumber: creds.CustomerNumber, ShopNumber: creds.ShopNumberUS, APIKey: creds.APIKey,
 			Server: creds.Server, APIURL: creds.APIURL, Enable: enable,
-			Language: "en", Currency: "USD", Country: "US",
+			Language: "en", Currency: "USD", Country: "US", Logs: a.pluginLogsOf(creds.ShopNumberUS),
 		})
 		st.Plugin.LogDir = filepath.Join(a.DataDir, "shopgate-logs")
 	}

@@ -93,9 +93,12 @@ func (h *Handler) permissions(r *request) json.RawMessage {
 }
 
 func (h *Handler) checkPermissions(r *request) []any {
-	paths := []string{r.logs.Dir()}
-	for _, t := range logs.Types {
-		paths = append(paths, r.logs.Path(t))
+	var paths []string
+	if !r.logs.Shared() { // shared logs have no files (docs/protocol/plugin-api.md#cluster-wide-logs)
+		paths = append(paths, r.logs.Dir())
+		for _, t := range logs.Types {
+			paths = append(paths, r.logs.Path(t))
+		}
 	}
 	if h.cfg.CacheDir != "" {
 		paths = append(paths, h.cfg.CacheDir)
@@ -327,15 +330,20 @@ func insideDir(dir, path string) bool {
 	return err == nil && rel != "." && !strings.HasPrefix(rel, "..")
 }
 
-// clearLogFile truncates one log and keeps the file.
+// clearLogFile truncates one log and keeps the file; shared logs are
+// cleared for every process (docs/protocol/plugin-api.md#cluster-wide-logs).
 func (h *Handler) clearLogFile(r *request) (payload, error) {
 	t, err := logs.ParseType(r.String("log_type"))
 	if err != nil {
 		return nil, shopgate.NewAPIError(shopgate.CodeUnknownLogtype, r.String("log_type"))
 	}
-	if err := r.logs.Truncate(t); err != nil {
+	if err := r.logs.TruncateContext(r.Ctx, t); err != nil {
+		detail := "File: " + r.logs.Path(t)
+		if r.logs.Shared() {
+			detail = "Shared log: " + string(t)
+		}
 		return nil, &shopgate.APIError{Code: shopgate.CodeFileOpenError, ShowDetail: true,
-			Detail: "File: " + r.logs.Path(t), Cause: err}
+			Detail: detail, Cause: err}
 	}
 	return nil, nil
 }
@@ -362,7 +370,7 @@ func (h *Handler) getLogFile(r *request) (payload, error) {
 		}
 		lines = n
 	}
-	body, err := r.logs.Tail(t, lines)
+	body, err := r.logs.TailContext(r.Ctx, t, lines)
 	if err != nil {
 		return nil, &shopgate.APIError{Code: shopgate.CodeLogfileOpen, Cause: err}
 	}

@@ -1,5 +1,6 @@
 // Package logs keeps the four Shopgate plugin logs (access, request, error,
-// debug) as size-rotated files written through zap.
+// debug) as size-rotated files written through zap, or hands their lines
+// to a [Sink] shared by several processes (docs/protocol/plugin-api.md#cluster-wide-logs).
 //
 // Entries start with a UTC "DD-MM-YYYY HH:MM:SS:" stamp followed by the
 // message and structured fields, as Shopgate support reads them. The debug
@@ -10,6 +11,7 @@ package logs
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -72,6 +74,8 @@ type Set struct {
 	debug  *zap.Logger
 	// debugMu serialises the truncate-then-write sequence of debug requests.
 	debugMu sync.Mutex
+	// sink, when set, receives every line instead of the files.
+	sink Sink
 }
 
 // file is one rotated log file; the mutex guards truncation and reads
@@ -145,11 +149,16 @@ func (s *Set) core(t Type) zapcore.Core {
 	return zapcore.NewCore(zapcore.NewConsoleEncoder(encoderConfig), zapcore.AddSync(s.files[t]), zapcore.DebugLevel)
 }
 
-// Dir returns the directory of the log files.
+// Dir returns the directory of the log files ("" for a Set over a Sink).
 func (s *Set) Dir() string { return s.dir }
 
-// Path returns the file path of a log.
-func (s *Set) Path(t Type) string { return s.files[t].path }
+// Path returns the file path of a log ("" for a Set over a Sink).
+func (s *Set) Path(t Type) string {
+	if f, ok := s.files[t]; ok {
+		return f.path
+	}
+	return ""
+}
 
 // AccessLogger is the log of incoming Plugin API requests.
 func (s *Set) AccessLogger() *zap.Logger { return s.access }
@@ -166,7 +175,9 @@ func (s *Set) ErrorLogger() *zap.Logger { return s.err }
 // writes to it is returned. Requests that did not ask get a no-op logger
 // from [Set.NoDebug].
 func (s *Set) StartDebug(keep bool) (*zap.Logger, error) {
-	if !keep {
+	if !keep && s.sink != nil {
+		s.sink.ClearLater(Debug)
+	} else if !keep {
 		s.debugMu.Lock()
 		err := s.Truncate(Debug)
 		s.debugMu.Unlock()
@@ -181,7 +192,18 @@ func (s *Set) StartDebug(keep bool) (*zap.Logger, error) {
 func (s *Set) NoDebug() *zap.Logger { return zap.NewNop() }
 
 // Truncate empties a log file and keeps it.
-func (s *Set) Truncate(t Type) error {
+func (s *Set) Truncate(t Type) error { return s.TruncateContext(context.Background(), t) }
+
+// TruncateContext is Truncate with a context, which bounds the wait of a
+// Set over a Sink (a file is truncated at once). Over a Sink the log is
+// emptied for every process sharing it.
+func (s *Set) TruncateContext(ctx context.Context, t Type) error {
+	if _, err := ParseType(string(t)); err != nil {
+		return err
+	}
+	if s.sink != nil {
+		return s.sink.Clear(ctx, t)
+	}
 	f, ok := s.files[t]
 	if !ok {
 		return ErrUnknownType
@@ -203,14 +225,25 @@ const MaxTailLines = 10000
 // (docs/protocol/plugin-api.md#log-actions). The work is linear in the
 // bytes returned. Entries written while it reads may or may not be part of
 // the answer; a rotation during the read leaves it on the file it opened.
-func (s *Set) Tail(t Type, n int) ([]byte, error) {
-	f, ok := s.files[t]
-	if !ok {
-		return nil, ErrUnknownType
+func (s *Set) Tail(t Type, n int) ([]byte, error) { return s.TailContext(context.Background(), t, n) }
+
+// TailContext is Tail with a context. A Set over a Sink answers the
+// merged, time-ordered tail of every process sharing it, each line tagged
+// with its process (docs/protocol/plugin-api.md#cluster-wide-logs).
+func (s *Set) TailContext(ctx context.Context, t Type, n int) ([]byte, error) {
+	if _, err := ParseType(string(t)); err != nil {
+		return nil, err
 	}
 	if n > MaxTailLines {
 		n = MaxTailLines
 	}
+	if s.sink != nil {
+		if n <= 0 {
+			return nil, nil
+		}
+		return s.sink.Tail(ctx, t, n)
+	}
+	f := s.files[t]
 	fh, err := os.OpenFile(f.path, os.O_CREATE|os.O_RDONLY, 0o640)
 	if err != nil {
 		return nil, err
@@ -297,7 +330,8 @@ func joinReversed(chunks [][]byte) []byte {
 	return out
 }
 
-// Close flushes and closes the files.
+// Close flushes and closes the files. A Set over a Sink leaves the sink
+// to its owner.
 func (s *Set) Close() error {
 	var errs []error
 	for _, f := range s.files {
@@ -308,8 +342,12 @@ func (s *Set) Close() error {
 	return errors.Join(errs...)
 }
 
-// ReadAll returns the whole current file of a log (for tests and tools).
+// ReadAll returns the whole current file of a log (for tests and tools);
+// over a Sink, its last MaxTailLines lines.
 func (s *Set) ReadAll(t Type) ([]byte, error) {
+	if s.sink != nil {
+		return s.TailContext(context.Background(), t, MaxTailLines)
+	}
 	f, ok := s.files[t]
 	if !ok {
 		return nil, ErrUnknownType
