@@ -105,6 +105,8 @@ Environment:
   SHOPBRIDGE_KEY_FILE             that key file (default: <user config dir>/shopbridge/shopbridge-secret.key)
   SHOP_ADMIN_PASSWORD             password of user "admin" for the control panel at /admin
                                   (required outside demo mode; demo: generated and logged once)
+  SHOPBRIDGE_OUTBOX_LEASE         how long a job claimed by a process that died waits before another
+                                  process takes it over (Go duration, at least 20s; default 5m)
   SHOPBRIDGE_PPROF                1 serves Go profiles under /admin/debug/pprof/ (behind the admin login)
 
 The first "go run ./example_shop" compiles the pure-Go SQLite driver and
