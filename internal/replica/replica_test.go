@@ -41,9 +41,9 @@ const adminPassword = "replica-admin-pw"
 const lease = 30 * time.Second
 
 // exportProducts is the catalogue size for the export cut by SIGTERM: its
-// XML (about 1 KB per item) is far larger than the loopback socket
+// XML (about 1.7 KB per item) is far larger than the loopback socket
 // buffers, so the export is still writing when the signal arrives.
-const exportProducts = 30000
+const exportProducts = 20000
 
 // harness is the state the subtests share.
 type harness struct {
@@ -712,22 +712,22 @@ func (h *harness) term(t *testing.T) {
 	if code, err := seed.Wait(h.ctx); err != nil || code != 0 {
 		t.Fatalf("seeding %d products: exit %d %v\n%s", exportProducts, code, err, seed.Tail(20))
 	}
-	params := url.Values{"action": {"get_items"}, "shop_number": {h.c.Client.ShopNumber}}
-	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, h.c.Shops[1].URL+"/shopgate/api", strings.NewReader(params.Encode()))
+	// A complete export on p1 first: the one cut by SIGTERM must match it.
+	full, err := h.getItems(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept-Encoding", "identity")
-	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, h.c.Client.CustomerNumber, h.c.Client.APIKey, time.Now())
-	res, err := h.c.Client.HTTP.Do(req)
+	want, err := io.ReadAll(full.Body)
+	full.Body.Close()
+	if err != nil {
+		t.Fatalf("get_items on p1: %v", err)
+	}
+	wantItems := strings.Count(string(want), "<item uid=")
+	res, err := h.getItems(1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("get_items: HTTP %d", res.StatusCode)
-	}
 	head := make([]byte, 64<<10)
 	if _, err := io.ReadFull(res.Body, head); err != nil {
 		t.Fatalf("get_items: first 64 KiB: %v", err)
@@ -752,14 +752,37 @@ func (h *harness) term(t *testing.T) {
 	}
 	body := append(head, rest...)
 	items := strings.Count(string(body), "<item uid=")
-	if !strings.HasSuffix(strings.TrimSpace(string(body)), "</items>") || items < exportProducts {
-		t.Errorf("get_items after SIGTERM: %d bytes, %d items, ends %q; want the whole catalogue (%d items)", len(body), items, tail(body, 80), exportProducts)
+	if !strings.HasSuffix(strings.TrimSpace(string(body)), "</items>") || items != wantItems || wantItems == 0 {
+		t.Errorf("get_items after SIGTERM: %d bytes, %d items, ends %q; want the whole catalogue (%d items, %d bytes, as p1 exported it)",
+			len(body), items, tail(body, 80), wantItems, len(want))
 	}
 	code, err := h.c.Shops[1].Wait(h.ctx)
 	if err != nil || code != 0 {
 		t.Errorf("p2 after SIGTERM: exit code %d %v, want 0", code, err)
 	}
 	t.Logf("export of %d bytes (%d items) completed across SIGTERM", len(body), items)
+}
+
+// getItems starts a get_items export on shop s (uncompressed, so that its
+// size on the wire is the XML's) and checks the status.
+func (h *harness) getItems(s int) (*http.Response, error) {
+	params := url.Values{"action": {"get_items"}, "shop_number": {h.c.Client.ShopNumber}}
+	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, h.c.Shops[s].URL+"/shopgate/api", strings.NewReader(params.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Encoding", "identity")
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, h.c.Client.CustomerNumber, h.c.Client.APIKey, time.Now())
+	res, err := h.c.Client.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("get_items on p%d: %w", s+1, err)
+	}
+	if res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		return nil, fmt.Errorf("get_items on p%d: HTTP %d", s+1, res.StatusCode)
+	}
+	return res, nil
 }
 
 func tail(b []byte, n int) string {
