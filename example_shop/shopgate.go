@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -109,6 +110,13 @@ func (a *App) setupShopgate() error {
 			a.metrics.MerchantAPI(action, outcome, d)
 			a.status.MerchantAPI(action, outcome, d)
 		},
+	}
+	if v := os.Getenv("SHOPGATE_REQUESTS_PER_HOUR"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n == 0 {
+			return fmt.Errorf("SHOPGATE_REQUESTS_PER_HOUR %q: want a number of requests, negative for no limit", v)
+		}
+		cc.RequestsPerHour = n
 	}
 	if demo {
 		st.Fake = shopgatetest.NewServer(shopgatetest.WithCredentials(creds.CustomerNumber, creds.APIKey, creds.ShopNumber))
