@@ -111,6 +111,8 @@ func (a *App) setupShopgate() error {
 			a.status.MerchantAPI(action, outcome, d)
 		},
 	}
+	// Each process has its own budget
+	// (docs/architecture.md#replica-harness); benchmarks lift it.
 	if v := os.Getenv("SHOPGATE_REQUESTS_PER_HOUR"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n == 0 {
