@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -41,9 +42,11 @@ const adminPassword = "replica-admin-pw"
 const lease = 30 * time.Second
 
 // exportProducts is the catalogue size for the export cut by SIGTERM: its
-// XML (about 1.7 KB per item) is far larger than the loopback socket
-// buffers, so the export is still writing when the signal arrives.
-const exportProducts = 20000
+// XML (about 1.7 KB per item) is about twice what the socket buffers can
+// hold (the reader's receive buffer is small, see smallBufferClient; the
+// sender's is at most net.ipv4.tcp_wmem's 4 MiB), so the export is still
+// writing when the signal arrives.
+const exportProducts = 5000
 
 // harness is the state the subtests share.
 type harness struct {
@@ -55,6 +58,8 @@ type harness struct {
 	db  *gorm.DB
 	bin string
 	dir string
+	// seed is the one-off run seeding the export's catalogue.
+	seed *Shop
 
 	// imported are the order numbers that must be in the database exactly
 	// once at the end; shipped those with one delivery note at Shopgate.
@@ -134,6 +139,9 @@ func TestReplicas(t *testing.T) {
 	t.Run("DropHero callback storm keeps DropHero's rate limit", h.dropHeroStorm)
 	t.Run("settings set on one process are seen by the others", h.pending(h.settings))
 	t.Run("get_log_file on any process returns all processes' lines", h.pending(h.logs))
+	// The catalogue for the export of the SIGTERM step is seeded by a
+	// one-off run of the binary meanwhile.
+	h.seed = runOnce(h, "seed", "-seed-products", strconv.Itoa(exportProducts))
 	t.Run("SIGKILL mid-burst loses no order and its leases are taken over", h.kill)
 	t.Run("SIGTERM mid-export completes the export and exits 0", h.term)
 	t.Run("nothing lost or duplicated, fakes saw no violation", h.final)
@@ -614,13 +622,17 @@ func (h *harness) kill(t *testing.T) {
 			}
 		}
 	}
+	var contOnce sync.Once
 	cont := func() {
-		for s := range h.c.Shops {
-			if s != victim {
-				_ = h.c.Shops[s].Signal(syscall.SIGCONT)
+		contOnce.Do(func() {
+			for s := range h.c.Shops {
+				if s != victim {
+					_ = h.c.Shops[s].Signal(syscall.SIGCONT)
+				}
 			}
-		}
+		})
 	}
+	defer cont() // also when a check below ends the subtest
 	for _, n := range leased {
 		h.ship(t, victim, n)
 	}
@@ -714,12 +726,11 @@ func (h *harness) term(t *testing.T) {
 	if h.c.Shops[1].Exited() {
 		t.Fatal("p2 is not running")
 	}
-	seed := runOnce(h, "seed", "-seed-products", strconv.Itoa(exportProducts))
-	if code, err := seed.Wait(h.ctx); err != nil || code != 0 {
-		t.Fatalf("seeding %d products: exit %d %v\n%s", exportProducts, code, err, seed.Tail(20))
+	if code, err := h.seed.Wait(h.ctx); err != nil || code != 0 {
+		t.Fatalf("seeding %d products: exit %d %v\n%s", exportProducts, code, err, h.seed.Tail(20))
 	}
 	// A complete export on p1 first: the one cut by SIGTERM must match it.
-	full, err := h.getItems(0)
+	full, err := h.getItems(0, h.c.Client.HTTP)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -729,7 +740,7 @@ func (h *harness) term(t *testing.T) {
 		t.Fatalf("get_items on p1: %v", err)
 	}
 	wantItems := strings.Count(string(want), "<item uid=")
-	res, err := h.getItems(1)
+	res, err := h.getItems(1, smallBufferClient())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -742,12 +753,13 @@ func (h *harness) term(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The export is blocked on the socket while this reader pauses: the
-	// process must still be running once it noticed the signal.
+	// process must still be running once it stopped accepting requests
+	// (its readiness probe no longer answers 200).
 	ctx, cancel := context.WithTimeout(h.ctx, 30*time.Second)
-	err = Poll(ctx, 100*time.Millisecond, func() bool { return h.c.Shops[1].LogContains("shutting down") || h.c.Shops[1].Exited() })
+	err = Poll(ctx, 100*time.Millisecond, func() bool { return !h.ready(1) || h.c.Shops[1].Exited() })
 	cancel()
 	if err != nil {
-		t.Errorf("p2 did not log its shutdown after SIGTERM")
+		t.Errorf("p2 still answers /readyz 30 s after SIGTERM")
 	}
 	if h.c.Shops[1].Exited() {
 		t.Fatal("p2 exited while its export was still being written")
@@ -771,7 +783,7 @@ func (h *harness) term(t *testing.T) {
 
 // getItems starts a get_items export on shop s (uncompressed, so that its
 // size on the wire is the XML's) and checks the status.
-func (h *harness) getItems(s int) (*http.Response, error) {
+func (h *harness) getItems(s int, client *http.Client) (*http.Response, error) {
 	params := url.Values{"action": {"get_items"}, "shop_number": {h.c.Client.ShopNumber}}
 	req, err := http.NewRequestWithContext(h.ctx, http.MethodPost, h.c.Shops[s].URL+"/shopgate/api", strings.NewReader(params.Encode()))
 	if err != nil {
@@ -780,7 +792,7 @@ func (h *harness) getItems(s int) (*http.Response, error) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept-Encoding", "identity")
 	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, h.c.Client.CustomerNumber, h.c.Client.APIKey, time.Now())
-	res, err := h.c.Client.HTTP.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("get_items on p%d: %w", s+1, err)
 	}
@@ -789,6 +801,36 @@ func (h *harness) getItems(s int) (*http.Response, error) {
 		return nil, fmt.Errorf("get_items on p%d: HTTP %d", s+1, res.StatusCode)
 	}
 	return res, nil
+}
+
+// ready reports whether shop s answers GET /readyz with 200 (on a new
+// connection).
+func (h *harness) ready(s int) bool {
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	res, err := c.Get(h.c.Shops[s].URL + "/readyz")
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode == http.StatusOK
+}
+
+// smallBufferClient is an HTTP client whose sockets have a 64 KiB
+// receive buffer, so that a paused reader stops the sender after a few
+// MiB (loopback's autotuned buffers would otherwise take tens of MiB).
+func smallBufferClient() *http.Client {
+	d := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableCompression: true}}
 }
 
 func tail(b []byte, n int) string {
