@@ -706,10 +706,16 @@ func (h *harness) kill(t *testing.T) {
 	t.Logf("held delivery notes delivered %v after the victim claimed them (lease %v)", time.Since(claimed).Round(time.Second), lease)
 	h.checkDeliveredOnce(t)
 	for _, n := range leased {
-		for _, x := range h.c.Fronts[victim].Forwarded(HeldAction) {
-			if x == n {
-				t.Errorf("delivery note of %s went through the killed process", n)
+		by := map[int]int{}
+		for f, front := range h.c.Fronts {
+			for _, x := range front.Forwarded(HeldAction) {
+				if x == n {
+					by[f]++
+				}
 			}
+		}
+		if by[victim] != 0 || by[0]+by[1] != 1 {
+			t.Errorf("delivery note of %s sent by process index → count %v, want once by a survivor", n, by)
 		}
 	}
 	var attempts []int
