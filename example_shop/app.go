@@ -187,11 +187,16 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 	if a.timeouts.Idle <= 0 {
 		a.timeouts.Idle = DefaultTimeouts.Idle
 	}
-	if err := migrateShop(db); err != nil {
-		return nil, fmt.Errorf("migrate shop tables: %w", err)
-	}
-	if err := gormmodels.Migrate(db); err != nil {
-		return nil, fmt.Errorf("migrate shopbridge tables: %w", err)
+	if err := withMigrationLock(db, func() error {
+		if err := migrateShop(db); err != nil {
+			return fmt.Errorf("migrate shop tables: %w", err)
+		}
+		if err := gormmodels.Migrate(db); err != nil {
+			return fmt.Errorf("migrate shopbridge tables: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if cfg.SeedDemo {
 		seeded, err := SeedDemo(db)

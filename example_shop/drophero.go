@@ -111,7 +111,11 @@ func (a *App) setupDropHero() error {
 		}
 	}
 
-	w, err := outbox.New(dropship.WorkerConfig(a.DB, a.Log.Named("drophero-outbox")))
+	wcfg := dropship.WorkerConfig(a.DB, a.Log.Named("drophero-outbox"))
+	if err := applyOutboxLease(&wcfg, os.Getenv); err != nil {
+		return err
+	}
+	w, err := outbox.New(wcfg)
 	if err != nil {
 		return err
 	}

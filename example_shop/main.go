@@ -93,6 +93,8 @@ Environment:
   SHOPGATE_APIKEY                 Shopgate API key
   SHOPGATE_SERVER                 Merchant API server: live (default), pg, sl or custom
   SHOPGATE_API_URL                Merchant API URL for SHOPGATE_SERVER=custom
+  SHOPGATE_REQUESTS_PER_HOUR      Merchant API calls per hour this process may send (default 150,
+                                  Shopgate's documented budget; negative: no limit, e.g. benchmarks)
   SHOPGATE_ENABLE_MOBILE_WEBSITE  1 switches the mobile redirect on (demo: on unless 0)
   SHOPGATE_ALIAS                  Mobile Website alias (demo: demo-shop)
   SHOPGATE_CNAME                  Mobile Website on the merchant's own domain
@@ -108,6 +110,8 @@ Environment:
   SHOPBRIDGE_KEY_FILE             that key file (default: <user config dir>/shopbridge/shopbridge-secret.key)
   SHOP_ADMIN_PASSWORD             password of user "admin" for the control panel at /admin
                                   (required outside demo mode; demo: generated and logged once)
+  SHOPBRIDGE_OUTBOX_LEASE         how long a job claimed by a process that died waits before another
+                                  process takes it over (Go duration, at least 20s; default 5m)
   SHOPBRIDGE_PPROF                1 serves Go profiles under /admin/debug/pprof/ (behind the admin login)
   SHOPBRIDGE_PLUGIN_LOGS          where the Plugin API logs are kept: postgres (one table shared by every
                                   process; default with DATABASE_URL) or files (default with SQLite)

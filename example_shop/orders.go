@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/shopbridge/shopbridge/adapters/gormorders"
@@ -50,6 +52,9 @@ func (a *App) setupOrders() error {
 		// The fake answers at once; short pauses keep the demo lively.
 		wcfg.BaseBackoff, wcfg.MaxBackoff = 5*time.Second, time.Minute
 	}
+	if err := applyOutboxLease(&wcfg, os.Getenv); err != nil {
+		return err
+	}
 	w, err := outbox.New(wcfg)
 	if err != nil {
 		return err
@@ -65,5 +70,23 @@ func (a *App) setupOrders() error {
 	g.POST("/:id/cancel", adm.cancel)
 	g.POST("/demo", adm.demoOrder)
 	g.POST("/:id/demo-pay", adm.demoPay)
+	return nil
+}
+
+// applyOutboxLease sets the outbox lease of a worker from
+// SHOPBRIDGE_OUTBOX_LEASE (a Go duration, at least 20s): how long a job
+// claimed by a process that died stays unclaimable before another process
+// takes it over (docs/architecture.md#replica-harness). Unset: the
+// outbox default (5 minutes).
+func applyOutboxLease(cfg *outbox.Config, getenv func(string) string) error {
+	v := getenv("SHOPBRIDGE_OUTBOX_LEASE")
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 20*time.Second {
+		return fmt.Errorf("SHOPBRIDGE_OUTBOX_LEASE %q: want a duration of at least 20s", v)
+	}
+	cfg.LeaseTimeout = d
 	return nil
 }

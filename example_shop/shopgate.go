@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -113,6 +114,15 @@ func (a *App) setupShopgate() error {
 			a.metrics.MerchantAPI(action, outcome, d)
 			a.status.MerchantAPI(action, outcome, d)
 		},
+	}
+	// Each process has its own budget
+	// (docs/architecture.md#replica-harness); benchmarks lift it.
+	if v := os.Getenv("SHOPGATE_REQUESTS_PER_HOUR"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n == 0 {
+			return fmt.Errorf("SHOPGATE_REQUESTS_PER_HOUR %q: want a number of requests, negative for no limit", v)
+		}
+		cc.RequestsPerHour = n
 	}
 	if demo {
 		st.Fake = shopgatetest.NewServer(shopgatetest.WithCredentials(creds.CustomerNumber, creds.APIKey, creds.ShopNumber))
