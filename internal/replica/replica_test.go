@@ -29,11 +29,6 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
 )
 
-// pendingEnv switches on the subtests of features still being built on
-// other branches (shared settings, cluster-wide logs); the lead removes
-// the switch once they are merged.
-const pendingEnv = "SHOPBRIDGE_REPLICA_PENDING"
-
 // adminPassword is SHOP_ADMIN_PASSWORD of every process.
 const adminPassword = "replica-admin-pw"
 
@@ -137,8 +132,8 @@ func TestReplicas(t *testing.T) {
 	t.Run("add_order and update_order across processes", h.orders)
 	t.Run("delivery notes reach Shopgate exactly once", h.shipping)
 	t.Run("DropHero callback storm keeps DropHero's rate limit", h.dropHeroStorm)
-	t.Run("settings set on one process are seen by the others", h.pending(h.settings))
-	t.Run("get_log_file on any process returns all processes' lines", h.pending(h.logs))
+	t.Run("settings set on one process are seen by the others", h.settings)
+	t.Run("get_log_file on any process returns all processes' lines", h.logs)
 	// The catalogue for the export of the SIGTERM step is seeded by a
 	// one-off run of the binary meanwhile.
 	h.seed = runOnce(h, "seed", "-seed-products", strconv.Itoa(exportProducts))
@@ -147,16 +142,6 @@ func TestReplicas(t *testing.T) {
 	t.Run("nothing lost or duplicated, fakes saw no violation", h.final)
 	if races := c.RaceReports(); len(races) > 0 {
 		t.Errorf("race detector reports in %v", races)
-	}
-}
-
-// pending skips f unless SHOPBRIDGE_REPLICA_PENDING=1.
-func (h *harness) pending(f func(t *testing.T)) func(t *testing.T) {
-	return func(t *testing.T) {
-		if os.Getenv(pendingEnv) != "1" {
-			t.Skipf("waits for a feature being merged; run with %s=1", pendingEnv)
-		}
-		f(t)
 	}
 }
 
@@ -520,7 +505,7 @@ func (h *harness) settings(t *testing.T) {
 	if err != nil || a.Code != 0 {
 		t.Fatalf("set_settings alias on p1: code %d %q %v", a.Code, a.Text, err)
 	}
-	ctx, cancel := context.WithTimeout(h.ctx, pendingWait)
+	ctx, cancel := context.WithTimeout(h.ctx, propagationWait)
 	defer cancel()
 	seen := map[int]string{}
 	err = Poll(ctx, 250*time.Millisecond, func() bool {
@@ -532,13 +517,13 @@ func (h *harness) settings(t *testing.T) {
 		return true
 	})
 	if err != nil {
-		t.Errorf("%v after set_settings of alias %q on p1, ping answers alias %v (by process index)", pendingWait, alias, seen)
+		t.Errorf("%v after set_settings of alias %q on p1, ping answers alias %v (by process index)", propagationWait, alias, seen)
 	}
 }
 
-// pendingWait bounds the pending subtests' polling: the features promise
+// propagationWait bounds the shared-state subtests' polling: the features promise
 // a few seconds.
-const pendingWait = 20 * time.Second
+const propagationWait = 20 * time.Second
 
 // pingAlias is the alias in ping's configuration on shop s.
 func (h *harness) pingAlias(s int) string {
@@ -562,7 +547,7 @@ func (h *harness) logs(t *testing.T) {
 			t.Fatalf("ping on p%d: code %d %v", s+1, a.Code, err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(h.ctx, pendingWait)
+	ctx, cancel := context.WithTimeout(h.ctx, propagationWait)
 	defer cancel()
 	var missing []string
 	err := Poll(ctx, 500*time.Millisecond, func() bool {
@@ -578,7 +563,7 @@ func (h *harness) logs(t *testing.T) {
 		return len(missing) == 0
 	})
 	if err != nil {
-		t.Errorf("get_log_file access after %v: %v", pendingWait, missing)
+		t.Errorf("get_log_file access after %v: %v", propagationWait, missing)
 	}
 }
 
