@@ -80,6 +80,9 @@ func (a *App) customersConfig() gormcustomers.Config {
 		},
 		// Favourites: the shop has no wish list table; shopbridge keeps them.
 		Passwords: gormcustomers.Bcrypt{Cost: passwordCost},
+		// The app's checkout needs an address; an account without one is
+		// refused with 70 (docs/protocol/customers.md#customers-without-an-address).
+		RequireAddress: true,
 	}
 }
 

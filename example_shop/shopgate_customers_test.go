@@ -33,6 +33,15 @@ func TestShopgateConnectDemoCustomer(t *testing.T) {
 		}
 		tok := ud["customer_token"].(string)
 
+		// Without an address the app's checkout cannot start: 70, and no
+		// account is created (docs/protocol/customers.md#customers-without-an-address).
+		_, m, out = callShop(t, srv, now, "register_customer", "user=no.address@example.com", "pass=n3w-Passw0rd",
+			"user_data[first_name]=No", "user_data[last_name]=Address")
+		var n int64
+		if db.Model(&Customer{}).Where("email = ?", "no.address@example.com").Count(&n); m["error"] != 70.0 || n != 0 {
+			t.Errorf("register_customer without address: %d accounts, %s", n, out)
+		}
+
 		_, m, out = callShop(t, srv, now, "get_orders", "customer_token="+tok, "customer_language=de_DE")
 		orders, _ := m["orders"].([]any)
 		if len(orders) != 3 {

@@ -45,6 +45,11 @@ type Config struct {
 	Passwords PasswordVerifier
 	// Throttle limits failed logins.
 	Throttle Throttle
+	// RequireAddress makes get_customer answer 70 (ErrNoAddresses) for a
+	// customer without any address, and register_customer refuse a
+	// registration without one before anything is written
+	// (docs/protocol/customers.md#customers-without-an-address).
+	RequireAddress bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

@@ -183,7 +183,14 @@ func (s *Store) GetCustomer(ctx context.Context, shop adapters.Shop, cred adapte
 	if !active {
 		return nil, adapters.ErrAccountNotConfirmed
 	}
-	return s.load(db, id)
+	cu, err := s.load(db, id)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.RequireAddress && len(cu.Addresses) == 0 {
+		return nil, adapters.ErrNoAddresses
+	}
+	return cu, nil
 }
 
 func orNull(expr string) string {
@@ -503,6 +510,9 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 	if len(missing) > 0 {
 		return nil, &adapters.MissingFieldsError{Fields: missing}
 	}
+	if s.cfg.RequireAddress && len(in.Addresses) == 0 {
+		return nil, adapters.ErrNoAddresses
+	}
 	hash, err := s.cfg.Passwords.Hash(cred.Password)
 	if err != nil {
 		// e.g. bcrypt refuses passwords over 72 bytes; never echo it.
@@ -549,7 +559,7 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 		put(c.CreatedAt, now, nil)
 		put(c.UpdatedAt, now, nil)
 		if err := tx.Table(c.Table).Create(row).Error; err != nil {
-			return shopgate.NewAPIError(shopgate.CodeRegisterFailedToAddUser, err.Error())
+			return fmt.Errorf("gormcustomers: insert customer: %w: %w", adapters.ErrAddCustomerFailed, err)
 		}
 		var ids []any
 		rows, err := tx.Raw(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", c.ID, c.Table, c.Token), token).Rows()
@@ -566,7 +576,7 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 		}
 		rows.Close()
 		if len(ids) != 1 {
-			return shopgate.NewAPIError(shopgate.CodeRegisterFailedToAddUser, "new customer not found")
+			return fmt.Errorf("gormcustomers: new customer not found by its token: %w", adapters.ErrAddCustomerFailed)
 		}
 		id := asString(ids[0])
 		if err := s.insertAddresses(tx, ids[0], in.Addresses, &ex, now); err != nil {
@@ -637,7 +647,7 @@ func (s *Store) insertAddresses(tx *gorm.DB, id any, list []adapters.Address, ex
 			kept.CustomFields, hasExtra = toCustomFields(ad.CustomFields), true
 		}
 		if err := tx.Table(a.Table).Create(row).Error; err != nil {
-			return shopgate.NewAPIError(shopgate.CodeRegisterCustomerError, err.Error())
+			return fmt.Errorf("gormcustomers: insert address %d: %w: %w", i, adapters.ErrRegistrationFailed, err)
 		}
 		if !hasExtra {
 			continue
