@@ -206,13 +206,16 @@ type ProductRelation struct {
 func (ProductRelation) TableName() string { return "shop_product_relations" }
 
 // TierPrice is a quantity price: from MinQuantity units on, one unit costs
-// Price (gross). CustomerGroupID limits it to one group; nil means everyone.
+// Price (gross, in Currency). CustomerGroupID limits it to one group; nil
+// means everyone. The storefront sells in the shop's Currency; rows in
+// other currencies serve the other marketplaces.
 type TierPrice struct {
 	ID              uint            `gorm:"primaryKey"`
 	ProductID       uint            `gorm:"not null;index"`
 	MinQuantity     int             `gorm:"not null"`
 	Price           decimal.Decimal `gorm:"type:numeric(15,4);not null"`
 	CustomerGroupID *uint
+	Currency        string `gorm:"size:3;not null;default:EUR"`
 }
 
 // TableName implements gorm's tabler.

@@ -161,6 +161,7 @@ type TierPrice struct {
 	MinQuantity     int             `gorm:"not null"`
 	Price           decimal.Decimal `gorm:"type:numeric(15,4);not null"`
 	CustomerGroupID *uint
+	Currency        string `gorm:"size:3;not null;default:EUR"`
 }
 
 // TableName implements gorm's tabler.
