@@ -62,6 +62,18 @@ type ProductTranslation struct {
 // TableName implements gorm's tabler.
 func (ProductTranslation) TableName() string { return "shop_product_translations" }
 
+// PaymentMethodFee is a payment method's gross fee in another currency
+// than Currency. A method with a fee is offered in another currency only
+// when it has a row for it.
+type PaymentMethodFee struct {
+	MethodID uint            `gorm:"primaryKey"`
+	Currency string          `gorm:"primaryKey;size:3"`
+	Fee      decimal.Decimal `gorm:"type:numeric(15,4);not null"`
+}
+
+// TableName implements gorm's tabler.
+func (PaymentMethodFee) TableName() string { return "shop_payment_method_fees" }
+
 // ShippingMethodTranslation is a shipping method's title and description
 // in one language (the base texts in ShippingMethod are English).
 type ShippingMethodTranslation struct {
@@ -119,5 +131,5 @@ func (CouponProduct) TableName() string { return "shop_coupon_products" }
 // cartModels are the tables of this file.
 func cartModels() []any {
 	return []any{&ShippingRate{}, &PaymentMethod{}, &TaxRate{}, &ProductTranslation{}, &ProductPrice{}, &CouponProduct{},
-		&ShippingMethodTranslation{}, &CategoryTranslation{}, &AttributeTranslation{}}
+		&ShippingMethodTranslation{}, &CategoryTranslation{}, &AttributeTranslation{}, &PaymentMethodFee{}}
 }

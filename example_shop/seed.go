@@ -656,6 +656,9 @@ func seedCartData(tx *gorm.DB, taxes []TaxClass, groups []CustomerGroup) error {
 	if err := tx.Create(&pays).Error; err != nil {
 		return fmt.Errorf("seed payment methods: %w", err)
 	}
+	if err := tx.Create(&PaymentMethodFee{MethodID: pays[2].ID, Currency: "USD", Fee: d("6.60")}).Error; err != nil {
+		return fmt.Errorf("seed payment fees: %w", err)
+	}
 	var parents []Product
 	if err := tx.Where("parent_id IS NULL").Order("id").Find(&parents).Error; err != nil {
 		return err

@@ -51,10 +51,17 @@ func shippingMapping() *gormcart.Shipping {
 	}
 }
 
-// paymentMapping lists the active payment methods and their fees.
+// paymentMapping lists the active payment methods and their fees in the
+// marketplace's currency; a method with a fee but none in that currency
+// is not offered there.
 func paymentMapping() *gormcart.Payments {
-	return &gormcart.Payments{From: "shop_payment_methods pm", Where: "pm.active", ID: "pm.code", Name: "pm.name",
-		Fee: "pm.fee", TaxPercent: "pm.tax_rate", TaxClass: "CASE WHEN pm.tax_rate IS NULL THEN NULL ELSE 'standard' END",
+	return &gormcart.Payments{
+		From: "shop_payment_methods pm" +
+			" LEFT JOIN shop_payment_method_fees pf ON pf.method_id = pm.id AND pf.currency = {currency}",
+		Where: "pm.active AND ({currency} = '" + Currency + "' OR pm.fee = 0 OR pf.fee IS NOT NULL)",
+		ID:    "pm.code", Name: "pm.name",
+		Fee:        "CASE WHEN {currency} = '" + Currency + "' OR pm.fee = 0 THEN pm.fee ELSE pf.fee END",
+		TaxPercent: "pm.tax_rate", TaxClass: "CASE WHEN pm.tax_rate IS NULL THEN NULL ELSE 'standard' END",
 		SortOrder: "pm.sort_order"}
 }
 

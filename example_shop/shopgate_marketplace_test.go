@@ -175,6 +175,11 @@ func TestMarketplaceTextsAndGroupPrices(t *testing.T) {
 		if !unit(m).Equal(eurGroup.Price) || !unit(mu).Equal(usdGroup.Price) || usdGroup.Price.Equal(eurGroup.Price) {
 			t.Errorf("group prices: EUR %s (want %s), USD %s (want %s)\n%s\n%s", unit(m), eurGroup.Price, unit(mu), usdGroup.Price, out, outU)
 		}
+		// Cash on delivery costs 6.00 EUR or 6.60 USD.
+		fee := func(m map[string]any) any { return m["payment_methods"].([]any)[2].(map[string]any)["amount_with_tax"] }
+		if fee(m) != 6.0 || fee(mu) != 6.6 {
+			t.Errorf("COD fees: %v EUR / %v USD", fee(m), fee(mu))
+		}
 		title := func(m map[string]any) any { return m["shipping_methods"].([]any)[0].(map[string]any)["title"] }
 		if title(m) != "Standardversand (DHL, 2–3 Tage)" || title(mu) != "Standard (DHL, 2–3 days)" {
 			t.Errorf("shipping titles: %v / %v", title(m), title(mu))
