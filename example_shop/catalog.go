@@ -32,9 +32,11 @@ func catalogConfig(db *gorm.DB, publicURL string) gormcatalog.Config {
 			Parent: "p.parent_id",
 			Where:  "p.active",
 			Fields: gormcatalog.ItemFields{
-				LastUpdate:  "p.updated_at",
-				Name:        "COALESCE(tr.name, p.name)",
-				TaxPercent:  "tc.rate",
+				LastUpdate: "p.updated_at",
+				Name:       "COALESCE(tr.name, p.name)",
+				TaxPercent: "tc.rate",
+				// The key get_settings lists as product tax class.
+				TaxClass:    "tc.name",
 				Description: "CASE WHEN tr.description <> '' THEN tr.description WHEN p.description <> '' THEN p.description ELSE p.short_text END",
 				// Variants have no page of their own: link to the parent,
 				// so the value equals the parent's and children omit it.
