@@ -19,7 +19,8 @@ import (
 type Customers interface {
 	// GetCustomer logs a customer in. Wrong login or password:
 	// ErrWrongCredentials (never say which part was wrong); unconfirmed
-	// account: ErrAccountNotConfirmed; too many failed attempts:
+	// account: ErrAccountNotConfirmed; an account barred from Shopgate
+	// Connect: ErrMissingPermissions; too many failed attempts:
 	// ErrLoginThrottled; no address where the host requires one:
 	// ErrNoAddresses.
 	GetCustomer(ctx context.Context, shop Shop, cred Credentials) (*Customer, error)
@@ -32,7 +33,9 @@ type Customers interface {
 	// ErrRegistrationFailed. Nothing is kept after an error.
 	RegisterCustomer(ctx context.Context, shop Shop, cred Credentials, c Customer) (*Customer, error)
 	// CustomerOrders lists the order history of the customer q.Token
-	// belongs to. Unknown token: ErrUnknownCustomerToken.
+	// belongs to. Unknown token: ErrUnknownCustomerToken; the account is
+	// no longer active: ErrAccountNotConfirmed; barred from Shopgate
+	// Connect: ErrMissingPermissions.
 	CustomerOrders(ctx context.Context, shop Shop, q CustomerOrdersQuery) ([]ExternalOrder, error)
 	// SyncFavouriteList applies the changes (new: add, deleted: remove,
 	// anything else: keep as is) to the favourite list of the customer
@@ -56,6 +59,9 @@ var (
 	ErrLoginTaken = errors.New("user name already exists")
 	// ErrUnknownCustomerToken: no customer has this token (code 73).
 	ErrUnknownCustomerToken = errors.New("invalid customer token")
+	// ErrMissingPermissions: the account exists and the password matched,
+	// but it may not use Shopgate Connect (code 77).
+	ErrMissingPermissions = errors.New("missing account permissions")
 	// ErrNoAddresses: the customer has no address although the host
 	// requires one for Shopgate Connect (code 70,
 	// docs/protocol/customers.md#customers-without-an-address).

@@ -234,19 +234,22 @@ func (CustomerGroup) TableName() string { return "shop_customer_groups" }
 // never serialised. Gender is "m", "f", "d" or empty. Token is an opaque,
 // stable identifier that may be handed to third parties instead of the id.
 type Customer struct {
-	ID              uint           `gorm:"primaryKey"`
-	Number          string         `gorm:"size:32;not null;uniqueIndex"`
-	Email           string         `gorm:"size:255;not null;uniqueIndex"`
-	PasswordHash    string         `gorm:"size:100;not null" json:"-"`
-	Token           string         `gorm:"size:64;not null;uniqueIndex" json:"-"`
-	FirstName       string         `gorm:"size:128;not null"`
-	LastName        string         `gorm:"size:128;not null"`
-	Gender          string         `gorm:"size:1"`
-	Birthday        *time.Time     `gorm:"type:date"`
-	Phone           string         `gorm:"size:64"`
-	Mobile          string         `gorm:"size:64"`
-	Newsletter      bool           `gorm:"not null;default:false"`
-	Active          bool           `gorm:"not null"`
+	ID           uint       `gorm:"primaryKey"`
+	Number       string     `gorm:"size:32;not null;uniqueIndex"`
+	Email        string     `gorm:"size:255;not null;uniqueIndex"`
+	PasswordHash string     `gorm:"size:100;not null" json:"-"`
+	Token        string     `gorm:"size:64;not null;uniqueIndex" json:"-"`
+	FirstName    string     `gorm:"size:128;not null"`
+	LastName     string     `gorm:"size:128;not null"`
+	Gender       string     `gorm:"size:1"`
+	Birthday     *time.Time `gorm:"type:date"`
+	Phone        string     `gorm:"size:64"`
+	Mobile       string     `gorm:"size:64"`
+	Newsletter   bool       `gorm:"not null;default:false"`
+	Active       bool       `gorm:"not null"`
+	// ConnectBarred bars the account from the Shopgate app (Shopgate
+	// Connect answers 77); the storefront login is unaffected.
+	ConnectBarred   bool           `gorm:"not null;default:false"`
 	CustomerGroupID *uint          `gorm:"index"`
 	CustomerGroup   *CustomerGroup `gorm:"foreignKey:CustomerGroupID"`
 	Addresses       []Address      `gorm:"foreignKey:CustomerID"`

@@ -97,6 +97,24 @@ func TestShopgateConnectDemoCustomer(t *testing.T) {
 			t.Errorf("no seeded order with a coupon: %s", out)
 		}
 
+		// A merchant bars the account from the app: 77 for login and
+		// history, the storefront login is unaffected.
+		if err := db.Model(&Customer{}).Where("email = ?", demoEmail).Update("connect_barred", true).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, m, out = callShop(t, srv, now, "get_customer", "user="+demoEmail, "pass="+demoPassword); m["error"] != 77.0 {
+			t.Errorf("get_customer of a barred account: %s", out)
+		}
+		if _, m, out = callShop(t, srv, now, "get_orders", "customer_token="+tok, "customer_language=de"); m["error"] != 77.0 {
+			t.Errorf("get_orders of a barred account: %s", out)
+		}
+		if _, err := a.Authenticate(db, demoEmail, demoPassword); err != nil {
+			t.Errorf("storefront login of a barred account: %v", err)
+		}
+		if err := db.Model(&Customer{}).Where("email = ?", demoEmail).Update("connect_barred", false).Error; err != nil {
+			t.Fatal(err)
+		}
+
 		_, m, out = callShop(t, srv, now, "sync_favourite_list", "customer_token="+tok,
 			"items[0][item_number]=1", "items[0][status]=new", "items[1][item_number]=2", "items[1][status]=new")
 		if items, _ := m["items"].([]any); len(items) != 2 {

@@ -25,7 +25,7 @@ func net(gross, percent decimal.Decimal) decimal.Decimal {
 // notes, whatever the page size.
 func (s *Store) CustomerOrders(ctx context.Context, shop adapters.Shop, q adapters.CustomerOrdersQuery) ([]adapters.ExternalOrder, error) {
 	db := s.cfg.DB.WithContext(ctx)
-	id, err := s.customerID(db, q.Token)
+	id, err := s.customerID(db, q.Token, true)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,8 @@ func customerError(err error) error {
 		return shopgate.NewAPIError(shopgate.CodeRegisterUserAlreadyExists, "")
 	case errors.Is(err, adapters.ErrUnknownCustomerToken):
 		return shopgate.NewAPIError(shopgate.CodeCustomerTokenInvalid, "")
+	case errors.Is(err, adapters.ErrMissingPermissions):
+		return shopgate.NewAPIError(shopgate.CodeMissingAccountPermissions, "")
 	case errors.Is(err, adapters.ErrNoAddresses):
 		return shopgate.NewAPIError(shopgate.CodeNoAddressesFound, "")
 	case errors.Is(err, adapters.ErrAddCustomerFailed):

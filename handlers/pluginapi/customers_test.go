@@ -491,9 +491,9 @@ func TestSyncFavouriteList(t *testing.T) {
 }
 
 // TestCustomerErrorCodes: 70 for a customer without an address (when the
-// host requires one), 220 when the customer record is refused, 66 when a
-// later part of the registration is refused; nothing is kept after 220,
-// 66 or 70 (docs/protocol/customers.md#customers-without-an-address).
+// host requires one), 75 and 77 for an inactive or barred account, 220
+// when the customer record is refused, 66 when a later part of the
+// registration is refused; nothing is kept after 220, 66 or 70 (docs/protocol/customers.md#customers-without-an-address).
 func TestCustomerErrorCodes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		seedAnna(t, db)
@@ -521,7 +521,12 @@ func TestCustomerErrorCodes(t *testing.T) {
 			}
 			return n
 		}
+		if err := db.Create(&testhost.Customer{ID: 4713, Number: "K-004713", Email: "carl@example.com", PasswordHash: string(hash),
+			Token: "carl-token-4713", FirstName: "Carl", LastName: "Gone", Active: false}).Error; err != nil {
+			t.Fatal(err)
+		}
 		before := customers()
+		barBob := func(c *gormcustomers.Config) { c.Customers.Permitted = "c.last_name <> 'Nowhere'" }
 		requireAddress := func(c *gormcustomers.Config) { c.RequireAddress = true }
 		tests := []struct {
 			name string
@@ -535,6 +540,18 @@ func TestCustomerErrorCodes(t *testing.T) {
 				body: form("action", "get_customer", "user", "bob@example.com", "pass", "bob-pass"), code: 70},
 			{name: "address present", mod: requireAddress,
 				body: form("action", "get_customer", "user", "anna.schmidt@example.com", "pass", "S3cret!pass")},
+			{name: "barred account", mod: barBob,
+				body: form("action", "get_customer", "user", "bob@example.com", "pass", "bob-pass"), code: 77},
+			{name: "barred account, wrong password", mod: barBob,
+				body: form("action", "get_customer", "user", "bob@example.com", "pass", "nope"), code: 71},
+			{name: "barred account history", mod: barBob,
+				body: form("action", "get_orders", "customer_token", "bob-token-4712", "customer_language", "de"), code: 77},
+			{name: "barred account favourites", mod: barBob,
+				body: form("action", "sync_favourite_list", "customer_token", "bob-token-4712")},
+			{name: "other accounts unbarred", mod: barBob,
+				body: form("action", "get_orders", "customer_token", "c3f9a1d07e5b4b8f9d2e6a41", "customer_language", "de")},
+			{name: "inactive account history",
+				body: form("action", "get_orders", "customer_token", "carl-token-4713", "customer_language", "de"), code: 75},
 			{name: "register without address", mod: requireAddress, body: register("new1@example.com", false), code: 70},
 			// The customer number is unique: a host whose numbering
 			// repeats itself has the customer record refused.

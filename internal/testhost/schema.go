@@ -208,6 +208,7 @@ type Customer struct {
 	Mobile          string     `gorm:"size:64"`
 	Newsletter      bool       `gorm:"not null;default:false"`
 	Active          bool       `gorm:"not null"`
+	ConnectBarred   bool       `gorm:"not null;default:false"`
 	CustomerGroupID *uint      `gorm:"index"`
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
