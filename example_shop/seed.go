@@ -828,7 +828,7 @@ func seedCustomerOrders(tx *gorm.DB) error {
 		number, status, payment, source, ext, coupon string
 		created                                      time.Time
 		lines                                        []OrderItem
-		shipping, discount                           decimal.Decimal
+		shipping                                     decimal.Decimal
 		paidAt, shippedAt                            *time.Time
 	}
 	specs := []spec{
