@@ -57,20 +57,11 @@ type Cart struct {
 	Coupons []CartCoupon
 }
 
-// CartAddress is an address of a cart.
-type CartAddress struct {
-	FirstName string
-	LastName  string
-	Company   string
-	Street1   string
-	Street2   string
-	Zipcode   string
-	City      string
-	// Country is ISO 3166-1 alpha-2, upper case.
-	Country string
-	// State is the ISO 3166-2 subdivision code, if any.
-	State string
-}
+// CartAddress is the Address of a cart: one address type serves
+// customers, carts and orders. A cart's address carries the name,
+// company, street, zipcode, city, country (upper case) and state; the
+// other fields are empty.
+type CartAddress = Address
 
 // CartItem is one line of a cart or one item of check_stock.
 type CartItem struct {

@@ -19,16 +19,23 @@ import (
 type Customers interface {
 	// GetCustomer logs a customer in. Wrong login or password:
 	// ErrWrongCredentials (never say which part was wrong); unconfirmed
-	// account: ErrAccountNotConfirmed; too many failed attempts:
-	// ErrLoginThrottled.
+	// account: ErrAccountNotConfirmed; an account barred from Shopgate
+	// Connect: ErrMissingPermissions; too many failed attempts:
+	// ErrLoginThrottled; no address where the host requires one:
+	// ErrNoAddresses.
 	GetCustomer(ctx context.Context, shop Shop, cred Credentials) (*Customer, error)
 	// RegisterCustomer creates an account with every field of c (ID,
 	// Number, Token and RegistrationDate are assigned by the host) and
 	// returns it as GetCustomer would. A taken login: ErrLoginTaken;
-	// missing required fields: a *MissingFieldsError.
+	// missing required fields: a *MissingFieldsError; no address where
+	// the host requires one: ErrNoAddresses; the customer record was
+	// refused: ErrAddCustomerFailed; a later part (an address) refused:
+	// ErrRegistrationFailed. Nothing is kept after an error.
 	RegisterCustomer(ctx context.Context, shop Shop, cred Credentials, c Customer) (*Customer, error)
 	// CustomerOrders lists the order history of the customer q.Token
-	// belongs to. Unknown token: ErrUnknownCustomerToken.
+	// belongs to. Unknown token: ErrUnknownCustomerToken; the account is
+	// no longer active: ErrAccountNotConfirmed; barred from Shopgate
+	// Connect: ErrMissingPermissions.
 	CustomerOrders(ctx context.Context, shop Shop, q CustomerOrdersQuery) ([]ExternalOrder, error)
 	// SyncFavouriteList applies the changes (new: add, deleted: remove,
 	// anything else: keep as is) to the favourite list of the customer
@@ -52,6 +59,20 @@ var (
 	ErrLoginTaken = errors.New("user name already exists")
 	// ErrUnknownCustomerToken: no customer has this token (code 73).
 	ErrUnknownCustomerToken = errors.New("invalid customer token")
+	// ErrMissingPermissions: the account exists and the password matched,
+	// but it may not use Shopgate Connect (code 77).
+	ErrMissingPermissions = errors.New("missing account permissions")
+	// ErrNoAddresses: the customer has no address although the host
+	// requires one for Shopgate Connect (code 70,
+	// docs/protocol/customers.md#customers-without-an-address).
+	ErrNoAddresses = errors.New("no addresses found for customer")
+	// ErrAddCustomerFailed: the customer record itself was refused, e.g.
+	// a value too long for its column (code 220).
+	ErrAddCustomerFailed = errors.New("failed to add user")
+	// ErrRegistrationFailed: the account could not be completed after
+	// the customer record was added, e.g. an address or an extra field
+	// was refused; nothing of it is kept (code 66).
+	ErrRegistrationFailed = errors.New("error while registering new customer")
 )
 
 // MissingFieldsError is returned by RegisterCustomer when required fields

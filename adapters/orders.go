@@ -92,22 +92,10 @@ type OrderProduct struct {
 	HasStock bool
 }
 
-// OrderAddress is an address as stored with an order.
-type OrderAddress struct {
-	Gender    string
-	Company   string
-	FirstName string
-	LastName  string
-	Street1   string
-	Street2   string
-	Zipcode   string
-	City      string
-	Country   string
-	State     string
-	Phone     string
-	Mobile    string
-	Mail      string
-}
+// OrderAddress is the Address of an order: one address type serves
+// customers, carts and orders. An imported order's address carries no ID,
+// no role flags, no birthday and no custom fields.
+type OrderAddress = Address
 
 // Order line kinds.
 const (

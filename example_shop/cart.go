@@ -69,7 +69,7 @@ func (a *App) loadCart(ctx context.Context, db *gorm.DB, token string) (cartView
 	if err := db.WithContext(ctx).Where("id IN ?", ids).
 		Preload("TaxClass").Preload("Parent").
 		Preload("Attributes", func(tx *gorm.DB) *gorm.DB { return tx.Order("sort_order, id") }).
-		Preload("TierPrices").Find(&products).Error; err != nil {
+		Preload("TierPrices", "currency = ?", Currency).Find(&products).Error; err != nil {
 		return v, fmt.Errorf("load cart products: %w", err)
 	}
 	byID := make(map[uint]Product, len(products))

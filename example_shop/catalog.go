@@ -32,9 +32,11 @@ func catalogConfig(db *gorm.DB, publicURL string) gormcatalog.Config {
 			Parent: "p.parent_id",
 			Where:  "p.active",
 			Fields: gormcatalog.ItemFields{
-				LastUpdate:  "p.updated_at",
-				Name:        "COALESCE(tr.name, p.name)",
-				TaxPercent:  "tc.rate",
+				LastUpdate: "p.updated_at",
+				Name:       "COALESCE(tr.name, p.name)",
+				TaxPercent: "tc.rate",
+				// The key get_settings lists as product tax class.
+				TaxClass:    "tc.name",
 				Description: "CASE WHEN tr.description <> '' THEN tr.description WHEN p.description <> '' THEN p.description ELSE p.short_text END",
 				// Variants have no page of their own: link to the parent,
 				// so the value equals the parent's and children omit it.
@@ -106,25 +108,33 @@ func catalogConfig(db *gorm.DB, publicURL string) gormcatalog.Config {
 			},
 			// Tier prices store the unit price from a quantity on; Shopgate
 			// wants the reduction against the sale price (type fixed).
+			// Tier prices are kept per currency, as is the sale price they
+			// reduce.
 			TierPrices: &gormcatalog.TierPrices{
-				List: gormcatalog.List{From: "shop_tier_prices tp JOIN shop_products tpp ON tpp.id = tp.product_id",
-					Product: "tp.product_id", OrderBy: "tp.min_quantity, tp.id"},
+				List: gormcatalog.List{From: "shop_tier_prices tp JOIN shop_products tpp ON tpp.id = tp.product_id" +
+					" LEFT JOIN shop_product_prices tpc ON tpc.product_id = tp.product_id AND tpc.currency = {currency}",
+					Product: "tp.product_id", Where: "tp.currency = {currency}", OrderBy: "tp.min_quantity, tp.id"},
 				AggregateChildren: "1 = 0",
 				Threshold:         "tp.min_quantity",
 				Type:              "'fixed'",
 				CustomerGroupUID:  "tp.customer_group_id",
-				Reduction:         "tpp.price - tp.price",
+				Reduction:         "COALESCE(tpc.price, tpp.price) - tp.price",
 			},
+			// Variant dimensions and values are labelled in the
+			// marketplace's language; the uids stay the base texts.
 			Attributes: &gormcatalog.Attributes{
-				List:       gormcatalog.List{From: "shop_product_attributes a", Product: "a.product_id", OrderBy: "a.sort_order, a.id"},
+				List: gormcatalog.List{From: "shop_product_attributes a" +
+					" LEFT JOIN shop_attribute_translations an ON an.name = a.name AND an.language = {lang}" +
+					" LEFT JOIN shop_attribute_translations av ON av.name = a.value AND av.language = {lang}",
+					Product: "a.product_id", OrderBy: "a.sort_order, a.id"},
 				UID:        "lower(a.value)",
 				GroupUID:   "lower(a.name)",
-				GroupLabel: "a.name",
-				Label:      "a.value",
+				GroupLabel: "COALESCE(an.label, a.name)",
+				Label:      "COALESCE(av.label, a.value)",
 			},
 		},
 		Categories: gormcatalog.Categories{
-			From:  "shop_categories c",
+			From:  "shop_categories c LEFT JOIN shop_category_translations ct ON ct.category_id = c.id AND ct.language = {lang}",
 			Key:   "c.id",
 			Where: "c.active",
 			// Siblings are shown by ascending SortOrder in the shop and by
@@ -133,11 +143,11 @@ func catalogConfig(db *gorm.DB, publicURL string) gormcatalog.Config {
 			SortOrder:  "(SELECT MAX(x.sort_order) FROM shop_categories x) - c.sort_order",
 			IsActive:   "c.active",
 			IsAnchor:   "1 = 0",
-			Name:       "c.name",
+			Name:       "COALESCE(ct.name, c.name)",
 			Deeplink:   "'/category/' || c.id",
 			ImageUID:   "c.id",
 			ImageURL:   "NULLIF(c.image_url, '')",
-			ImageTitle: "c.name",
+			ImageTitle: "COALESCE(ct.name, c.name)",
 		},
 		Reviews: gormcatalog.Reviews{
 			From:  "shop_reviews r JOIN shop_products p ON p.id = r.product_id",

@@ -206,13 +206,16 @@ type ProductRelation struct {
 func (ProductRelation) TableName() string { return "shop_product_relations" }
 
 // TierPrice is a quantity price: from MinQuantity units on, one unit costs
-// Price (gross). CustomerGroupID limits it to one group; nil means everyone.
+// Price (gross, in Currency). CustomerGroupID limits it to one group; nil
+// means everyone. The storefront sells in the shop's Currency; rows in
+// other currencies serve the other marketplaces.
 type TierPrice struct {
 	ID              uint            `gorm:"primaryKey"`
 	ProductID       uint            `gorm:"not null;index"`
 	MinQuantity     int             `gorm:"not null"`
 	Price           decimal.Decimal `gorm:"type:numeric(15,4);not null"`
 	CustomerGroupID *uint
+	Currency        string `gorm:"size:3;not null;default:EUR"`
 }
 
 // TableName implements gorm's tabler.
@@ -231,19 +234,22 @@ func (CustomerGroup) TableName() string { return "shop_customer_groups" }
 // never serialised. Gender is "m", "f", "d" or empty. Token is an opaque,
 // stable identifier that may be handed to third parties instead of the id.
 type Customer struct {
-	ID              uint           `gorm:"primaryKey"`
-	Number          string         `gorm:"size:32;not null;uniqueIndex"`
-	Email           string         `gorm:"size:255;not null;uniqueIndex"`
-	PasswordHash    string         `gorm:"size:100;not null" json:"-"`
-	Token           string         `gorm:"size:64;not null;uniqueIndex" json:"-"`
-	FirstName       string         `gorm:"size:128;not null"`
-	LastName        string         `gorm:"size:128;not null"`
-	Gender          string         `gorm:"size:1"`
-	Birthday        *time.Time     `gorm:"type:date"`
-	Phone           string         `gorm:"size:64"`
-	Mobile          string         `gorm:"size:64"`
-	Newsletter      bool           `gorm:"not null;default:false"`
-	Active          bool           `gorm:"not null"`
+	ID           uint       `gorm:"primaryKey"`
+	Number       string     `gorm:"size:32;not null;uniqueIndex"`
+	Email        string     `gorm:"size:255;not null;uniqueIndex"`
+	PasswordHash string     `gorm:"size:100;not null" json:"-"`
+	Token        string     `gorm:"size:64;not null;uniqueIndex" json:"-"`
+	FirstName    string     `gorm:"size:128;not null"`
+	LastName     string     `gorm:"size:128;not null"`
+	Gender       string     `gorm:"size:1"`
+	Birthday     *time.Time `gorm:"type:date"`
+	Phone        string     `gorm:"size:64"`
+	Mobile       string     `gorm:"size:64"`
+	Newsletter   bool       `gorm:"not null;default:false"`
+	Active       bool       `gorm:"not null"`
+	// ConnectBarred bars the account from the Shopgate app (Shopgate
+	// Connect answers 77); the storefront login is unaffected.
+	ConnectBarred   bool           `gorm:"not null;default:false"`
 	CustomerGroupID *uint          `gorm:"index"`
 	CustomerGroup   *CustomerGroup `gorm:"foreignKey:CustomerGroupID"`
 	Addresses       []Address      `gorm:"foreignKey:CustomerID"`

@@ -62,6 +62,51 @@ type ProductTranslation struct {
 // TableName implements gorm's tabler.
 func (ProductTranslation) TableName() string { return "shop_product_translations" }
 
+// PaymentMethodFee is a payment method's gross fee in another currency
+// than Currency. A method with a fee is offered in another currency only
+// when it has a row for it.
+type PaymentMethodFee struct {
+	MethodID uint            `gorm:"primaryKey"`
+	Currency string          `gorm:"primaryKey;size:3"`
+	Fee      decimal.Decimal `gorm:"type:numeric(15,4);not null"`
+}
+
+// TableName implements gorm's tabler.
+func (PaymentMethodFee) TableName() string { return "shop_payment_method_fees" }
+
+// ShippingMethodTranslation is a shipping method's title and description
+// in one language (the base texts in ShippingMethod are English).
+type ShippingMethodTranslation struct {
+	MethodID    uint   `gorm:"primaryKey"`
+	Language    string `gorm:"primaryKey;size:2"`
+	Name        string `gorm:"size:128;not null"`
+	Description string `gorm:"size:255"`
+}
+
+// TableName implements gorm's tabler.
+func (ShippingMethodTranslation) TableName() string { return "shop_shipping_method_translations" }
+
+// CategoryTranslation is a category's name in one language.
+type CategoryTranslation struct {
+	CategoryID uint   `gorm:"primaryKey"`
+	Language   string `gorm:"primaryKey;size:2"`
+	Name       string `gorm:"size:255;not null"`
+}
+
+// TableName implements gorm's tabler.
+func (CategoryTranslation) TableName() string { return "shop_category_translations" }
+
+// AttributeTranslation is the label of a variant dimension (an
+// attribute name such as "Size") in one language.
+type AttributeTranslation struct {
+	Name     string `gorm:"primaryKey;size:64"`
+	Language string `gorm:"primaryKey;size:2"`
+	Label    string `gorm:"size:64;not null"`
+}
+
+// TableName implements gorm's tabler.
+func (AttributeTranslation) TableName() string { return "shop_attribute_translations" }
+
 // ProductPrice is a product's gross price in another currency than
 // Currency.
 type ProductPrice struct {
@@ -85,5 +130,6 @@ func (CouponProduct) TableName() string { return "shop_coupon_products" }
 
 // cartModels are the tables of this file.
 func cartModels() []any {
-	return []any{&ShippingRate{}, &PaymentMethod{}, &TaxRate{}, &ProductTranslation{}, &ProductPrice{}, &CouponProduct{}}
+	return []any{&ShippingRate{}, &PaymentMethod{}, &TaxRate{}, &ProductTranslation{}, &ProductPrice{}, &CouponProduct{},
+		&ShippingMethodTranslation{}, &CategoryTranslation{}, &AttributeTranslation{}, &PaymentMethodFee{}}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -316,7 +318,7 @@ func seedDemo(tx *gorm.DB) error {
 		for _, tp := range sp.tiers {
 			var minQ int
 			fmt.Sscan(tp[0], &minQ)
-			tiers = append(tiers, TierPrice{ProductID: p.ID, MinQuantity: minQ, Price: decimal.RequireFromString(tp[1])})
+			tiers = append(tiers, TierPrice{ProductID: p.ID, MinQuantity: minQ, Price: decimal.RequireFromString(tp[1]), Currency: Currency})
 		}
 		for k := 0; k < i%4; k++ {
 			rt := reviewTexts[(i+k)%len(reviewTexts)]
@@ -654,6 +656,9 @@ func seedCartData(tx *gorm.DB, taxes []TaxClass, groups []CustomerGroup) error {
 	if err := tx.Create(&pays).Error; err != nil {
 		return fmt.Errorf("seed payment methods: %w", err)
 	}
+	if err := tx.Create(&PaymentMethodFee{MethodID: pays[2].ID, Currency: "USD", Fee: d("6.60")}).Error; err != nil {
+		return fmt.Errorf("seed payment fees: %w", err)
+	}
 	var parents []Product
 	if err := tx.Where("parent_id IS NULL").Order("id").Find(&parents).Error; err != nil {
 		return err
@@ -665,7 +670,7 @@ func seedCartData(tx *gorm.DB, taxes []TaxClass, groups []CustomerGroup) error {
 	for i, p := range parents {
 		if i < 5 {
 			tiers = append(tiers, TierPrice{ProductID: p.ID, MinQuantity: 1, Price: p.Price.Mul(d("0.85")).Round(2),
-				CustomerGroupID: &groups[1].ID})
+				CustomerGroupID: &groups[1].ID, Currency: Currency})
 		}
 		prices = append(prices, ProductPrice{ProductID: p.ID, Currency: "USD", Price: p.Price.Mul(d("1.1")).Round(2)})
 		if i < len(germanNames) {
@@ -677,6 +682,9 @@ func seedCartData(tx *gorm.DB, taxes []TaxClass, groups []CustomerGroup) error {
 		if err := tx.Create(rows).Error; err != nil {
 			return fmt.Errorf("seed marketplace data: %w", err)
 		}
+	}
+	if err := seedMarketplaceTexts(tx, ships); err != nil {
+		return err
 	}
 	from := seedEpoch
 	coupons := []Coupon{
@@ -696,6 +704,88 @@ func seedCartData(tx *gorm.DB, taxes []TaxClass, groups []CustomerGroup) error {
 		return fmt.Errorf("seed coupon products: %w", err)
 	}
 	return nil
+}
+
+// seedMarketplaceTexts seeds what the USD marketplace and the German
+// texts need beyond product names: every quantity and group price also in
+// USD (the product's USD price is 1.1 times the euro price), German
+// variant names for the translated products, and German texts of shipping
+// methods, categories and variant dimensions (docs/protocol/cart.md#marketplaces).
+func seedMarketplaceTexts(tx *gorm.DB, ships []ShippingMethod) error {
+	var eur []TierPrice
+	if err := tx.Where("currency = ?", Currency).Order("id").Find(&eur).Error; err != nil {
+		return fmt.Errorf("seed USD tier prices: %w", err)
+	}
+	usd := make([]TierPrice, 0, len(eur))
+	for _, t := range eur {
+		usd = append(usd, TierPrice{ProductID: t.ProductID, MinQuantity: t.MinQuantity, CustomerGroupID: t.CustomerGroupID,
+			Price: t.Price.Mul(decimal.RequireFromString("1.1")).Round(2), Currency: "USD"})
+	}
+	shipTexts := []ShippingMethodTranslation{
+		{MethodID: ships[0].ID, Language: "de", Name: "Standardversand (DHL, 2–3 Tage)", Description: "2–3 Werktage"},
+		{MethodID: ships[1].ID, Language: "de", Name: "Express (nächster Werktag)", Description: "nächster Werktag"},
+	}
+	var cats []Category
+	if err := tx.Order("id").Find(&cats).Error; err != nil {
+		return fmt.Errorf("seed category texts: %w", err)
+	}
+	var catTexts []CategoryTranslation
+	for _, c := range cats {
+		if de, ok := germanCategoryNames[c.Slug]; ok {
+			catTexts = append(catTexts, CategoryTranslation{CategoryID: c.ID, Language: "de", Name: de})
+		}
+	}
+	var attrTexts []AttributeTranslation
+	for en, de := range germanAttributeTexts {
+		attrTexts = append(attrTexts, AttributeTranslation{Name: en, Language: "de", Label: de})
+	}
+	var parents []Product
+	if err := tx.Where("parent_id IS NULL").Order("id").Limit(len(germanNames)).Preload("Variants", func(tx *gorm.DB) *gorm.DB {
+		return tx.Preload("Attributes", func(tx *gorm.DB) *gorm.DB { return tx.Order("sort_order, id") }).Order("id")
+	}).Find(&parents).Error; err != nil {
+		return fmt.Errorf("seed variant texts: %w", err)
+	}
+	var variantTexts []ProductTranslation
+	for i, p := range parents {
+		for _, v := range p.Variants {
+			name := germanNames[i]
+			for _, a := range slices.Backward(v.Attributes) {
+				label := a.Value
+				if de, ok := germanAttributeTexts[label]; ok {
+					label = de
+				}
+				name += ", " + label
+			}
+			variantTexts = append(variantTexts, ProductTranslation{ProductID: v.ID, Language: "de", Name: name})
+		}
+	}
+	for _, rows := range []any{&usd, &shipTexts, &catTexts, &attrTexts, &variantTexts} {
+		if reflect.ValueOf(rows).Elem().Len() == 0 {
+			continue
+		}
+		if err := tx.Create(rows).Error; err != nil {
+			return fmt.Errorf("seed marketplace texts: %w", err)
+		}
+	}
+	return nil
+}
+
+// germanCategoryNames are the German names of the demo categories.
+var germanCategoryNames = map[string]string{
+	"clothing": "Bekleidung", "men": "Herren", "men-t-shirts": "T-Shirts", "men-jeans": "Jeans", "women": "Damen",
+	"women-dresses": "Kleider", "women-tops": "Tops", "electronics": "Elektronik", "audio": "Audio",
+	"headphones": "Kopfhörer", "speakers": "Lautsprecher", "computers": "Computer", "laptops": "Laptops",
+	"accessories": "Zubehör", "home-garden": "Haus & Garten", "kitchen": "Küche", "coffee": "Kaffee & Tee",
+	"cookware": "Kochgeschirr", "garden": "Garten", "garden-tools": "Gartenwerkzeug", "books": "Bücher",
+	"fiction": "Romane", "cookbooks": "Kochbücher", "health": "Gesundheit", "vitamins": "Vitamine",
+	"cold-flu": "Erkältung & Grippe", "archive": "Archiv",
+}
+
+// germanAttributeTexts translate the variant dimensions and their colour
+// values; sizes are the same in both languages.
+var germanAttributeTexts = map[string]string{
+	"Size": "Größe", "Colour": "Farbe", "Black": "Schwarz", "White": "Weiß", "Lime": "Limette", "Coral": "Koralle",
+	"Navy": "Marineblau", "Graphite": "Graphit", "Silver": "Silber",
 }
 
 // germanNames are the German names of the first parent products (the
@@ -738,7 +828,7 @@ func seedCustomerOrders(tx *gorm.DB) error {
 		number, status, payment, source, ext, coupon string
 		created                                      time.Time
 		lines                                        []OrderItem
-		shipping, discount                           decimal.Decimal
+		shipping                                     decimal.Decimal
 		paidAt, shippedAt                            *time.Time
 	}
 	specs := []spec{

@@ -8,13 +8,6 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
-func b01(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // shopInfo fills ping's shop_info and get_debug_info.
 type shopInfo struct{ a *App }
 

@@ -17,9 +17,9 @@ func cartConfig(db *gorm.DB, publicURL string) gormcart.Config {
 	return gormcart.Config{
 		DB:    db,
 		Items: catalogConfig(db, publicURL).Items,
-		// Tier and group prices are kept in euros only.
+		// Tier and group prices are kept per currency.
 		GroupPrices: &gormcart.GroupPrices{From: "shop_tier_prices tp", Product: "tp.product_id",
-			Group: "tp.customer_group_id", MinQuantity: "tp.min_quantity", Price: "tp.price", Where: "{currency} = 'EUR'"},
+			Group: "tp.customer_group_id", MinQuantity: "tp.min_quantity", Price: "tp.price", Where: "tp.currency = {currency}"},
 		Customers: &gormcart.Customers{From: "shop_customers c", ID: "c.id", Where: "c.active",
 			Group:       "COALESCE(c.customer_group_id, (SELECT g.id FROM shop_customer_groups g WHERE g.name = 'Retail'))",
 			TaxClassKey: "'default'"},
@@ -36,23 +36,32 @@ func cartConfig(db *gorm.DB, publicURL string) gormcart.Config {
 }
 
 // shippingMapping offers the rates of the delivery country in the
-// marketplace's currency.
+// marketplace's currency, titled in its language (the base texts are
+// English).
 func shippingMapping() *gormcart.Shipping {
 	return &gormcart.Shipping{
-		From:  "shop_shipping_rates r JOIN shop_shipping_methods m ON m.id = r.method_id",
+		From: "shop_shipping_rates r JOIN shop_shipping_methods m ON m.id = r.method_id" +
+			" LEFT JOIN shop_shipping_method_translations mt ON mt.method_id = m.id AND mt.language = {lang}",
 		Where: "m.active AND r.currency = {currency}",
-		ID:    "m.code", Country: "r.country", Title: "m.name", SortOrder: "m.sort_order",
+		ID:    "m.code", Country: "r.country", Title: "COALESCE(mt.name, m.name)", SortOrder: "m.sort_order",
 		Carrier:     "CASE WHEN m.code = 'express' THEN 'DHLEXPRESS' ELSE 'DHL' END",
-		Description: "CASE WHEN m.code = 'express' THEN 'next working day' ELSE '2-3 working days' END",
+		Description: "COALESCE(mt.description, CASE WHEN m.code = 'express' THEN 'next working day' ELSE '2-3 working days' END)",
 		Price:       "r.price", TaxPercent: "m.tax_rate", TaxClass: "'standard'", FreeFrom: "r.free_from",
 		MaxWeight: "r.max_weight_grams",
 	}
 }
 
-// paymentMapping lists the active payment methods and their fees.
+// paymentMapping lists the active payment methods and their fees in the
+// marketplace's currency; a method with a fee but none in that currency
+// is not offered there.
 func paymentMapping() *gormcart.Payments {
-	return &gormcart.Payments{From: "shop_payment_methods pm", Where: "pm.active", ID: "pm.code", Name: "pm.name",
-		Fee: "pm.fee", TaxPercent: "pm.tax_rate", TaxClass: "CASE WHEN pm.tax_rate IS NULL THEN NULL ELSE 'standard' END",
+	return &gormcart.Payments{
+		From: "shop_payment_methods pm" +
+			" LEFT JOIN shop_payment_method_fees pf ON pf.method_id = pm.id AND pf.currency = {currency}",
+		Where: "pm.active AND ({currency} = '" + Currency + "' OR pm.fee = 0 OR pf.fee IS NOT NULL)",
+		ID:    "pm.code", Name: "pm.name",
+		Fee:        "CASE WHEN {currency} = '" + Currency + "' OR pm.fee = 0 THEN pm.fee ELSE pf.fee END",
+		TaxPercent: "pm.tax_rate", TaxClass: "CASE WHEN pm.tax_rate IS NULL THEN NULL ELSE 'standard' END",
 		SortOrder: "pm.sort_order"}
 }
 

@@ -28,6 +28,7 @@ func (a *App) customersConfig() gormcustomers.Config {
 			Table: "shop_customers", ID: "id", Login: "email", Password: "password_hash", Token: "token",
 			Number: "number", FirstName: "first_name", LastName: "last_name", Gender: "gender", Birthday: "birthday",
 			Phone: "phone", Mobile: "mobile", Mail: "email", Newsletter: "newsletter", Active: "active",
+			Permitted:    "NOT c.connect_barred",
 			Group:        "customer_group_id",
 			DefaultGroup: "(SELECT id FROM shop_customer_groups WHERE name = 'Retail')",
 			CreatedAt:    "created_at", UpdatedAt: "updated_at",
@@ -80,6 +81,9 @@ func (a *App) customersConfig() gormcustomers.Config {
 		},
 		// Favourites: the shop has no wish list table; shopbridge keeps them.
 		Passwords: gormcustomers.Bcrypt{Cost: passwordCost},
+		// The app's checkout needs an address; an account without one is
+		// refused with 70 (docs/protocol/customers.md#customers-without-an-address).
+		RequireAddress: true,
 	}
 }
 

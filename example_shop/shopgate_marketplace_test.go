@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +94,95 @@ func TestTwoMarketplaces(t *testing.T) {
 		}
 		if len(m["allowed_shipping_countries"].([]any)) != 3 || len(m["tax"].(map[string]any)["tax_rates"].([]any)) != 6 {
 			t.Errorf("settings: %s", out)
+		}
+	})
+}
+
+// TestMarketplaceTextsAndGroupPrices: the German marketplace exports
+// German category names, variant names and variant dimensions and titles
+// its shipping methods in German; the USD marketplace has its own quantity
+// and group prices (docs/protocol/cart.md#marketplaces).
+func TestMarketplaceTextsAndGroupPrices(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		t.Cleanup(a.Close)
+		b := newBrowser(t, a)
+		var first Product
+		if err := db.Where("parent_id IS NULL").Order("id").Preload("Variants", func(tx *gorm.DB) *gorm.DB {
+			return tx.Order("id")
+		}).First(&first).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(first.Variants) == 0 {
+			t.Fatal("the first demo product has no variants")
+		}
+		uid := strconv.Itoa(int(first.ID))
+		get := func(shop string, form url.Values) string {
+			t.Helper()
+			form.Set("shop_number", shop)
+			_, body := pluginCall(t, b, form)
+			return string(body)
+		}
+		for _, tc := range []struct {
+			shop       string
+			want, miss []string
+		}{
+			{shop: demoShopNumber, want: []string{"<![CDATA[Größe]]>", "<![CDATA[Farbe]]>", "<![CDATA[Schwarz]]>",
+				"<![CDATA[" + germanNames[0] + ", Schwarz, "}, miss: []string{"<![CDATA[Size]]>"}},
+			{shop: demoShopNumberUS, want: []string{"<![CDATA[Size]]>", "<![CDATA[Colour]]>", "<![CDATA[Black]]>",
+				"<![CDATA[" + first.Name + ", Black, "}, miss: []string{"Größe", germanNames[0]}},
+		} {
+			items := get(tc.shop, url.Values{"action": {"get_items"}, "uids[]": {uid}})
+			for _, w := range tc.want {
+				if !strings.Contains(items, w) {
+					t.Errorf("get_items of %s lacks %q", tc.shop, w)
+				}
+			}
+			for _, m := range tc.miss {
+				if strings.Contains(items, m) {
+					t.Errorf("get_items of %s has %q", tc.shop, m)
+				}
+			}
+		}
+		de, en := get(demoShopNumber, url.Values{"action": {"get_categories"}}), get(demoShopNumberUS, url.Values{"action": {"get_categories"}})
+		if !strings.Contains(de, "<![CDATA[Bekleidung]]>") || strings.Contains(de, "<![CDATA[Clothing]]>") ||
+			!strings.Contains(en, "<![CDATA[Clothing]]>") || strings.Contains(en, "Bekleidung") {
+			t.Errorf("category names: German export has Bekleidung %v, English has Clothing %v",
+				strings.Contains(de, "Bekleidung"), strings.Contains(en, "Clothing"))
+		}
+
+		// Trade buyers pay their group price in either currency.
+		var trade CustomerGroup
+		if err := db.Where("name = ?", "Trade").Take(&trade).Error; err != nil {
+			t.Fatal(err)
+		}
+		var eurGroup, usdGroup TierPrice
+		if err := db.Where("product_id = ? AND customer_group_id = ? AND currency = ?", first.ID, trade.ID, "EUR").Take(&eurGroup).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Where("product_id = ? AND customer_group_id = ? AND currency = ?", first.ID, trade.ID, "USD").Take(&usdGroup).Error; err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a.Echo)
+		t.Cleanup(srv.Close)
+		cart := []string{"check_cart", "cart[items][0][item_number]=" + uid, "cart[delivery_address][country]=DE",
+			"cart[external_customer_group_id]=" + strconv.Itoa(int(trade.ID))}
+		_, m, out := callShop(t, srv, time.Now(), cart...)
+		_, mu, outU := callShopNumber(t, srv, demoShopNumberUS, cart...)
+		unit := func(m map[string]any) decimal.Decimal {
+			return decimal.NewFromFloat(m["items"].([]any)[0].(map[string]any)["unit_amount_with_tax"].(float64))
+		}
+		if !unit(m).Equal(eurGroup.Price) || !unit(mu).Equal(usdGroup.Price) || usdGroup.Price.Equal(eurGroup.Price) {
+			t.Errorf("group prices: EUR %s (want %s), USD %s (want %s)\n%s\n%s", unit(m), eurGroup.Price, unit(mu), usdGroup.Price, out, outU)
+		}
+		// Cash on delivery costs 6.00 EUR or 6.60 USD.
+		fee := func(m map[string]any) any { return m["payment_methods"].([]any)[2].(map[string]any)["amount_with_tax"] }
+		if fee(m) != 6.0 || fee(mu) != 6.6 {
+			t.Errorf("COD fees: %v EUR / %v USD", fee(m), fee(mu))
+		}
+		title := func(m map[string]any) any { return m["shipping_methods"].([]any)[0].(map[string]any)["title"] }
+		if title(m) != "Standardversand (DHL, 2–3 Tage)" || title(mu) != "Standard (DHL, 2–3 days)" {
+			t.Errorf("shipping titles: %v / %v", title(m), title(mu))
 		}
 	})
 }

@@ -289,7 +289,7 @@ func (a *App) product(c echo.Context) error {
 		Preload("Tags", func(tx *gorm.DB) *gorm.DB { return tx.Order("name") }).
 		Preload("Categories", func(tx *gorm.DB) *gorm.DB { return tx.Where("active = ?", true).Order("id") }).
 		Preload("TierPrices", func(tx *gorm.DB) *gorm.DB {
-			return tx.Where("customer_group_id IS NULL").Order("min_quantity")
+			return tx.Where("customer_group_id IS NULL AND currency = ?", Currency).Order("min_quantity")
 		}).
 		Take(p, id).Error
 	if err != nil {

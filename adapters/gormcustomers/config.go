@@ -45,6 +45,11 @@ type Config struct {
 	Passwords PasswordVerifier
 	// Throttle limits failed logins.
 	Throttle Throttle
+	// RequireAddress makes get_customer answer 70 (ErrNoAddresses) for a
+	// customer without any address, and register_customer refuse a
+	// registration without one before anything is written
+	// (docs/protocol/customers.md#customers-without-an-address).
+	RequireAddress bool
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -78,8 +83,15 @@ type Customers struct {
 	Mail       string // default: Login
 	Newsletter string // boolean
 	// Active is a boolean column; a customer with false gets "account
-	// not confirmed" (75). Empty: every customer is active.
+	// not confirmed" (75) from get_customer and get_orders. Empty: every
+	// customer is active.
 	Active string
+	// Permitted is a boolean SQL expression over the customer row (alias
+	// "c"), e.g. "c.app_login": false means the account may not use
+	// Shopgate Connect, and get_customer (after the password matched) and
+	// get_orders answer "missing account permissions" (77). Empty: every
+	// account may.
+	Permitted string
 	// Group is the column of the customer's (single) group; registration
 	// writes DefaultGroup into it. Optional.
 	Group string

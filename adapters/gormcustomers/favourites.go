@@ -22,7 +22,7 @@ func (s *Store) favTable() Favourites {
 // in one transaction, then the complete list, oldest first.
 func (s *Store) SyncFavouriteList(ctx context.Context, shop adapters.Shop, token string, changes []adapters.FavouriteChange) ([]adapters.FavouriteItem, error) {
 	db := s.cfg.DB.WithContext(ctx)
-	id, err := s.customerID(db, token)
+	id, err := s.customerID(db, token, false)
 	if err != nil {
 		return nil, err
 	}

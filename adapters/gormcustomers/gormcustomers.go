@@ -145,16 +145,16 @@ func (s *Store) GetCustomer(ctx context.Context, shop adapters.Shop, cred adapte
 	}
 	c := s.cfg.Customers
 	var id, hash string
-	var active = true
-	q := fmt.Sprintf("SELECT c.%s, c.%s, %s FROM %s c WHERE LOWER(c.%s) = ? ORDER BY c.%s LIMIT 1",
-		c.ID, c.Password, orNull(col("c", c.Active)), c.Table, c.Login, c.ID)
+	var active, permitted = true, true
+	q := fmt.Sprintf("SELECT c.%s, c.%s, %s, %s FROM %s c WHERE LOWER(c.%s) = ? ORDER BY c.%s LIMIT 1",
+		c.ID, c.Password, orNull(col("c", c.Active)), orNull(c.Permitted), c.Table, c.Login, c.ID)
 	rows, err := db.Raw(q, strings.ToLower(strings.TrimSpace(cred.Login))).Rows()
 	if err != nil {
 		return nil, shopgate.DatabaseError("load customer", err)
 	}
 	found := false
 	if rows.Next() {
-		vals, err := scanRow(rows, 3)
+		vals, err := scanRow(rows, 4)
 		if err != nil {
 			rows.Close()
 			return nil, shopgate.DatabaseError("load customer", err)
@@ -162,6 +162,9 @@ func (s *Store) GetCustomer(ctx context.Context, shop adapters.Shop, cred adapte
 		found, id, hash = true, asString(vals[0]), asString(vals[1])
 		if c.Active != "" {
 			active = asBool(vals[2])
+		}
+		if c.Permitted != "" {
+			permitted = asBool(vals[3])
 		}
 	}
 	rows.Close()
@@ -183,7 +186,17 @@ func (s *Store) GetCustomer(ctx context.Context, shop adapters.Shop, cred adapte
 	if !active {
 		return nil, adapters.ErrAccountNotConfirmed
 	}
-	return s.load(db, id)
+	if !permitted {
+		return nil, adapters.ErrMissingPermissions
+	}
+	cu, err := s.load(db, id)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.RequireAddress && len(cu.Addresses) == 0 {
+		return nil, adapters.ErrNoAddresses
+	}
+	return cu, nil
 }
 
 func orNull(expr string) string {
@@ -503,6 +516,9 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 	if len(missing) > 0 {
 		return nil, &adapters.MissingFieldsError{Fields: missing}
 	}
+	if s.cfg.RequireAddress && len(in.Addresses) == 0 {
+		return nil, adapters.ErrNoAddresses
+	}
 	hash, err := s.cfg.Passwords.Hash(cred.Password)
 	if err != nil {
 		// e.g. bcrypt refuses passwords over 72 bytes; never echo it.
@@ -549,7 +565,7 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 		put(c.CreatedAt, now, nil)
 		put(c.UpdatedAt, now, nil)
 		if err := tx.Table(c.Table).Create(row).Error; err != nil {
-			return shopgate.NewAPIError(shopgate.CodeRegisterFailedToAddUser, err.Error())
+			return fmt.Errorf("gormcustomers: insert customer: %w: %w", adapters.ErrAddCustomerFailed, err)
 		}
 		var ids []any
 		rows, err := tx.Raw(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", c.ID, c.Table, c.Token), token).Rows()
@@ -566,7 +582,7 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 		}
 		rows.Close()
 		if len(ids) != 1 {
-			return shopgate.NewAPIError(shopgate.CodeRegisterFailedToAddUser, "new customer not found")
+			return fmt.Errorf("gormcustomers: new customer not found by its token: %w", adapters.ErrAddCustomerFailed)
 		}
 		id := asString(ids[0])
 		if err := s.insertAddresses(tx, ids[0], in.Addresses, &ex, now); err != nil {
@@ -637,7 +653,7 @@ func (s *Store) insertAddresses(tx *gorm.DB, id any, list []adapters.Address, ex
 			kept.CustomFields, hasExtra = toCustomFields(ad.CustomFields), true
 		}
 		if err := tx.Table(a.Table).Create(row).Error; err != nil {
-			return shopgate.NewAPIError(shopgate.CodeRegisterCustomerError, err.Error())
+			return fmt.Errorf("gormcustomers: insert address %d: %w: %w", i, adapters.ErrRegistrationFailed, err)
 		}
 		if !hasExtra {
 			continue
@@ -665,12 +681,15 @@ func (s *Store) insertAddresses(tx *gorm.DB, id any, list []adapters.Address, ex
 }
 
 // customerID returns the key of the customer a token belongs to.
-func (s *Store) customerID(db *gorm.DB, token string) (string, error) {
+// With account set, an inactive account is ErrAccountNotConfirmed and a
+// barred one ErrMissingPermissions (get_orders).
+func (s *Store) customerID(db *gorm.DB, token string, account bool) (string, error) {
 	c := s.cfg.Customers
 	if strings.TrimSpace(token) == "" {
 		return "", adapters.ErrUnknownCustomerToken
 	}
-	rows, err := db.Raw(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", c.ID, c.Table, c.Token), token).Rows()
+	rows, err := db.Raw(fmt.Sprintf("SELECT c.%s, %s, %s FROM %s c WHERE c.%s = ?", c.ID, orNull(col("c", c.Active)),
+		orNull(c.Permitted), c.Table, c.Token), token).Rows()
 	if err != nil {
 		return "", shopgate.DatabaseError("load customer", err)
 	}
@@ -681,9 +700,15 @@ func (s *Store) customerID(db *gorm.DB, token string) (string, error) {
 		}
 		return "", adapters.ErrUnknownCustomerToken
 	}
-	v, err := scanRow(rows, 1)
+	v, err := scanRow(rows, 3)
 	if err != nil {
 		return "", shopgate.DatabaseError("load customer", err)
+	}
+	switch {
+	case account && c.Active != "" && !asBool(v[1]):
+		return "", adapters.ErrAccountNotConfirmed
+	case account && c.Permitted != "" && !asBool(v[2]):
+		return "", adapters.ErrMissingPermissions
 	}
 	return asString(v[0]), nil
 }

@@ -25,7 +25,7 @@ func net(gross, percent decimal.Decimal) decimal.Decimal {
 // notes, whatever the page size.
 func (s *Store) CustomerOrders(ctx context.Context, shop adapters.Shop, q adapters.CustomerOrdersQuery) ([]adapters.ExternalOrder, error) {
 	db := s.cfg.DB.WithContext(ctx)
-	id, err := s.customerID(db, q.Token)
+	id, err := s.customerID(db, q.Token, true)
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +142,12 @@ func (s *Store) CustomerOrders(ctx context.Context, shop adapters.Shop, q adapte
 	return out, nil
 }
 
-// totals derives the net amounts and the tax breakdown from the lines and
-// fees (each rounded to cents per line).
+// totals derives the net amounts and the tax breakdown from the lines,
+// fees and coupons (docs/protocol/customers.md#order-taxes). Coupon
+// discounts are gross amounts: each is split over the item tax rates in
+// proportion to the rate's gross item total and lowers that rate's tax by
+// the tax contained in its share, so that the net total plus the taxes is
+// the gross total the buyer paid.
 func totals(eo *adapters.ExternalOrder) {
 	tax := map[string]*adapters.OrderTax{}
 	add := func(percent, gross, netAmount decimal.Decimal) {
@@ -158,14 +162,47 @@ func totals(eo *adapters.ExternalOrder) {
 		}
 		t.Amount = t.Amount.Add(gross.Sub(netAmount))
 	}
+	// Gross item totals per rate, in a stable order for the split.
+	type rate struct {
+		percent, gross decimal.Decimal
+	}
+	var rates []*rate
+	byPercent := map[string]*rate{}
 	for _, it := range eo.Items {
 		q := decimal.NewFromInt(int64(it.Quantity))
-		eo.AmountItemsGross = eo.AmountItemsGross.Add(it.UnitAmountWithTax.Mul(q))
+		gross := it.UnitAmountWithTax.Mul(q)
+		eo.AmountItemsGross = eo.AmountItemsGross.Add(gross)
 		eo.AmountItemsNet = eo.AmountItemsNet.Add(it.UnitAmount.Mul(q))
-		add(it.TaxPercent, it.UnitAmountWithTax.Mul(q), it.UnitAmount.Mul(q))
+		add(it.TaxPercent, gross, it.UnitAmount.Mul(q))
+		r := byPercent[it.TaxPercent.String()]
+		if r == nil {
+			r = &rate{percent: it.TaxPercent}
+			byPercent[it.TaxPercent.String()] = r
+			rates = append(rates, r)
+		}
+		r.gross = r.gross.Add(gross)
 	}
 	for _, c := range eo.ExtraCosts {
 		add(c.TaxPercent, c.Amount, net(c.Amount, c.TaxPercent))
+	}
+	discount := decimal.Zero
+	for _, c := range eo.Coupons {
+		discount = discount.Add(c.Amount.Abs())
+	}
+	if discount.GreaterThan(eo.AmountItemsGross) {
+		discount = eo.AmountItemsGross
+	}
+	if discount.IsPositive() {
+		sort.Slice(rates, func(i, j int) bool { return rates[i].percent.GreaterThan(rates[j].percent) })
+		left := discount
+		for i, r := range rates {
+			share := left
+			if i < len(rates)-1 {
+				share = discount.Mul(r.gross).Div(eo.AmountItemsGross).Round(2)
+				left = left.Sub(share)
+			}
+			add(r.percent, share.Neg(), net(share, r.percent).Neg())
+		}
 	}
 	totalTax := decimal.Zero
 	keys := make([]string, 0, len(tax))

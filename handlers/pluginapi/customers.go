@@ -31,6 +31,15 @@ func customerError(err error) error {
 		return shopgate.NewAPIError(shopgate.CodeRegisterUserAlreadyExists, "")
 	case errors.Is(err, adapters.ErrUnknownCustomerToken):
 		return shopgate.NewAPIError(shopgate.CodeCustomerTokenInvalid, "")
+	case errors.Is(err, adapters.ErrMissingPermissions):
+		return shopgate.NewAPIError(shopgate.CodeMissingAccountPermissions, "")
+	case errors.Is(err, adapters.ErrNoAddresses):
+		return shopgate.NewAPIError(shopgate.CodeNoAddressesFound, "")
+	case errors.Is(err, adapters.ErrAddCustomerFailed):
+		// The cause (e.g. the database's refusal) reaches the log only.
+		return &shopgate.APIError{Code: shopgate.CodeRegisterFailedToAddUser, Cause: err}
+	case errors.Is(err, adapters.ErrRegistrationFailed):
+		return &shopgate.APIError{Code: shopgate.CodeRegisterCustomerError, Cause: err}
 	case errors.As(err, &missing):
 		return shopgate.NewAPIErrorShown(shopgate.CodeRegisterMissingFields, missing.Error())
 	}

@@ -489,3 +489,93 @@ func TestSyncFavouriteList(t *testing.T) {
 		wantError(t, sync(), 73, "")
 	})
 }
+
+// TestCustomerErrorCodes: 70 for a customer without an address (when the
+// host requires one), 75 and 77 for an inactive or barred account, 220
+// when the customer record is refused, 66 when a later part of the
+// registration is refused; nothing is kept after 220, 66 or 70 (docs/protocol/customers.md#customers-without-an-address).
+func TestCustomerErrorCodes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		seedAnna(t, db)
+		hash, _ := bcrypt.GenerateFromPassword([]byte("bob-pass"), bcrypt.MinCost)
+		if err := db.Create(&testhost.Customer{ID: 4712, Number: "K-004712", Email: "bob@example.com", PasswordHash: string(hash),
+			Token: "bob-token-4712", FirstName: "Bob", LastName: "Nowhere", Active: true}).Error; err != nil {
+			t.Fatal(err)
+		}
+		register := func(user string, addresses bool) string {
+			t.Helper()
+			kv := []string{"action", "register_customer", "user", user, "pass", "n3w-Passw0rd",
+				"user_data[first_name]", "Max", "user_data[last_name]", "Muster"}
+			if addresses {
+				kv = append(kv, "user_data[addresses][0][first_name]", "Max", "user_data[addresses][0][last_name]", "Muster",
+					"user_data[addresses][0][street_1]", "Kai 5", "user_data[addresses][0][zipcode]", "20457",
+					"user_data[addresses][0][city]", "Hamburg", "user_data[addresses][0][country]", "DE")
+			}
+			return form(kv...)
+		}
+		customers := func() int64 {
+			t.Helper()
+			var n int64
+			if err := db.Table("shop_customers").Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if err := db.Create(&testhost.Customer{ID: 4713, Number: "K-004713", Email: "carl@example.com", PasswordHash: string(hash),
+			Token: "carl-token-4713", FirstName: "Carl", LastName: "Gone", Active: false}).Error; err != nil {
+			t.Fatal(err)
+		}
+		before := customers()
+		barBob := func(c *gormcustomers.Config) { c.Customers.Permitted = "c.last_name <> 'Nowhere'" }
+		requireAddress := func(c *gormcustomers.Config) { c.RequireAddress = true }
+		tests := []struct {
+			name string
+			mod  func(*gormcustomers.Config)
+			body string
+			code int
+			text string
+		}{
+			{name: "no address allowed", body: form("action", "get_customer", "user", "bob@example.com", "pass", "bob-pass")},
+			{name: "no address refused", mod: requireAddress,
+				body: form("action", "get_customer", "user", "bob@example.com", "pass", "bob-pass"), code: 70},
+			{name: "address present", mod: requireAddress,
+				body: form("action", "get_customer", "user", "anna.schmidt@example.com", "pass", "S3cret!pass")},
+			{name: "barred account", mod: barBob,
+				body: form("action", "get_customer", "user", "bob@example.com", "pass", "bob-pass"), code: 77},
+			{name: "barred account, wrong password", mod: barBob,
+				body: form("action", "get_customer", "user", "bob@example.com", "pass", "nope"), code: 71},
+			{name: "barred account history", mod: barBob,
+				body: form("action", "get_orders", "customer_token", "bob-token-4712", "customer_language", "de"), code: 77},
+			{name: "barred account favourites", mod: barBob,
+				body: form("action", "sync_favourite_list", "customer_token", "bob-token-4712")},
+			{name: "other accounts unbarred", mod: barBob,
+				body: form("action", "get_orders", "customer_token", "c3f9a1d07e5b4b8f9d2e6a41", "customer_language", "de")},
+			{name: "inactive account history",
+				body: form("action", "get_orders", "customer_token", "carl-token-4713", "customer_language", "de"), code: 75},
+			{name: "register without address", mod: requireAddress, body: register("new1@example.com", false), code: 70},
+			// The customer number is unique: a host whose numbering
+			// repeats itself has the customer record refused.
+			{name: "customer record refused", mod: func(c *gormcustomers.Config) {
+				c.Customers.NewNumber = func(string) string { return "K-004711" }
+			}, body: register("new2@example.com", true), code: 220},
+			{name: "password refused", body: form("action", "register_customer", "user", "new3@example.com",
+				"pass", strings.Repeat("p", 80), "user_data[first_name]", "Max", "user_data[last_name]", "Muster"),
+				code: 220, text: "failed to add user: password not accepted"},
+			// The address table refuses the row (a column the host does
+			// not have): the customer record written before is rolled back.
+			{name: "address refused", mod: func(c *gormcustomers.Config) {
+				c.Addresses.Phone = "no_such_column"
+			}, body: register("new4@example.com", true), code: 66},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				h := newCustomersHandler(t, db, tc.mod)
+				m := envelope(t, call(t, h, tc.body, true))
+				wantError(t, m, tc.code, tc.text)
+				if n := customers(); n != before {
+					t.Fatalf("%d customers, want %d: nothing may be kept", n, before)
+				}
+			})
+		}
+	})
+}

@@ -411,7 +411,7 @@ func bulkInsert(tx *gorm.DB, r bulkRefs, from, to, batch int) error {
 				Text: rt.text, Score: rt.score, Active: true, CreatedAt: rc, UpdatedAt: rc})
 		}
 		if k%10 == 3 {
-			tiers = append(tiers, testhost.TierPrice{ProductID: p.ID, MinQuantity: 5, Price: p.Price.Mul(decimal.New(9, -1)).Round(2)})
+			tiers = append(tiers, testhost.TierPrice{ProductID: p.ID, MinQuantity: 5, Price: p.Price.Mul(decimal.New(9, -1)).Round(2), Currency: "EUR"})
 		}
 		products = append(products, p)
 	}

@@ -161,6 +161,7 @@ type TierPrice struct {
 	MinQuantity     int             `gorm:"not null"`
 	Price           decimal.Decimal `gorm:"type:numeric(15,4);not null"`
 	CustomerGroupID *uint
+	Currency        string `gorm:"size:3;not null;default:EUR"`
 }
 
 // TableName implements gorm's tabler.
@@ -207,6 +208,7 @@ type Customer struct {
 	Mobile          string     `gorm:"size:64"`
 	Newsletter      bool       `gorm:"not null;default:false"`
 	Active          bool       `gorm:"not null"`
+	ConnectBarred   bool       `gorm:"not null;default:false"`
 	CustomerGroupID *uint      `gorm:"index"`
 	CreatedAt       time.Time
 	UpdatedAt       time.Time

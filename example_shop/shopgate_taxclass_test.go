@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// TestTaxClassesAgree: every tax class key the example answers — the
+// customer of get_customer and check_cart, the customer groups, the
+// exported items, shipping and payment methods — is one get_settings
+// lists, with the same id, and every tax rule links listed classes and
+// rates (docs/protocol/cart.md#get_settings).
+func TestTaxClassesAgree(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db *gorm.DB) {
+		a := newTestApp(t, db)
+		t.Cleanup(a.Close)
+		srv := httptest.NewServer(a.Echo)
+		t.Cleanup(srv.Close)
+		now := time.Now()
+		for _, shop := range []string{demoShopNumber, demoShopNumberUS} {
+			t.Run(shop, func(t *testing.T) {
+				_, set, out := callShop(t, srv, now, "get_settings", "shop_number="+shop)
+				tax, _ := set["tax"].(map[string]any)
+				if tax == nil {
+					t.Fatalf("get_settings: %s", out)
+				}
+				classes := func(key string) map[string]string { // key -> id
+					t.Helper()
+					m := map[string]string{}
+					for _, c := range tax[key].([]any) {
+						cm := c.(map[string]any)
+						m[fmt.Sprint(cm["key"])] = fmt.Sprint(cm["id"])
+					}
+					if len(m) == 0 {
+						t.Fatalf("no %s: %s", key, out)
+					}
+					return m
+				}
+				product, customer := classes("product_tax_classes"), classes("customer_tax_classes")
+				rates := map[string]bool{}
+				for _, r := range tax["tax_rates"].([]any) {
+					rates[fmt.Sprint(r.(map[string]any)["id"])] = true
+				}
+				ids := func(m map[string]string) map[string]bool {
+					out := map[string]bool{}
+					for _, id := range m {
+						out[id] = true
+					}
+					return out
+				}
+				for _, r := range tax["tax_rules"].([]any) {
+					rm := r.(map[string]any)
+					for list, known := range map[string]map[string]bool{"product_tax_classes": ids(product),
+						"customer_tax_classes": ids(customer), "tax_rates": rates} {
+						for _, ref := range rm[list].([]any) {
+							if id := fmt.Sprint(ref.(map[string]any)["id"]); !known[id] {
+								t.Errorf("tax rule %v: %s id %s is not listed", rm["id"], list, id)
+							}
+						}
+					}
+				}
+				wantKey := func(what string, m map[string]string, key any) {
+					t.Helper()
+					if _, ok := m[fmt.Sprint(key)]; !ok {
+						t.Errorf("%s: tax class %v is not in get_settings (%v)", what, key, m)
+					}
+				}
+				for _, g := range set["customer_groups"].([]any) {
+					wantKey("customer group", customer, g.(map[string]any)["customer_tax_class_key"])
+				}
+
+				_, m, out := callShop(t, srv, now, "get_customer", "shop_number="+shop, "user="+demoEmail, "pass="+demoPassword)
+				ud := m["user_data"].(map[string]any)
+				wantKey("get_customer", customer, ud["tax_class_key"])
+				if id := customer[fmt.Sprint(ud["tax_class_key"])]; fmt.Sprint(ud["tax_class_id"]) != id {
+					t.Errorf("get_customer tax_class_id %v, get_settings id %s: %s", ud["tax_class_id"], id, out)
+				}
+
+				var products []Product
+				if err := db.Where("active AND parent_id IS NULL").Order("id").Limit(5).Find(&products).Error; err != nil {
+					t.Fatal(err)
+				}
+				args := []string{"check_cart", "shop_number=" + shop, "cart[external_customer_id]=" + fmt.Sprint(ud["customer_id"]),
+					"cart[delivery_address][country]=DE"}
+				form := url.Values{"action": {"get_items"}, "shop_number": {shop}}
+				for i, p := range products {
+					args = append(args, fmt.Sprintf("cart[items][%d][item_number]=%d", i, p.ID))
+					form.Add("uids[]", strconv.Itoa(int(p.ID)))
+				}
+				_, cart, out := callShop(t, srv, now, args...)
+				cu, _ := cart["customer"].(map[string]any)
+				if cu == nil {
+					t.Fatalf("check_cart without customer: %s", out)
+				}
+				wantKey("check_cart customer", customer, cu["customer_tax_class_key"])
+				for _, list := range []string{"shipping_methods", "payment_methods"} {
+					for _, sm := range cart[list].([]any) {
+						if k := sm.(map[string]any)["tax_class"]; k != nil {
+							wantKey("check_cart "+list, product, k)
+						}
+					}
+				}
+				res, body := signedPost(t, srv.URL, form, now)
+				res.Body.Close()
+				found := regexp.MustCompile(`<tax_class><!\[CDATA\[([^\]]*)\]\]></tax_class>`).FindAllSubmatch(body, -1)
+				if len(found) != len(products) {
+					t.Fatalf("get_items: %d tax classes for %d items", len(found), len(products))
+				}
+				for _, f := range found {
+					wantKey("get_items", product, string(f[1]))
+				}
+			})
+		}
+	})
+}
