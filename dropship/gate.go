@@ -209,6 +209,7 @@ func newHolder() (string, error) {
 	}
 	return hex.EncodeToString(b[:]), nil
 }
+
 // ClockOffset implements OffsetGate.
 func (g *PostgresGate) ClockOffset(ctx context.Context, publicKey string) (time.Duration, error) {
 	var secs []int64
