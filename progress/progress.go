@@ -31,6 +31,32 @@ type Snapshot struct {
 	// with an error.
 	Finished bool `json:"finished,omitempty"`
 	Failed   bool `json:"failed,omitempty"`
+	// Interval is the tracker's reporting interval: a snapshot of
+	// unfinished work not updated for several intervals belongs to a
+	// process that died (see [Snapshot.Stale]).
+	Interval time.Duration `json:"interval,omitempty"`
+	// Interrupted is set by readers (status.Service.Overview) on a stale
+	// snapshot of unfinished work: the process doing it stopped without
+	// finishing (docs/operations.md#crash-safety).
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// staleIntervals is how many reporting intervals without an update make
+// unfinished work count as interrupted.
+const staleIntervals = 3
+
+// Stale reports whether s is unfinished work whose tracker has not
+// reported for staleIntervals intervals (at least 30 s) at now: the
+// process doing it crashed or was killed.
+func (s Snapshot) Stale(now time.Time) bool {
+	if s.Finished {
+		return false
+	}
+	iv := s.Interval
+	if iv < 10*time.Second {
+		iv = 10 * time.Second
+	}
+	return now.Sub(s.Updated) > staleIntervals*iv
 }
 
 // Config configures [Start].
@@ -122,7 +148,7 @@ func (t *Tracker) loop() {
 func (t *Tracker) snapshot(finished, failed bool) Snapshot {
 	now := time.Now()
 	s := Snapshot{Name: t.cfg.Name, Done: t.done.Load(), Total: t.cfg.Total, Started: t.started, Updated: now,
-		Finished: finished, Failed: failed}
+		Finished: finished, Failed: failed, Interval: t.cfg.Interval}
 	if el := now.Sub(t.started).Seconds(); el > 0 {
 		s.Rate = float64(s.Done) / el
 	}
