@@ -63,6 +63,28 @@ type Config struct {
 	// its hooks here; they must be fast and safe for concurrent use.
 	Observe  func(endpoint, outcome string, d time.Duration)
 	GateWait func(d time.Duration)
+	// GateRefused, when set, is called for every attempt the Gate ended
+	// without sending it, with one of the GateRefused* reasons.
+	GateRefused func(reason string)
+}
+
+// Reasons passed to Config.GateRefused.
+const (
+	GateRefusedCircuitOpen = "circuit_open" // ErrBanned: the circuit breaker is open
+	GateRefusedCancelled   = "cancelled"    // ErrRateLimited: the caller gave up waiting
+	GateRefusedError       = "gate_error"   // the gate failed (e.g. its database)
+)
+
+// gateRefusal is the GateRefused reason of err, returned by a Gate that did
+// not run the attempt.
+func gateRefusal(err error) string {
+	switch {
+	case errors.Is(err, ErrBanned):
+		return GateRefusedCircuitOpen
+	case errors.Is(err, ErrRateLimited):
+		return GateRefusedCancelled
+	}
+	return GateRefusedError
 }
 
 // Outcomes of an attempt as reported to Config.Observe.
@@ -125,6 +147,7 @@ type Client struct {
 	offsetLoaded atomic.Bool
 	observe      func(endpoint, outcome string, d time.Duration)
 	gateWait     func(d time.Duration)
+	gateRefused  func(reason string)
 }
 
 // NewClient returns a client for cfg.
@@ -145,7 +168,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c := &Client{base: u, pub: cfg.PublicKey, secret: cfg.SecretKey, gate: cfg.Gate, hc: cfg.HTTPClient,
 		log: cfg.Logger, retries: cfg.Retries, backoff: cfg.RetryBackoff, timeout: cfg.Timeout, now: cfg.Now,
-		observe: cfg.Observe, gateWait: cfg.GateWait}
+		observe: cfg.Observe, gateWait: cfg.GateWait, gateRefused: cfg.GateRefused}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -207,7 +230,15 @@ func (c *Client) do(ctx context.Context, r request) error {
 	skewRetried := false
 	backoff := c.backoff
 	for attempt := 0; ; attempt++ {
-		err := c.gate.Do(ctx, c.pub, c.attempt(r, body, &skewRetried))
+		ran := false
+		fn := c.attempt(r, body, &skewRetried)
+		err := c.gate.Do(ctx, c.pub, func(ctx context.Context) (Outcome, error) {
+			ran = true
+			return fn(ctx)
+		})
+		if !ran && err != nil && c.gateRefused != nil {
+			c.gateRefused(gateRefusal(err))
+		}
 		var ae *APIError
 		retry := errors.As(err, &ae) && ae.Temporary() || isNetErr(err)
 		if ae != nil && ae.Status == http.StatusUnauthorized && skewRetried && attempt == 0 {
