@@ -210,6 +210,9 @@ type request struct {
 	data     any    // JSON document for the data form field (POST)
 	// consume reads a 2xx body (or an empty one for 304) inside the gate.
 	consume func(r io.Reader) error
+	// progress, when set, is told the body bytes read so far and the
+	// body's Content-Length (-1 when unknown) as consume reads.
+	progress func(read, total int64)
 	// noRetry: a failed attempt has an unknown outcome (orders/new) and must
 	// not be repeated blindly; the caller checks first.
 	noRetry bool
@@ -376,7 +379,11 @@ func (c *Client) once(parent context.Context, r request, body string, skewRetrie
 		return Outcome{}, nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if r.consume != nil {
-			err := r.consume(bufio.NewReaderSize(resp.Body, 64<<10))
+			var body io.Reader = resp.Body
+			if r.progress != nil {
+				body = &countingReader{r: resp.Body, total: resp.ContentLength, fn: r.progress}
+			}
+			err := r.consume(bufio.NewReaderSize(body, 64<<10))
 			if err != nil && attemptTimedOut(err) {
 				// Not a netError: consume may have applied part of the
 				// answer, so the call is not repeated here; the caller
@@ -569,6 +576,28 @@ type SubscribedHandler struct {
 	Product func(*Product) error
 	// Deleted is called with the deleted list (possibly several times).
 	Deleted func(ids []string) error
+	// Progress, when set, is called as the body is read with the bytes
+	// read so far and the body's size from Content-Length (-1 when the
+	// answer is streamed without one); a caller estimates the product
+	// total from it. Optional; called from the decoding goroutine.
+	Progress func(read, total int64)
+}
+
+// countingReader reports the bytes read from r.
+type countingReader struct {
+	r     io.Reader
+	read  int64
+	total int64
+	fn    func(read, total int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.read += int64(n)
+		c.fn(c.read, c.total)
+	}
+	return n, err
 }
 
 // Subscribed streams GET /v1/subscribed/from/{from} (from < 0: GET
@@ -581,7 +610,7 @@ func (c *Client) Subscribed(ctx context.Context, from int64, h SubscribedHandler
 	if from >= 0 {
 		path, ep = "subscribed/from/"+strconv.FormatInt(from, 10), "GET /v1/subscribed/from/{epoch}"
 	}
-	return c.do(ctx, request{method: http.MethodGet, path: path, endpoint: ep, consume: func(r io.Reader) error {
+	return c.do(ctx, request{method: http.MethodGet, path: path, endpoint: ep, progress: h.Progress, consume: func(r io.Reader) error {
 		return decodeSubscribed(r, ep, h)
 	}})
 }

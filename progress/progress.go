@@ -82,6 +82,7 @@ type Tracker struct {
 	cfg     Config
 	started time.Time
 	done    atomic.Int64
+	total   atomic.Int64
 	ticked  atomic.Bool // a progress line was logged
 	stop    chan struct{}
 	once    sync.Once
@@ -97,6 +98,7 @@ func Start(cfg Config) *Tracker {
 		cfg.Interval = 10 * time.Second
 	}
 	t := &Tracker{cfg: cfg, started: time.Now(), stop: make(chan struct{})}
+	t.total.Store(cfg.Total)
 	if cfg.Report != nil {
 		cfg.Report(t.snapshot(false, false))
 	}
@@ -110,6 +112,18 @@ func (t *Tracker) Add(n int) {
 	if t != nil {
 		t.done.Add(int64(n))
 	}
+}
+
+// SetTotal sets the expected record count (0: unknown), e.g. an estimate
+// refined while the work runs; it is never set below the records done.
+func (t *Tracker) SetTotal(n int64) {
+	if t == nil {
+		return
+	}
+	if d := t.done.Load(); n > 0 && n < d {
+		n = d
+	}
+	t.total.Store(n)
 }
 
 // Finish stops tracking, logs and reports the final snapshot (failed when
@@ -147,7 +161,7 @@ func (t *Tracker) loop() {
 
 func (t *Tracker) snapshot(finished, failed bool) Snapshot {
 	now := time.Now()
-	s := Snapshot{Name: t.cfg.Name, Done: t.done.Load(), Total: t.cfg.Total, Started: t.started, Updated: now,
+	s := Snapshot{Name: t.cfg.Name, Done: t.done.Load(), Total: t.total.Load(), Started: t.started, Updated: now,
 		Finished: finished, Failed: failed, Interval: t.cfg.Interval}
 	if el := now.Sub(t.started).Seconds(); el > 0 {
 		s.Rate = float64(s.Done) / el
