@@ -63,6 +63,28 @@ type Config struct {
 	// its hooks here; they must be fast and safe for concurrent use.
 	Observe  func(endpoint, outcome string, d time.Duration)
 	GateWait func(d time.Duration)
+	// GateRefused, when set, is called for every attempt the Gate ended
+	// without sending it, with one of the GateRefused* reasons.
+	GateRefused func(reason string)
+}
+
+// Reasons passed to Config.GateRefused.
+const (
+	GateRefusedCircuitOpen = "circuit_open" // ErrBanned: the circuit breaker is open
+	GateRefusedCancelled   = "cancelled"    // ErrRateLimited: the caller gave up waiting
+	GateRefusedError       = "gate_error"   // the gate failed (e.g. its database)
+)
+
+// gateRefusal is the GateRefused reason of err, returned by a Gate that did
+// not run the attempt.
+func gateRefusal(err error) string {
+	switch {
+	case errors.Is(err, ErrBanned):
+		return GateRefusedCircuitOpen
+	case errors.Is(err, ErrRateLimited):
+		return GateRefusedCancelled
+	}
+	return GateRefusedError
 }
 
 // Outcomes of an attempt as reported to Config.Observe.
@@ -125,6 +147,7 @@ type Client struct {
 	offsetLoaded atomic.Bool
 	observe      func(endpoint, outcome string, d time.Duration)
 	gateWait     func(d time.Duration)
+	gateRefused  func(reason string)
 }
 
 // NewClient returns a client for cfg.
@@ -145,7 +168,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c := &Client{base: u, pub: cfg.PublicKey, secret: cfg.SecretKey, gate: cfg.Gate, hc: cfg.HTTPClient,
 		log: cfg.Logger, retries: cfg.Retries, backoff: cfg.RetryBackoff, timeout: cfg.Timeout, now: cfg.Now,
-		observe: cfg.Observe, gateWait: cfg.GateWait}
+		observe: cfg.Observe, gateWait: cfg.GateWait, gateRefused: cfg.GateRefused}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -187,6 +210,9 @@ type request struct {
 	data     any    // JSON document for the data form field (POST)
 	// consume reads a 2xx body (or an empty one for 304) inside the gate.
 	consume func(r io.Reader) error
+	// progress, when set, is told the body bytes read so far and the
+	// body's Content-Length (-1 when unknown) as consume reads.
+	progress func(read, total int64)
 	// noRetry: a failed attempt has an unknown outcome (orders/new) and must
 	// not be repeated blindly; the caller checks first.
 	noRetry bool
@@ -207,7 +233,15 @@ func (c *Client) do(ctx context.Context, r request) error {
 	skewRetried := false
 	backoff := c.backoff
 	for attempt := 0; ; attempt++ {
-		err := c.gate.Do(ctx, c.pub, c.attempt(r, body, &skewRetried))
+		ran := false
+		fn := c.attempt(r, body, &skewRetried)
+		err := c.gate.Do(ctx, c.pub, func(ctx context.Context) (Outcome, error) {
+			ran = true
+			return fn(ctx)
+		})
+		if !ran && err != nil && c.gateRefused != nil {
+			c.gateRefused(gateRefusal(err))
+		}
 		var ae *APIError
 		retry := errors.As(err, &ae) && ae.Temporary() || isNetErr(err)
 		if ae != nil && ae.Status == http.StatusUnauthorized && skewRetried && attempt == 0 {
@@ -345,7 +379,11 @@ func (c *Client) once(parent context.Context, r request, body string, skewRetrie
 		return Outcome{}, nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if r.consume != nil {
-			err := r.consume(bufio.NewReaderSize(resp.Body, 64<<10))
+			var body io.Reader = resp.Body
+			if r.progress != nil {
+				body = &countingReader{r: resp.Body, total: resp.ContentLength, fn: r.progress}
+			}
+			err := r.consume(bufio.NewReaderSize(body, 64<<10))
 			if err != nil && attemptTimedOut(err) {
 				// Not a netError: consume may have applied part of the
 				// answer, so the call is not repeated here; the caller
@@ -538,6 +576,28 @@ type SubscribedHandler struct {
 	Product func(*Product) error
 	// Deleted is called with the deleted list (possibly several times).
 	Deleted func(ids []string) error
+	// Progress, when set, is called as the body is read with the bytes
+	// read so far and the body's size from Content-Length (-1 when the
+	// answer is streamed without one); a caller estimates the product
+	// total from it. Optional; called from the decoding goroutine.
+	Progress func(read, total int64)
+}
+
+// countingReader reports the bytes read from r.
+type countingReader struct {
+	r     io.Reader
+	read  int64
+	total int64
+	fn    func(read, total int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.read += int64(n)
+		c.fn(c.read, c.total)
+	}
+	return n, err
 }
 
 // Subscribed streams GET /v1/subscribed/from/{from} (from < 0: GET
@@ -550,7 +610,7 @@ func (c *Client) Subscribed(ctx context.Context, from int64, h SubscribedHandler
 	if from >= 0 {
 		path, ep = "subscribed/from/"+strconv.FormatInt(from, 10), "GET /v1/subscribed/from/{epoch}"
 	}
-	return c.do(ctx, request{method: http.MethodGet, path: path, endpoint: ep, consume: func(r io.Reader) error {
+	return c.do(ctx, request{method: http.MethodGet, path: path, endpoint: ep, progress: h.Progress, consume: func(r io.Reader) error {
 		return decodeSubscribed(r, ep, h)
 	}})
 }

@@ -116,13 +116,23 @@ func (s *Service) syncCatalog(ctx context.Context, c *drophero.Client, full bool
 		a := &applier{s: s, ctx: ctx, tx: tx, now: tReq, res: res, seen: map[string]struct{}{}, claimed: map[string]string{}, modes: map[string]bool{}}
 		a.start()
 		// The first sync may stream tens of thousands of products: log and
-		// report progress at a steady interval (the total is unknown).
+		// report progress at a steady interval, with an estimated total
+		// (docs/protocol/drophero.md#sync-progress).
 		name := "drophero_sync"
 		if from == drophero.FirstSyncEpoch {
 			name = "drophero_first_sync"
 		}
 		a.progress = progress.Start(progress.Config{Name: name, Logger: s.log, Interval: s.cfg.ProgressInterval, Report: s.cfg.OnProgress})
-		err = c.Subscribed(ctx, from, drophero.SubscribedHandler{Product: a.add, Deleted: a.addDeleted})
+		if from == drophero.FirstSyncEpoch {
+			// A full sync lists every subscription: the links of the last
+			// one are the first estimate.
+			var links int64
+			if err := tx.Model(&gormmodels.DropHeroLink{}).Where("active = ?", true).Count(&links).Error; err != nil {
+				return fmt.Errorf("count links: %w", err)
+			}
+			a.progress.SetTotal(links)
+		}
+		err = c.Subscribed(ctx, from, drophero.SubscribedHandler{Product: a.add, Deleted: a.addDeleted, Progress: a.bytesRead})
 		if werr := a.finish(err == nil); werr != nil {
 			err = werr // the writer's failure is the cause of the decoder's stop
 		}
@@ -181,7 +191,14 @@ type applier struct {
 	done    chan error
 
 	progress *progress.Tracker // counts decoded products
+	// bodyRead and bodySize are the subscribed answer's bytes read and
+	// Content-Length (≤ 0: unknown), from the decoding goroutine.
+	bodyRead, bodySize int64
+	decoded            int64 // products decoded (as counted by progress)
 }
+
+// bytesRead is the SubscribedHandler.Progress hook.
+func (a *applier) bytesRead(read, total int64) { a.bodyRead, a.bodySize = read, total }
 
 // start launches the writer goroutine.
 func (a *applier) start() {
@@ -218,6 +235,12 @@ func (a *applier) finish(ok bool) error {
 
 func (a *applier) add(p *drophero.Product) error {
 	a.progress.Add(1)
+	if a.bodySize > 0 && a.bodyRead > 0 {
+		// The share of the body decoded so far estimates the total (the
+		// reader runs ahead by its buffer, so early estimates are low).
+		a.decoded++
+		a.progress.SetTotal(a.decoded * a.bodySize / a.bodyRead)
+	}
 	a.pending = append(a.pending, p)
 	if len(a.pending) < a.s.cfg.BatchSize {
 		return nil

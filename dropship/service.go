@@ -83,6 +83,10 @@ type Config struct {
 	// metrics.Metrics.DropHero and DropHeroGateWait). Optional.
 	Observe  func(endpoint, outcome string, d time.Duration)
 	GateWait func(d time.Duration)
+	// GateRefused is passed to every drophero.Client too (e.g.
+	// metrics.Metrics.DropHeroGateRefused): attempts the gate ended
+	// unsent. Optional.
+	GateRefused func(reason string)
 	// OnProgress receives the progress of a catalogue sync every
 	// ProgressInterval (default 10s), also logged (e.g.
 	// status.Service.ReportProgress). Optional.
@@ -427,7 +431,7 @@ func (s *Service) client(ctx context.Context) (*drophero.Client, error) {
 	}
 	return drophero.NewClient(drophero.Config{BaseURL: s.cfg.BaseURL, PublicKey: pub, SecretKey: sec, Gate: s.cfg.Gate,
 		HTTPClient: s.cfg.HTTPClient, Logger: s.log, Retries: s.cfg.Retries, RetryBackoff: s.cfg.RetryBackoff,
-		Observe: s.cfg.Observe, GateWait: s.cfg.GateWait})
+		Observe: s.cfg.Observe, GateWait: s.cfg.GateWait, GateRefused: s.cfg.GateRefused})
 }
 
 // permanentIfClient marks 4xx (except 401 skew already handled, and 403

@@ -77,7 +77,29 @@ type Config struct {
 	// Instance tags this process's lines in shared logs; default
 	// "<hostname>:<pid>".
 	Instance string
+	// Shutdown says how the shop stops on SIGTERM/SIGINT; zero fields take
+	// DefaultShutdown.
+	Shutdown Shutdown
 }
+
+// Shutdown are the graceful-shutdown timings
+// (docs/operations.md#graceful-shutdown).
+type Shutdown struct {
+	// Delay keeps accepting requests this long after the signal while
+	// /readyz already answers 503, for load balancers that only notice a
+	// draining server through its health check (env SHOP_SHUTDOWN_DELAY).
+	// Zero (the default): the listener closes at once.
+	Delay time.Duration
+	// Timeout bounds how long in-flight requests (catalogue exports
+	// included) and running outbox jobs may take to finish after the
+	// listener closed (env SHOP_SHUTDOWN_TIMEOUT). What still runs then is
+	// cut off and its outbox jobs are released for another process.
+	Timeout time.Duration
+}
+
+// DefaultShutdown: 25 s for in-flight work, below the 30 s a process
+// manager such as Kubernetes or systemd waits before SIGKILL.
+var DefaultShutdown = Shutdown{Timeout: 25 * time.Second}
 
 // Timeouts are the HTTP server's timeouts.
 type Timeouts struct {
@@ -137,6 +159,8 @@ type App struct {
 	// workers are the outbox workers readiness checks (watchWorker).
 	workers map[string]health.Runner
 
+	shutdown Shutdown
+
 	mu         sync.Mutex
 	background []func(ctx context.Context)
 	closers    []func()
@@ -145,6 +169,8 @@ type App struct {
 	// pluginLogStore is the shared log store, nil with files (pluginlogs.go).
 	pluginLogs, instance string
 	pluginLogStore       *pglogs.Store
+	// stoppers run when a graceful shutdown starts (OnShutdown).
+	stoppers []func(ctx context.Context) error
 }
 
 // NewApp migrates db (the shop's tables and shopbridge's), seeds the demo
@@ -174,6 +200,10 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 		pprof:         cfg.Pprof,
 		keyFile:       cfg.KeyFile,
 		timeouts:      cfg.Timeouts,
+		shutdown:      cfg.Shutdown,
+	}
+	if a.shutdown.Timeout <= 0 {
+		a.shutdown.Timeout = DefaultShutdown.Timeout
 	}
 	if a.keyFile == "" {
 		a.keyFile = filepath.Join(a.DataDir, "shopbridge-secret.key")
@@ -367,6 +397,16 @@ func (a *App) OnClose(f func()) {
 	a.closers = append(a.closers, f)
 }
 
+// OnShutdown registers f to run as soon as a graceful shutdown starts,
+// alongside the HTTP drain, with a context ending at the shutdown deadline:
+// readiness turns to draining, outbox workers stop claiming, finish their
+// running job and release the rest (docs/operations.md#graceful-shutdown).
+func (a *App) OnShutdown(f func(ctx context.Context) error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stoppers = append(a.stoppers, f)
+}
+
 // Close releases what the app and its integrations hold, including the
 // database connections.
 func (a *App) Close() {
@@ -423,16 +463,51 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		a.Log.Info("shutting down")
-		sctx, scancel := context.WithTimeout(context.Background(), 15*time.Second)
-		err = srv.Shutdown(sctx)
-		scancel()
+		err = a.gracefulShutdown(srv)
 	}
 	cancel()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	return err
+}
+
+// gracefulShutdown drains the shop after SIGTERM/SIGINT
+// (docs/operations.md#graceful-shutdown): the OnShutdown hooks start at
+// once (readiness answers 503, outbox workers stop claiming and release
+// their unstarted jobs); after Shutdown.Delay the listener closes and
+// in-flight requests may finish until Shutdown.Timeout, then the rest is cut
+// off. The background tasks (keyword refresher, pollers) are stopped by the
+// caller afterwards.
+func (a *App) gracefulShutdown(srv *http.Server) error {
+	start := time.Now()
+	a.Log.Info("shutting down: draining", zap.Duration("delay", a.shutdown.Delay), zap.Duration("timeout", a.shutdown.Timeout))
+	sctx, scancel := context.WithTimeout(context.Background(), a.shutdown.Delay+a.shutdown.Timeout)
+	defer scancel()
+	a.mu.Lock()
+	stoppers := append([]func(context.Context) error(nil), a.stoppers...)
+	a.mu.Unlock()
+	var hooks sync.WaitGroup
+	for _, f := range stoppers {
+		hooks.Add(1)
+		go func() {
+			defer hooks.Done()
+			if err := f(sctx); err != nil {
+				a.Log.Warn("shutdown: a component did not stop in time", zap.Error(err))
+			}
+		}()
+	}
+	if a.shutdown.Delay > 0 {
+		time.Sleep(a.shutdown.Delay)
+	}
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		a.Log.Warn("shutdown: deadline passed, closing the remaining connections", zap.Error(err))
+		err = srv.Close()
+	}
+	hooks.Wait()
+	a.Log.Info("shutdown: drained", zap.Duration("took", time.Since(start)))
 	return err
 }
 

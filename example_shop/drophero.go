@@ -83,7 +83,8 @@ func (a *App) setupDropHero() error {
 	svc, err := dropship.New(dropship.Config{
 		DB: a.DB, Host: &dhHost{a: a}, Cipher: ciph, BaseURL: apiURL, PublicURL: publicURL,
 		Logger:  a.Log,
-		Observe: a.metrics.DropHero, GateWait: a.metrics.DropHeroGateWait, OnProgress: a.status.ReportProgress,
+		Observe: a.metrics.DropHero, GateWait: a.metrics.DropHeroGateWait, GateRefused: a.metrics.DropHeroGateRefused,
+		OnProgress: a.status.ReportProgress,
 	})
 	if err != nil {
 		return err

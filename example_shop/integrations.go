@@ -4,6 +4,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/shopbridge/shopbridge/handlers/health"
+	"github.com/shopbridge/shopbridge/outbox"
 )
 
 // setupIntegrations connects the shop to shopbridge. Each integration lives
@@ -53,6 +54,7 @@ func (a *App) setupOperations() error {
 		return err
 	}
 	h.Mount(a.Echo.Group(""))
+	a.OnShutdown(h.Shutdown) // readiness answers 503 while draining
 	guard := a.admin.basicAuth
 	scrape := echo.WrapHandler(a.metrics.Handler())
 	a.Echo.GET("/metrics", scrape, guard)
@@ -60,10 +62,12 @@ func (a *App) setupOperations() error {
 	return nil
 }
 
-// watchWorker adds an outbox worker to the readiness check.
-func (a *App) watchWorker(name string, w health.Runner) {
+// watchWorker adds an outbox worker to the readiness check and to the
+// graceful shutdown (docs/operations.md#graceful-shutdown).
+func (a *App) watchWorker(name string, w *outbox.Worker) {
 	if a.workers == nil {
 		a.workers = map[string]health.Runner{}
 	}
 	a.workers[name] = w
+	a.OnShutdown(w.Shutdown)
 }

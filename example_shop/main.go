@@ -40,6 +40,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -73,6 +74,8 @@ type options struct {
 	// pluginLogs and instance are env SHOPBRIDGE_PLUGIN_LOGS and
 	// SHOPBRIDGE_INSTANCE (Config.PluginLogs, Config.Instance).
 	pluginLogs, instance string
+	// shutdown are SHOP_SHUTDOWN_TIMEOUT and SHOP_SHUTDOWN_DELAY.
+	shutdown Shutdown
 }
 
 // envHelp documents every environment variable the shop reads; "-h"
@@ -116,6 +119,10 @@ Environment:
   SHOPBRIDGE_PLUGIN_LOGS          where the Plugin API logs are kept: postgres (one table shared by every
                                   process; default with DATABASE_URL) or files (default with SQLite)
   SHOPBRIDGE_INSTANCE             name tagging this process's lines in shared logs (default hostname:pid)
+  SHOP_SHUTDOWN_TIMEOUT           after SIGTERM/SIGINT: how long in-flight requests (exports too) and
+                                  outbox jobs may take to finish, e.g. 25s (default 25s)
+  SHOP_SHUTDOWN_DELAY             after SIGTERM/SIGINT: keep accepting this long while /readyz
+                                  answers 503, for health-check-driven load balancers (default 0)
 
 The first "go run ./example_shop" compiles the pure-Go SQLite driver and
 takes a few minutes on a small machine; later runs start in seconds.
@@ -186,7 +193,31 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if o.keyFile == "" {
 		o.keyFile = filepath.Join(o.dataDir, "shopbridge-secret.key")
 	}
+	var err error
+	if o.shutdown.Timeout, err = envDuration(getenv, "SHOP_SHUTDOWN_TIMEOUT"); err != nil {
+		return o, err
+	}
+	if o.shutdown.Delay, err = envDuration(getenv, "SHOP_SHUTDOWN_DELAY"); err != nil {
+		return o, err
+	}
 	return o, nil
+}
+
+// envDuration reads a non-negative duration ("25s", "1m"; a bare number
+// means seconds) from the environment variable name; 0 when unset.
+func envDuration(getenv func(string) string, name string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return 0, nil
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		v = strconv.Itoa(n) + "s"
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s=%q: want a duration such as 25s", name, v)
+	}
+	return d, nil
 }
 
 // defaultKeyFile is shopbridge-secret.key in the user's configuration
@@ -281,6 +312,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		KeyFile:        o.keyFile,
 		PluginLogs:     o.pluginLogs,
 		Instance:       o.instance,
+		Shutdown:       o.shutdown,
 	})
 	if err != nil {
 		log.Error("start shop", zap.Error(err))

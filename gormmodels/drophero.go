@@ -67,7 +67,8 @@ type DropHeroSettings struct {
 func (DropHeroSettings) TableName() string { return "shopbridge_drophero_settings" }
 
 // DropHeroGate is the cross-process rate-limit state of one DropHero
-// account: locked (FOR UPDATE) while a request runs.
+// account: the earliest time of the next request and, while a request runs,
+// its holder (docs/protocol/drophero.md#crash-safe-gate).
 type DropHeroGate struct {
 	// PublicKey holds the SHA-256 fingerprint (hex) of the account's public
 	// key, never the key itself (keys are stored only encrypted).
@@ -78,6 +79,9 @@ type DropHeroGate struct {
 	// seconds, applied to every later signature
 	// (docs/protocol/drophero.md#signature-lifetime-and-clock-skew).
 	ClockOffset int64 `gorm:"not null;default:0"`
+	// Holder is the random token of the request whose slot is reserved
+	// (NextAt is then its lease), or empty.
+	Holder string `gorm:"size:32;not null;default:''"`
 }
 
 // TableName implements gorm's tabler.

@@ -7,7 +7,7 @@
 //
 //	m, _ := metrics.New(metrics.Config{DB: db})
 //	shopgate.ClientConfig{..., Observe: m.MerchantAPI}
-//	drophero.Config{..., Observe: m.DropHero, GateWait: m.DropHeroGateWait}
+//	drophero.Config{..., Observe: m.DropHero, GateWait: m.DropHeroGateWait, GateRefused: m.DropHeroGateRefused}
 //	pluginapi.Config{..., Observe: m.PluginAPI}
 //	middleware.MobileRedirectConfig{..., Counters: m.RedirectCounters()}
 //	m.Mount(adminGroup) // GET /metrics
@@ -27,6 +27,8 @@
 //	shopbridge_drophero_requests_total{endpoint,outcome}
 //	shopbridge_drophero_request_duration_seconds{endpoint}
 //	shopbridge_drophero_gate_wait_seconds
+//	shopbridge_drophero_gate_delayed_total            attempts held back ≥ 100 ms
+//	shopbridge_drophero_gate_refused_total{reason}    attempts the gate ended unsent
 //	shopbridge_redirect_decisions_total{outcome}
 //
 // The outbox families are collected with one grouped query per scrape,
@@ -47,6 +49,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/middleware"
 	"github.com/shopbridge/shopbridge/outbox"
@@ -81,6 +84,8 @@ type Metrics struct {
 	dhRequests     *prometheus.CounterVec
 	dhDuration     *prometheus.HistogramVec
 	dhGateWait     prometheus.Histogram
+	dhGateDelayed  prometheus.Counter
+	dhGateRefused  *prometheus.CounterVec
 	redirect       middleware.RedirectCounters
 }
 
@@ -139,6 +144,17 @@ func New(cfg Config) (*Metrics, error) {
 		Help:    "Time DropHero requests waited in the rate-limit gate before being sent.",
 		Buckets: []float64{.001, .01, .1, .5, 1, 1.1, 2, 5, 10, 30, 60, 300},
 	})
+	m.dhGateDelayed = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: Namespace, Subsystem: "drophero", Name: "gate_delayed_total",
+		Help: "DropHero attempts the rate-limit gate held back for 100 ms or more (another request in flight or the gap after one).",
+	})
+	m.dhGateRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Subsystem: "drophero", Name: "gate_refused_total",
+		Help: "DropHero attempts the rate-limit gate ended without sending, by reason (circuit_open, cancelled, gate_error).",
+	}, []string{"reason"})
+	for _, r := range []string{drophero.GateRefusedCircuitOpen, drophero.GateRefusedCancelled, drophero.GateRefusedError} {
+		m.dhGateRefused.WithLabelValues(r) // exported as 0 from the start
+	}
 	decisions := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Subsystem: "redirect", Name: "decisions_total",
 		Help: "Mobile Redirect decisions for shop pages by outcome (redirected, opted_out, stayed, failed).",
@@ -152,7 +168,7 @@ func New(cfg Config) (*Metrics, error) {
 		Failed:     decisions.WithLabelValues("failed"),
 	}
 	cs := []prometheus.Collector{m.pluginRequests, m.pluginDuration, m.exportRecords, m.exportDuration,
-		m.merchantCalls, m.merchantDur, m.dhRequests, m.dhDuration, m.dhGateWait, decisions}
+		m.merchantCalls, m.merchantDur, m.dhRequests, m.dhDuration, m.dhGateWait, m.dhGateDelayed, m.dhGateRefused, decisions}
 	if cfg.DB != nil {
 		cs = append(cs, newOutboxCollector(cfg.DB, cfg.ScrapeTimeout))
 	}
@@ -213,7 +229,26 @@ func (m *Metrics) DropHero(endpoint, outcome string, d time.Duration) {
 }
 
 // DropHeroGateWait is the drophero.Config.GateWait hook.
-func (m *Metrics) DropHeroGateWait(d time.Duration) { m.dhGateWait.Observe(d.Seconds()) }
+func (m *Metrics) DropHeroGateWait(d time.Duration) {
+	m.dhGateWait.Observe(d.Seconds())
+	if d >= gateDelayed {
+		m.dhGateDelayed.Inc()
+	}
+}
+
+// gateDelayed is the gate wait from which an attempt counts as delayed:
+// longer than the gate's own database round trips.
+const gateDelayed = 100 * time.Millisecond
+
+// DropHeroGateRefused is the drophero.Config.GateRefused hook.
+func (m *Metrics) DropHeroGateRefused(reason string) {
+	switch reason {
+	case drophero.GateRefusedCircuitOpen, drophero.GateRefusedCancelled:
+	default:
+		reason = drophero.GateRefusedError // a fixed label set
+	}
+	m.dhGateRefused.WithLabelValues(reason).Inc()
+}
 
 // RedirectCounters returns the counters for
 // middleware.MobileRedirectConfig.Counters.

@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
@@ -61,4 +62,35 @@ func Example() {
 	// Output:
 	// shipping completed: 1000123
 	// 1 <nil>
+}
+
+// A process told to stop (SIGTERM) drains its worker: Run stops claiming,
+// the running job may finish until the deadline, claimed jobs not yet
+// started go back at once for another process.
+func ExampleWorker_Shutdown() {
+	dir, _ := os.MkdirTemp("", "outbox-example")
+	defer os.RemoveAll(dir)
+	db, err := gorm.Open(sqlite.Open(filepath.Join(dir, "shop.db")), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := db.AutoMigrate(&gormmodels.OutboxJob{}); err != nil {
+		log.Fatal(err)
+	}
+	w, err := outbox.New(outbox.Config{DB: db})
+	if err != nil {
+		log.Fatal(err)
+	}
+	w.Handle("noop", func(context.Context, json.RawMessage) error { return nil })
+	done := make(chan error)
+	go func() { done <- w.Run(context.Background()) }()
+
+	// ... signal.NotifyContext(ctx, syscall.SIGTERM) fired ...
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	fmt.Println("shutdown:", w.Shutdown(ctx))
+	fmt.Println("run:", <-done)
+	// Output:
+	// shutdown: <nil>
+	// run: <nil>
 }

@@ -107,6 +107,16 @@ type Worker struct {
 	// nanoseconds at which a Run loop last started a round.
 	running atomic.Int32
 	beat    atomic.Int64
+
+	// draining is set by Shutdown: no new claims. hard is cancelled when
+	// Shutdown's deadline passes: running handlers are cancelled then.
+	draining   atomic.Bool
+	hard       context.Context
+	hardCancel context.CancelFunc
+	// tokens are the claim tokens of the batches in progress, released by
+	// Shutdown should a handler outlive it.
+	tokMu  sync.Mutex
+	tokens map[string]uint64 // token → id of the job running, 0 if none
 }
 
 // Running reports whether a [Worker.Run] loop of w is in progress (a
@@ -131,7 +141,9 @@ func New(cfg Config) (*Worker, error) {
 		return nil, errors.New("outbox: Config.DB is nil")
 	}
 	cfg.setDefaults()
-	return &Worker{db: cfg.DB, cfg: cfg, handlers: map[string]HandlerFunc{}}, nil
+	w := &Worker{db: cfg.DB, cfg: cfg, handlers: map[string]HandlerFunc{}, tokens: map[string]uint64{}}
+	w.hard, w.hardCancel = context.WithCancel(context.Background())
+	return w, nil
 }
 
 // Handle registers h for jobs of kind. A worker claims only kinds it has a
@@ -168,13 +180,21 @@ func (w *Worker) handler(kind string) HandlerFunc {
 	return w.handlers[kind]
 }
 
-// Run processes jobs until ctx is done, pausing PollInterval whenever no
-// job was due. Database errors are logged and retried after the pause. It
-// returns ctx.Err().
+// Run processes jobs until ctx is done or [Worker.Shutdown] is called,
+// pausing PollInterval whenever no job was due. Database errors are logged
+// and retried after the pause. It returns ctx.Err(), or nil after Shutdown.
+//
+// When ctx ends abruptly, the running handler sees its context cancelled;
+// its job and the claimed jobs not yet started are released at once
+// (claimable by any worker without backoff), so nothing waits for a lease
+// to expire (docs/operations.md#graceful-shutdown).
 func (w *Worker) Run(ctx context.Context) error {
 	w.running.Add(1)
 	defer w.running.Add(-1)
 	for {
+		if w.draining.Load() {
+			return nil
+		}
 		w.beat.Store(time.Now().UnixNano())
 		n, err := w.RunOnce(ctx)
 		if ctx.Err() != nil {
@@ -191,22 +211,164 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
+		case <-w.hard.Done():
+			t.Stop()
 		case <-t.C:
 		}
 	}
 }
 
+// Shutdown stops w gracefully (docs/operations.md#graceful-shutdown): its
+// Run loops claim nothing more; a handler already running may finish until
+// ctx ends; the claimed jobs not yet started are released at once (state
+// pending, no lease, the attempt refunded) so that another process can take
+// them immediately. When ctx ends first, the running handlers' contexts are
+// cancelled, their jobs released without backoff, and Shutdown waits at most
+// a few more seconds for them to record that. Any lease w still holds then
+// is released too. It returns nil, or ctx.Err() when the deadline cut a
+// handler short. Shutdown is safe to call more than once and from any
+// goroutine; Run and RunOnce do nothing afterwards.
+func (w *Worker) Shutdown(ctx context.Context) error {
+	w.tokMu.Lock()
+	w.draining.Store(true)
+	batches := make(map[string]uint64, len(w.tokens))
+	for t, id := range w.tokens {
+		batches[t] = id
+	}
+	w.tokMu.Unlock()
+	// No job starts after draining is set (RunOnce checks it under tokMu),
+	// so every claimed job but the running ones can go back now.
+	var errs []error
+	for tok, running := range batches {
+		var jobs []gormmodels.OutboxJob
+		if err := w.db.WithContext(context.WithoutCancel(ctx)).Where("claim_token = ? AND state = ? AND id <> ?", tok, gormmodels.OutboxRunning, running).
+			Find(&jobs).Error; err != nil {
+			errs = append(errs, fmt.Errorf("outbox: release claimed jobs: %w", err))
+			continue
+		}
+		errs = append(errs, w.giveBack(context.WithoutCancel(ctx), jobs, tok))
+	}
+	err := w.waitIdle(ctx.Done())
+	if err != nil {
+		w.hardCancel()
+		gctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = w.waitIdle(gctx.Done())
+		cancel()
+	}
+	errs = append(errs, w.releaseHeld(context.WithoutCancel(ctx)))
+	if err != nil {
+		return errors.Join(append([]error{err}, errs...)...)
+	}
+	return errors.Join(errs...)
+}
+
+// giveBack returns claimed jobs that were never started to pending with
+// their attempt refunded, no lease and their old NotBefore; one with a newer
+// pending job of the same Kind and Key ends as superseded. Jobs no longer
+// held under token are left alone.
+func (w *Worker) giveBack(ctx context.Context, jobs []gormmodels.OutboxJob, token string) error {
+	table := gormmodels.OutboxJob{}.TableName()
+	now := w.cfg.Now().UTC()
+	var errs []error
+	for _, j := range jobs {
+		res := w.db.WithContext(ctx).Exec(`UPDATE `+table+` SET state = ?, lease_until = NULL, claim_token = '', attempts = attempts - 1, updated_at = ?
+WHERE id = ? AND claim_token = ? AND state = ?
+  AND (coalesce_key = '' OR NOT EXISTS (SELECT 1 FROM `+table+` o
+       WHERE o.kind = ? AND o.coalesce_key = ? AND o.state = ?))`,
+			gormmodels.OutboxPending, now, j.ID, token, gormmodels.OutboxRunning, j.Kind, j.Key, gormmodels.OutboxPending)
+		if res.Error == nil && res.RowsAffected == 1 {
+			continue
+		}
+		if res.Error != nil && !isUniqueViolation(res.Error) {
+			errs = append(errs, fmt.Errorf("outbox: give back job %d: %w", j.ID, res.Error))
+			continue
+		}
+		if err := w.db.WithContext(ctx).Model(&gormmodels.OutboxJob{}).
+			Where("id = ? AND claim_token = ? AND state = ?", j.ID, token, gormmodels.OutboxRunning).
+			Updates(map[string]any{"state": gormmodels.OutboxSuperseded, "done_at": now, "updated_at": now, "lease_until": nil}).Error; err != nil {
+			errs = append(errs, fmt.Errorf("outbox: give back job %d: %w", j.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// waitIdle waits until no Run loop of w runs and no batch is in progress,
+// or until stop.
+func (w *Worker) waitIdle(stop <-chan struct{}) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		w.tokMu.Lock()
+		busy := len(w.tokens) > 0
+		w.tokMu.Unlock()
+		if !busy && w.running.Load() == 0 {
+			return nil
+		}
+		select {
+		case <-stop:
+			return context.DeadlineExceeded
+		case <-t.C:
+		}
+	}
+}
+
+// releaseHeld puts every job still claimed under a token of w back to
+// pending without a lease (a handler that ignored its cancelled context).
+func (w *Worker) releaseHeld(ctx context.Context) error {
+	w.tokMu.Lock()
+	toks := make([]string, 0, len(w.tokens))
+	for t := range w.tokens {
+		toks = append(toks, t)
+	}
+	w.tokMu.Unlock()
+	if len(toks) == 0 {
+		return nil
+	}
+	var jobs []gormmodels.OutboxJob
+	if err := w.db.WithContext(ctx).Where("claim_token IN ? AND state = ?", toks, gormmodels.OutboxRunning).
+		Find(&jobs).Error; err != nil {
+		return fmt.Errorf("outbox: release leases: %w", err)
+	}
+	var errs []error
+	now := w.cfg.Now().UTC()
+	for i := range jobs {
+		if err := w.release(ctx, &jobs[i], jobs[i].ClaimToken, now, errStopped, now, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// errStopped is the last_error of a job given back by a stopping worker.
+var errStopped = errors.New("worker stopped before the job finished; released for another worker")
+
 // RunOnce claims up to BatchSize due jobs, runs them one after another and
 // records each result. It returns how many jobs it ran.
 func (w *Worker) RunOnce(ctx context.Context) (processed int, err error) {
 	kinds := w.kinds()
-	if len(kinds) == 0 {
+	if len(kinds) == 0 || w.draining.Load() {
 		return 0, nil
 	}
 	token, err := newToken()
 	if err != nil {
 		return 0, err
 	}
+	// The token is registered before the claim so that Shutdown waits for
+	// (or releases) whatever this batch claims.
+	w.tokMu.Lock()
+	w.tokens[token] = 0
+	w.tokMu.Unlock()
+	defer func() {
+		w.tokMu.Lock()
+		delete(w.tokens, token)
+		w.tokMu.Unlock()
+	}()
+	// Handlers run under ctx and are also cancelled when a Shutdown's
+	// deadline passes.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopHard := context.AfterFunc(w.hard, cancel)
+	defer stopHard()
 	jobs, err := w.claim(ctx, kinds, token)
 	if err != nil {
 		return 0, err
@@ -217,6 +379,20 @@ func (w *Worker) RunOnce(ctx context.Context) (processed int, err error) {
 		held[j.ID] = true
 	}
 	for i := range jobs {
+		// Stopping: the jobs not started go back at once, their attempt
+		// refunded. draining is read under tokMu, where Shutdown sets it.
+		w.tokMu.Lock()
+		stopping := ctx.Err() != nil || w.draining.Load()
+		if !stopping {
+			w.tokens[token] = jobs[i].ID
+		}
+		w.tokMu.Unlock()
+		if stopping {
+			if err := w.giveBack(context.WithoutCancel(ctx), jobs[i:], token); err != nil {
+				errs = append(errs, err)
+			}
+			break
+		}
 		// The jobs run one after another; when the lease would end before
 		// the next handler call could, the remaining claims are renewed so
 		// that no other worker takes (and sends) them meanwhile.
@@ -361,6 +537,11 @@ func (w *Worker) run(ctx context.Context, job *gormmodels.OutboxJob, token strin
 			"state": gormmodels.OutboxDone, "done_at": now, "updated_at": now,
 			"lease_until": nil, "last_error": "",
 		})
+	case ctx.Err() != nil && !IsPermanent(herr):
+		// Stopped under the handler (shutdown or cancelled Run): not the
+		// job's fault; any worker may take it again at once.
+		log.Warn("outbox: job interrupted by a stopping worker, released", zap.Error(herr))
+		return w.release(rctx, job, token, now, herr, now, false)
 	case IsPermanent(herr) || (w.cfg.MaxAttempts > 0 && job.Attempts >= w.cfg.MaxAttempts):
 		log.Error("outbox: job failed for good", zap.Error(herr))
 		return w.finish(rctx, job, token, map[string]any{
@@ -370,7 +551,7 @@ func (w *Worker) run(ctx context.Context, job *gormmodels.OutboxJob, token strin
 	default:
 		next := now.Add(w.backoff(job.Attempts))
 		log.Warn("outbox: job failed, will retry", zap.Error(herr), zap.Time("next_attempt", next))
-		return w.release(rctx, job, token, next, herr, now)
+		return w.release(rctx, job, token, next, herr, now, false)
 	}
 }
 
@@ -402,14 +583,19 @@ func (w *Worker) finish(ctx context.Context, job *gormmodels.OutboxJob, token st
 
 // release puts a failed job back to pending for a later attempt. When a
 // newer pending job with the same Kind and Key was enqueued meanwhile, the
-// newer payload wins and this job ends as superseded.
-func (w *Worker) release(ctx context.Context, job *gormmodels.OutboxJob, token string, next time.Time, herr error, now time.Time) error {
+// newer payload wins and this job ends as superseded. refund takes back the
+// attempt counted at claim (the handler never ran).
+func (w *Worker) release(ctx context.Context, job *gormmodels.OutboxJob, token string, next time.Time, herr error, now time.Time, refund bool) error {
 	table := gormmodels.OutboxJob{}.TableName()
-	res := w.db.WithContext(ctx).Exec(`UPDATE `+table+` SET state = ?, not_before = ?, lease_until = NULL, last_error = ?, updated_at = ?
+	dec := 0
+	if refund {
+		dec = 1
+	}
+	res := w.db.WithContext(ctx).Exec(`UPDATE `+table+` SET state = ?, not_before = ?, lease_until = NULL, claim_token = '', last_error = ?, updated_at = ?, attempts = attempts - ?
 WHERE id = ? AND claim_token = ? AND state = ?
   AND (coalesce_key = '' OR NOT EXISTS (SELECT 1 FROM `+table+` o
        WHERE o.kind = ? AND o.coalesce_key = ? AND o.state = ?))`,
-		gormmodels.OutboxPending, next, truncate(herr.Error()), now,
+		gormmodels.OutboxPending, next, truncate(herr.Error()), now, dec,
 		job.ID, token, gormmodels.OutboxRunning,
 		job.Kind, job.Key, gormmodels.OutboxPending)
 	if res.Error == nil && res.RowsAffected == 1 {

@@ -31,6 +31,32 @@ type Snapshot struct {
 	// with an error.
 	Finished bool `json:"finished,omitempty"`
 	Failed   bool `json:"failed,omitempty"`
+	// Interval is the tracker's reporting interval: a snapshot of
+	// unfinished work not updated for several intervals belongs to a
+	// process that died (see [Snapshot.Stale]).
+	Interval time.Duration `json:"interval,omitempty"`
+	// Interrupted is set by readers (status.Service.Overview) on a stale
+	// snapshot of unfinished work: the process doing it stopped without
+	// finishing (docs/operations.md#crash-safety).
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// staleIntervals is how many reporting intervals without an update make
+// unfinished work count as interrupted.
+const staleIntervals = 3
+
+// Stale reports whether s is unfinished work whose tracker has not
+// reported for staleIntervals intervals (at least 30 s) at now: the
+// process doing it crashed or was killed.
+func (s Snapshot) Stale(now time.Time) bool {
+	if s.Finished {
+		return false
+	}
+	iv := s.Interval
+	if iv < 10*time.Second {
+		iv = 10 * time.Second
+	}
+	return now.Sub(s.Updated) > staleIntervals*iv
 }
 
 // Config configures [Start].
@@ -56,6 +82,7 @@ type Tracker struct {
 	cfg     Config
 	started time.Time
 	done    atomic.Int64
+	total   atomic.Int64
 	ticked  atomic.Bool // a progress line was logged
 	stop    chan struct{}
 	once    sync.Once
@@ -71,6 +98,7 @@ func Start(cfg Config) *Tracker {
 		cfg.Interval = 10 * time.Second
 	}
 	t := &Tracker{cfg: cfg, started: time.Now(), stop: make(chan struct{})}
+	t.total.Store(cfg.Total)
 	if cfg.Report != nil {
 		cfg.Report(t.snapshot(false, false))
 	}
@@ -84,6 +112,18 @@ func (t *Tracker) Add(n int) {
 	if t != nil {
 		t.done.Add(int64(n))
 	}
+}
+
+// SetTotal sets the expected record count (0: unknown), e.g. an estimate
+// refined while the work runs; it is never set below the records done.
+func (t *Tracker) SetTotal(n int64) {
+	if t == nil {
+		return
+	}
+	if d := t.done.Load(); n > 0 && n < d {
+		n = d
+	}
+	t.total.Store(n)
 }
 
 // Finish stops tracking, logs and reports the final snapshot (failed when
@@ -121,8 +161,8 @@ func (t *Tracker) loop() {
 
 func (t *Tracker) snapshot(finished, failed bool) Snapshot {
 	now := time.Now()
-	s := Snapshot{Name: t.cfg.Name, Done: t.done.Load(), Total: t.cfg.Total, Started: t.started, Updated: now,
-		Finished: finished, Failed: failed}
+	s := Snapshot{Name: t.cfg.Name, Done: t.done.Load(), Total: t.total.Load(), Started: t.started, Updated: now,
+		Finished: finished, Failed: failed, Interval: t.cfg.Interval}
 	if el := now.Sub(t.started).Seconds(); el > 0 {
 		s.Rate = float64(s.Done) / el
 	}

@@ -58,3 +58,23 @@ func TestShortWorkLogsNothing(t *testing.T) {
 		t.Fatalf("reports %+v", reports)
 	}
 }
+
+// SetTotal refines an estimated total while the work runs (never below the
+// records done).
+func TestSetTotal(t *testing.T) {
+	tr := Start(Config{Name: "drophero_sync", Interval: time.Hour})
+	defer tr.Finish(nil)
+	tr.Add(50)
+	time.Sleep(5 * time.Millisecond)
+	if s := tr.Snapshot(); s.Total != 0 || s.ETA != 0 {
+		t.Fatalf("unknown total: %+v", s)
+	}
+	tr.SetTotal(200)
+	if s := tr.Snapshot(); s.Total != 200 {
+		t.Errorf("estimated total: %+v", s)
+	}
+	tr.SetTotal(10)
+	if s := tr.Snapshot(); s.Total != 50 {
+		t.Errorf("total below done: %d", s.Total)
+	}
+}

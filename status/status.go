@@ -258,6 +258,11 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 		case strings.HasPrefix(e.Key, keyProgress):
 			var p progress.Snapshot
 			if err = json.Unmarshal([]byte(e.Data), &p); err == nil {
+				if p.Stale(time.Now()) {
+					// Its process died mid-way (crash, SIGKILL): it is not
+					// running any more (docs/operations.md#crash-safety).
+					p.Interrupted, p.ETA = true, 0
+				}
 				o.Progress = append(o.Progress, p)
 			}
 		}

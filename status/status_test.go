@@ -89,3 +89,47 @@ func TestOverview(t *testing.T) {
 		}
 	})
 }
+
+// An export cut by a crash leaves only its last progress snapshot
+// (unfinished); after a restart the overview shows it as interrupted, not
+// running, once it is stale; live work of another process is not touched
+// (docs/operations.md#crash-safety).
+func TestCrashedWorkShownInterrupted(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		if err := gormmodels.Migrate(db); err != nil {
+			t.Fatal(err)
+		}
+		crashed, err := status.New(status.Config{DB: db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-2 * time.Minute)
+		// The process crashed 2 minutes into nothing: its last report.
+		crashed.ReportProgress(progress.Snapshot{Name: "catalog_export", Done: 500, Total: 30000, Started: old.Add(-time.Minute),
+			Updated: old, Rate: 10, ETA: time.Hour, Interval: 10 * time.Second})
+		// Another process is exporting right now.
+		crashed.ReportProgress(progress.Snapshot{Name: "drophero_sync", Done: 5, Started: time.Now(), Updated: time.Now(), Interval: 10 * time.Second})
+		if err := crashed.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		restarted, err := status.New(status.Config{DB: db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer restarted.Close()
+		o, err := restarted.Overview(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]progress.Snapshot{}
+		for _, p := range o.Progress {
+			got[p.Name] = p
+		}
+		if p := got["catalog_export"]; !p.Interrupted || p.ETA != 0 {
+			t.Errorf("crashed export: %+v, want interrupted without ETA", p)
+		}
+		if p := got["drophero_sync"]; p.Interrupted {
+			t.Errorf("live work marked interrupted: %+v", p)
+		}
+	})
+}

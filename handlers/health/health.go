@@ -3,7 +3,8 @@
 //
 //	GET /healthz  liveness: the process answers; no database call
 //	GET /readyz   readiness: the database answers within Timeout and
-//	              every registered worker is running
+//	              every registered worker is running; 503 "draining" as
+//	              soon as Shutdown was called
 //
 // Both answer JSON in plain words, e.g.
 //
@@ -18,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,7 +50,18 @@ type Config struct {
 
 // Handler serves /healthz and /readyz.
 type Handler struct {
-	cfg Config
+	cfg      Config
+	draining atomic.Bool
+}
+
+// Shutdown marks the shop as draining (docs/operations.md#graceful-shutdown):
+// from now on /readyz answers 503 with the check "shutdown": "draining", so
+// a load balancer polling it stops sending new requests, while /healthz
+// stays 200 (the process is alive and finishing its work). It returns nil
+// at once.
+func (h *Handler) Shutdown(context.Context) error {
+	h.draining.Store(true)
+	return nil
 }
 
 // New validates cfg and returns the handler.
@@ -98,6 +111,12 @@ func (h *Handler) live(c echo.Context) error {
 func (h *Handler) Ready(ctx context.Context) (Answer, bool) {
 	a := Answer{Status: "ok", Checks: map[string]string{}}
 	ok := true
+	if h.draining.Load() {
+		// Draining: no database round trip for a verdict that is fixed.
+		a.Checks["shutdown"] = "draining"
+		a.Status = "unavailable"
+		return a, false
+	}
 	if err := h.ping(ctx); err != nil {
 		a.Checks["database"] = "not reachable"
 		ok = false

@@ -90,3 +90,26 @@ func TestNewValidates(t *testing.T) {
 		t.Fatal("nil worker accepted")
 	}
 }
+
+// After Shutdown, readiness says "draining" (a load balancer stops
+// sending) while liveness stays ok (docs/operations.md#graceful-shutdown).
+func TestShutdownDrains(t *testing.T) {
+	h, err := health.New(health.Config{DB: testdb.SQLite(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	h.Mount(e.Group(""))
+	if code, _ := get(t, e, http.MethodGet, "/readyz"); code != 200 {
+		t.Fatalf("readyz before: %d", code)
+	}
+	if err := h.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code, a := get(t, e, http.MethodGet, "/readyz"); code != 503 || a.Checks["shutdown"] != "draining" || a.Status != "unavailable" {
+		t.Errorf("readyz while draining: %d %+v", code, a)
+	}
+	if code, _ := get(t, e, http.MethodGet, "/healthz"); code != 200 {
+		t.Errorf("healthz while draining: %d", code)
+	}
+}

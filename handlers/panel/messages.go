@@ -69,12 +69,13 @@ var English = map[string]string{
 	"retry":          "Try again",
 	"retry_done":     "Delivery %s will be tried again.",
 
-	"progress_done":     "%d records done",
-	"progress_of":       "%d of %d records done",
-	"progress_rate":     "%.1f records per second",
-	"progress_eta":      "about %s left",
-	"progress_finished": "finished",
-	"progress_failed":   "stopped with an error",
+	"progress_done":        "%d records done",
+	"progress_of":          "%d of %d records done",
+	"progress_rate":        "%.1f records per second",
+	"progress_eta":         "about %s left",
+	"progress_finished":    "finished",
+	"progress_failed":      "stopped with an error",
+	"progress_interrupted": "interrupted: the process doing it stopped; it runs again when asked",
 
 	// Connection check.
 	"check_title":         "Shopgate connection check",

@@ -115,6 +115,8 @@ func (h *Handler) progressText(p Progress) string {
 	switch {
 	case p.Failed:
 		b.WriteString(" · " + h.T("progress_failed"))
+	case p.Interrupted:
+		b.WriteString(" · " + h.T("progress_interrupted"))
 	case p.Finished:
 		b.WriteString(" · " + h.T("progress_finished"))
 	case p.ETA > 0:

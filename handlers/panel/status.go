@@ -73,8 +73,8 @@ type Progress struct {
 	Rate float64
 	ETA  time.Duration
 	// Finished is set when the work ended; Failed when it ended with an
-	// error.
-	Finished, Failed bool
+	// error; Interrupted when its process stopped without finishing it.
+	Finished, Failed, Interrupted bool
 }
 
 // DBStatus is the default StatusSource: it reads the outbox, the Shopgate
@@ -230,7 +230,7 @@ func fromStatus(so status.Overview) Overview {
 	}
 	for _, p := range so.Progress {
 		o.Running = append(o.Running, Progress{What: p.Name, Done: p.Done, Total: p.Total, Started: p.Started,
-			Rate: p.Rate, ETA: p.ETA, Finished: p.Finished, Failed: p.Failed})
+			Rate: p.Rate, ETA: p.ETA, Finished: p.Finished, Failed: p.Failed, Interrupted: p.Interrupted})
 	}
 	return o
 }
