@@ -85,7 +85,11 @@ func WithMigrationLock(db *gorm.DB, fn func(tx *gorm.DB) error) error {
 }
 
 // lockedOn takes the migration lock on tx's session, runs fn and unlocks.
-func lockedOn(tx *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
+func lockedOn(pinned *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
+	// A new session on the same connection: every operation starts from
+	// a fresh statement (a shared one would carry the lock's bind
+	// variable into the migrations' queries).
+	tx := pinned.Session(&gorm.Session{NewDB: true})
 	if err := tx.Exec("SELECT pg_advisory_lock(?)", MigrationLockKey).Error; err != nil {
 		return fmt.Errorf("gormmodels: take the migration lock: %w", err)
 	}

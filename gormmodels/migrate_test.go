@@ -2,6 +2,7 @@ package gormmodels_test
 
 import (
 	"sync"
+	"time"
 	"testing"
 
 	"gorm.io/driver/postgres"
@@ -83,8 +84,9 @@ func TestMigrateConcurrentProcessesOnEmptyPostgres(t *testing.T) {
 // on the pinned session holds the lock once, re-entrantly, and releases it.
 func TestWithMigrationLockNested(t *testing.T) {
 	type hostThing struct {
-		ID   uint
-		Name string
+		ID        uint
+		Name      string
+		CreatedAt time.Time
 	}
 	tests := []struct {
 		name string
@@ -96,6 +98,12 @@ func TestWithMigrationLockNested(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			db := tc.open(t)
+			// A restart: everything exists, so the migrations compare
+			// column types (regression: a statement shared with the lock
+			// query broke them).
+			if err := gormmodels.Migrate(db); err != nil {
+				t.Fatal(err)
+			}
 			ran := false
 			err := gormmodels.WithMigrationLock(db, func(tx *gorm.DB) error {
 				ran = true
