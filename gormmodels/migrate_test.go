@@ -2,8 +2,8 @@ package gormmodels_test
 
 import (
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
