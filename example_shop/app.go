@@ -217,11 +217,13 @@ func NewApp(db *gorm.DB, cfg Config) (*App, error) {
 	if a.timeouts.Idle <= 0 {
 		a.timeouts.Idle = DefaultTimeouts.Idle
 	}
-	if err := withMigrationLock(db, func() error {
-		if err := migrateShop(db); err != nil {
+	// One migration lock for the shop's tables and shopbridge's
+	// (docs/operations.md#migration-lock): both run on the locked session.
+	if err := gormmodels.WithMigrationLock(db, func(tx *gorm.DB) error {
+		if err := migrateShop(tx); err != nil {
 			return fmt.Errorf("migrate shop tables: %w", err)
 		}
-		if err := gormmodels.Migrate(db); err != nil {
+		if err := gormmodels.Migrate(tx); err != nil {
 			return fmt.Errorf("migrate shopbridge tables: %w", err)
 		}
 		return nil

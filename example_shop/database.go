@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -87,33 +86,3 @@ type gormWriter struct{ s *zap.SugaredLogger }
 
 // Printf implements gorm's logger.Writer.
 func (w gormWriter) Printf(format string, args ...any) { w.s.Warnf(format, args...) }
-
-// migrationLockKey is the PostgreSQL advisory lock taken around the
-// migrations ("shopmigr").
-const migrationLockKey = 0x73686f706d696772
-
-// withMigrationLock runs f while holding a PostgreSQL advisory lock, so
-// that several processes started together on one empty database migrate
-// one after the other instead of racing on CREATE TABLE
-// (docs/architecture.md#replica-harness). SQLite has one process: f runs
-// as is.
-func withMigrationLock(db *gorm.DB, f func() error) error {
-	if db.Dialector.Name() != "postgres" {
-		return f()
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("migration lock: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLockKey)); err != nil {
-		return fmt.Errorf("migration lock: %w", err)
-	}
-	defer conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", int64(migrationLockKey)) //nolint:errcheck // closing the session releases it too
-	return f()
-}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"gorm.io/gorm"
 	"io"
 	"net"
 	"net/http"
@@ -120,9 +121,15 @@ func (s *syncBuffer) String() string {
 }
 
 // /healthz, /readyz (with the outbox workers running) and /metrics answer;
-// the scrape shows the shopbridge families.
+// the scrape shows the shopbridge families, the settings watcher's on
+// both databases and, on PostgreSQL, the shared Plugin API log store's
+// with LISTEN up (docs/operations.md#settings-watcher-state).
 func TestOperationsEndpoints(t *testing.T) {
-	a := newTestApp(t, openSQLite(t))
+	forEachBackend(t, func(t *testing.T, db *gorm.DB) { testOperationsEndpoints(t, db) })
+}
+
+func testOperationsEndpoints(t *testing.T, db *gorm.DB) {
+	a := newTestApp(t, db)
 	base := serveApp(t, a)
 	get := func(path string) (int, string) {
 		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
@@ -156,9 +163,48 @@ func TestOperationsEndpoints(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "shopbridge_outbox_backlog_jobs") || !strings.Contains(body, "shopbridge_pluginapi_requests_total") && !strings.Contains(body, "# HELP shopbridge_") {
 		t.Fatalf("metrics %d %.500s", code, body)
 	}
+	families := []string{"shopbridge_settings_listening", "shopbridge_settings_last_applied_timestamp_seconds",
+		`shopbridge_settings_applied_total{cause="poll",outcome="ok"}`}
+	postgres := db.Dialector.Name() == "postgres"
+	if postgres {
+		families = append(families, `shopbridge_plugin_log_lines_total{outcome="written"}`,
+			`shopbridge_plugin_log_lines_total{outcome="dropped"}`, `shopbridge_plugin_log_lines_total{outcome="failed"}`,
+			"shopbridge_plugin_log_failing 0")
+	}
+	for _, f := range families {
+		if !strings.Contains(body, f) {
+			t.Errorf("metrics lack %s", f)
+		}
+	}
+	if !postgres && !strings.Contains(body, "shopbridge_settings_listening 0") {
+		t.Error("listening on SQLite")
+	}
+	if postgres {
+		// LISTEN comes up in the background, and its catch-up apply.
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if code, body = get("/metrics"); strings.Contains(body, "shopbridge_settings_listening 1") &&
+				strings.Contains(body, `shopbridge_settings_applied_total{cause="listen",outcome="ok"} 1`) {
+				break
+			}
+		}
+		if !strings.Contains(body, "shopbridge_settings_listening 1") || !strings.Contains(body, `shopbridge_settings_applied_total{cause="listen",outcome="ok"} 1`) {
+			t.Errorf("settings watcher not listening on PostgreSQL: %d\n%s", code, grepLines(body, "shopbridge_settings_"))
+		}
+	}
 	if strings.Contains(body, demoAPIKey) || strings.Contains(body, dropherotest.DefaultSecretKey) {
 		t.Fatal("metrics carry a secret")
 	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // /metrics needs the control panel's login.

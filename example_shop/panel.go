@@ -132,6 +132,7 @@ func (a *App) mountPanel() error {
 		Status:          panel.StatusFrom(a.status),
 		RetryJob:        func(ctx context.Context, id uint64) error { return outbox.Retry(ctx, a.DB, id) },
 		ConnectionCheck: a.connectionCheck,
+		SettingsSync:    a.sg.Watcher.State,
 		Products:        a.panelProducts,
 		Orders:          a.panelOrders,
 		MarkPaid:        a.markOrderPaid,

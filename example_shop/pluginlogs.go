@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shopbridge/shopbridge/adapters/pglogs"
+	"github.com/shopbridge/shopbridge/metrics"
 	"github.com/shopbridge/shopbridge/shopgate/logs"
 )
 
@@ -61,6 +62,13 @@ func (a *App) openPluginLogs(shopNumber string) (*logs.Set, error) {
 			}
 		})
 		a.pluginLogStore = st
+		// Its counters on /metrics (docs/operations.md#plugin-api-log-metrics).
+		if err := a.metrics.WatchPluginLogs(func() metrics.PluginLogStats {
+			s := st.Stats()
+			return metrics.PluginLogStats{Written: s.Written, Dropped: s.Dropped, Failed: s.Failed, Failing: s.Failing}
+		}); err != nil {
+			return nil, fmt.Errorf("plugin logs: %w", err)
+		}
 		a.Log.Info("plugin logs: shared in PostgreSQL", zap.String("process", st.Process()))
 		return logs.OpenSink(st.Sink(shopNumber), logs.Options{Tee: a.Log}), nil
 	}

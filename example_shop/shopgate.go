@@ -15,6 +15,7 @@ import (
 	"github.com/shopbridge/shopbridge/adapters/gormstore"
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
+	"github.com/shopbridge/shopbridge/metrics"
 	"github.com/shopbridge/shopbridge/settingsync"
 	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/logs"
@@ -256,8 +257,16 @@ func (a *App) shareSettings(h *pluginapi.Handler) error {
 		}
 	})
 	w, err := settingsync.New(settingsync.Config{DB: a.DB, Version: gormstore.Settings{DB: a.DB}.Version,
-		Apply: h.Reload, Logger: a.Log.Named("settingsync")})
+		Apply: h.Reload, Logger: a.Log.Named("settingsync"), OnApply: a.metrics.SettingsApplied})
 	if err != nil {
+		return err
+	}
+	// Its state on /metrics and the panel's Overview
+	// (docs/operations.md#settings-watcher-state).
+	if err := a.metrics.WatchSettings(func() metrics.SettingsState {
+		st := w.State()
+		return metrics.SettingsState{Listening: st.Listening, LastApplied: st.LastApplied}
+	}); err != nil {
 		return err
 	}
 	a.sg.Watcher = w

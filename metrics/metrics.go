@@ -31,6 +31,15 @@
 //	shopbridge_drophero_gate_refused_total{reason}    attempts the gate ended unsent
 //	shopbridge_redirect_decisions_total{outcome}
 //
+// With [Metrics.WatchSettings] and [Metrics.WatchPluginLogs] (several
+// processes on one PostgreSQL, docs/operations.md#settings-watcher-state):
+//
+//	shopbridge_settings_listening
+//	shopbridge_settings_last_applied_timestamp_seconds
+//	shopbridge_settings_applied_total{cause,outcome}
+//	shopbridge_plugin_log_lines_total{outcome}        written, dropped, failed
+//	shopbridge_plugin_log_failing
+//
 // The outbox families are collected with one grouped query per scrape,
 // bounded by Config.ScrapeTimeout, so several processes sharing a
 // database all report the same backlog.
@@ -87,6 +96,8 @@ type Metrics struct {
 	dhGateDelayed  prometheus.Counter
 	dhGateRefused  *prometheus.CounterVec
 	redirect       middleware.RedirectCounters
+
+	settingsApplied *prometheus.CounterVec // registered by WatchSettings
 }
 
 // New builds the collectors and registers them in cfg.Registry.
@@ -105,7 +116,7 @@ func New(cfg Config) (*Metrics, error) {
 		cfg.ScrapeTimeout = 2 * time.Second
 	}
 	callBuckets := []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
-	m := &Metrics{reg: reg}
+	m := &Metrics{reg: reg, settingsApplied: newSettingsApplied()}
 	m.pluginRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Subsystem: "pluginapi", Name: "requests_total",
 		Help: "Plugin API requests by action (unknown for names outside the whitelist) and answered error code (0 = success).",

@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/common/model"
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/adapters/gormstore"
+	"github.com/shopbridge/shopbridge/adapters/pglogs"
 	"github.com/shopbridge/shopbridge/drophero"
 	"github.com/shopbridge/shopbridge/drophero/dropherotest"
 	"github.com/shopbridge/shopbridge/gormmodels"
@@ -24,7 +26,9 @@ import (
 	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/metrics"
 	"github.com/shopbridge/shopbridge/outbox"
+	"github.com/shopbridge/shopbridge/settingsync"
 	"github.com/shopbridge/shopbridge/shopgate"
+	"github.com/shopbridge/shopbridge/shopgate/logs"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
 )
 
@@ -340,5 +344,112 @@ func TestDropHeroGateDelaysAndRefusalsCounted(t *testing.T) {
 	}
 	if v := value(t, fams, "shopbridge_drophero_requests_total", map[string]string{"outcome": "ok"}); v != 2 {
 		t.Errorf("sent ok = %v, want 2", v)
+	}
+}
+
+// The settings watcher and the shared Plugin API log store are visible:
+// a real watcher and a real log store on PostgreSQL, whose writes succeed
+// and then fail (docs/operations.md#settings-watcher-state).
+func TestSettingsAndPluginLogFamilies(t *testing.T) {
+	db := testdb.New(t)
+	if err := gormmodels.Migrate(db); err != nil {
+		t.Fatal(err)
+	}
+	m, err := metrics.New(metrics.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := settingsync.New(settingsync.Config{DB: db, Version: gormstore.Settings{DB: db}.Version,
+		Apply: func(context.Context) error { return nil }, OnApply: m.SettingsApplied})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WatchSettings(func() metrics.SettingsState {
+		st := w.State()
+		return metrics.SettingsState{Listening: st.Listening, LastApplied: st.LastApplied}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := pglogs.New(pglogs.Config{DB: db, Process: "web-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	if err := m.WatchPluginLogs(func() metrics.PluginLogStats {
+		st := store.Stats()
+		return metrics.PluginLogStats{Written: st.Written, Dropped: st.Dropped, Failed: st.Failed, Failing: st.Failing}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	m.Mount(e.Group(""))
+
+	_, fams := scrape(t, e)
+	if v := value(t, fams, "shopbridge_settings_listening", nil); v != 0 {
+		t.Errorf("listening before Run: %v", v)
+	}
+	if v := value(t, fams, "shopbridge_settings_applied_total", map[string]string{"cause": "notify", "outcome": "ok"}); v != 0 {
+		t.Errorf("applied before Run: %v", v)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	// LISTEN up, then the catch-up apply it triggers.
+	eventuallyScrape(t, e, "listening and applied once", func(fams map[string]*dto.MetricFamily) bool {
+		return value(t, fams, "shopbridge_settings_listening", nil) == 1 &&
+			value(t, fams, "shopbridge_settings_applied_total", map[string]string{"cause": "listen", "outcome": "ok"}) >= 1 &&
+			value(t, fams, "shopbridge_settings_last_applied_timestamp_seconds", nil) > float64(time.Now().Add(-time.Hour).Unix())
+	})
+
+	sink := store.Sink("")
+	sink.Write(logs.Access, time.Now(), []byte("written line\n"))
+	if err := store.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec(`ALTER TABLE shopbridge_plugin_log_lines RENAME TO shopbridge_plugin_log_lines_away`).Error; err != nil {
+		t.Fatal(err)
+	}
+	sink.Write(logs.Access, time.Now(), []byte("failed line\n"))
+	if err := store.Flush(context.Background()); err == nil {
+		t.Fatal("flush succeeded without the table")
+	}
+	_, fams = scrape(t, e)
+	for _, tc := range []struct {
+		outcome string
+		want    float64
+	}{{"written", 1}, {"failed", 1}, {"dropped", 0}} {
+		if got := value(t, fams, "shopbridge_plugin_log_lines_total", map[string]string{"outcome": tc.outcome}); got != tc.want {
+			t.Errorf("plugin log lines %s = %v, want %v", tc.outcome, got, tc.want)
+		}
+	}
+	if got := value(t, fams, "shopbridge_plugin_log_failing", nil); got != 1 {
+		t.Errorf("failing = %v, want 1", got)
+	}
+	// After Close lines are dropped, not failed.
+	if err := store.Close(context.Background()); err != nil {
+		t.Logf("close: %v", err)
+	}
+	sink.Write(logs.Access, time.Now(), []byte("late line\n"))
+	_, fams = scrape(t, e)
+	if got := value(t, fams, "shopbridge_plugin_log_lines_total", map[string]string{"outcome": "dropped"}); got != 1 {
+		t.Errorf("dropped after close = %v, want 1", got)
+	}
+}
+
+// eventuallyScrape scrapes until cond holds, with a generous deadline.
+func eventuallyScrape(t *testing.T, e *echo.Echo, what string, cond func(map[string]*dto.MetricFamily) bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, fams := scrape(t, e)
+		if cond(fams) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 60 s: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

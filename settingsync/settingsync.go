@@ -87,6 +87,29 @@ type Watcher struct {
 	stop      chan struct{}
 	done      chan struct{}
 	started   atomic.Bool
+
+	stateMu sync.Mutex
+	last    State // LastApplied, LastAttempt, LastCause, LastFailed
+}
+
+// State is what a Watcher is doing, for metrics and the control panel
+// (docs/operations.md#settings-watcher-state).
+type State struct {
+	// Notify says whether PostgreSQL notifications are used at all
+	// (false on SQLite: the periodic check alone is expected).
+	Notify bool
+	// Listening reports whether the LISTEN connection is up now.
+	Listening bool
+	// Interval is the period of the version check.
+	Interval time.Duration
+	// LastAttempt is when Apply last ran, LastCause what caused it
+	// (CauseNotify, CausePoll, CauseListen) and LastFailed whether it
+	// failed (the error is in the log). Zero: not since start.
+	LastAttempt time.Time
+	LastCause   string
+	LastFailed  bool
+	// LastApplied is when Apply last succeeded (zero: not since start).
+	LastApplied time.Time
 }
 
 // New validates cfg.
@@ -120,6 +143,17 @@ func New(cfg Config) (*Watcher, error) {
 // Listening reports whether the LISTEN connection is up (false on SQLite
 // and while it is being opened again).
 func (w *Watcher) Listening() bool { return w.listening.Load() }
+
+// State returns what the Watcher is doing; safe for concurrent use.
+func (w *Watcher) State() State {
+	w.stateMu.Lock()
+	st := w.last
+	w.stateMu.Unlock()
+	st.Notify = w.cfg.DB.Dialector.Name() == "postgres"
+	st.Listening = w.listening.Load()
+	st.Interval = w.cfg.Interval
+	return st
+}
 
 // Run watches until ctx ends or Close is called; it returns nil then. It
 // may be called once.
@@ -181,6 +215,13 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		now := time.Now()
+		w.stateMu.Lock()
+		w.last.LastAttempt, w.last.LastCause, w.last.LastFailed = now, cause, err != nil
+		if err == nil {
+			w.last.LastApplied = now
+		}
+		w.stateMu.Unlock()
 		if err != nil {
 			w.cfg.Logger.Error("settingsync: applying the stored settings failed", zap.String("cause", cause), zap.Error(err))
 		}

@@ -233,6 +233,11 @@ func TestNotifyReachesOtherProcess(t *testing.T) {
 	eventually(t, "B's redirect follows", func() bool { return strings.Contains(b.redirectTarget(), "shared-alias.shopgate.com") })
 	// With an hour between checks, only a notification can have done it.
 	eventually(t, "B applied on a notification", func() bool { return b.sawCause(settingsync.CauseNotify) })
+	// State tells metrics and the panel (docs/operations.md#settings-watcher-state).
+	if st := b.w.State(); !st.Notify || !st.Listening || st.LastApplied.IsZero() || st.LastFailed ||
+		st.LastAttempt.Before(st.LastApplied) || st.LastCause == "" || st.Interval != time.Hour {
+		t.Errorf("B's state after a notification: %+v", st)
+	}
 
 	// The merchant moves A to another Merchant API with new credentials.
 	err := a.h.ChangeSettings(context.Background(), "", map[string]string{"server": "custom", "api_url": newAPI.URL(),
@@ -307,6 +312,10 @@ func TestPeriodicReReadWithoutNotifications(t *testing.T) {
 			eventually(t, "B applied on the periodic check", func() bool { return b.sawCause(settingsync.CausePoll) })
 			if b.w.Listening() {
 				t.Error("B listens again although its backoff is an hour")
+			}
+			// The state shows LISTEN down (or not used) and the poll applied.
+			if st := b.w.State(); st.Listening || st.Notify != (backend == "postgres") || st.LastApplied.IsZero() || st.LastFailed {
+				t.Errorf("B's state: %+v", st)
 			}
 		})
 	}

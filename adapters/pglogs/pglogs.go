@@ -96,6 +96,7 @@ type Store struct {
 	closed    atomic.Bool
 	written   atomic.Int64
 	dropped   atomic.Int64
+	failed    atomic.Int64
 	// full is set when the buffer first overflowed (one warning) and
 	// cleared by the next successful write.
 	full atomic.Bool
@@ -115,6 +116,9 @@ type Stats struct {
 	// Dropped is the number of lines lost: buffer full, write failed or
 	// written after Close.
 	Dropped int64
+	// Failed is the part of Dropped lost because their write failed
+	// (the rest found the buffer full or came after Close).
+	Failed int64
 	// Failing reports whether the last write failed.
 	Failing bool
 }
@@ -205,7 +209,10 @@ func (s *Store) Process() string { return s.tag }
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
-	return Stats{Written: s.written.Load(), Dropped: s.dropped.Load(), Failing: s.failing.Load()}
+	// Failed before Dropped: a line counted in Failed is always counted in
+	// Dropped of the same snapshot.
+	failed := s.failed.Load()
+	return Stats{Written: s.written.Load(), Dropped: s.dropped.Load(), Failed: failed, Failing: s.failing.Load()}
 }
 
 // Sink returns the log sink of one shop (its shop number; "" is a valid
@@ -384,6 +391,7 @@ func (w *writer) write() error {
 	if err != nil {
 		err = fmt.Errorf("pglogs: write %d lines: %w", n, err)
 		s.dropped.Add(int64(n))
+		s.failed.Add(int64(n))
 		if s.failing.CompareAndSwap(false, true) {
 			s.log.Warn("plugin logs: writing to the database failed, log lines are dropped until it works again (Plugin API calls are not affected)",
 				zap.String("process", s.tag), zap.Error(err))

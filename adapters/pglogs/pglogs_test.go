@@ -358,7 +358,7 @@ func TestDatabaseFailureKeepsServing(t *testing.T) {
 	if len(warnings) != 1 || warnings[0].Level != zapcore.WarnLevel {
 		t.Fatalf("want exactly one warning, got %v", seen.All())
 	}
-	if st := a.store.Stats(); !st.Failing || st.Dropped < 5 {
+	if st := a.store.Stats(); !st.Failing || st.Dropped < 5 || st.Failed < 5 || st.Failed > st.Dropped {
 		t.Errorf("stats while failing: %+v", st)
 	}
 	// get_log_file cannot read, and says so with its code, not a crash.

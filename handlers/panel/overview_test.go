@@ -12,6 +12,7 @@ import (
 	"github.com/shopbridge/shopbridge/internal/check"
 	"github.com/shopbridge/shopbridge/outbox"
 	"github.com/shopbridge/shopbridge/progress"
+	"github.com/shopbridge/shopbridge/settingsync"
 	"github.com/shopbridge/shopbridge/shopgate/shopgatetest"
 	"github.com/shopbridge/shopbridge/status"
 )
@@ -122,5 +123,39 @@ func TestOverviewRunsConnectionCheck(t *testing.T) {
 	}
 	if strings.Contains(body, shopgatetest.DefaultAPIKey) {
 		t.Fatal("the check report shows the API key")
+	}
+}
+
+// The Overview says how settings changed on other servers arrive
+// (docs/operations.md#settings-watcher-state).
+func TestOverviewShowsSettingsSync(t *testing.T) {
+	now := time.Now()
+	tests := []struct {
+		name  string
+		state settingsync.State
+		want  []string
+	}{
+		{"listening", settingsync.State{Notify: true, Listening: true, Interval: 5 * time.Second, LastApplied: now.Add(-3 * time.Minute)},
+			[]string{"Shared settings", "arrive at once", "Last applied: 3 minutes ago"}},
+		{"notifications down", settingsync.State{Notify: true, Interval: 5 * time.Second, LastApplied: now.Add(-3 * time.Minute)},
+			[]string{"notifications are down", "within 5s", "Last applied: 3 minutes ago"}},
+		{"sqlite", settingsync.State{Interval: 5 * time.Second},
+			[]string{"checked for every 5s", "No change from elsewhere applied"}},
+		{"failed", settingsync.State{Notify: true, Listening: true, Interval: 5 * time.Second, LastAttempt: now.Add(-2 * time.Minute), LastFailed: true},
+			[]string{"Applying the stored settings failed 2 minutes ago"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := newEnv(t, func(c *panel.Config) {
+				c.SettingsSync = func() settingsync.State { return tc.state }
+			})
+			_, body := newClient(ev).do("GET", "/admin/", nil, nil)
+			text := stripTags(body)
+			for _, want := range tc.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("overview lacks %q:\n%s", want, text)
+				}
+			}
+		})
 	}
 }

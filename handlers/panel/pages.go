@@ -15,6 +15,7 @@ import (
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/gormmodels"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
+	"github.com/shopbridge/shopbridge/settingsync"
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
@@ -92,10 +93,34 @@ func (h *Handler) overviewData(ctx context.Context) (overviewData, error) {
 	} else {
 		add("h_merchant", "ok", h.T("no_errors"))
 	}
+	if h.cfg.SettingsSync != nil {
+		lvl, text := h.settingsHealth(h.cfg.SettingsSync())
+		add("h_settings", lvl, text)
+	}
 	for _, p := range ov.Running {
 		d.Running = append(d.Running, h.progressText(p))
 	}
 	return d, nil
+}
+
+// settingsHealth puts the shared-settings watcher into plain words
+// (docs/operations.md#settings-watcher-state): notifications down is a
+// warning, not a failure, as the periodic check still applies changes.
+func (h *Handler) settingsHealth(st settingsync.State) (lvl, text string) {
+	last := h.T("settings_none")
+	if !st.LastApplied.IsZero() {
+		last = fmt.Sprintf(h.T("settings_last"), h.when(st.LastApplied))
+	}
+	switch {
+	case st.LastFailed:
+		return "bad", fmt.Sprintf(h.T("settings_failed"), h.when(st.LastAttempt)) + " " + last
+	case st.Notify && st.Listening:
+		return "ok", h.T("settings_listening") + " " + last
+	case st.Notify:
+		return "warn", fmt.Sprintf(h.T("settings_polling"), st.Interval) + " " + last
+	default:
+		return "ok", fmt.Sprintf(h.T("settings_checked"), st.Interval) + " " + last
+	}
 }
 
 // progressText puts long work into plain words: records done (of the

@@ -37,6 +37,7 @@ import (
 	"github.com/shopbridge/shopbridge/dropship"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
 	"github.com/shopbridge/shopbridge/internal/check"
+	"github.com/shopbridge/shopbridge/settingsync"
 	"github.com/shopbridge/shopbridge/shopgate"
 )
 
@@ -73,6 +74,12 @@ type Config struct {
 	ConnectionCheck func(ctx context.Context) (check.Report, error)
 	// ConnectionCheckTimeout bounds one run of ConnectionCheck. Default 60 s.
 	ConnectionCheckTimeout time.Duration
+	// SettingsSync reports the shared-settings watcher of this process
+	// (settingsync.Watcher.State); when set, the Overview shows whether
+	// changes made on other servers arrive at once, by the periodic check
+	// only, or failed to apply (docs/operations.md#settings-watcher-state).
+	// Optional.
+	SettingsSync func() settingsync.State
 
 	// Shopgate is the Plugin API handler whose settings the Shopgate page
 	// shows and changes; nil hides the page.
