@@ -316,3 +316,27 @@ func BenchmarkRateBudgetTake(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRateBudgetTakeParallel measures Take with concurrent takers of
+// one key (the row lock serialises them).
+func BenchmarkRateBudgetTakeParallel(b *testing.B) {
+	db := testdb.New(b)
+	if err := gormmodels.Migrate(db); err != nil {
+		b.Fatal(err)
+	}
+	s, err := NewRateBudget(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Take(ctx, "bench", 1_000_000, time.Now()); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
