@@ -195,3 +195,40 @@ func TestBudgetKeyHasNoSecret(t *testing.T) {
 		})
 	}
 }
+
+// hangingBudget answers only when its context ends, like a database that
+// stopped answering.
+type hangingBudget struct{}
+
+func (hangingBudget) Take(ctx context.Context, _ string, _ int, _ time.Time) (bool, error) {
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+// TestClientHangingBudget: a budget that does not answer within
+// BudgetTimeout counts as failed: the in-process budget decides and the
+// call is sent.
+func TestClientHangingBudget(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	srv, c := newPair(t, func(cfg *shopgate.ClientConfig) {
+		cfg.RequestsPerHour = 2
+		cfg.Budget = hangingBudget{}
+		cfg.BudgetTimeout = 20 * time.Millisecond
+		cfg.Logger = zap.New(core)
+	})
+	ctx := context.Background()
+	for range 2 {
+		if _, err := c.GetShopInfo(ctx); err != nil {
+			t.Fatalf("with a hanging budget: %v", err)
+		}
+	}
+	if _, err := c.GetShopInfo(ctx); !errors.Is(err, shopgate.ErrRateLimited) {
+		t.Fatalf("over the in-process budget: %v", err)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("%d requests sent, want 2", n)
+	}
+	if n := logs.FilterMessageSnippet("shared request budget unavailable").Len(); n != 1 {
+		t.Errorf("%d outage warnings, want 1", n)
+	}
+}

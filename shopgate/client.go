@@ -54,6 +54,8 @@ const (
 	KeywordsTimeout = 1 * time.Second
 	// DefaultRequestsPerHour is the Merchant API's documented budget.
 	DefaultRequestsPerHour = 150
+	// DefaultBudgetTimeout bounds one take from ClientConfig.Budget.
+	DefaultBudgetTimeout = 3 * time.Second
 	// noPluginVersion is what the SDK reports outside a plugin.
 	noPluginVersion = "called outside plugin"
 	// maxResponseBody bounds how much of an answer is read.
@@ -117,6 +119,11 @@ type ClientConfig struct {
 	// (docs/protocol/merchant-api.md#shared-request-budget). Default nil:
 	// the in-process budget only.
 	Budget Budget
+	// BudgetTimeout bounds one Budget.Take; a budget that has not answered
+	// by then counts as failed (the in-process budget decides), so a
+	// hanging database cannot hold Merchant API calls. Default
+	// DefaultBudgetTimeout (and never more than the call's Timeout).
+	BudgetTimeout time.Duration
 	// Logger receives the request log: one entry per outgoing request with
 	// the URL and the obfuscated parameters, and one per outcome. Default:
 	// no logging.
@@ -187,6 +194,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	if cfg.RequestsPerHour == 0 {
 		cfg.RequestsPerHour = DefaultRequestsPerHour
+	}
+	if cfg.BudgetTimeout <= 0 {
+		cfg.BudgetTimeout = DefaultBudgetTimeout
 	}
 	c := &Client{
 		cfg:       cfg,
@@ -446,14 +456,17 @@ func (c *Client) send(ctx context.Context, action string, params map[string]any,
 // shared budget fails, the in-process bucket decides instead (fail-safe,
 // never fail-open: each process then sends at most RequestsPerHour), and
 // the outage is logged once when it starts and once when it ends
-// (docs/protocol/merchant-api.md#shared-request-budget). It fails only
-// when ctx ended, as sending would.
+// (docs/protocol/merchant-api.md#shared-request-budget). A take that
+// outlasts BudgetTimeout counts as failed. It fails only when ctx ended,
+// as sending would.
 func (c *Client) take(ctx context.Context, ep *endpoint, log *zap.Logger) (bool, error) {
 	now := c.now()
 	if c.cfg.Budget == nil {
 		return ep.limiter.allow(now), nil
 	}
-	ok, err := c.cfg.Budget.Take(ctx, ep.budgetKey, c.cfg.RequestsPerHour, now)
+	bctx, cancel := context.WithTimeout(ctx, c.cfg.BudgetTimeout)
+	ok, err := c.cfg.Budget.Take(bctx, ep.budgetKey, c.cfg.RequestsPerHour, now)
+	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("request budget: %w", err)
