@@ -96,8 +96,9 @@ Environment:
   SHOPGATE_APIKEY                 Shopgate API key
   SHOPGATE_SERVER                 Merchant API server: live (default), pg, sl or custom
   SHOPGATE_API_URL                Merchant API URL for SHOPGATE_SERVER=custom
-  SHOPGATE_REQUESTS_PER_HOUR      Merchant API calls per hour this process may send (default 150,
-                                  Shopgate's documented budget; negative: no limit, e.g. benchmarks)
+  SHOPGATE_REQUESTS_PER_HOUR      Merchant API calls per hour (default 150, Shopgate's documented
+                                  budget; on PostgreSQL shared by all processes of the shop;
+                                  negative: no limit, e.g. benchmarks)
   SHOPGATE_ENABLE_MOBILE_WEBSITE  1 switches the mobile redirect on (demo: on unless 0)
   SHOPGATE_ALIAS                  Mobile Website alias (demo: demo-shop)
   SHOPGATE_CNAME                  Mobile Website on the merchant's own domain

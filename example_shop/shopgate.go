@@ -116,14 +116,20 @@ func (a *App) setupShopgate() error {
 			a.status.MerchantAPI(action, outcome, d)
 		},
 	}
-	// Each process has its own budget
-	// (docs/architecture.md#replica-harness); benchmarks lift it.
+	// On PostgreSQL all processes share one budget; SQLite serves one
+	// process (docs/protocol/merchant-api.md#shared-request-budget).
+	// Benchmarks lift it.
 	if v := os.Getenv("SHOPGATE_REQUESTS_PER_HOUR"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n == 0 {
 			return fmt.Errorf("SHOPGATE_REQUESTS_PER_HOUR %q: want a number of requests, negative for no limit", v)
 		}
 		cc.RequestsPerHour = n
+	}
+	if a.DB.Dialector.Name() == "postgres" {
+		if cc.Budget, err = gormstore.NewRateBudget(a.DB); err != nil {
+			return fmt.Errorf("shopgate request budget: %w", err)
+		}
 	}
 	if demo {
 		st.Fake = shopgatetest.NewServer(shopgatetest.WithCredentials(creds.CustomerNumber, creds.APIKey, creds.ShopNumber))

@@ -2,8 +2,9 @@
 // outbox, sync state, DropHero links, encrypted credentials and caches.
 //
 // It is schema and migrations only: the stores that read and write these
-// tables live elsewhere (adapters/gormstore for settings and the redirect
-// keyword lists, the services for their own tables).
+// tables live elsewhere (adapters/gormstore for settings, the redirect
+// keyword lists and the shared rate budgets, the services for their own
+// tables).
 //
 // Host shop tables are never defined here; they belong to the host and are
 // reached through the adapters package.

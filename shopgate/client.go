@@ -54,6 +54,8 @@ const (
 	KeywordsTimeout = 1 * time.Second
 	// DefaultRequestsPerHour is the Merchant API's documented budget.
 	DefaultRequestsPerHour = 150
+	// DefaultBudgetTimeout bounds one take from ClientConfig.Budget.
+	DefaultBudgetTimeout = 3 * time.Second
 	// noPluginVersion is what the SDK reports outside a plugin.
 	noPluginVersion = "called outside plugin"
 	// maxResponseBody bounds how much of an answer is read.
@@ -109,6 +111,19 @@ type ClientConfig struct {
 	// OAuth mode). A call over budget fails with ErrRateLimited without
 	// being sent. Default DefaultRequestsPerHour; negative disables.
 	RequestsPerHour int
+	// Budget, when set, keeps the RequestsPerHour budget beyond this
+	// process (e.g. adapters/gormstore.RateBudget on a PostgreSQL that
+	// several servers share), so that all of them together send at most
+	// RequestsPerHour. While it fails, each process falls back to its own
+	// in-process budget and logs one warning
+	// (docs/protocol/merchant-api.md#shared-request-budget). Default nil:
+	// the in-process budget only.
+	Budget Budget
+	// BudgetTimeout bounds one Budget.Take; a budget that has not answered
+	// by then counts as failed (the in-process budget decides), so a
+	// hanging database cannot hold Merchant API calls. Default
+	// DefaultBudgetTimeout (and never more than the call's Timeout).
+	BudgetTimeout time.Duration
 	// Logger receives the request log: one entry per outgoing request with
 	// the URL and the obfuscated parameters, and one per outcome. Default:
 	// no logging.
@@ -159,6 +174,9 @@ type Client struct {
 	userAgent string
 	traceMu   sync.Mutex
 	lastTrace int64 // microseconds since the epoch of the last trace id
+	// budgetDown is set while ClientConfig.Budget fails, so that an outage
+	// is logged once, not per call.
+	budgetDown atomic.Bool
 }
 
 // NewClient validates cfg and returns a client. Configuration errors (an
@@ -176,6 +194,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	if cfg.RequestsPerHour == 0 {
 		cfg.RequestsPerHour = DefaultRequestsPerHour
+	}
+	if cfg.BudgetTimeout <= 0 {
+		cfg.BudgetTimeout = DefaultBudgetTimeout
 	}
 	c := &Client{
 		cfg:       cfg,
@@ -217,7 +238,10 @@ type Credentials struct {
 type endpoint struct {
 	Credentials
 	baseURL string
-	limiter *budget
+	// budgetKey names the request budget (base URL and merchant, no
+	// secret); limiter is its in-process bucket, nil without a budget.
+	budgetKey string
+	limiter   *budget
 }
 
 // SetCredentials validates cr like NewClient and, when valid, makes every
@@ -265,11 +289,8 @@ func (c *Client) SetCredentials(cr Credentials) error {
 	}
 	ep := &endpoint{Credentials: cr, baseURL: base}
 	if c.cfg.RequestsPerHour > 0 {
-		who := cr.CustomerNumber
-		if oauth {
-			who = "oauth:" + cr.AccessToken
-		}
-		ep.limiter = sharedBudget(base, who, c.cfg.RequestsPerHour)
+		ep.budgetKey = budgetKey(base, cr)
+		ep.limiter = sharedBudget(ep.budgetKey, c.cfg.RequestsPerHour)
 	}
 	c.ep.Store(ep)
 	return nil
@@ -353,14 +374,21 @@ func (c *Client) send(ctx context.Context, action string, params map[string]any,
 	}
 	log := c.log.With(zap.String("action", action), zap.String("trace_id", traceID))
 
-	if ep.limiter != nil && !ep.limiter.allow(c.now()) {
-		err := &CallError{Action: action, TraceID: traceID, Kind: ErrRateLimited}
-		log.Warn("Merchant API request not sent: request budget exhausted", zap.Int("requests_per_hour", c.cfg.RequestsPerHour))
-		return nil, err
-	}
-
+	// The budget is consulted within the call's time limit: a hanging
+	// shared budget cannot hold a call longer than the call itself may take.
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if ep.limiter != nil {
+		ok, err := c.take(ctx, ep, log)
+		if err != nil {
+			return nil, &CallError{Action: action, TraceID: traceID, Kind: ErrNoConnection, Err: err}
+		}
+		if !ok {
+			log.Warn("Merchant API request not sent: request budget exhausted", zap.Int("requests_per_hour", c.cfg.RequestsPerHour))
+			return nil, &CallError{Action: action, TraceID: traceID, Kind: ErrRateLimited}
+		}
+	}
+
 	body := phpform.Encode(fields).Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.baseURL, strings.NewReader(body))
 	if err != nil {
@@ -421,6 +449,43 @@ func (c *Client) send(ctx context.Context, action string, params map[string]any,
 	}
 	log.Info("Merchant API request done", zap.Duration("duration", duration), zap.Int("status", resp.StatusCode))
 	return r, nil
+}
+
+// take takes one request from the endpoint's budget: from
+// ClientConfig.Budget when set, else from the in-process bucket. When the
+// shared budget fails, the in-process bucket decides instead (fail-safe,
+// never fail-open: each process then sends at most RequestsPerHour), and
+// the outage is logged once when it starts and once when it ends
+// (docs/protocol/merchant-api.md#shared-request-budget). A take that
+// outlasts BudgetTimeout counts as failed. It fails only when ctx ended,
+// as sending would.
+func (c *Client) take(ctx context.Context, ep *endpoint, log *zap.Logger) (bool, error) {
+	now := c.now()
+	if c.cfg.Budget == nil {
+		return ep.limiter.allow(now), nil
+	}
+	bctx, cancel := context.WithTimeout(ctx, c.cfg.BudgetTimeout)
+	ok, err := c.cfg.Budget.Take(bctx, ep.budgetKey, c.cfg.RequestsPerHour, now)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, fmt.Errorf("request budget: %w", err)
+		}
+		if c.budgetDown.CompareAndSwap(false, true) {
+			log.Warn("Merchant API shared request budget unavailable: this process uses its own budget until it answers again",
+				zap.Int("requests_per_hour", c.cfg.RequestsPerHour), zap.Error(err))
+		}
+		return ep.limiter.allow(now), nil
+	}
+	if c.budgetDown.CompareAndSwap(true, false) {
+		log.Info("Merchant API shared request budget available again")
+	}
+	if ok {
+		// The in-process bucket is charged too, so that a fallback starts
+		// from what this process sent, not from a full hour's budget.
+		ep.limiter.allow(now)
+	}
+	return ok, nil
 }
 
 func invalidResponse(action, traceID string, status int, raw []byte, cause error) *CallError {
