@@ -39,6 +39,10 @@ type queries struct {
 	redemptions string
 	shipping    string
 	payments    string
+	// folded: items carries each product's group prices and couponsSQL
+	// each coupon's products as a JSON column (one statement each).
+	folded bool
+	cache  rowCache
 }
 
 // New returns a Cart for cfg; it checks the mapping and does not query the
@@ -121,6 +125,12 @@ func (c *Cart) forShop(shop adapters.Shop) *queries {
 
 func buildQueries(cfg Config) *queries {
 	q := &queries{cfg: cfg}
+	q.cache.ttl = cfg.CacheTTL
+	if q.cache.ttl == 0 {
+		q.cache.ttl = DefaultCacheTTL
+	}
+	jsonAgg, folded := jsonRowsFunc(cfg.DB)
+	q.folded = folded
 	it, f := cfg.Items, cfg.Items.Fields
 	uid := it.UID
 	if uid == "" {
@@ -138,16 +148,36 @@ func buildQueries(cfg Config) *queries {
 		q.itemsByKey = selectSQL(it.From, and(it.Where, it.Key+" IN ?"), cols...)
 	}
 	if gp := cfg.GroupPrices; gp != nil {
-		q.groupPrices = selectSQL(gp.From, and(gp.Where, gp.Product+" IN ?"), gp.Product, gp.Group, gp.MinQuantity, gp.Price)
+		if folded {
+			// One statement: the products (as a named subquery, so the
+			// host's aliases cannot shadow them) with their group prices.
+			fold := func(items string) string {
+				return "WITH sb_items AS (" + items + ") SELECT sb_items.*, " +
+					jsonAgg(gp.From, and(gp.Where, gp.Product+" = sb_items.c1"), gp.Group, gp.MinQuantity, gp.Price) +
+					" FROM sb_items"
+			}
+			q.items = fold(selectSQL(it.From, and(it.Where, "CAST("+uid+" AS TEXT) IN ?"), aliased(cols)...))
+			if q.itemsByKey != "" {
+				q.itemsByKey = fold(selectSQL(it.From, and(it.Where, it.Key+" IN ?"), aliased(cols)...))
+			}
+		} else {
+			q.groupPrices = selectSQL(gp.From, and(gp.Where, gp.Product+" IN ?"), gp.Product, gp.Group, gp.MinQuantity, gp.Price)
+		}
 	}
 	if cu := cfg.Customers; cu != nil {
 		q.customerSQL = selectSQL(cu.From, and(cu.Where, "CAST("+cu.ID+" AS TEXT) = ?"), cu.Group, cu.TaxClassKey)
 	}
 	if cp := cfg.Coupons; cp != nil {
-		q.couponsSQL = selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", cp.Key, cp.Code, cp.Active, cp.Name, cp.Description,
-			cp.Kind, cp.Value, cp.ValidFrom, cp.ValidUntil, cp.MinAmount, cp.FreeShipping, cp.MaxPerCustomer)
+		cols := []string{cp.Key, cp.Code, cp.Active, cp.Name, cp.Description,
+			cp.Kind, cp.Value, cp.ValidFrom, cp.ValidUntil, cp.MinAmount, cp.FreeShipping, cp.MaxPerCustomer}
+		q.couponsSQL = selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", cols...)
 		if p := cp.Products; p != nil {
-			q.couponProds = selectSQL(p.From, p.Coupon+" IN ?", p.Coupon, p.Product)
+			if folded {
+				q.couponsSQL = "WITH sb_coupons AS (" + selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", aliased(cols)...) +
+					") SELECT sb_coupons.*, " + jsonAgg(p.From, p.Coupon+" = sb_coupons.c0", p.Product) + " FROM sb_coupons"
+			} else {
+				q.couponProds = selectSQL(p.From, p.Coupon+" IN ?", p.Coupon, p.Product)
+			}
 		}
 		if r := cp.Redemptions; r != nil {
 			q.redemptions = selectSQL(r.From, and(r.Where, "UPPER("+r.Code+") = ?", "CAST("+r.Customer+" AS TEXT) = ?"), "COUNT(*)")
@@ -236,6 +266,15 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 		p.weight, _ = dec(r[13])
 		out[p.uid] = p
 		byKey[p.key] = p
+		if q.folded && len(r) > 14 {
+			gps, err := jsonRows(r[14])
+			if err != nil {
+				return nil, shopgate.DatabaseError("load group prices", err)
+			}
+			for _, g := range gps {
+				p.addGroupPrice(g)
+			}
+		}
 	}
 	if q.groupPrices != "" && len(byKey) > 0 {
 		keys := make([]string, 0, len(byKey))
@@ -247,21 +286,27 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 			return nil, shopgate.DatabaseError("load group prices", err)
 		}
 		for _, r := range rows {
-			p := byKey[str(r[0])]
-			if p == nil {
-				continue
-			}
-			g := groupPrice{group: str(r[1]), minQ: 1}
-			if n, ok := integer(r[2]); ok {
-				g.minQ = n
-			}
-			var ok bool
-			if g.price, ok = dec(r[3]); ok {
-				p.groupPrices = append(p.groupPrices, g)
+			if p := byKey[str(r[0])]; p != nil {
+				p.addGroupPrice(r[1:])
 			}
 		}
 	}
 	return out, nil
+}
+
+// addGroupPrice adds a group price row (group, minimum quantity, price).
+func (p *product) addGroupPrice(r row) {
+	if len(r) < 3 {
+		return
+	}
+	g := groupPrice{group: str(r[0]), minQ: 1}
+	if n, ok := integer(r[1]); ok {
+		g.minQ = n
+	}
+	var ok bool
+	if g.price, ok = dec(r[2]); ok {
+		p.groupPrices = append(p.groupPrices, g)
+	}
 }
 
 var hundred = decimal.NewFromInt(100)
@@ -459,7 +504,14 @@ func (q *queries) shippingMethods(ctx context.Context, country string, weight, t
 	if q.shipping == "" || country == "" {
 		return nil, nil
 	}
-	rows, err := query(ctx, q.cfg.DB, q.shipping, country)
+	load := func() ([]row, error) { return query(ctx, q.cfg.DB, q.shipping, country) }
+	var rows []row
+	var err error
+	if len(country) <= 3 {
+		rows, err = q.cache.get("shipping/"+country, load)
+	} else {
+		rows, err = load()
+	}
 	if err != nil {
 		return nil, shopgate.DatabaseError("load shipping rates", err)
 	}
@@ -496,7 +548,7 @@ func (q *queries) paymentMethods(ctx context.Context) ([]adapters.PaymentMethod,
 	if q.payments == "" {
 		return nil, nil
 	}
-	rows, err := query(ctx, q.cfg.DB, q.payments)
+	rows, err := q.cache.get("payments", func() ([]row, error) { return query(ctx, q.cfg.DB, q.payments) })
 	if err != nil {
 		return nil, shopgate.DatabaseError("load payment methods", err)
 	}
