@@ -218,6 +218,7 @@ type product struct {
 	saleable      bool
 	minQ, maxQ    int
 	weight        decimal.Decimal
+	factor        decimal.Decimal // 1 + taxPercent/100
 	groupPrices   []groupPrice
 	gross, netAmt decimal.Decimal // current unit prices
 }
@@ -254,6 +255,7 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 		p := &product{uid: str(r[0]), key: str(r[1]), name: str(r[2]), taxClass: str(r[4]),
 			net: strings.EqualFold(str(r[5]), "net"), saleable: true}
 		p.taxPercent, _ = dec(r[3])
+		p.factor = one.Add(p.taxPercent.Shift(-2))
 		p.price, _ = dec(r[6])
 		p.stock, p.hasStock = integer(r[7])
 		p.useStock = p.hasStock && (r[8] == nil || boolean(r[8]))
@@ -309,7 +311,7 @@ func (p *product) addGroupPrice(r row) {
 	}
 }
 
-var hundred = decimal.NewFromInt(100)
+var hundred, one = decimal.NewFromInt(100), decimal.NewFromInt(1)
 
 // unitPrices returns the unit price (net, gross) for qty and the groups.
 func (p *product) unitPrices(qty int, groups []string) (net, gross decimal.Decimal) {
@@ -325,7 +327,7 @@ func (p *product) unitPrices(qty int, groups []string) (net, gross decimal.Decim
 			price = g.price
 		}
 	}
-	factor := decimal.NewFromInt(1).Add(p.taxPercent.Div(hundred))
+	factor := p.factor
 	if p.net {
 		return price, price.Mul(factor).Round(2)
 	}
@@ -407,7 +409,7 @@ func (c *Cart) CheckCart(ctx context.Context, shop adapters.Shop, cart *adapters
 		lang = cart.Language
 	}
 	msgs := c.messages(lang)
-	res := &adapters.CartResult{Currency: shop.Currency}
+	res := &adapters.CartResult{Currency: shop.Currency, Items: make([]adapters.CartItemVerdict, 0, len(cart.Items))}
 	cust, err := q.customer(ctx, cart)
 	if err != nil {
 		return nil, err
