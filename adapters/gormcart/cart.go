@@ -23,6 +23,7 @@ type Cart struct {
 	local  bool // the mapping has marketplace placeholders
 	mu     sync.Mutex
 	byShop map[string]*queries
+	unfold bool // tests: never fold statements
 }
 
 var _ adapters.CartChecker = (*Cart)(nil)
@@ -118,18 +119,21 @@ func (c *Cart) forShop(shop adapters.Shop) *queries {
 		cfg = gormcatalog.Localize(cfg, shop)
 		cfg.DB, cfg.Now, cfg.Validate = db, c.cfg.Now, c.cfg.Validate
 	}
-	q := buildQueries(cfg)
+	q := buildQueries(cfg, !c.unfold)
 	c.byShop[key] = q
 	return q
 }
 
-func buildQueries(cfg Config) *queries {
+// buildQueries builds the statements of cfg; fold allows folding group
+// prices and coupon products into the product and coupon statements.
+func buildQueries(cfg Config, fold bool) *queries {
 	q := &queries{cfg: cfg}
 	q.cache.ttl = cfg.CacheTTL
 	if q.cache.ttl == 0 {
 		q.cache.ttl = DefaultCacheTTL
 	}
 	jsonAgg, folded := jsonRowsFunc(cfg.DB)
+	folded = folded && fold
 	q.folded = folded
 	it, f := cfg.Items, cfg.Items.Fields
 	uid := it.UID
