@@ -44,6 +44,12 @@ type queries struct {
 	// each coupon's products as a JSON column (one statement each).
 	folded bool
 	cache  rowCache
+	// itemsCust and itemsByKeyCust are items and itemsByKey with the
+	// customer row (argument: the customer id) in column custCol; gpCol
+	// is the column of the folded group prices (0: none).
+	itemsCust      string
+	itemsByKeyCust string
+	gpCol, custCol int
 }
 
 // New returns a Cart for cfg; it checks the mapping and does not query the
@@ -146,27 +152,42 @@ func buildQueries(cfg Config, fold bool) *queries {
 	}
 	cols := []string{"CAST(" + uid + " AS TEXT)", it.Key, f.Name, f.TaxPercent, f.TaxClass, f.PriceType, price, f.StockQuantity,
 		f.UseStock, f.Backorders, f.IsSaleable, f.MinimumOrderQuantity, f.MaximumOrderQuantity, f.Weight}
-	q.items = selectSQL(it.From, and(it.Where, "CAST("+uid+" AS TEXT) IN ?"), cols...)
+	byUID, byKey := and(it.Where, "CAST("+uid+" AS TEXT) IN ?"), ""
 	if it.UID == "" {
 		// Comparing the key itself lets the database use its index.
-		q.itemsByKey = selectSQL(it.From, and(it.Where, it.Key+" IN ?"), cols...)
+		byKey = and(it.Where, it.Key+" IN ?")
 	}
-	if gp := cfg.GroupPrices; gp != nil {
+	// Folded, the products are a named subquery (so the host's aliases
+	// cannot shadow them) and further columns carry each product's group
+	// prices and, in check_cart, the buyer's customer row.
+	var extra, withCustomer []string
+	gp, cu := cfg.GroupPrices, cfg.Customers
+	if gp != nil {
 		if folded {
-			// One statement: the products (as a named subquery, so the
-			// host's aliases cannot shadow them) with their group prices.
-			fold := func(items string) string {
-				return "WITH sb_items AS (" + items + ") SELECT sb_items.*, " +
-					jsonAgg(gp.From, and(gp.Where, gp.Product+" = sb_items.c1"), gp.Group, gp.MinQuantity, gp.Price) +
-					" FROM sb_items"
-			}
-			q.items = fold(selectSQL(it.From, and(it.Where, "CAST("+uid+" AS TEXT) IN ?"), aliased(cols)...))
-			if q.itemsByKey != "" {
-				q.itemsByKey = fold(selectSQL(it.From, and(it.Where, it.Key+" IN ?"), aliased(cols)...))
-			}
+			q.gpCol = len(cols)
+			extra = append(extra, jsonAgg(gp.From, and(gp.Where, gp.Product+" = sb_items.c1"), gp.Group, gp.MinQuantity, gp.Price))
 		} else {
 			q.groupPrices = selectSQL(gp.From, and(gp.Where, gp.Product+" IN ?"), gp.Product, gp.Group, gp.MinQuantity, gp.Price)
 		}
+	}
+	if cu != nil && folded {
+		q.custCol = len(cols) + len(extra)
+		withCustomer = append(append(withCustomer, extra...),
+			jsonAgg(cu.From, and(cu.Where, "CAST("+cu.ID+" AS TEXT) = ?"), cu.Group, cu.TaxClassKey))
+	}
+	items := func(where string, extra []string) string {
+		if where == "" {
+			return ""
+		}
+		if len(extra) == 0 {
+			return selectSQL(it.From, where, cols...)
+		}
+		return "WITH sb_items AS (" + selectSQL(it.From, where, aliased(cols)...) + ") SELECT sb_items.*, " +
+			strings.Join(extra, ", ") + " FROM sb_items"
+	}
+	q.items, q.itemsByKey = items(byUID, extra), items(byKey, extra)
+	if withCustomer != nil {
+		q.itemsCust, q.itemsByKeyCust = items(byUID, withCustomer), items(byKey, withCustomer)
 	}
 	if cu := cfg.Customers; cu != nil {
 		q.customerSQL = selectSQL(cu.From, and(cu.Where, "CAST("+cu.ID+" AS TEXT) = ?"), cu.Group, cu.TaxClassKey)
@@ -233,7 +254,11 @@ type groupPrice struct {
 	price decimal.Decimal
 }
 
-func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[string]*product, error) {
+// products reads the products of items. With a customer id (check_cart)
+// and a folding dialect, the same statement reads the customer: cust are
+// its rows and custRead says they were read.
+func (q *queries) products(ctx context.Context, items []adapters.CartItem, customerID string) (
+	out map[string]*product, cust []row, custRead bool, err error) {
 	uids := make([]string, 0, len(items))
 	seen := map[string]bool{}
 	for _, it := range items {
@@ -242,17 +267,31 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 			uids = append(uids, it.ItemNumber)
 		}
 	}
-	out := map[string]*product{}
+	out = map[string]*product{}
 	if len(uids) == 0 {
-		return out, nil
+		return out, nil, false, nil
 	}
-	stmt, args := q.items, any(uids)
+	withCust := customerID != "" && q.itemsCust != ""
+	stmt, args := q.items, []any{uids}
+	if withCust {
+		stmt = q.itemsCust
+		args = append(args, customerID)
+	}
 	if ints, ok := intKeys(uids); ok && q.itemsByKey != "" {
-		stmt, args = q.itemsByKey, ints
+		stmt, args[0] = q.itemsByKey, ints
+		if withCust {
+			stmt = q.itemsByKeyCust
+		}
 	}
-	rows, err := query(ctx, q.cfg.DB, stmt, args)
+	rows, err := query(ctx, q.cfg.DB, stmt, args...)
 	if err != nil {
-		return nil, shopgate.DatabaseError("load products", err)
+		return nil, nil, false, shopgate.DatabaseError("load products", err)
+	}
+	if withCust && len(rows) > 0 {
+		if cust, err = jsonRows(rows[0][q.custCol]); err != nil {
+			return nil, nil, false, shopgate.DatabaseError("load customer", err)
+		}
+		custRead = true
 	}
 	byKey := map[string]*product{}
 	for _, r := range rows {
@@ -272,10 +311,10 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 		p.weight, _ = dec(r[13])
 		out[p.uid] = p
 		byKey[p.key] = p
-		if q.folded && len(r) > 14 {
-			gps, err := jsonRows(r[14])
+		if q.gpCol > 0 {
+			gps, err := jsonRows(r[q.gpCol])
 			if err != nil {
-				return nil, shopgate.DatabaseError("load group prices", err)
+				return nil, nil, false, shopgate.DatabaseError("load group prices", err)
 			}
 			for _, g := range gps {
 				p.addGroupPrice(g)
@@ -289,7 +328,7 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 		}
 		rows, err := query(ctx, q.cfg.DB, q.groupPrices, keyArgs(keys))
 		if err != nil {
-			return nil, shopgate.DatabaseError("load group prices", err)
+			return nil, nil, false, shopgate.DatabaseError("load group prices", err)
 		}
 		for _, r := range rows {
 			if p := byKey[str(r[0])]; p != nil {
@@ -297,7 +336,7 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 			}
 		}
 	}
-	return out, nil
+	return out, cust, custRead, nil
 }
 
 // addGroupPrice adds a group price row (group, minimum quantity, price).
@@ -393,7 +432,7 @@ func (p *product) verdict(it adapters.CartItem, groups []string, msgs Messages, 
 // CheckStock reports the stock of each item (errors 300, 301, 302).
 func (c *Cart) CheckStock(ctx context.Context, shop adapters.Shop, items []adapters.CartItem) ([]adapters.CartItemVerdict, error) {
 	q := c.forShop(shop)
-	ps, err := q.products(ctx, items)
+	ps, _, _, err := q.products(ctx, items, "")
 	if err != nil {
 		return nil, err
 	}
@@ -414,18 +453,24 @@ func (c *Cart) CheckCart(ctx context.Context, shop adapters.Shop, cart *adapters
 	}
 	msgs := c.messages(lang)
 	res := &adapters.CartResult{Currency: shop.Currency, Items: make([]adapters.CartItemVerdict, 0, len(cart.Items))}
-	cust, err := q.customer(ctx, cart)
+	customerID := ""
+	if q.customerSQL != "" {
+		customerID = cart.ExternalCustomerID
+	}
+	ps, custRows, custRead, err := q.products(ctx, cart.Items, customerID)
 	if err != nil {
+		return nil, err
+	}
+	var cust *adapters.CartCustomer
+	if custRead {
+		cust = q.customerOf(custRows)
+	} else if cust, err = q.customer(ctx, cart); err != nil {
 		return nil, err
 	}
 	res.Customer = cust
 	var groups []string
 	if cust != nil {
 		groups = cust.GroupIDs
-	}
-	ps, err := q.products(ctx, cart.Items)
-	if err != nil {
-		return nil, err
 	}
 	lines := make([]line, 0, len(cart.Items))
 	for _, it := range cart.Items {
@@ -492,8 +537,13 @@ func (q *queries) customer(ctx context.Context, cart *adapters.Cart) (*adapters.
 	if err != nil {
 		return nil, shopgate.DatabaseError("load customer", err)
 	}
-	if len(rows) == 0 {
-		return nil, nil
+	return q.customerOf(rows), nil
+}
+
+// customerOf is the customer of the first of rows (group, tax class key).
+func (q *queries) customerOf(rows []row) *adapters.CartCustomer {
+	if len(rows) == 0 || len(rows[0]) < 2 {
+		return nil
 	}
 	cu := &adapters.CartCustomer{TaxClassKey: str(rows[0][1]), GroupIDs: []string{}}
 	g := str(rows[0][0])
@@ -503,7 +553,7 @@ func (q *queries) customer(ctx context.Context, cart *adapters.Cart) (*adapters.
 	if g != "" {
 		cu.GroupIDs = append(cu.GroupIDs, g)
 	}
-	return cu, nil
+	return cu
 }
 
 func (q *queries) shippingMethods(ctx context.Context, country string, weight, total decimal.Decimal, free bool) ([]adapters.ShippingMethod, error) {

@@ -51,8 +51,8 @@ type Config struct {
 	// CacheTTL is how long the shipping rates of a delivery country and
 	// the payment methods, once read, are reused by later checks of the
 	// same marketplace: a change to those tables shows within CacheTTL
-	// (docs/protocol/cart.md#performance). 0: DefaultCacheTTL; negative:
-	// read them on every check.
+	// (docs/protocol/cart.md#cached-shipping-and-payment-rows). 0:
+	// DefaultCacheTTL; negative: read them on every check.
 	CacheTTL time.Duration
 	// Validate, when set, runs after the built-in item checks of
 	// check_cart and may set further item errors on the verdicts (303

@@ -96,7 +96,8 @@ func aliased(exprs []string) []string {
 }
 
 // DefaultCacheTTL is how long check_cart reuses the shipping rates and
-// payment methods it read (docs/protocol/cart.md#performance).
+// payment methods it read
+// (docs/protocol/cart.md#cached-shipping-and-payment-rows).
 const DefaultCacheTTL = 5 * time.Second
 
 // rowCache keeps query results of rarely changing tables for a short time.

@@ -42,7 +42,8 @@ func TestFoldedStatementsAnswerAlike(t *testing.T) {
 			name     string
 			shop     adapters.Shop
 			customer string
-		}{{"trade group", shopDE, "4711"}, {"default group", shopDE, "4712"}, {"guest", shopDE, ""}, {"usd", shopEN, "4711"}} {
+		}{{"trade group", shopDE, "4711"}, {"default group", shopDE, "4712"}, {"unknown customer", shopDE, "9999"},
+			{"guest", shopDE, ""}, {"usd", shopEN, "4711"}} {
 			t.Run(tc.name, func(t *testing.T) {
 				a, b := check(t, folded, tc.shop, perfCart(tc.customer)), check(t, separate, tc.shop, perfCart(tc.customer))
 				if !reflect.DeepEqual(a, b) {
