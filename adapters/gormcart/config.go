@@ -8,7 +8,9 @@
 // Every expression is copied into SQL as written and may contain the
 // marketplace placeholders {lang} and {currency} (gormcatalog.Localize).
 // Expressions come from the host's code, never from requests; they must
-// not contain '?'.
+// not contain '?' and must not name a table or alias sb_items or
+// sb_coupons (the adapter's named subqueries,
+// docs/protocol/cart.md#performance).
 package gormcart
 
 import (
