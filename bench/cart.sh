@@ -4,7 +4,8 @@
 # get_customer p99 with bcrypt cost 10). Runs the Go benchmarks
 # BenchmarkCheckCartConcurrent (adapters/gormcart) and BenchmarkGetCustomer
 # (adapters/gormcustomers), each on its own fresh database, and prints
-# their p50/p99 lines with the load average before and after, so a figure
+# their p50/p99 lines (check_cart also allocs/op and queries/check, the
+# statements one check sends) with the load average before and after, so a figure
 # taken on a busy machine can be told apart
 # (docs/protocol/cart.md#performance, docs/protocol/customers.md#performance).
 #

@@ -8,10 +8,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"github.com/shopbridge/shopbridge/adapters/gormcart"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
@@ -33,6 +35,15 @@ func BenchmarkCheckCartConcurrent(b *testing.B) {
 			Price: d("9.99"), TaxClassID: 1, Stock: 100, Active: true, WeightGrams: 100})
 	}
 	if err := db.CreateInBatches(&rows, 500).Error; err != nil {
+		b.Fatal(err)
+	}
+	// Count the statements a check sends (reported as queries/op).
+	var queries atomic.Int64
+	count := func(*gorm.DB) { queries.Add(1) }
+	if err := db.Callback().Row().After("*").Register("bench:count", count); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Callback().Query().After("*").Register("bench:count", count); err != nil {
 		b.Fatal(err)
 	}
 	cart, err := gormcart.New(cartConfig(db))
@@ -75,7 +86,13 @@ func BenchmarkCheckCartConcurrent(b *testing.B) {
 	}
 	call() // warm up (prepares statements, fills the pool)
 	for _, callers := range []int{1, 8} {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) { runConcurrent(b, callers, call) })
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			b.ReportAllocs()
+			runConcurrent(b, callers, call)
+			before := queries.Load()
+			call()
+			b.ReportMetric(float64(queries.Load()-before), "queries/check")
+		})
 	}
 }
 

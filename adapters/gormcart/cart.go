@@ -23,6 +23,7 @@ type Cart struct {
 	local  bool // the mapping has marketplace placeholders
 	mu     sync.Mutex
 	byShop map[string]*queries
+	unfold bool // tests: never fold statements
 }
 
 var _ adapters.CartChecker = (*Cart)(nil)
@@ -39,6 +40,16 @@ type queries struct {
 	redemptions string
 	shipping    string
 	payments    string
+	// folded: items carries each product's group prices and couponsSQL
+	// each coupon's products as a JSON column (one statement each).
+	folded bool
+	cache  rowCache
+	// itemsCust and itemsByKeyCust are items and itemsByKey with the
+	// customer row (argument: the customer id) in column custCol; gpCol
+	// is the column of the folded group prices (0: none).
+	itemsCust      string
+	itemsByKeyCust string
+	gpCol, custCol int
 }
 
 // New returns a Cart for cfg; it checks the mapping and does not query the
@@ -114,13 +125,22 @@ func (c *Cart) forShop(shop adapters.Shop) *queries {
 		cfg = gormcatalog.Localize(cfg, shop)
 		cfg.DB, cfg.Now, cfg.Validate = db, c.cfg.Now, c.cfg.Validate
 	}
-	q := buildQueries(cfg)
+	q := buildQueries(cfg, !c.unfold)
 	c.byShop[key] = q
 	return q
 }
 
-func buildQueries(cfg Config) *queries {
+// buildQueries builds the statements of cfg; fold allows folding group
+// prices and coupon products into the product and coupon statements.
+func buildQueries(cfg Config, fold bool) *queries {
 	q := &queries{cfg: cfg}
+	q.cache.ttl = cfg.CacheTTL
+	if q.cache.ttl == 0 {
+		q.cache.ttl = DefaultCacheTTL
+	}
+	jsonAgg, folded := jsonRowsFunc(cfg.DB)
+	folded = folded && fold
+	q.folded = folded
 	it, f := cfg.Items, cfg.Items.Fields
 	uid := it.UID
 	if uid == "" {
@@ -132,22 +152,57 @@ func buildQueries(cfg Config) *queries {
 	}
 	cols := []string{"CAST(" + uid + " AS TEXT)", it.Key, f.Name, f.TaxPercent, f.TaxClass, f.PriceType, price, f.StockQuantity,
 		f.UseStock, f.Backorders, f.IsSaleable, f.MinimumOrderQuantity, f.MaximumOrderQuantity, f.Weight}
-	q.items = selectSQL(it.From, and(it.Where, "CAST("+uid+" AS TEXT) IN ?"), cols...)
+	byUID, byKey := and(it.Where, "CAST("+uid+" AS TEXT) IN ?"), ""
 	if it.UID == "" {
 		// Comparing the key itself lets the database use its index.
-		q.itemsByKey = selectSQL(it.From, and(it.Where, it.Key+" IN ?"), cols...)
+		byKey = and(it.Where, it.Key+" IN ?")
 	}
-	if gp := cfg.GroupPrices; gp != nil {
-		q.groupPrices = selectSQL(gp.From, and(gp.Where, gp.Product+" IN ?"), gp.Product, gp.Group, gp.MinQuantity, gp.Price)
+	// Folded, the products are a named subquery (so the host's aliases
+	// cannot shadow them) and further columns carry each product's group
+	// prices and, in check_cart, the buyer's customer row.
+	var extra, withCustomer []string
+	gp, cu := cfg.GroupPrices, cfg.Customers
+	if gp != nil {
+		if folded {
+			q.gpCol = len(cols)
+			extra = append(extra, jsonAgg(gp.From, and(gp.Where, gp.Product+" = sb_items.c1"), gp.Group, gp.MinQuantity, gp.Price))
+		} else {
+			q.groupPrices = selectSQL(gp.From, and(gp.Where, gp.Product+" IN ?"), gp.Product, gp.Group, gp.MinQuantity, gp.Price)
+		}
+	}
+	if cu != nil && folded {
+		q.custCol = len(cols) + len(extra)
+		withCustomer = append(append(withCustomer, extra...),
+			jsonAgg(cu.From, and(cu.Where, "CAST("+cu.ID+" AS TEXT) = ?"), cu.Group, cu.TaxClassKey))
+	}
+	items := func(where string, extra []string) string {
+		if where == "" {
+			return ""
+		}
+		if len(extra) == 0 {
+			return selectSQL(it.From, where, cols...)
+		}
+		return "WITH sb_items AS (" + selectSQL(it.From, where, aliased(cols)...) + ") SELECT sb_items.*, " +
+			strings.Join(extra, ", ") + " FROM sb_items"
+	}
+	q.items, q.itemsByKey = items(byUID, extra), items(byKey, extra)
+	if withCustomer != nil {
+		q.itemsCust, q.itemsByKeyCust = items(byUID, withCustomer), items(byKey, withCustomer)
 	}
 	if cu := cfg.Customers; cu != nil {
 		q.customerSQL = selectSQL(cu.From, and(cu.Where, "CAST("+cu.ID+" AS TEXT) = ?"), cu.Group, cu.TaxClassKey)
 	}
 	if cp := cfg.Coupons; cp != nil {
-		q.couponsSQL = selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", cp.Key, cp.Code, cp.Active, cp.Name, cp.Description,
-			cp.Kind, cp.Value, cp.ValidFrom, cp.ValidUntil, cp.MinAmount, cp.FreeShipping, cp.MaxPerCustomer)
+		cols := []string{cp.Key, cp.Code, cp.Active, cp.Name, cp.Description,
+			cp.Kind, cp.Value, cp.ValidFrom, cp.ValidUntil, cp.MinAmount, cp.FreeShipping, cp.MaxPerCustomer}
+		q.couponsSQL = selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", cols...)
 		if p := cp.Products; p != nil {
-			q.couponProds = selectSQL(p.From, p.Coupon+" IN ?", p.Coupon, p.Product)
+			if folded {
+				q.couponsSQL = "WITH sb_coupons AS (" + selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", aliased(cols)...) +
+					") SELECT sb_coupons.*, " + jsonAgg(p.From, p.Coupon+" = sb_coupons.c0", p.Product) + " FROM sb_coupons"
+			} else {
+				q.couponProds = selectSQL(p.From, p.Coupon+" IN ?", p.Coupon, p.Product)
+			}
 		}
 		if r := cp.Redemptions; r != nil {
 			q.redemptions = selectSQL(r.From, and(r.Where, "UPPER("+r.Code+") = ?", "CAST("+r.Customer+" AS TEXT) = ?"), "COUNT(*)")
@@ -188,6 +243,7 @@ type product struct {
 	saleable      bool
 	minQ, maxQ    int
 	weight        decimal.Decimal
+	factor        decimal.Decimal // 1 + taxPercent/100
 	groupPrices   []groupPrice
 	gross, netAmt decimal.Decimal // current unit prices
 }
@@ -198,7 +254,11 @@ type groupPrice struct {
 	price decimal.Decimal
 }
 
-func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[string]*product, error) {
+// products reads the products of items. With a customer id (check_cart)
+// and a folding dialect, the same statement reads the customer: cust are
+// its rows and custRead says they were read.
+func (q *queries) products(ctx context.Context, items []adapters.CartItem, customerID string) (
+	out map[string]*product, cust []row, custRead bool, err error) {
 	uids := make([]string, 0, len(items))
 	seen := map[string]bool{}
 	for _, it := range items {
@@ -207,23 +267,38 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 			uids = append(uids, it.ItemNumber)
 		}
 	}
-	out := map[string]*product{}
+	out = map[string]*product{}
 	if len(uids) == 0 {
-		return out, nil
+		return out, nil, false, nil
 	}
-	stmt, args := q.items, any(uids)
+	withCust := customerID != "" && q.itemsCust != ""
+	stmt, args := q.items, []any{uids}
+	if withCust {
+		stmt = q.itemsCust
+		args = append(args, customerID)
+	}
 	if ints, ok := intKeys(uids); ok && q.itemsByKey != "" {
-		stmt, args = q.itemsByKey, ints
+		stmt, args[0] = q.itemsByKey, ints
+		if withCust {
+			stmt = q.itemsByKeyCust
+		}
 	}
-	rows, err := query(ctx, q.cfg.DB, stmt, args)
+	rows, err := query(ctx, q.cfg.DB, stmt, args...)
 	if err != nil {
-		return nil, shopgate.DatabaseError("load products", err)
+		return nil, nil, false, shopgate.DatabaseError("load products", err)
+	}
+	if withCust && len(rows) > 0 {
+		if cust, err = jsonRows(rows[0][q.custCol]); err != nil {
+			return nil, nil, false, shopgate.DatabaseError("load customer", err)
+		}
+		custRead = true
 	}
 	byKey := map[string]*product{}
 	for _, r := range rows {
 		p := &product{uid: str(r[0]), key: str(r[1]), name: str(r[2]), taxClass: str(r[4]),
 			net: strings.EqualFold(str(r[5]), "net"), saleable: true}
 		p.taxPercent, _ = dec(r[3])
+		p.factor = one.Add(p.taxPercent.Shift(-2))
 		p.price, _ = dec(r[6])
 		p.stock, p.hasStock = integer(r[7])
 		p.useStock = p.hasStock && (r[8] == nil || boolean(r[8]))
@@ -236,6 +311,15 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 		p.weight, _ = dec(r[13])
 		out[p.uid] = p
 		byKey[p.key] = p
+		if q.gpCol > 0 {
+			gps, err := jsonRows(r[q.gpCol])
+			if err != nil {
+				return nil, nil, false, shopgate.DatabaseError("load group prices", err)
+			}
+			for _, g := range gps {
+				p.addGroupPrice(g)
+			}
+		}
 	}
 	if q.groupPrices != "" && len(byKey) > 0 {
 		keys := make([]string, 0, len(byKey))
@@ -244,27 +328,33 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem) (map[
 		}
 		rows, err := query(ctx, q.cfg.DB, q.groupPrices, keyArgs(keys))
 		if err != nil {
-			return nil, shopgate.DatabaseError("load group prices", err)
+			return nil, nil, false, shopgate.DatabaseError("load group prices", err)
 		}
 		for _, r := range rows {
-			p := byKey[str(r[0])]
-			if p == nil {
-				continue
-			}
-			g := groupPrice{group: str(r[1]), minQ: 1}
-			if n, ok := integer(r[2]); ok {
-				g.minQ = n
-			}
-			var ok bool
-			if g.price, ok = dec(r[3]); ok {
-				p.groupPrices = append(p.groupPrices, g)
+			if p := byKey[str(r[0])]; p != nil {
+				p.addGroupPrice(r[1:])
 			}
 		}
 	}
-	return out, nil
+	return out, cust, custRead, nil
 }
 
-var hundred = decimal.NewFromInt(100)
+// addGroupPrice adds a group price row (group, minimum quantity, price).
+func (p *product) addGroupPrice(r row) {
+	if len(r) < 3 {
+		return
+	}
+	g := groupPrice{group: str(r[0]), minQ: 1}
+	if n, ok := integer(r[1]); ok {
+		g.minQ = n
+	}
+	var ok bool
+	if g.price, ok = dec(r[2]); ok {
+		p.groupPrices = append(p.groupPrices, g)
+	}
+}
+
+var hundred, one = decimal.NewFromInt(100), decimal.NewFromInt(1)
 
 // unitPrices returns the unit price (net, gross) for qty and the groups.
 func (p *product) unitPrices(qty int, groups []string) (net, gross decimal.Decimal) {
@@ -280,7 +370,7 @@ func (p *product) unitPrices(qty int, groups []string) (net, gross decimal.Decim
 			price = g.price
 		}
 	}
-	factor := decimal.NewFromInt(1).Add(p.taxPercent.Div(hundred))
+	factor := p.factor
 	if p.net {
 		return price, price.Mul(factor).Round(2)
 	}
@@ -342,7 +432,7 @@ func (p *product) verdict(it adapters.CartItem, groups []string, msgs Messages, 
 // CheckStock reports the stock of each item (errors 300, 301, 302).
 func (c *Cart) CheckStock(ctx context.Context, shop adapters.Shop, items []adapters.CartItem) ([]adapters.CartItemVerdict, error) {
 	q := c.forShop(shop)
-	ps, err := q.products(ctx, items)
+	ps, _, _, err := q.products(ctx, items, "")
 	if err != nil {
 		return nil, err
 	}
@@ -362,19 +452,25 @@ func (c *Cart) CheckCart(ctx context.Context, shop adapters.Shop, cart *adapters
 		lang = cart.Language
 	}
 	msgs := c.messages(lang)
-	res := &adapters.CartResult{Currency: shop.Currency}
-	cust, err := q.customer(ctx, cart)
+	res := &adapters.CartResult{Currency: shop.Currency, Items: make([]adapters.CartItemVerdict, 0, len(cart.Items))}
+	customerID := ""
+	if q.customerSQL != "" {
+		customerID = cart.ExternalCustomerID
+	}
+	ps, custRows, custRead, err := q.products(ctx, cart.Items, customerID)
 	if err != nil {
+		return nil, err
+	}
+	var cust *adapters.CartCustomer
+	if custRead {
+		cust = q.customerOf(custRows)
+	} else if cust, err = q.customer(ctx, cart); err != nil {
 		return nil, err
 	}
 	res.Customer = cust
 	var groups []string
 	if cust != nil {
 		groups = cust.GroupIDs
-	}
-	ps, err := q.products(ctx, cart.Items)
-	if err != nil {
-		return nil, err
 	}
 	lines := make([]line, 0, len(cart.Items))
 	for _, it := range cart.Items {
@@ -441,8 +537,13 @@ func (q *queries) customer(ctx context.Context, cart *adapters.Cart) (*adapters.
 	if err != nil {
 		return nil, shopgate.DatabaseError("load customer", err)
 	}
-	if len(rows) == 0 {
-		return nil, nil
+	return q.customerOf(rows), nil
+}
+
+// customerOf is the customer of the first of rows (group, tax class key).
+func (q *queries) customerOf(rows []row) *adapters.CartCustomer {
+	if len(rows) == 0 || len(rows[0]) < 2 {
+		return nil
 	}
 	cu := &adapters.CartCustomer{TaxClassKey: str(rows[0][1]), GroupIDs: []string{}}
 	g := str(rows[0][0])
@@ -452,14 +553,21 @@ func (q *queries) customer(ctx context.Context, cart *adapters.Cart) (*adapters.
 	if g != "" {
 		cu.GroupIDs = append(cu.GroupIDs, g)
 	}
-	return cu, nil
+	return cu
 }
 
 func (q *queries) shippingMethods(ctx context.Context, country string, weight, total decimal.Decimal, free bool) ([]adapters.ShippingMethod, error) {
 	if q.shipping == "" || country == "" {
 		return nil, nil
 	}
-	rows, err := query(ctx, q.cfg.DB, q.shipping, country)
+	load := func() ([]row, error) { return query(ctx, q.cfg.DB, q.shipping, country) }
+	var rows []row
+	var err error
+	if len(country) <= 3 {
+		rows, err = q.cache.get("shipping/"+country, load)
+	} else {
+		rows, err = load()
+	}
 	if err != nil {
 		return nil, shopgate.DatabaseError("load shipping rates", err)
 	}
@@ -496,7 +604,7 @@ func (q *queries) paymentMethods(ctx context.Context) ([]adapters.PaymentMethod,
 	if q.payments == "" {
 		return nil, nil
 	}
-	rows, err := query(ctx, q.cfg.DB, q.payments)
+	rows, err := q.cache.get("payments", func() ([]row, error) { return query(ctx, q.cfg.DB, q.payments) })
 	if err != nil {
 		return nil, shopgate.DatabaseError("load payment methods", err)
 	}

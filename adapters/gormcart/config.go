@@ -8,7 +8,9 @@
 // Every expression is copied into SQL as written and may contain the
 // marketplace placeholders {lang} and {currency} (gormcatalog.Localize).
 // Expressions come from the host's code, never from requests; they must
-// not contain '?'.
+// not contain '?' and must not name a table or alias sb_items or
+// sb_coupons (the adapter's named subqueries,
+// docs/protocol/cart.md#performance).
 package gormcart
 
 import (
@@ -48,6 +50,12 @@ type Config struct {
 	Messages map[string]Messages
 	// Now is the clock (coupon validity). Default time.Now.
 	Now func() time.Time
+	// CacheTTL is how long the shipping rates of a delivery country and
+	// the payment methods, once read, are reused by later checks of the
+	// same marketplace: a change to those tables shows within CacheTTL
+	// (docs/protocol/cart.md#cached-shipping-and-payment-rows). 0:
+	// DefaultCacheTTL; negative: read them on every check.
+	CacheTTL time.Duration
 	// Validate, when set, runs after the built-in item checks of
 	// check_cart and may set further item errors on the verdicts (303
 	// input invalid, 306/307 combination rules, 308 silent update). An

@@ -50,6 +50,17 @@ func (q *queries) coupons(ctx context.Context, now time.Time, cart *adapters.Car
 			cp.maxPerCustomer, _ = integer(r[11])
 			byCode[strings.ToUpper(cp.code)] = cp
 			byKey[cp.key] = cp
+			if q.folded && len(r) > 12 {
+				prods, err := jsonRows(r[12])
+				if err != nil {
+					return nil, false, shopgate.DatabaseError("load coupon products", err)
+				}
+				for _, pr := range prods {
+					if len(pr) > 0 {
+						cp.addProduct(str(pr[0]))
+					}
+				}
+			}
 		}
 		if q.couponProds != "" && len(byKey) > 0 {
 			keys := make([]string, 0, len(byKey))
@@ -62,10 +73,7 @@ func (q *queries) coupons(ctx context.Context, now time.Time, cart *adapters.Car
 			}
 			for _, r := range rows {
 				if cp := byKey[str(r[0])]; cp != nil {
-					if cp.products == nil {
-						cp.products = map[string]bool{}
-					}
-					cp.products[str(r[1])] = true
+					cp.addProduct(str(r[1]))
 				}
 			}
 		}
@@ -83,6 +91,14 @@ func (q *queries) coupons(ctx context.Context, now time.Time, cart *adapters.Car
 		out = append(out, v)
 	}
 	return out, free, nil
+}
+
+// addProduct restricts the coupon to the product key k.
+func (cp *coupon) addProduct(k string) {
+	if cp.products == nil {
+		cp.products = map[string]bool{}
+	}
+	cp.products[k] = true
 }
 
 func (q *queries) couponVerdict(ctx context.Context, now time.Time, cart *adapters.Cart, code string, cp *coupon,

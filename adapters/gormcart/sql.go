@@ -27,9 +27,9 @@ func query(ctx context.Context, db *gorm.DB, q string, args ...any) ([]row, erro
 		return nil, err
 	}
 	var out []row
+	ptrs := make([]any, len(cols))
 	for rows.Next() {
 		r := make(row, len(cols))
-		ptrs := make([]any, len(cols))
 		for i := range r {
 			ptrs[i] = &r[i]
 		}

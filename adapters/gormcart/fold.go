@@ -1,0 +1,139 @@
+package gormcart
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// jsonRowsFunc returns the SQL of a scalar subquery that aggregates the
+// rows of "SELECT exprs FROM from WHERE where" into a JSON array of arrays
+// (as text; NULL or "[]" when there is none), for the dialect of db; ok is
+// false for dialects without JSON aggregation. It lets one statement
+// carry a product's group prices or a coupon's product restriction
+// (docs/protocol/cart.md#performance).
+func jsonRowsFunc(db *gorm.DB) (func(from, where string, exprs ...string) string, bool) {
+	name := ""
+	if db != nil && db.Dialector != nil {
+		name = db.Dialector.Name()
+	}
+	var agg, arr string
+	switch name {
+	case "postgres":
+		agg, arr = "json_agg", "json_build_array"
+	case "sqlite":
+		agg, arr = "json_group_array", "json_array"
+	default:
+		return nil, false
+	}
+	return func(from, where string, exprs ...string) string {
+		args := make([]string, len(exprs))
+		for i, e := range exprs {
+			if e == "" {
+				e = "NULL"
+			}
+			args[i] = e
+		}
+		inner := agg + "(" + arr + "(" + strings.Join(args, ", ") + "))"
+		return "CAST((" + selectSQL(from, where, inner) + ") AS TEXT)"
+	}, true
+}
+
+// jsonRows decodes a column made by jsonRowsFunc into rows whose values
+// look like driver values: numbers and strings as text, JSON null as nil.
+func jsonRows(v any) ([]row, error) {
+	var b []byte
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	default:
+		return nil, fmt.Errorf("gormcart: aggregated rows are %T, not text", v)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var raw [][]any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("gormcart: decode aggregated rows: %w", err)
+	}
+	out := make([]row, len(raw))
+	for i, r := range raw {
+		for j, x := range r {
+			switch y := x.(type) {
+			case json.Number:
+				r[j] = string(y)
+			case bool:
+				if y {
+					r[j] = int64(1)
+				} else {
+					r[j] = int64(0)
+				}
+			}
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// aliased returns exprs as "e AS c0", "e AS c1", ... (empty: NULL).
+func aliased(exprs []string) []string {
+	out := make([]string, len(exprs))
+	for i, e := range exprs {
+		if e == "" {
+			e = "NULL"
+		}
+		out[i] = fmt.Sprintf("%s AS c%d", e, i)
+	}
+	return out
+}
+
+// DefaultCacheTTL is how long check_cart reuses the shipping rates and
+// payment methods it read
+// (docs/protocol/cart.md#cached-shipping-and-payment-rows).
+const DefaultCacheTTL = 5 * time.Second
+
+// rowCache keeps query results of rarely changing tables for a short time.
+// Cached rows are shared and must not be modified.
+type rowCache struct {
+	ttl  time.Duration
+	mu   sync.Mutex
+	rows map[string]cachedRows
+}
+
+type cachedRows struct {
+	until time.Time
+	rows  []row
+}
+
+// get returns the cached rows of key, or loads and caches them.
+func (c *rowCache) get(key string, load func() ([]row, error)) ([]row, error) {
+	if c.ttl <= 0 {
+		return load()
+	}
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.rows[key]
+	c.mu.Unlock()
+	if ok && now.Before(e.until) {
+		return e.rows, nil
+	}
+	rows, err := load()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.rows == nil || len(c.rows) > 1000 {
+		c.rows = map[string]cachedRows{}
+	}
+	c.rows[key] = cachedRows{until: now.Add(c.ttl), rows: rows}
+	c.mu.Unlock()
+	return rows, nil
+}

@@ -1,0 +1,105 @@
+package gormcart_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/shopbridge/shopbridge/adapters"
+	"github.com/shopbridge/shopbridge/adapters/gormcart"
+	"github.com/shopbridge/shopbridge/internal/testdb"
+)
+
+// perfCart is a cart that touches group prices (quantity and customer
+// group), a product-restricted coupon, an unrestricted one, a limited one
+// and an unknown product.
+func perfCart(customer string) *adapters.Cart {
+	return &adapters.Cart{ExternalCustomerID: customer, Currency: "EUR",
+		DeliveryAddress: &adapters.CartAddress{Country: "DE"},
+		Items: []adapters.CartItem{{ItemNumber: "MUG-3003", Quantity: 2}, {ItemNumber: "PACK-5005", Quantity: 6},
+			{ItemNumber: "TS-1001", Quantity: 1}, {ItemNumber: "NOPE-1", Quantity: 1}},
+		Coupons: []adapters.CartCoupon{{Code: "MUGS"}, {Code: "summer5"}, {Code: "ONCE"}, {Code: "NONE"}}}
+}
+
+// Folding group prices and coupon products into the product and coupon
+// statements (docs/protocol/cart.md#performance) gives the very answers of
+// separate statements.
+func TestFoldedStatementsAnswerAlike(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		seedHost(t, db)
+		folded, err := gormcart.New(cartConfig(db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		separate, err := gormcart.New(cartConfig(db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gormcart.Unfold(separate)
+		for _, tc := range []struct {
+			name     string
+			shop     adapters.Shop
+			customer string
+		}{{"trade group", shopDE, "4711"}, {"default group", shopDE, "4712"}, {"unknown customer", shopDE, "9999"},
+			{"guest", shopDE, ""}, {"usd", shopEN, "4711"}} {
+			t.Run(tc.name, func(t *testing.T) {
+				a, b := check(t, folded, tc.shop, perfCart(tc.customer)), check(t, separate, tc.shop, perfCart(tc.customer))
+				if !reflect.DeepEqual(a, b) {
+					t.Errorf("folded  %+v\nseparate %+v", a, b)
+				}
+				if tc.shop == shopDE && tc.customer == "4711" && a.Items[0].UnitAmountWithTax.Decimal.String() != "9.99" {
+					t.Errorf("group price not applied: %+v", a.Items[0])
+				}
+				if tc.shop == shopDE && !a.Coupons[0].IsValid {
+					t.Errorf("product-restricted coupon: %+v", a.Coupons[0])
+				}
+			})
+		}
+	})
+}
+
+// Shipping rates and payment methods are reused for Config.CacheTTL: a
+// change shows at once without caching and not within a long TTL.
+func TestCacheTTL(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		seedHost(t, db)
+		cart := func(ttl time.Duration) *gormcart.Cart {
+			cfg := cartConfig(db)
+			cfg.CacheTTL = ttl
+			c, err := gormcart.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		uncached, cached := cart(-1), cart(time.Hour)
+		first := func(c *gormcart.Cart) (string, string) {
+			t.Helper()
+			res := check(t, c, shopDE, &adapters.Cart{Currency: "EUR", DeliveryAddress: &adapters.CartAddress{Country: "DE"},
+				Items: []adapters.CartItem{{ItemNumber: "TS-1001", Quantity: 1}}})
+			if len(res.ShippingMethods) == 0 || len(res.PaymentMethods) < 2 {
+				t.Fatalf("no methods: %+v", res)
+			}
+			return res.ShippingMethods[0].AmountWithTax.String(), res.PaymentMethods[1].AmountWithTax.String()
+		}
+		for _, c := range []*gormcart.Cart{uncached, cached} {
+			if ship, pay := first(c); ship != "4.9" || pay != "6" {
+				t.Fatalf("before: shipping %s payment %s", ship, pay)
+			}
+		}
+		if err := db.Exec("UPDATE h_shipping SET price = 5.5 WHERE code = 'dhl_standard' AND country = 'DE' AND currency = 'EUR'").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec("UPDATE h_payments SET fee = 7 WHERE code = 'COD'").Error; err != nil {
+			t.Fatal(err)
+		}
+		if ship, pay := first(uncached); ship != "5.5" || pay != "7" {
+			t.Errorf("uncached after change: shipping %s payment %s", ship, pay)
+		}
+		if ship, pay := first(cached); ship != "4.9" || pay != "6" {
+			t.Errorf("cached within TTL: shipping %s payment %s", ship, pay)
+		}
+	})
+}
