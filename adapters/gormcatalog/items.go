@@ -251,29 +251,43 @@ type carver[T any] struct {
 	used, spare [][]T
 }
 
-// block returns an empty block with room for at least n, a spare one when
-// there is one.
+// block returns an empty block with room for at least n: the smallest
+// spare one that fits, else a new one.
 func (c *carver[T]) block(n int) []T {
-	for i := len(c.spare) - 1; i >= 0; i-- {
-		if b := c.spare[i]; cap(b) >= n {
-			c.spare[i] = c.spare[len(c.spare)-1]
-			c.spare = c.spare[:len(c.spare)-1]
-			c.used = append(c.used, b)
-			return b
+	best := -1
+	for i, b := range c.spare {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(c.spare[best])) {
+			best = i
 		}
+	}
+	if best >= 0 {
+		b := c.spare[best]
+		last := len(c.spare) - 1
+		c.spare[best] = c.spare[last]
+		c.spare[last] = nil
+		c.spare = c.spare[:last]
+		c.used = append(c.used, b)
+		return b
 	}
 	b := make([]T, 0, n)
 	c.used = append(c.used, b)
 	return b
 }
 
-// reset makes every block handed out available again. The old values stay
-// in them until they are overwritten: append and take hand out only
-// elements that their users set.
+// reset makes the blocks handed out since the last reset available again
+// and lets go of spare ones that were not needed: a carver keeps what one
+// batch used, not the most any batch ever used
+// (docs/catalog.md#memory-of-an-export). The kept blocks are cleared, so
+// that the written batch's values (and the text blocks they point into)
+// are not held on to while the blocks wait.
 func (c *carver[T]) reset() {
+	clear(c.spare)
+	c.spare = c.spare[:0]
 	for _, b := range c.used {
+		clear(b[:cap(b)])
 		c.spare = append(c.spare, b[:0])
 	}
+	clear(c.used)
 	c.used = c.used[:0]
 	c.buf = nil
 	c.size = 0
