@@ -218,6 +218,10 @@ type blocks struct {
 	tiers  carver[export.TierPrice]
 	attrs  carver[export.Attribute]
 	uids   carver[string]
+	// links holds the batch's absolute deeplinks. Its text is never
+	// overwritten (see arena): keeping it with the blocks only saves
+	// starting a new text block for every batch.
+	links arena
 }
 
 // reset makes every block of bl available again, once the batch that used
@@ -390,7 +394,7 @@ func (s *Source) loadDetails(ctx context.Context, b *batch) error {
 // the host's Prepare hook.
 func (s *Source) complete(ctx context.Context, b *batch, groups map[string]string) error {
 	it := &s.cfg.Items
-	s.finish(b.items, groups)
+	s.finish(b.items, groups, &b.bl.links)
 	if it.Prepare != nil {
 		ptrs := make([]*export.Item, len(b.items))
 		for i := range b.items {
