@@ -38,7 +38,9 @@ type Config struct {
 	// single "/" (e.g. "https://shop.example.com"). Empty: URLs are used
 	// as read.
 	BaseURL string
-	// BatchSize is the number of parent rows read per batch; default 1000.
+	// BatchSize is the number of parent rows read per batch; default 1000
+	// for batch queries and 250 for one ordered pass per table, which
+	// runs no query per batch (docs/catalog.md#memory-of-an-export).
 	// Larger batches mean fewer queries (each has a fixed cost in
 	// PostgreSQL) at the price of memory: three batches are held at a time.
 	BatchSize int

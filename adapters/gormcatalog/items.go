@@ -218,6 +218,10 @@ type blocks struct {
 	tiers  carver[export.TierPrice]
 	attrs  carver[export.Attribute]
 	uids   carver[string]
+	// links holds the batch's absolute deeplinks. Its text is never
+	// overwritten (see arena): keeping it with the blocks only saves
+	// starting a new text block for every batch.
+	links arena
 }
 
 // reset makes every block of bl available again, once the batch that used
@@ -251,29 +255,43 @@ type carver[T any] struct {
 	used, spare [][]T
 }
 
-// block returns an empty block with room for at least n, a spare one when
-// there is one.
+// block returns an empty block with room for at least n: the smallest
+// spare one that fits, else a new one.
 func (c *carver[T]) block(n int) []T {
-	for i := len(c.spare) - 1; i >= 0; i-- {
-		if b := c.spare[i]; cap(b) >= n {
-			c.spare[i] = c.spare[len(c.spare)-1]
-			c.spare = c.spare[:len(c.spare)-1]
-			c.used = append(c.used, b)
-			return b
+	best := -1
+	for i, b := range c.spare {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(c.spare[best])) {
+			best = i
 		}
+	}
+	if best >= 0 {
+		b := c.spare[best]
+		last := len(c.spare) - 1
+		c.spare[best] = c.spare[last]
+		c.spare[last] = nil
+		c.spare = c.spare[:last]
+		c.used = append(c.used, b)
+		return b
 	}
 	b := make([]T, 0, n)
 	c.used = append(c.used, b)
 	return b
 }
 
-// reset makes every block handed out available again. The old values stay
-// in them until they are overwritten: append and take hand out only
-// elements that their users set.
+// reset makes the blocks handed out since the last reset available again
+// and lets go of spare ones that were not needed: a carver keeps what one
+// batch used, not the most any batch ever used
+// (docs/catalog.md#memory-of-an-export). The kept blocks are cleared, so
+// that the written batch's values (and the text blocks they point into)
+// are not held on to while the blocks wait.
 func (c *carver[T]) reset() {
+	clear(c.spare)
+	c.spare = c.spare[:0]
 	for _, b := range c.used {
+		clear(b[:cap(b)])
 		c.spare = append(c.spare, b[:0])
 	}
+	clear(c.used)
 	c.used = c.used[:0]
 	c.buf = nil
 	c.size = 0
@@ -376,7 +394,7 @@ func (s *Source) loadDetails(ctx context.Context, b *batch) error {
 // the host's Prepare hook.
 func (s *Source) complete(ctx context.Context, b *batch, groups map[string]string) error {
 	it := &s.cfg.Items
-	s.finish(b.items, groups)
+	s.finish(b.items, groups, &b.bl.links)
 	if it.Prepare != nil {
 		ptrs := make([]*export.Item, len(b.items))
 		for i := range b.items {

@@ -199,20 +199,20 @@ func (s *Source) loadList(ctx context.Context, l listLoader, keys []int64, byKey
 }
 
 // finish completes a batch: absolute deeplinks, parent attribute groups
-// derived from the children, default display type.
-func (s *Source) finish(items []export.Item, groups map[string]string) {
-	var ar arena
+// derived from the children, default display type. The deeplinks are
+// carved from ar.
+func (s *Source) finish(items []export.Item, groups map[string]string, ar *arena) {
 	for i := range items {
 		p := &items[i]
 		rel := p.Deeplink
-		p.Deeplink = s.absIn(p.Deeplink, &ar)
+		p.Deeplink = s.absIn(p.Deeplink, ar)
 		for j := range p.Children {
 			c := &p.Children[j]
 			if c.Deeplink == rel {
 				// Variants mostly link to their parent's page.
 				c.Deeplink = p.Deeplink
 			} else {
-				c.Deeplink = s.absIn(c.Deeplink, &ar)
+				c.Deeplink = s.absIn(c.Deeplink, ar)
 			}
 			for _, a := range c.Attributes {
 				if !slices.ContainsFunc(p.AttributeGroups, func(g export.AttributeGroup) bool { return g.UID == a.GroupUID }) {

@@ -42,6 +42,9 @@ type Source struct {
 	// streaming is set while an export reads ordered passes (stream.go);
 	// one at a time.
 	streaming atomic.Bool
+	// batchSize and streamBatch are the batch sizes of batch queries and
+	// of ordered passes.
+	batchSize, streamBatch int
 }
 
 var _ adapters.CatalogSource = (*Source)(nil)
@@ -81,8 +84,12 @@ func newSource(cfg Config) (*Source, error) {
 	if db == nil {
 		return nil, errors.New("gormcatalog: Config.DB is nil")
 	}
+	// cfg.BatchSize stays as given (Localize copies it): ordered passes
+	// run no query per batch, so their batches are smaller by default,
+	// keeping less memory in flight (docs/catalog.md#memory-of-an-export).
+	batchSize, streamBatch := cfg.BatchSize, cfg.BatchSize
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 1000
+		batchSize, streamBatch = 1000, defaultStreamBatch
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4
@@ -97,7 +104,7 @@ func newSource(cfg Config) (*Source, error) {
 		cfg.CountsWait = defaultCountsWait
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	s := &Source{db: db, cfg: cfg}
+	s := &Source{db: db, cfg: cfg, batchSize: batchSize, streamBatch: streamBatch}
 	if !cfg.PlainSQL {
 		s.pg = pgSQLDB(db.Dialector.Name(), db.Statement.ConnPool)
 	}
@@ -367,7 +374,7 @@ func (s *Source) keyset(ctx context.Context, from, key string, f *filter, q adap
 		return err
 	}
 	for limit != 0 {
-		n := s.cfg.BatchSize
+		n := s.batchSize
 		if limit > 0 && limit < n {
 			n = limit
 		}

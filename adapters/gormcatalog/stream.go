@@ -18,6 +18,12 @@ import (
 // The database does the work of a single sorted read of each table instead
 // of several bound range queries per batch.
 
+// defaultStreamBatch is the number of parents per batch of an ordered
+// pass when Config.BatchSize is not set: the batches of the ordered passes
+// cost no query, and three of them are in memory at a time
+// (docs/catalog.md#memory-of-an-export).
+const defaultStreamBatch = 250
+
 // errNoStream is returned when the pool's connections are not pgx ones;
 // the export then reads batch by batch.
 var errNoStream = errors.New("gormcatalog: connection does not stream")
@@ -462,7 +468,7 @@ func (s *Source) streamItems(ctx context.Context, shop adapters.Shop, f *filter,
 	err = s.pipeline(parent, ctx, cancel, func(it *export.Item) error { yielded = true; return yield(it) },
 		func(free chan batchMem, send func(batch) bool) error {
 			for {
-				b, err := st.nextBatch(shop, s.cfg.BatchSize, free)
+				b, err := st.nextBatch(shop, s.streamBatch, free)
 				if err != nil || len(b.items) == 0 {
 					return err
 				}
