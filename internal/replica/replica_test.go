@@ -637,12 +637,14 @@ func (h *harness) kill(t *testing.T) {
 		numbers = append(numbers, h.newOrder())
 	}
 	var answered atomic.Int32
+	var heldAtKill atomic.Int32 // delivery notes the victim was sending when killed
 	killed := make(chan struct{})
 	go func() {
 		defer close(killed)
 		kctx, kcancel := context.WithTimeout(h.ctx, 5*time.Second)
 		defer kcancel()
 		_ = Poll(kctx, 10*time.Millisecond, func() bool { return answered.Load() >= 8 })
+		heldAtKill.Store(int32(h.c.Fronts[victim].Held()))
 		h.c.Shops[victim].Kill()
 	}()
 	results := make([]call, len(numbers))
@@ -706,8 +708,11 @@ func (h *harness) kill(t *testing.T) {
 	var attempts []int
 	h.db.Model(&gormmodels.OutboxJob{}).Where("kind = ? AND state = ?", "shopgate.add_order_delivery_note", gormmodels.OutboxDone).
 		Where("attempts > 1").Pluck("attempts", &attempts)
-	if len(attempts) < len(leased) {
-		t.Errorf("%d delivery-note jobs were claimed twice (by the victim, then a survivor), want at least %d", len(attempts), len(leased))
+	// Every note the victim was sending when it died was claimed again by a
+	// survivor after the lease; notes the victim had not claimed yet may
+	// have gone to a survivor directly (attempts 1), depending on timing.
+	if held := int(heldAtKill.Load()); held < 1 || len(attempts) < held {
+		t.Errorf("%d delivery-note jobs were claimed twice (by the victim, then a survivor), want at least the %d the victim was sending when killed (≥ 1)", len(attempts), held)
 	}
 }
 
