@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopbridge/shopbridge/shopgate"
@@ -24,6 +25,12 @@ type Client struct {
 	ShopNumber     string
 	APIKey         string
 	AdminPassword  string
+
+	// csrfMu makes the first CSRF fetch happen once: the jar keeps one
+	// cookie for 127.0.0.1 whatever the port, so concurrent first fetches
+	// from several processes would overwrite each other's token between
+	// reading it and posting it.
+	csrfMu sync.Mutex
 }
 
 // NewClient returns a client with a cookie jar (the panel's CSRF cookie)
@@ -131,6 +138,8 @@ func (c *Client) Admin(ctx context.Context, base, method, path string, form url.
 const csrfCookie = "shopbridge_panel_csrf"
 
 func (c *Client) csrf(ctx context.Context, base string) (string, error) {
+	c.csrfMu.Lock()
+	defer c.csrfMu.Unlock()
 	u, err := url.Parse(base + "/admin/")
 	if err != nil {
 		return "", err
