@@ -170,7 +170,7 @@ func newSGEnv(t *testing.T) *sgEnv {
 // product; info is its internal_shipping_info.
 func (e *sgEnv) sgOrder(number string, paid bool, info string) shopgate.Order {
 	e.t.Helper()
-	addr := shopgate.Address{FirstName: "Ana", LastName: "Puig", Street1: "Carrer Nou 7", Zipcode: "08221", City: "Terrassa", Country: "ES"}
+	addr := shopgate.Address{AddressFields: shopgate.AddressFields{FirstName: "Ana", LastName: "Puig", Street1: "Carrer Nou 7", Zipcode: "08221", City: "Terrassa", Country: "ES"}}
 	o := shopgate.Order{OrderNumber: number, Currency: "EUR", IsPaid: paid, PaymentMethod: "PREPAY",
 		InvoiceAddress: addr, DeliveryAddress: addr, Mail: "ana@example.com",
 		AmountShipping: decimal.RequireFromString("99.00"), AmountComplete: decimal.RequireFromString("130.00"),

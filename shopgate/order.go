@@ -191,6 +191,10 @@ type ShippingInfo struct {
 }
 
 // Address is an invoice or delivery address of an order.
+//
+// Its name, postal and contact fields are the embedded [AddressFields]; in
+// a composite literal name them through it:
+// Address{IsInvoiceAddress: true, AddressFields: AddressFields{FirstName: "Erika"}}.
 type Address struct {
 	// ID is the shop's address id when a stored address was used.
 	ID string `json:"id,omitempty"`
@@ -198,6 +202,17 @@ type Address struct {
 	IsInvoiceAddress bool `json:"is_invoice_address"`
 	// IsDeliveryAddress marks the delivery address.
 	IsDeliveryAddress bool `json:"is_delivery_address"`
+	AddressFields
+	// CustomFields are extra address fields.
+	CustomFields []CustomField `json:"custom_fields,omitempty"`
+}
+
+// AddressFields are the name, postal and contact fields of an address
+// under Shopgate's keys, without id, roles and custom fields. [Address]
+// embeds them; a shop that keeps address fields in Shopgate's keys (such
+// as the extras of adapters/gormcustomers) embeds them too, so the keys
+// are written once.
+type AddressFields struct {
 	// FirstName is the first name.
 	FirstName string `json:"first_name,omitempty"`
 	// LastName is the last name.
@@ -226,8 +241,6 @@ type Address struct {
 	Mobile string `json:"mobile,omitempty"`
 	// Mail is the e-mail address for this address.
 	Mail string `json:"mail,omitempty"`
-	// CustomFields are extra address fields.
-	CustomFields []CustomField `json:"custom_fields,omitempty"`
 }
 
 // Order item types.

@@ -343,25 +343,26 @@ type extras struct {
 	NoAddressBook []addrExtras `json:"address_book,omitempty"`
 }
 
+// addrExtras are the fields of one address kept in the extras: its roles,
+// the name, postal and contact fields under Shopgate's own keys (the
+// embedded shopgate.AddressFields, so the two cannot drift apart) and its
+// custom fields (docs/protocol/customers.md#the-extras-of-an-address).
 type addrExtras struct {
-	IsDefault    bool          `json:"is_default,omitempty"`
-	IsInvoice    bool          `json:"is_invoice,omitempty"`
-	IsDelivery   bool          `json:"is_delivery,omitempty"`
-	FirstName    string        `json:"first_name,omitempty"`
-	LastName     string        `json:"last_name,omitempty"`
-	Gender       string        `json:"gender,omitempty"`
-	Birthday     string        `json:"birthday,omitempty"`
-	Company      string        `json:"company,omitempty"`
-	Street1      string        `json:"street_1,omitempty"`
-	Street2      string        `json:"street_2,omitempty"`
-	Zipcode      string        `json:"zipcode,omitempty"`
-	City         string        `json:"city,omitempty"`
-	Country      string        `json:"country,omitempty"`
-	State        string        `json:"state,omitempty"`
-	Phone        string        `json:"phone,omitempty"`
-	Mobile       string        `json:"mobile,omitempty"`
-	Mail         string        `json:"mail,omitempty"`
+	IsDefault  bool `json:"is_default,omitempty"`
+	IsInvoice  bool `json:"is_invoice,omitempty"`
+	IsDelivery bool `json:"is_delivery,omitempty"`
+	shopgate.AddressFields
 	CustomFields []customField `json:"custom_fields,omitempty"`
+}
+
+// newAddrExtras keeps every field of ad.
+func newAddrExtras(ad adapters.Address) addrExtras {
+	return addrExtras{IsDefault: ad.IsDefault, IsInvoice: ad.IsInvoice, IsDelivery: ad.IsDelivery,
+		AddressFields: shopgate.AddressFields{FirstName: ad.FirstName, LastName: ad.LastName, Gender: ad.Gender,
+			Birthday: dateString(ad.Birthday), Company: ad.Company, Street1: ad.Street1, Street2: ad.Street2,
+			Zipcode: ad.Zipcode, City: ad.City, Country: ad.Country, State: ad.State, Phone: ad.Phone,
+			Mobile: ad.Mobile, Mail: ad.Mail},
+		CustomFields: toCustomFields(ad.CustomFields)}
 }
 
 type customField struct {
@@ -539,16 +540,10 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 			return adapters.ErrLoginTaken
 		}
 		now := s.cfg.Now().UTC()
-		row := map[string]any{c.Login: login, c.Password: hash, c.Token: token,
-			c.FirstName: strings.TrimSpace(in.FirstName), c.LastName: strings.TrimSpace(in.LastName)}
+		row := newInsertRow(map[string]any{c.Login: login, c.Password: hash, c.Token: token,
+			c.FirstName: strings.TrimSpace(in.FirstName), c.LastName: strings.TrimSpace(in.LastName)})
 		ex := extras{CustomFields: toCustomFields(in.CustomFields)}
-		put := func(column string, v any, keep func()) {
-			if column != "" {
-				row[column] = v
-			} else if keep != nil {
-				keep()
-			}
-		}
+		put := row.put
 		put(c.Number, c.NewNumber(token), nil)
 		put(c.Gender, in.Gender, func() { ex.Gender = in.Gender })
 		put(c.Birthday, in.Birthday, func() { ex.Birthday = dateString(in.Birthday) })
@@ -560,32 +555,16 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 		}
 		put(c.Active, true, nil)
 		if c.Group != "" && c.DefaultGroup != "" {
-			row[c.Group] = gorm.Expr(c.DefaultGroup)
+			put(c.Group, gorm.Expr(c.DefaultGroup), nil)
 		}
 		put(c.CreatedAt, now, nil)
 		put(c.UpdatedAt, now, nil)
-		if err := tx.Table(c.Table).Create(row).Error; err != nil {
+		newID, err := row.insert(tx, c.Table, c.ID)
+		if err != nil {
 			return fmt.Errorf("gormcustomers: insert customer: %w: %w", adapters.ErrAddCustomerFailed, err)
 		}
-		var ids []any
-		rows, err := tx.Raw(fmt.Sprintf("SELECT %s FROM %s WHERE %s = ?", c.ID, c.Table, c.Token), token).Rows()
-		if err != nil {
-			return shopgate.DatabaseError("read new customer", err)
-		}
-		for rows.Next() {
-			v, err := scanRow(rows, 1)
-			if err != nil {
-				rows.Close()
-				return shopgate.DatabaseError("read new customer", err)
-			}
-			ids = append(ids, v[0])
-		}
-		rows.Close()
-		if len(ids) != 1 {
-			return fmt.Errorf("gormcustomers: new customer not found by its token: %w", adapters.ErrAddCustomerFailed)
-		}
-		id := asString(ids[0])
-		if err := s.insertAddresses(tx, ids[0], in.Addresses, &ex, now); err != nil {
+		id := asString(newID)
+		if err := s.insertAddresses(tx, newID, in.Addresses, &ex, now); err != nil {
 			return err
 		}
 		data, err := json.Marshal(ex)
@@ -606,30 +585,16 @@ func (s *Store) RegisterCustomer(ctx context.Context, shop adapters.Shop, cred a
 
 func (s *Store) insertAddresses(tx *gorm.DB, id any, list []adapters.Address, ex *extras, now time.Time) error {
 	a := s.cfg.Addresses
-	toExtras := func(ad adapters.Address) addrExtras {
-		return addrExtras{IsDefault: ad.IsDefault, IsInvoice: ad.IsInvoice, IsDelivery: ad.IsDelivery, FirstName: ad.FirstName,
-			LastName: ad.LastName, Gender: ad.Gender, Birthday: dateString(ad.Birthday), Company: ad.Company,
-			Street1: ad.Street1, Street2: ad.Street2, Zipcode: ad.Zipcode, City: ad.City, Country: ad.Country,
-			State: ad.State, Phone: ad.Phone, Mobile: ad.Mobile, Mail: ad.Mail, CustomFields: toCustomFields(ad.CustomFields)}
-	}
 	if a == nil {
 		for _, ad := range list {
-			ex.NoAddressBook = append(ex.NoAddressBook, toExtras(ad))
+			ex.NoAddressBook = append(ex.NoAddressBook, newAddrExtras(ad))
 		}
 		return nil
 	}
 	for i, ad := range list {
-		row := map[string]any{a.Customer: id}
+		row := newInsertRow(map[string]any{a.Customer: id})
 		var kept addrExtras
-		hasExtra := false
-		put := func(column string, v any, keep func()) {
-			if column != "" {
-				row[column] = v
-			} else if keep != nil {
-				keep()
-				hasExtra = true
-			}
-		}
+		put := row.put
 		put(a.IsDefault, i == 0, nil)
 		put(a.IsInvoice, ad.IsInvoice, nil)
 		put(a.IsDelivery, ad.IsDelivery, nil)
@@ -650,28 +615,15 @@ func (s *Store) insertAddresses(tx *gorm.DB, id any, list []adapters.Address, ex
 		put(a.CreatedAt, now, nil)
 		put(a.UpdatedAt, now, nil)
 		if len(ad.CustomFields) > 0 {
-			kept.CustomFields, hasExtra = toCustomFields(ad.CustomFields), true
+			kept.CustomFields, row.kept = toCustomFields(ad.CustomFields), true
 		}
-		if err := tx.Table(a.Table).Create(row).Error; err != nil {
+		addrID, err := row.insert(tx, a.Table, a.ID)
+		if err != nil {
 			return fmt.Errorf("gormcustomers: insert address %d: %w: %w", i, adapters.ErrRegistrationFailed, err)
 		}
-		if !hasExtra {
+		if !row.kept {
 			continue
 		}
-		var addrID any
-		rows, err := tx.Raw(fmt.Sprintf("SELECT MAX(%s) FROM %s WHERE %s = ?", a.ID, a.Table, a.Customer), id).Rows()
-		if err != nil {
-			return shopgate.DatabaseError("read new address", err)
-		}
-		if rows.Next() {
-			v, err := scanRow(rows, 1)
-			if err != nil {
-				rows.Close()
-				return shopgate.DatabaseError("read new address", err)
-			}
-			addrID = v[0]
-		}
-		rows.Close()
 		if ex.Addresses == nil {
 			ex.Addresses = map[string]addrExtras{}
 		}

@@ -19,16 +19,18 @@ func NewTestOrder(number string) shopgate.Order {
 	created := time.Now().UTC().Truncate(time.Second)
 	invoice := shopgate.Address{
 		IsInvoiceAddress: true,
-		FirstName:        "Erika",
-		LastName:         "Mustermann",
-		Gender:           "f",
-		Birthday:         "1984-08-12",
-		Street1:          "Heidestraße 17",
-		Zipcode:          "51147",
-		City:             "Köln",
-		Country:          "DE",
-		Phone:            "+49 221 1234567",
-		Mail:             "erika.mustermann@example.com",
+		AddressFields: shopgate.AddressFields{
+			FirstName: "Erika",
+			LastName:  "Mustermann",
+			Gender:    "f",
+			Birthday:  "1984-08-12",
+			Street1:   "Heidestraße 17",
+			Zipcode:   "51147",
+			City:      "Köln",
+			Country:   "DE",
+			Phone:     "+49 221 1234567",
+			Mail:      "erika.mustermann@example.com",
+		},
 	}
 	delivery := invoice
 	delivery.IsInvoiceAddress, delivery.IsDeliveryAddress = false, true
