@@ -23,53 +23,13 @@ import (
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
-// hostCustomersConfig maps gormcustomers onto the reference host schema
-// the way the example shop does (docs/protocol/customers.md), with a
-// link table for several groups per customer.
-func hostCustomersConfig(db *gorm.DB) gormcustomers.Config {
-	return gormcustomers.Config{
-		DB: db,
-		Customers: gormcustomers.Customers{
-			Table: "shop_customers", ID: "id", Login: "email", Password: "password_hash", Token: "token",
-			Number: "number", FirstName: "first_name", LastName: "last_name", Gender: "gender", Birthday: "birthday",
-			Phone: "phone", Mobile: "mobile", Mail: "email", Newsletter: "newsletter", Active: "active",
-			Group: "customer_group_id", DefaultGroup: "(SELECT id FROM shop_customer_groups WHERE name = 'Retail')",
-			CreatedAt: "created_at", UpdatedAt: "updated_at", TaxClassKey: "'default'", TaxClassID: "'3'",
-		},
-		Addresses: &gormcustomers.Addresses{
-			Table: "shop_addresses", ID: "id", Customer: "customer_id", IsDefault: "is_default",
-			IsInvoice: "is_invoice", IsDelivery: "is_delivery", FirstName: "first_name", LastName: "last_name",
-			Gender: "gender", Company: "company", Street1: "street1", Street2: "street2", Zipcode: "zipcode",
-			City: "city", Country: "country", State: "state", Phone: "phone", CreatedAt: "created_at", UpdatedAt: "updated_at",
-		},
-		Groups: &gormcustomers.Groups{
-			From:     "shop_customer_groups g JOIN test_customer_group_links l ON l.group_id = g.id",
-			Customer: "l.customer_id", ID: "g.id", Name: "g.name",
-		},
-		Orders: &gormcustomers.Orders{
-			From: "shop_orders o", Key: "o.id", Customer: "o.customer_id", CreatedAt: "o.created_at",
-			Fields: gormcustomers.OrderFields{
-				Number: "o.number", ShopgateNumber: "CASE WHEN o.source = 'shopgate' THEN o.external_number END",
-				Status: "o.status", Mail: "o.email", Phone: "o.phone", Currency: "o.currency",
-				AmountComplete: "o.amount_total", IsPaid: "o.is_paid", PaymentMethod: "o.payment_method",
-				PaymentTime: "o.paid_at", IsShipped: "o.shipped_at IS NOT NULL", ShippedTime: "o.shipped_at",
-				ShippingAmount: "o.amount_shipping", ShippingTaxPercent: "19", ShippingLabel: "o.shipping_method",
-				PaymentAmount: "o.amount_payment", PaymentTaxPercent: "19",
-				CouponCode: "o.coupon_code", CouponAmount: "o.amount_discount",
-			},
-			InvoiceAddress: &gormcustomers.OrderAddress{FirstName: "o.invoice_first_name", LastName: "o.invoice_last_name",
-				Street1: "o.invoice_street1", Zipcode: "o.invoice_zipcode", City: "o.invoice_city", Country: "o.invoice_country"},
-			DeliveryAddress: &gormcustomers.OrderAddress{FirstName: "o.delivery_first_name", LastName: "o.delivery_last_name",
-				Street1: "o.delivery_street1", Zipcode: "o.delivery_zipcode", City: "o.delivery_city", Country: "o.delivery_country"},
-			Items: gormcustomers.OrderItems{
-				From: "shop_order_items oi", Order: "oi.order_id", Where: "oi.type = 'product'", OrderBy: "oi.order_id, oi.id",
-				ItemNumber: "COALESCE(CAST(oi.product_id AS TEXT), oi.number)", ItemNumberPublic: "oi.number",
-				Quantity: "oi.quantity", Name: "oi.name", UnitAmountWithTax: "oi.unit_price", TaxPercent: "oi.tax_rate",
-			},
-			StatusNames:  map[string]map[string]string{"de": {"shipped": "Versandt"}, "en": {"shipped": "Shipped"}},
-			StatusColors: map[string]string{"shipped": "#33CC33"},
-		},
-		Passwords: gormcustomers.Bcrypt{Cost: bcrypt.MinCost},
+// severalGroups reads a customer's groups from a link table (created by
+// seedAnna) instead of the example's one group column, so a customer can
+// be in several groups.
+func severalGroups(c *gormcustomers.Config) {
+	c.Groups = &gormcustomers.Groups{
+		From:     "shop_customer_groups g JOIN test_customer_group_links l ON l.group_id = g.id",
+		Customer: "l.customer_id", ID: "g.id", Name: "g.name",
 	}
 }
 
@@ -117,7 +77,7 @@ func seedAnna(t *testing.T, db *gorm.DB) {
 
 func newCustomersHandler(t *testing.T, db *gorm.DB, mod func(*gormcustomers.Config)) *Handler {
 	t.Helper()
-	cfg := hostCustomersConfig(db)
+	cfg := testhost.CustomersConfig(db)
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -146,7 +106,7 @@ func form(kv ...string) string {
 func TestGetCustomerWorkedExample(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		seedAnna(t, db)
-		h := newCustomersHandler(t, db, nil)
+		h := newCustomersHandler(t, db, severalGroups)
 		rec := call(t, h, form("action", "get_customer", "user", "anna.schmidt@example.com", "pass", "S3cret!pass",
 			"trace_id", "sma-7a21c9"), true)
 		m := envelope(t, rec)
@@ -164,7 +124,7 @@ func TestGetCustomerWorkedExample(t *testing.T) {
     "customer_token": "c3f9a1d07e5b4b8f9d2e6a41",
     "customer_groups": [{"id": "2", "name": "Retail"}, {"id": "7", "name": "Friends"}],
     "tax_class_key": "default",
-    "tax_class_id": "3",
+    "tax_class_id": "1",
     "first_name": "Anna",
     "last_name": "Schmidt",
     "gender": "f",
@@ -246,10 +206,7 @@ func TestRegisterCustomerRoundTrip(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		seedAnna(t, db)
 		// The host keeps one group per customer in a column.
-		h := newCustomersHandler(t, db, func(c *gormcustomers.Config) {
-			c.Groups = &gormcustomers.Groups{From: "shop_customer_groups g JOIN shop_customers gc ON gc.customer_group_id = g.id",
-				Customer: "gc.id", ID: "g.id", Name: "g.name"}
-		})
+		h := newCustomersHandler(t, db, nil)
 		body := form("action", "register_customer", "user", "Max.Muster@Example.com", "pass", "n3w-Passw0rd",
 			"user_data[first_name]", "Max", "user_data[last_name]", "Muster", "user_data[gender]", "m",
 			"user_data[birthday]", "1990-02-03", "user_data[phone]", "+49 40 111", "user_data[mobile]", "+49 170 222",

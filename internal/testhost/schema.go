@@ -11,7 +11,8 @@
 // its TestHostSchemaMatchesModels keeps both in step.
 //
 // The gormorders.Config defaults and the gormcatalog mapping of the
-// example shop match these tables.
+// example shop match these tables; [CustomersConfig] is the example shop's
+// gormcustomers mapping onto them.
 package testhost
 
 import (
