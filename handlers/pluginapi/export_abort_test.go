@@ -5,16 +5,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/shopbridge/shopbridge/adapters"
-	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
@@ -37,7 +33,7 @@ func TestExportFileNameSetting(t *testing.T) {
 			settings["items_xml_filename"] = tt.setting
 		}
 		h := newExportHandler(t, &fakeCatalog{n: 2}, settings)
-		rec := callExport(t, h, "action=get_items", nil)
+		rec := call(t, h, "action=get_items", true)
 		if cd := rec.Header().Get("Content-Disposition"); cd != `attachment; filename="`+tt.want+`"` {
 			t.Errorf("items_xml_filename %#v: Content-Disposition %q, want %q", tt.setting, cd, tt.want)
 		}
@@ -75,15 +71,9 @@ func TestExportFailureAfterStartAborts(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			h := newExportHandler(t, src, nil)
-			e := echo.New()
-			h.Mount(e.Group("/shopgate/api"))
-			srv := httptest.NewServer(e)
-			defer srv.Close()
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api", strings.NewReader("action=get_items"))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req := liveRequest(t, h, "action=get_items", testNow)
 			// Plain: a gzip body would fail on its missing trailer anyway.
 			req.Header.Set("Accept-Encoding", "identity")
-			shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
 			client := &http.Client{Timeout: 30 * time.Second}
 			resp, err := client.Do(req)
 			if err != nil {

@@ -9,17 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/shopbridge/shopbridge/adapters"
-	"github.com/shopbridge/shopbridge/shopgate"
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
@@ -98,22 +94,6 @@ func newExportHandler(t *testing.T, src adapters.CatalogSource, settings map[str
 	return h
 }
 
-// callExport posts like call, with extra request headers.
-func callExport(t *testing.T, h *Handler, body string, header http.Header) *httptest.ResponseRecorder {
-	t.Helper()
-	e := echo.New()
-	h.Mount(e.Group("/shopgate/api"))
-	req := httptest.NewRequest(http.MethodPost, "/shopgate/api", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
-	return rec
-}
-
 // recordUIDs parses an export body and returns the uids of its records.
 func recordUIDs(t *testing.T, body []byte, record string) []string {
 	t.Helper()
@@ -177,7 +157,7 @@ func TestExportActions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := callExport(t, h, tt.body, nil)
+			rec := call(t, h, tt.body, true)
 			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/xml" {
 				t.Fatalf("status %d, Content-Type %q, body %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 			}
@@ -226,7 +206,7 @@ func TestExportErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newExportHandler(t, tt.src, nil)
-			rec := callExport(t, h, tt.body, nil)
+			rec := call(t, h, tt.body, true)
 			wantError(t, envelope(t, rec), tt.code, tt.text)
 		})
 	}
@@ -234,7 +214,7 @@ func TestExportErrors(t *testing.T) {
 
 func TestExportLimitEnforced(t *testing.T) {
 	h := newExportHandler(t, &fakeCatalog{n: 30, ignoreLimit: true}, nil)
-	rec := callExport(t, h, "action=get_items&limit=4", nil)
+	rec := call(t, h, "action=get_items&limit=4", true)
 	if got := recordUIDs(t, rec.Body.Bytes(), "item"); !slices.Equal(got, seq(1, 4)) {
 		t.Errorf("records %v, want 4", got)
 	}
@@ -244,7 +224,7 @@ func TestExportExcludeItemIDs(t *testing.T) {
 	for _, setting := range []any{[]any{"2", "3"}, `["2","3"]`, "2,3"} {
 		src := &fakeCatalog{n: 5}
 		h := newExportHandler(t, src, map[string]any{"exclude_item_ids": setting})
-		rec := callExport(t, h, "action=get_items", nil)
+		rec := call(t, h, "action=get_items", true)
 		if got := recordUIDs(t, rec.Body.Bytes(), "item"); !slices.Equal(got, []string{"1", "4", "5"}) {
 			t.Errorf("exclude_item_ids %#v: records %v", setting, got)
 		}
@@ -254,7 +234,7 @@ func TestExportExcludeItemIDs(t *testing.T) {
 func TestExportErrorAfterStart(t *testing.T) {
 	src := &fakeCatalog{n: 10, err: errors.New("connection lost"), errAfter: 4}
 	h := newExportHandler(t, src, nil)
-	rec := callExport(t, h, "action=get_items", nil)
+	rec := call(t, h, "action=get_items", true)
 	body := rec.Body.String()
 	if rec.Header().Get("Content-Type") != "application/xml" {
 		t.Fatalf("Content-Type %q", rec.Header().Get("Content-Type"))
@@ -269,7 +249,7 @@ func TestExportErrorAfterStart(t *testing.T) {
 func TestExportGzip(t *testing.T) {
 	h := newExportHandler(t, &fakeCatalog{n: 3000}, nil)
 	for _, ae := range []string{"gzip", "deflate, gzip;q=0.5", "br;q=1.0, gzip"} {
-		rec := callExport(t, h, "action=get_items", http.Header{"Accept-Encoding": {ae}})
+		rec := serve(t, h, testRequest{body: "action=get_items", header: map[string]string{"Accept-Encoding": ae}, sign: true})
 		if rec.Header().Get("Content-Encoding") != "gzip" {
 			t.Fatalf("%q: Content-Encoding %q", ae, rec.Header().Get("Content-Encoding"))
 		}
@@ -286,7 +266,7 @@ func TestExportGzip(t *testing.T) {
 		}
 	}
 	for _, ae := range []string{"", "identity", "gzip;q=0", "deflate"} {
-		rec := callExport(t, h, "action=get_items&limit=1", http.Header{"Accept-Encoding": {ae}})
+		rec := serve(t, h, testRequest{body: "action=get_items&limit=1", header: map[string]string{"Accept-Encoding": ae}, sign: true})
 		if rec.Header().Get("Content-Encoding") != "" {
 			t.Errorf("%q: compressed", ae)
 		}
@@ -299,14 +279,7 @@ func TestExportClientGone(t *testing.T) {
 	done := make(chan error, 1)
 	src := &blockingCatalog{done: done}
 	h := newExportHandler(t, src, nil)
-	e := echo.New()
-	h.Mount(e.Group("/shopgate/api"))
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api", strings.NewReader("action=get_items"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(liveRequest(t, h, "action=get_items", testNow))
 	if err != nil {
 		t.Fatal(err)
 	}

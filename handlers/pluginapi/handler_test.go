@@ -52,20 +52,68 @@ func newTestHandler(t *testing.T, mod func(*Config)) *Handler {
 	return h
 }
 
-// call posts a form body to the handler through Echo, signed for now
-// unless auth is false, and returns the recorder.
-func call(t *testing.T, h *Handler, body string, auth bool) *httptest.ResponseRecorder {
+// testRequest is one Plugin API request of a test.
+type testRequest struct {
+	body, query string
+	// contentType of the body; "-" sends none, "" the form type.
+	contentType string
+	// header holds extra request headers.
+	header map[string]string
+	// sign signs the request for testNow.
+	sign bool
+}
+
+// serve posts r to the handler through Echo and returns the recorder.
+func serve(t *testing.T, h *Handler, r testRequest) *httptest.ResponseRecorder {
 	t.Helper()
 	e := echo.New()
 	h.Mount(e.Group("/shopgate/api"))
-	req := httptest.NewRequest(http.MethodPost, "/shopgate/api", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if auth {
+	target := "/shopgate/api"
+	if r.query != "" {
+		target += "?" + r.query
+	}
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(r.body))
+	switch r.contentType {
+	case "":
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case "-":
+		req.Header.Del("Content-Type")
+	default:
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	if r.sign {
 		shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
 	}
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
 	return rec
+}
+
+// call posts a form body to the handler through Echo, signed for testNow
+// unless auth is false, and returns the recorder.
+func call(t *testing.T, h *Handler, body string, auth bool) *httptest.ResponseRecorder {
+	t.Helper()
+	return serve(t, h, testRequest{body: body, sign: auth})
+}
+
+// liveRequest mounts h on a real HTTP server (closed when the test ends)
+// and returns a form POST of body to it, signed for now.
+func liveRequest(t *testing.T, h *Handler, body string, now time.Time) *http.Request {
+	t.Helper()
+	e := echo.New()
+	h.Mount(e.Group("/shopgate/api"))
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, now)
+	return req
 }
 
 // envelope decodes a JSON answer.
@@ -521,13 +569,7 @@ func TestQueryUnderBody(t *testing.T) {
 // TestEndToEnd runs the endpoint in a real HTTP server.
 func TestEndToEnd(t *testing.T) {
 	h := newTestHandler(t, func(c *Config) { c.Now = time.Now })
-	e := echo.New()
-	h.Mount(e.Group("/shopgate/api"))
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/shopgate/api", strings.NewReader("action=ping&trace_id=e2e"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	shopgate.SignRequest(req.Header, "SPA", testCustomer, testAPIKey, time.Now())
+	req := liveRequest(t, h, "action=ping&trace_id=e2e", time.Now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -93,19 +93,7 @@ func TestPreAuthLogAmplification(t *testing.T) {
 			})
 			ls := h.firstShop().logs
 			before := logBytes(t, ls)
-			e := echo.New()
-			h.Mount(e.Group("/shopgate/api"))
-			target := "/shopgate/api"
-			if tc.query != "" {
-				target += "?" + tc.query
-			}
-			req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(tc.body))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			for k, v := range tc.header {
-				req.Header.Set(k, v)
-			}
-			rec := httptest.NewRecorder()
-			e.ServeHTTP(rec, req)
+			rec := serve(t, h, testRequest{body: tc.body, query: tc.query, header: tc.header})
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d", rec.Code)
 			}

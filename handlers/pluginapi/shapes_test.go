@@ -10,10 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/shopbridge/shopbridge/adapters"
-	"github.com/shopbridge/shopbridge/shopgate"
 )
 
 // This file holds the request shapes of issue 16 (a differential run
@@ -71,25 +68,7 @@ type shapeRequest struct {
 // send posts a shape request, signed.
 func send(t *testing.T, h *Handler, r shapeRequest) *httptest.ResponseRecorder {
 	t.Helper()
-	e := echo.New()
-	h.Mount(e.Group("/shopgate/api"))
-	target := "/shopgate/api"
-	if r.query != "" {
-		target += "?" + r.query
-	}
-	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(r.body))
-	switch r.contentType {
-	case "":
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	case "-":
-		req.Header.Del("Content-Type")
-	default:
-		req.Header.Set("Content-Type", r.contentType)
-	}
-	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, testCustomer, testAPIKey, testNow)
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
-	return rec
+	return serve(t, h, testRequest{body: r.body, query: r.query, contentType: r.contentType, sign: true})
 }
 
 // shapeEnv is what a shape test has at hand after the call.
@@ -335,7 +314,7 @@ func TestExportPagingShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
-			rec := callExport(t, h, tt.body, nil)
+			rec := call(t, h, tt.body, true)
 			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/xml" {
 				t.Fatalf("status %d, Content-Type %q, body %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 			}
