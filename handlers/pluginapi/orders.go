@@ -34,12 +34,9 @@ type CronJobs interface {
 // fetches it from the Merchant API and stores it in one transaction. A
 // repeated call answers 60.
 func (h *Handler) addOrder(r *request) (payload, error) {
-	number, err := orderNumberParam(r)
+	number, err := h.orderNumber(r)
 	if err != nil {
 		return nil, err
-	}
-	if h.cfg.Orders == nil {
-		return nil, shopgate.NewAPIError(shopgate.CodeDisabledAction, "no order adapter configured")
 	}
 	r.Debug.Info("add_order", zap.String("order_number", number))
 	ref, err := h.cfg.Orders.AddOrder(r.Ctx, r.Shop, number)
@@ -52,12 +49,9 @@ func (h *Handler) addOrder(r *request) (payload, error) {
 // updateOrder applies the payment and/or shipping change Shopgate
 // announces for an imported order (docs/protocol/orders.md#update-rules); 61 when unknown.
 func (h *Handler) updateOrder(r *request) (payload, error) {
-	number, err := orderNumberParam(r)
+	number, err := h.orderNumber(r)
 	if err != nil {
 		return nil, err
-	}
-	if h.cfg.Orders == nil {
-		return nil, shopgate.NewAPIError(shopgate.CodeDisabledAction, "no order adapter configured")
 	}
 	payment, shipping := r.Bool("payment"), r.Bool("shipping")
 	r.Debug.Info("update_order", zap.String("order_number", number),
@@ -69,13 +63,17 @@ func (h *Handler) updateOrder(r *request) (payload, error) {
 	return orderRefPayload(ref), nil
 }
 
-// orderNumberParam returns the order_number parameter; missing, empty,
-// blank or not a string is error 30
-// (docs/protocol/plugin-api.md#decision-order_number-blank-or-not-a-string).
-func orderNumberParam(r *request) (string, error) {
+// orderNumber returns the order_number parameter of add_order and
+// update_order; missing, empty, blank or not a string is error 30
+// (docs/protocol/plugin-api.md#decision-order_number-blank-or-not-a-string),
+// and without an order adapter the action is disabled.
+func (h *Handler) orderNumber(r *request) (string, error) {
 	n := strings.TrimSpace(r.String("order_number"))
 	if n == "" {
 		return "", shopgate.NewAPIError(shopgate.CodeNoOrderNumber, "")
+	}
+	if h.cfg.Orders == nil {
+		return "", shopgate.NewAPIError(shopgate.CodeDisabledAction, "no order adapter configured")
 	}
 	return n, nil
 }
