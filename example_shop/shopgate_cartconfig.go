@@ -32,6 +32,26 @@ func cartConfig(db *gorm.DB, publicURL string) gormcart.Config {
 			Products: &gormcart.CouponProducts{From: "shop_coupon_products cpp", Coupon: "cpp.coupon_id", Product: "cpp.product_id"}},
 		Shipping: shippingMapping(),
 		Payments: paymentMapping(),
+		// Items, shipping ('standard') and the COD fee ('standard') are
+		// taxed at the delivery country's rate: a cart to AT pays 20 %
+		// (10 % reduced) in the same gross prices
+		// (docs/protocol/cart.md#taxes-by-destination).
+		Taxes: taxMapping(),
+	}
+}
+
+// taxMapping is the shop's tax model, the same for check_cart and
+// get_settings: the product tax classes of shop_tax_classes with their
+// rates per country in shop_tax_rates, and the one customer tax class
+// "default" (id 1) every customer has.
+func taxMapping() *gormcart.Taxes {
+	return &gormcart.Taxes{
+		ProductTaxClasses: &gormcart.TaxClasses{From: "shop_tax_classes tc", ID: "tc.id", Key: "tc.name"},
+		CustomerTaxClasses: &gormcart.TaxClasses{From: "(SELECT 1 AS id, 'default' AS k) ctc", ID: "ctc.id", Key: "ctc.k",
+			IsDefault: "1 = 1"},
+		TaxRates: &gormcart.TaxRates{From: "shop_tax_rates tr JOIN shop_tax_classes tc ON tc.id = tr.tax_class_id",
+			ID: "tr.id", Key: "tc.name || '_' || LOWER(tr.country)", DisplayName: "tc.name || ' ' || tr.country",
+			Percent: "tr.rate", Country: "tr.country", ProductTaxClass: "tr.tax_class_id"},
 	}
 }
 
@@ -69,17 +89,15 @@ func paymentMapping() *gormcart.Payments {
 // customer has the tax class "default", the shop ships to (and accepts
 // addresses in) the countries it has shipping rates for.
 func settingsConfig(db *gorm.DB) gormcart.SettingsConfig {
+	tax := taxMapping()
 	return gormcart.SettingsConfig{
 		DB: db,
 		CustomerGroups: &gormcart.CustomerGroups{From: "shop_customer_groups g", ID: "g.id", Name: "g.name",
 			IsDefault: "g.name = 'Retail'", TaxClassKey: "'default'"},
-		Shipping:          shippingMapping(),
-		Payments:          paymentMapping(),
-		ProductTaxClasses: &gormcart.TaxClasses{From: "shop_tax_classes tc", ID: "tc.id", Key: "tc.name"},
-		CustomerTaxClasses: &gormcart.TaxClasses{From: "(SELECT 1 AS id, 'default' AS k) ctc", ID: "ctc.id", Key: "ctc.k",
-			IsDefault: "1 = 1"},
-		TaxRates: &gormcart.TaxRates{From: "shop_tax_rates tr JOIN shop_tax_classes tc ON tc.id = tr.tax_class_id",
-			ID: "tr.id", Key: "tc.name || '_' || LOWER(tr.country)", DisplayName: "tc.name || ' ' || tr.country",
-			Percent: "tr.rate", Country: "tr.country", ProductTaxClass: "tr.tax_class_id"},
+		Shipping:           shippingMapping(),
+		Payments:           paymentMapping(),
+		ProductTaxClasses:  tax.ProductTaxClasses,
+		CustomerTaxClasses: tax.CustomerTaxClasses,
+		TaxRates:           tax.TaxRates,
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 )
 
@@ -16,7 +17,10 @@ import (
 // customer of get_customer and check_cart, the customer groups, the
 // exported items, shipping and payment methods — is one get_settings
 // lists, with the same id, and every tax rule links listed classes and
-// rates (docs/protocol/cart.md#get_settings).
+// rates (docs/protocol/cart.md#get_settings). check_cart to DE, AT and CH
+// taxes items, shipping and payment fees at the rate get_settings' rules
+// give their class in that country, keeping the gross prices the shop
+// stores (docs/protocol/cart.md#taxes-by-destination).
 func TestTaxClassesAgree(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, db *gorm.DB) {
 		a := newTestApp(t, db)
@@ -84,28 +88,101 @@ func TestTaxClassesAgree(t *testing.T) {
 				}
 
 				var products []Product
-				if err := db.Where("active AND parent_id IS NULL").Order("id").Limit(5).Find(&products).Error; err != nil {
+				if err := db.Preload("TaxClass").Where("active AND parent_id IS NULL").Order("id").Limit(5).Find(&products).Error; err != nil {
 					t.Fatal(err)
 				}
-				args := []string{"check_cart", "shop_number=" + shop, "cart[external_customer_id]=" + fmt.Sprint(ud["customer_id"]),
-					"cart[delivery_address][country]=DE"}
-				form := url.Values{"action": {"get_items"}, "shop_number": {shop}}
-				for i, p := range products {
-					args = append(args, fmt.Sprintf("cart[items][%d][item_number]=%d", i, p.ID))
-					form.Add("uids[]", strconv.Itoa(int(p.ID)))
+				// The rate get_settings' rules give a product tax class in a
+				// country for the customer's class.
+				ratePct := map[string]float64{}
+				for _, r := range tax["tax_rates"].([]any) {
+					rm := r.(map[string]any)
+					ratePct[fmt.Sprint(rm["id"])] = rm["tax_percent"].(float64)
 				}
-				_, cart, out := callShop(t, srv, now, args...)
-				cu, _ := cart["customer"].(map[string]any)
-				if cu == nil {
-					t.Fatalf("check_cart without customer: %s", out)
+				rateCountry := map[string]string{}
+				for _, r := range tax["tax_rates"].([]any) {
+					rm := r.(map[string]any)
+					rateCountry[fmt.Sprint(rm["id"])] = fmt.Sprint(rm["country"])
 				}
-				wantKey("check_cart customer", customer, cu["customer_tax_class_key"])
-				for _, list := range []string{"shipping_methods", "payment_methods"} {
-					for _, sm := range cart[list].([]any) {
-						if k := sm.(map[string]any)["tax_class"]; k != nil {
-							wantKey("check_cart "+list, product, k)
+				ruleRate := map[string]decimal.Decimal{} // class key + "/" + country
+				for _, r := range tax["tax_rules"].([]any) {
+					rm := r.(map[string]any)
+					forCustomer := false
+					for _, c := range rm["customer_tax_classes"].([]any) {
+						forCustomer = forCustomer || fmt.Sprint(c.(map[string]any)["key"]) == fmt.Sprint(ud["tax_class_key"])
+					}
+					if !forCustomer {
+						continue
+					}
+					for _, pc := range rm["product_tax_classes"].([]any) {
+						for _, rr := range rm["tax_rates"].([]any) {
+							id := fmt.Sprint(rr.(map[string]any)["id"])
+							ruleRate[fmt.Sprint(pc.(map[string]any)["key"])+"/"+rateCountry[id]] = decimal.NewFromFloat(ratePct[id])
 						}
 					}
+				}
+				// wantRate: net = gross / (1 + rate) with the rules' rate of
+				// class in country (docs/protocol/cart.md#taxes-by-destination).
+				wantRate := func(what, class, country string, net, gross any, pct any) {
+					t.Helper()
+					rate, ok := ruleRate[class+"/"+country]
+					if !ok {
+						t.Errorf("%s: get_settings has no rate for %s in %s", what, class, country)
+						return
+					}
+					g := decimal.NewFromFloat(gross.(float64))
+					if n := decimal.NewFromFloat(net.(float64)); !n.Equal(g.DivRound(decimal.NewFromInt(1).Add(rate.Shift(-2)), 2)) {
+						t.Errorf("%s to %s: net %s of gross %s is not at %s %%", what, country, n, g, rate)
+					}
+					if pct != nil && !decimal.NewFromFloat(pct.(float64)).Equal(rate) {
+						t.Errorf("%s to %s: tax_percent %v, get_settings %s", what, country, pct, rate)
+					}
+				}
+				form := url.Values{"action": {"get_items"}, "shop_number": {shop}}
+				for _, p := range products {
+					form.Add("uids[]", strconv.Itoa(int(p.ID)))
+				}
+				grossIn := map[string][]any{} // country -> items' gross
+				for _, country := range []string{"DE", "AT", "CH"} {
+					args := []string{"check_cart", "shop_number=" + shop, "cart[external_customer_id]=" + fmt.Sprint(ud["customer_id"]),
+						"cart[delivery_address][country]=" + country}
+					for i, p := range products {
+						args = append(args, fmt.Sprintf("cart[items][%d][item_number]=%d", i, p.ID))
+					}
+					_, cart, out := callShop(t, srv, now, args...)
+					cu, _ := cart["customer"].(map[string]any)
+					if cu == nil {
+						t.Fatalf("check_cart without customer: %s", out)
+					}
+					wantKey("check_cart customer", customer, cu["customer_tax_class_key"])
+					for _, list := range []string{"shipping_methods", "payment_methods"} {
+						if list == "shipping_methods" && len(cart[list].([]any)) == 0 {
+							t.Errorf("no shipping to %s: %s", country, out)
+						}
+						for _, sm := range cart[list].([]any) {
+							m := sm.(map[string]any)
+							if k := m["tax_class"]; k != nil {
+								wantKey("check_cart "+list, product, k)
+								wantRate(fmt.Sprint(list, " ", m["id"]), fmt.Sprint(k), country, m["amount"], m["amount_with_tax"], m["tax_percent"])
+							}
+						}
+					}
+					items := cart["items"].([]any)
+					if len(items) != len(products) {
+						t.Fatalf("check_cart to %s: %s", country, out)
+					}
+					for i, it := range items {
+						im := it.(map[string]any)
+						wantRate("item "+fmt.Sprint(im["item_number"]), products[i].TaxClass.Name, country, im["unit_amount"], im["unit_amount_with_tax"], nil)
+						grossIn[country] = append(grossIn[country], im["unit_amount_with_tax"])
+						// Gross prices stay what the shop stores, which is
+						// what the order import compares Shopgate's prices with.
+						if shop == demoShopNumber && !decimal.NewFromFloat(im["unit_amount_with_tax"].(float64)).Equal(products[i].Price) {
+							t.Errorf("item %d to %s: gross %v, the shop's price %s", products[i].ID, country, im["unit_amount_with_tax"], products[i].Price)
+						}
+					}
+				}
+				if fmt.Sprint(grossIn["DE"]) != fmt.Sprint(grossIn["AT"]) || fmt.Sprint(grossIn["DE"]) != fmt.Sprint(grossIn["CH"]) {
+					t.Errorf("gross prices differ by country: %v", grossIn)
 				}
 				res, body := signedPost(t, srv.URL, form, now)
 				res.Body.Close()
