@@ -156,7 +156,9 @@ type Shipping struct {
 	Carrier     string // Shopgate's shipping_group, e.g. "'DHL'"
 	Description string
 	SortOrder   string
-	// Price is the gross cost; TaxPercent its tax rate; TaxClass the key.
+	// Price is the gross cost; TaxPercent its tax rate; TaxClass the key
+	// (with Config.Taxes, the rate of TaxClass at the destination replaces
+	// TaxPercent: docs/protocol/cart.md#taxes-by-destination).
 	Price      string
 	TaxPercent string
 	TaxClass   string
@@ -180,7 +182,8 @@ type Payments struct {
 	ID   string
 	Name string
 	// Fee is the gross fee; TaxPercent its rate (NULL: no tax); TaxClass
-	// the key.
+	// the key (with Config.Taxes, the rate of TaxClass at the destination
+	// replaces TaxPercent).
 	Fee        string
 	TaxPercent string
 	TaxClass   string
