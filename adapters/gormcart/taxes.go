@@ -100,12 +100,15 @@ func newTaxRules(db *gorm.DB, t *Taxes, ttl time.Duration) *taxRules {
 type taxTable struct {
 	// rates are the rates per product class key and country, in the
 	// order of their ids.
-	rates map[string][]taxRate
+	rates map[taxKey][]taxRate
 	// governed are the product class keys that have at least one rate.
 	governed map[string]bool
 	// defaultCustomer is the customer tax class of guests.
 	defaultCustomer string
 }
+
+// taxKey is a product class key and a country.
+type taxKey struct{ class, country string }
 
 type taxRate struct {
 	customer string // customer class key; "": every customer class
@@ -141,7 +144,7 @@ func (r *taxRules) get(ctx context.Context) (*taxTable, error) {
 // buildTaxTable indexes the rows of taxRules.sql.
 func buildTaxTable(rows []row) *taxTable {
 	productKey, customerKey := map[string]string{}, map[string]string{}
-	t := &taxTable{rates: map[string][]taxRate{}, governed: map[string]bool{}}
+	t := &taxTable{rates: map[taxKey][]taxRate{}, governed: map[string]bool{}}
 	type sorted struct {
 		class, country, id string
 		rate               taxRate
@@ -181,7 +184,8 @@ func buildTaxTable(rows []row) *taxTable {
 			}
 		}
 		t.governed[key] = true
-		t.rates[key+"\x00"+s.country] = append(t.rates[key+"\x00"+s.country], s.rate)
+		k := taxKey{key, s.country}
+		t.rates[k] = append(t.rates[k], s.rate)
 	}
 	return t
 }
@@ -244,7 +248,7 @@ func (c *cartTax) rate(class string) (decimal.Decimal, bool) {
 		return decimal.Zero, false
 	}
 	best, score := -1, -1
-	rates := c.t.rates[class+"\x00"+c.country]
+	rates := c.t.rates[taxKey{class, c.country}]
 	for i, r := range rates {
 		s := 0
 		switch {
@@ -277,7 +281,7 @@ func (c *cartTax) rate(class string) (decimal.Decimal, bool) {
 // (docs/protocol/cart.md#taxes-by-destination).
 func (c *cartTax) apply(p *product) {
 	pct, ok := c.rate(p.taxClass)
-	if !ok {
+	if !ok || pct.Equal(p.taxPercent) {
 		return
 	}
 	p.taxPercent = pct
@@ -289,7 +293,7 @@ func (c *cartTax) apply(p *product) {
 func (c *cartTax) shipping(ms []adapters.ShippingMethod) {
 	for i := range ms {
 		m := &ms[i]
-		if pct, ok := c.rate(m.TaxClass); ok {
+		if pct, ok := c.rate(m.TaxClass); ok && !pct.Equal(m.TaxPercent) {
 			m.TaxPercent = pct
 			m.Amount = m.AmountWithTax.DivRound(one.Add(pct.Shift(-2)), 2)
 		}
@@ -302,7 +306,7 @@ func (c *cartTax) shipping(ms []adapters.ShippingMethod) {
 func (c *cartTax) payments(ms []adapters.PaymentMethod) {
 	for i := range ms {
 		m := &ms[i]
-		if pct, ok := c.rate(m.TaxClass); ok {
+		if pct, ok := c.rate(m.TaxClass); ok && !(m.TaxPercent.Valid && pct.Equal(m.TaxPercent.Decimal)) {
 			m.TaxPercent = decimal.NewNullDecimal(pct)
 			m.Amount = m.AmountWithTax.DivRound(one.Add(pct.Shift(-2)), 2)
 		}

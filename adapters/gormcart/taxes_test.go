@@ -271,3 +271,39 @@ func TestSettingsCustomerTaxClassRules(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkCheckCartTaxes: the same check_cart (adapter call, PostgreSQL)
+// with fixed rates and with the tax rules mapped; with the rules cached,
+// the difference is the Go work of applying them (compare CPU time and
+// allocations per op, docs/protocol/cart.md#taxes-by-destination).
+func BenchmarkCheckCartTaxes(b *testing.B) {
+	db := testdb.New(b)
+	seedHost(b, db)
+	cart := taxCart("4711", "AT")
+	for _, tc := range []struct {
+		name  string
+		taxes bool
+	}{{"fixed", false}, {"rules", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := taxedConfig(db)
+			if !tc.taxes {
+				cfg.Taxes = nil
+			}
+			c, err := gormcart.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			if _, err := c.CheckCart(ctx, shopDE, cart); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.CheckCart(ctx, shopDE, cart); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
