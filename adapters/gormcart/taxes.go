@@ -277,38 +277,62 @@ func (c *cartTax) rate(class string) (decimal.Decimal, bool) {
 
 // apply sets the destination's rate on a copy of a product: the price
 // type the host stores stays fixed (gross prices keep their gross, net
-// ones their net) and the other amount follows the rate
+// ones their net) and the other amount follows the rate; at 0 % (a
+// tax-free sale) a gross price is first reduced to its net at the fixed
+// rate, which the buyer then pays
 // (docs/protocol/cart.md#taxes-by-destination).
 func (c *cartTax) apply(p *product) {
 	pct, ok := c.rate(p.taxClass)
 	if !ok || pct.Equal(p.taxPercent) {
 		return
 	}
+	if pct.IsZero() && !p.net {
+		f := p.factor
+		p.price = p.price.DivRound(f, 2)
+		if len(p.groupPrices) > 0 {
+			gps := make([]groupPrice, len(p.groupPrices))
+			for i, g := range p.groupPrices {
+				g.price = g.price.DivRound(f, 2)
+				gps[i] = g
+			}
+			p.groupPrices = gps
+		}
+		p.net = true
+	}
 	p.taxPercent = pct
 	p.factor = one.Add(pct.Shift(-2))
 }
 
-// shipping sets the destination's rate on the shipping methods: the
-// gross cost stays, the net cost and the percent follow the rate.
+// amounts returns the net and gross of a gross amount taxed at fixed
+// percent when the destination's rate is pct: the gross stays, except
+// at 0 %, where the buyer pays the net at the fixed rate.
+func amounts(gross, fixed, pct decimal.Decimal) (net, withTax decimal.Decimal) {
+	if pct.IsZero() {
+		net = gross.DivRound(one.Add(fixed.Shift(-2)), 2)
+		return net, net
+	}
+	return gross.DivRound(one.Add(pct.Shift(-2)), 2), gross
+}
+
+// shipping sets the destination's rate on the shipping methods.
 func (c *cartTax) shipping(ms []adapters.ShippingMethod) {
 	for i := range ms {
 		m := &ms[i]
 		if pct, ok := c.rate(m.TaxClass); ok && !pct.Equal(m.TaxPercent) {
+			m.Amount, m.AmountWithTax = amounts(m.AmountWithTax, m.TaxPercent, pct)
 			m.TaxPercent = pct
-			m.Amount = m.AmountWithTax.DivRound(one.Add(pct.Shift(-2)), 2)
 		}
 	}
 }
 
-// payments sets the destination's rate on the payment fees: the gross
-// fee stays, the net fee and the percent follow the rate. A fee without
-// a tax class stays untaxed.
+// payments sets the destination's rate on the payment fees. A fee
+// without a tax class stays as it is.
 func (c *cartTax) payments(ms []adapters.PaymentMethod) {
 	for i := range ms {
 		m := &ms[i]
 		if pct, ok := c.rate(m.TaxClass); ok && !(m.TaxPercent.Valid && pct.Equal(m.TaxPercent.Decimal)) {
+			m.Amount, m.AmountWithTax = amounts(m.AmountWithTax, m.TaxPercent.Decimal, pct)
 			m.TaxPercent = decimal.NewNullDecimal(pct)
-			m.Amount = m.AmountWithTax.DivRound(one.Add(pct.Shift(-2)), 2)
 		}
 	}
 }

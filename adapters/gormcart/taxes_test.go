@@ -96,10 +96,11 @@ func TestTaxesByDestination(t *testing.T) {
 		// The fixed rates: the items' DE rate, 19 % for shipping and COD.
 		atFixed := taxed{items: [2][2]string{{"16.76", "19.95"}, {"10", "10.7"}},
 			shipNet: "8.32", shipGross: "9.9", shipP: "19", codNet: "5.04", codGross: "6", codP: "19"}
-		// Business buyers: reduced goods to AT at 0 %, the rest has no
-		// rule for their class and keeps the fixed rates.
+		// Business buyers: reduced goods to AT at 0 % (tax-free: they pay
+		// the net price, 10.70 / 1.07), the rest has no rule for their
+		// class and keeps the fixed rates.
 		atBusiness := atFixed
-		atBusiness.items[1] = [2]string{"10.7", "10.7"}
+		atBusiness.items[1] = [2]string{"10", "10"}
 		for _, tc := range []struct {
 			name string
 			c    *gormcart.Cart
@@ -137,17 +138,19 @@ func TestTaxesByDestination(t *testing.T) {
 }
 
 // A country without a rate keeps the fixed rates; a state-specific rate
-// wins over the country's.
+// wins over the country's; at 0 % the buyer pays the net prices.
 func TestTaxesNoRuleAndStates(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
 		seedHost(t, db)
 		if err := db.Exec("INSERT INTO h_shipping (code, title, carrier, country, currency, price, sort) VALUES" +
-			" ('dhl_world', 'DHL World', 'DHL', 'CH', 'EUR', 19.9, 1), ('dhl_world', 'DHL World', 'DHL', 'ES', 'EUR', 11.9, 1)").Error; err != nil {
+			" ('dhl_world', 'DHL World', 'DHL', 'CH', 'EUR', 19.9, 1), ('dhl_world', 'DHL World', 'DHL', 'ES', 'EUR', 11.9, 1)," +
+			" ('dhl_world', 'DHL World', 'DHL', 'NO', 'EUR', 19.9, 1)").Error; err != nil {
 			t.Fatal(err)
 		}
 		cfg := taxedConfig(db)
 		cfg.Taxes.TaxRates.From = "(SELECT id, tax_class_id, country, rate, NULL AS st FROM h_tax_rates" +
-			" UNION ALL SELECT 200, 1, 'ES', 21, NULL UNION ALL SELECT 201, 1, 'ES', 7, 'CN') r JOIN h_tax_classes tc ON tc.id = r.tax_class_id"
+			" UNION ALL SELECT 200, 1, 'ES', 21, NULL UNION ALL SELECT 201, 1, 'ES', 7, 'CN'" +
+			" UNION ALL SELECT 202, 1, 'NO', 0, NULL UNION ALL SELECT 203, 2, 'NO', 0, NULL) r JOIN h_tax_classes tc ON tc.id = r.tax_class_id"
 		cfg.Taxes.TaxRates.CustomerTaxClass = ""
 		cfg.Taxes.TaxRates.State = "r.st"
 		c, err := gormcart.New(cfg)
@@ -161,6 +164,11 @@ func TestTaxesNoRuleAndStates(t *testing.T) {
 		es := taxesOf(t, check(t, c, shopDE, taxCart("4711", "ES")))
 		if es.items[0] != [2]string{"16.49", "19.95"} || es.shipP != "21" {
 			t.Errorf("ES: %+v", es)
+		}
+		no := taxesOf(t, check(t, c, shopDE, taxCart("4711", "NO")))
+		if want := (taxed{items: [2][2]string{{"16.76", "16.76"}, {"10", "10"}}, shipNet: "16.72", shipGross: "16.72", shipP: "0",
+			codNet: "5.04", codGross: "5.04", codP: "0"}); no != want {
+			t.Errorf("NO (0 %%):\n got  %+v\nwant %+v", no, want)
 		}
 		canary := taxCart("4711", "ES")
 		canary.DeliveryAddress.State = "ES-CN"
