@@ -40,12 +40,15 @@ type PaymentMethod struct {
 // TableName implements gorm's tabler.
 func (PaymentMethod) TableName() string { return "shop_payment_methods" }
 
-// TaxRate is the rate of a tax class in one country.
+// TaxRate is the rate of a tax class in one country. CustomerTaxClassID,
+// when set, limits it to one customer tax class (customerTaxClasses in
+// shopgate_cartconfig.go); nil: every customer.
 type TaxRate struct {
-	ID         uint            `gorm:"primaryKey"`
-	TaxClassID uint            `gorm:"not null;index"`
-	Country    string          `gorm:"size:2;not null"`
-	Rate       decimal.Decimal `gorm:"type:numeric(7,4);not null"`
+	ID                 uint            `gorm:"primaryKey"`
+	TaxClassID         uint            `gorm:"not null;index"`
+	Country            string          `gorm:"size:2;not null"`
+	Rate               decimal.Decimal `gorm:"type:numeric(7,4);not null"`
+	CustomerTaxClassID *uint
 }
 
 // TableName implements gorm's tabler.

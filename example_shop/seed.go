@@ -621,11 +621,16 @@ func seedCommerce(tx *gorm.DB) error {
 func seedCartData(tx *gorm.DB, taxes []TaxClass, groups []CustomerGroup) error {
 	d := decimal.RequireFromString
 	var rates []TaxRate
+	business := uint(customerTaxClassBusiness)
 	for _, r := range []struct {
 		class         int
 		country, rate string
-	}{{0, "DE", "19"}, {0, "AT", "20"}, {0, "CH", "8.1"}, {1, "DE", "7"}, {1, "AT", "10"}, {1, "CH", "2.6"}} {
-		rates = append(rates, TaxRate{TaxClassID: taxes[r.class].ID, Country: r.country, Rate: d(r.rate)})
+		customer      *uint
+	}{{0, "DE", "19", nil}, {0, "AT", "20", nil}, {0, "CH", "8.1", nil}, {1, "DE", "7", nil}, {1, "AT", "10", nil}, {1, "CH", "2.6", nil},
+		// Trade buyers (tax class "business", with a VAT id) buy
+		// tax-free from AT: intra-EU supplies under reverse charge.
+		{0, "AT", "0", &business}, {1, "AT", "0", &business}} {
+		rates = append(rates, TaxRate{TaxClassID: taxes[r.class].ID, Country: r.country, Rate: d(r.rate), CustomerTaxClassID: r.customer})
 	}
 	if err := tx.Create(&rates).Error; err != nil {
 		return fmt.Errorf("seed tax rates: %w", err)

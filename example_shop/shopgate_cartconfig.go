@@ -22,7 +22,7 @@ func cartConfig(db *gorm.DB, publicURL string) gormcart.Config {
 			Group: "tp.customer_group_id", MinQuantity: "tp.min_quantity", Price: "tp.price", Where: "tp.currency = {currency}"},
 		Customers: &gormcart.Customers{From: "shop_customers c", ID: "c.id", Where: "c.active",
 			Group:       "COALESCE(c.customer_group_id, (SELECT g.id FROM shop_customer_groups g WHERE g.name = 'Retail'))",
-			TaxClassKey: "'default'"},
+			TaxClassKey: customerTaxClassKey},
 		Coupons: &gormcart.Coupons{From: "shop_coupons cp", Key: "cp.id", Code: "cp.code", Active: "cp.active",
 			Name: "cp.code", Description: "cp.description", Kind: "cp.kind", Value: "cp.value",
 			ValidFrom: "cp.valid_from", ValidUntil: "cp.valid_until", MinAmount: "cp.min_order_amount",
@@ -32,6 +32,41 @@ func cartConfig(db *gorm.DB, publicURL string) gormcart.Config {
 			Products: &gormcart.CouponProducts{From: "shop_coupon_products cpp", Coupon: "cpp.coupon_id", Product: "cpp.product_id"}},
 		Shipping: shippingMapping(),
 		Payments: paymentMapping(),
+		// Items, shipping ('standard') and the COD fee ('standard') are
+		// taxed at the delivery country's rate: a cart to AT pays 20 %
+		// (10 % reduced) in the same gross prices
+		// (docs/protocol/cart.md#taxes-by-destination).
+		Taxes: taxMapping(),
+	}
+}
+
+// The shop's customer tax classes: "default" (id 1) for consumers and
+// "business" (id 2) for the "Trade" group. The customer mappings of
+// check_cart and get_customer (over shop_customers c) and the groups of
+// get_settings (shop_customer_groups g) derive them the same way.
+const (
+	customerTaxClassBusiness = 2
+	customerTaxClassKey      = "CASE WHEN c.customer_group_id = (SELECT tg.id FROM shop_customer_groups tg WHERE tg.name = 'Trade')" +
+		" THEN 'business' ELSE 'default' END"
+	customerTaxClassID = "CASE WHEN c.customer_group_id = (SELECT tg.id FROM shop_customer_groups tg WHERE tg.name = 'Trade')" +
+		" THEN '2' ELSE '1' END"
+	groupTaxClassKey = "CASE WHEN g.name = 'Trade' THEN 'business' ELSE 'default' END"
+)
+
+// taxMapping is the shop's tax model, the same for check_cart and
+// get_settings: the product tax classes of shop_tax_classes with their
+// rates per country in shop_tax_rates (some limited to a customer tax
+// class), and the customer tax classes "default" (the default) and
+// "business".
+func taxMapping() *gormcart.Taxes {
+	return &gormcart.Taxes{
+		ProductTaxClasses: &gormcart.TaxClasses{From: "shop_tax_classes tc", ID: "tc.id", Key: "tc.name"},
+		CustomerTaxClasses: &gormcart.TaxClasses{From: "(SELECT 1 AS id, 'default' AS k UNION ALL SELECT 2, 'business') ctc",
+			ID: "ctc.id", Key: "ctc.k", IsDefault: "ctc.id = 1"},
+		TaxRates: &gormcart.TaxRates{From: "shop_tax_rates tr JOIN shop_tax_classes tc ON tc.id = tr.tax_class_id",
+			ID: "tr.id", Key: "tc.name || '_' || LOWER(tr.country) || CASE WHEN tr.customer_tax_class_id = 2 THEN '_business' ELSE '' END",
+			DisplayName: "tc.name || ' ' || tr.country || CASE WHEN tr.customer_tax_class_id = 2 THEN ' business' ELSE '' END",
+			Percent:     "tr.rate", Country: "tr.country", ProductTaxClass: "tr.tax_class_id", CustomerTaxClass: "tr.customer_tax_class_id"},
 	}
 }
 
@@ -65,21 +100,20 @@ func paymentMapping() *gormcart.Payments {
 		SortOrder: "pm.sort_order"}
 }
 
-// settingsConfig maps get_settings: "Retail" is the default group, every
-// customer has the tax class "default", the shop ships to (and accepts
-// addresses in) the countries it has shipping rates for.
+// settingsConfig maps get_settings: "Retail" is the default group, its
+// customers have the tax class "default", Trade customers "business"; the
+// shop ships to (and accepts addresses in) the countries it has shipping
+// rates for.
 func settingsConfig(db *gorm.DB) gormcart.SettingsConfig {
+	tax := taxMapping()
 	return gormcart.SettingsConfig{
 		DB: db,
 		CustomerGroups: &gormcart.CustomerGroups{From: "shop_customer_groups g", ID: "g.id", Name: "g.name",
-			IsDefault: "g.name = 'Retail'", TaxClassKey: "'default'"},
-		Shipping:          shippingMapping(),
-		Payments:          paymentMapping(),
-		ProductTaxClasses: &gormcart.TaxClasses{From: "shop_tax_classes tc", ID: "tc.id", Key: "tc.name"},
-		CustomerTaxClasses: &gormcart.TaxClasses{From: "(SELECT 1 AS id, 'default' AS k) ctc", ID: "ctc.id", Key: "ctc.k",
-			IsDefault: "1 = 1"},
-		TaxRates: &gormcart.TaxRates{From: "shop_tax_rates tr JOIN shop_tax_classes tc ON tc.id = tr.tax_class_id",
-			ID: "tr.id", Key: "tc.name || '_' || LOWER(tr.country)", DisplayName: "tc.name || ' ' || tr.country",
-			Percent: "tr.rate", Country: "tr.country", ProductTaxClass: "tr.tax_class_id"},
+			IsDefault: "g.name = 'Retail'", TaxClassKey: groupTaxClassKey},
+		Shipping:           shippingMapping(),
+		Payments:           paymentMapping(),
+		ProductTaxClasses:  tax.ProductTaxClasses,
+		CustomerTaxClasses: tax.CustomerTaxClasses,
+		TaxRates:           tax.TaxRates,
 	}
 }

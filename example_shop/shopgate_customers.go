@@ -32,8 +32,9 @@ func (a *App) customersConfig() gormcustomers.Config {
 			Group:        "customer_group_id",
 			DefaultGroup: "(SELECT id FROM shop_customer_groups WHERE name = 'Retail')",
 			CreatedAt:    "created_at", UpdatedAt: "updated_at",
-			// The shop has one customer tax class (get_settings lists it).
-			TaxClassKey: "'default'", TaxClassID: "'1'",
+			// "business" for the Trade group, else "default", as
+			// get_settings lists them (shopgate_cartconfig.go).
+			TaxClassKey: customerTaxClassKey, TaxClassID: customerTaxClassID,
 		},
 		Addresses: &gormcustomers.Addresses{
 			Table: "shop_addresses", ID: "id", Customer: "customer_id", IsDefault: "is_default",

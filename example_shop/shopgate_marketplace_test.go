@@ -86,13 +86,13 @@ func TestTwoMarketplaces(t *testing.T) {
 			t.Errorf("shipping to PL: %v", m["shipping_methods"])
 		}
 		// get_settings: Retail is the default group; DE/AT/CH with their
-		// own tax rates.
+		// own tax rates, and AT's 0 % for business buyers.
 		_, m, out = callShop(t, srv, time.Now(), "get_settings")
 		groups := m["customer_groups"].([]any)
 		if g := groups[0].(map[string]any); g["name"] != "Retail" || g["is_default"].(float64) != 1 {
 			t.Errorf("groups: %s", out)
 		}
-		if len(m["allowed_shipping_countries"].([]any)) != 3 || len(m["tax"].(map[string]any)["tax_rates"].([]any)) != 6 {
+		if len(m["allowed_shipping_countries"].([]any)) != 3 || len(m["tax"].(map[string]any)["tax_rates"].([]any)) != 8 {
 			t.Errorf("settings: %s", out)
 		}
 	})

@@ -44,6 +44,7 @@ type queries struct {
 	// each coupon's products as a JSON column (one statement each).
 	folded bool
 	cache  rowCache
+	taxes  *taxRules // nil: fixed rates
 	// itemsCust and itemsByKeyCust are items and itemsByKey with the
 	// customer row (argument: the customer id) in column custCol; gpCol
 	// is the column of the folded group prices (0: none).
@@ -84,6 +85,9 @@ func New(cfg Config) (*Cart, error) {
 	}
 	if p := cfg.Payments; p != nil && (p.From == "" || p.ID == "") {
 		return nil, errors.New("gormcart: Payments needs From and ID")
+	}
+	if err := cfg.Taxes.validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -138,6 +142,7 @@ func buildQueries(cfg Config, fold bool) *queries {
 	if q.cache.ttl == 0 {
 		q.cache.ttl = DefaultCacheTTL
 	}
+	q.taxes = newTaxRules(cfg.DB, cfg.Taxes, q.cache.ttl)
 	jsonAgg, folded := jsonRowsFunc(cfg.DB)
 	folded = folded && fold
 	q.folded = folded
@@ -472,12 +477,25 @@ func (c *Cart) CheckCart(ctx context.Context, shop adapters.Shop, cart *adapters
 	if cust != nil {
 		groups = cust.GroupIDs
 	}
+	country := shop.Country
+	if a := cart.DeliveryAddress; a != nil && a.Country != "" {
+		country = a.Country
+	} else if a := cart.InvoiceAddress; a != nil && a.Country != "" {
+		country = a.Country
+	}
+	country = strings.ToUpper(country)
+	// docs/protocol/cart.md#taxes-by-destination
+	tax, err := q.taxes.forCart(ctx, cust, country, cartState(cart))
+	if err != nil {
+		return nil, err
+	}
 	lines := make([]line, 0, len(cart.Items))
 	for _, it := range cart.Items {
 		p := ps[it.ItemNumber]
 		var cp *product
 		if p != nil {
 			pc := *p
+			tax.apply(&pc)
 			cp = &pc
 		}
 		v := cp.verdict(it, groups, msgs, true)
@@ -504,18 +522,14 @@ func (c *Cart) CheckCart(ctx context.Context, shop adapters.Shop, cart *adapters
 	if res.Coupons, freeShipping, err = q.coupons(ctx, c.cfg.Now(), cart, lines, total, res.Currency, msgs); err != nil {
 		return nil, err
 	}
-	country := shop.Country
-	if a := cart.DeliveryAddress; a != nil && a.Country != "" {
-		country = a.Country
-	} else if a := cart.InvoiceAddress; a != nil && a.Country != "" {
-		country = a.Country
-	}
-	if res.ShippingMethods, err = q.shippingMethods(ctx, strings.ToUpper(country), weight, total, freeShipping); err != nil {
+	if res.ShippingMethods, err = q.shippingMethods(ctx, country, weight, total, freeShipping); err != nil {
 		return nil, err
 	}
+	tax.shipping(res.ShippingMethods)
 	if res.PaymentMethods, err = q.paymentMethods(ctx); err != nil {
 		return nil, err
 	}
+	tax.payments(res.PaymentMethods)
 	return res, nil
 }
 

@@ -45,13 +45,18 @@ type Config struct {
 	Shipping *Shipping
 	// Payments are the payment methods and their fees; nil: none.
 	Payments *Payments
+	// Taxes are the host's tax rules: with them, items, shipping and
+	// payment fees are taxed at the rate of the delivery country and the
+	// buyer's customer tax class; nil: at the fixed rates of Items,
+	// Shipping and Payments (docs/protocol/cart.md#taxes-by-destination).
+	Taxes *Taxes
 	// Messages are the buyer-facing texts per language (lower case ISO
 	// 639); missing languages and keys fall back to DefaultMessages.
 	Messages map[string]Messages
 	// Now is the clock (coupon validity). Default time.Now.
 	Now func() time.Time
-	// CacheTTL is how long the shipping rates of a delivery country and
-	// the payment methods, once read, are reused by later checks of the
+	// CacheTTL is how long the shipping rates of a delivery country,
+	// the payment methods and the tax rules, once read, are reused by later checks of the
 	// same marketplace: a change to those tables shows within CacheTTL
 	// (docs/protocol/cart.md#cached-shipping-and-payment-rows). 0:
 	// DefaultCacheTTL; negative: read them on every check.
@@ -151,7 +156,9 @@ type Shipping struct {
 	Carrier     string // Shopgate's shipping_group, e.g. "'DHL'"
 	Description string
 	SortOrder   string
-	// Price is the gross cost; TaxPercent its tax rate; TaxClass the key.
+	// Price is the gross cost; TaxPercent its tax rate; TaxClass the key
+	// (with Config.Taxes, the rate of TaxClass at the destination replaces
+	// TaxPercent: docs/protocol/cart.md#taxes-by-destination).
 	Price      string
 	TaxPercent string
 	TaxClass   string
@@ -175,7 +182,8 @@ type Payments struct {
 	ID   string
 	Name string
 	// Fee is the gross fee; TaxPercent its rate (NULL: no tax); TaxClass
-	// the key.
+	// the key (with Config.Taxes, the rate of TaxClass at the destination
+	// replaces TaxPercent).
 	Fee        string
 	TaxPercent string
 	TaxClass   string

@@ -392,6 +392,8 @@ func TestNewValidates(t *testing.T) {
 		"no items":    {DB: db},
 		"coupon uses": {DB: db, Items: items(), Coupons: &gormcart.Coupons{From: "c", Key: "c.id", Code: "c.code", Kind: "'fixed'", Value: "1", MaxPerCustomer: "1"}},
 		"shipping":    {DB: db, Items: items(), Shipping: &gormcart.Shipping{From: "s"}},
+		"taxes":       {DB: db, Items: items(), Taxes: &gormcart.Taxes{TaxRates: &gormcart.TaxRates{From: "r", Percent: "r.rate", Country: "r.country", ProductTaxClass: "r.class"}}},
+		"tax rates":   {DB: db, Items: items(), Taxes: &gormcart.Taxes{ProductTaxClasses: &gormcart.TaxClasses{From: "t", ID: "t.id", Key: "t.name"}, TaxRates: &gormcart.TaxRates{From: "r"}}},
 	} {
 		if _, err := gormcart.New(cfg); err == nil {
 			t.Errorf("%s: no error", name)

@@ -77,7 +77,11 @@ type TaxRates struct {
 	State       string
 	// ProductTaxClass is the id of the product tax class the rate is for.
 	ProductTaxClass string
-	Where           string
+	// CustomerTaxClass, when set, is the id of the one customer tax class
+	// the rate is for (NULL: every customer tax class), e.g. a 0 % rate
+	// for business buyers (docs/protocol/cart.md#taxes-by-destination).
+	CustomerTaxClass string
+	Where            string
 }
 
 // Settings is an adapters.SettingsSource on the host's tables.
@@ -202,11 +206,17 @@ func (s *Settings) Settings(ctx context.Context, shop adapters.Shop) (*adapters.
 	}
 	if t := cfg.TaxRates; t != nil {
 		rows, err := query(ctx, db, selectSQL(t.From, t.Where, t.ID, t.Key, t.DisplayName, t.Percent, t.Country, t.State,
-			t.ProductTaxClass)+" ORDER BY "+t.ID)
+			t.ProductTaxClass, t.CustomerTaxClass)+" ORDER BY "+t.ID)
 		if err != nil {
 			return fail("tax rates", err)
 		}
-		byClass := map[string][]adapters.TaxClassRef{}
+		// One rule per product tax class for its rates that hold for
+		// every customer tax class, and one per product and customer tax
+		// class for the rates limited to a customer tax class
+		// (docs/protocol/cart.md#taxes-by-destination).
+		type ruleKey struct{ product, customer string }
+		byRule := map[ruleKey][]adapters.TaxClassRef{}
+		var limited []ruleKey
 		for _, r := range rows {
 			rate := adapters.TaxRate{ID: str(r[0]), Key: str(r[1]), DisplayName: str(r[2]), Country: strings.ToUpper(str(r[4])),
 				State: str(r[5]), ZipcodeType: "all"}
@@ -215,15 +225,36 @@ func (s *Settings) Settings(ctx context.Context, shop adapters.Shop) (*adapters.
 				rate.Key = rate.ID
 			}
 			out.TaxRates = append(out.TaxRates, rate)
-			byClass[str(r[6])] = append(byClass[str(r[6])], adapters.TaxClassRef{ID: rate.ID, Key: rate.Key})
+			k := ruleKey{str(r[6]), str(r[7])}
+			if _, ok := byRule[k]; !ok && k.customer != "" {
+				limited = append(limited, k)
+			}
+			byRule[k] = append(byRule[k], adapters.TaxClassRef{ID: rate.ID, Key: rate.Key})
 		}
 		for _, pc := range out.ProductTaxClasses {
-			if len(byClass[pc.ID]) == 0 {
-				continue
+			products := []adapters.TaxClassRef{{ID: pc.ID, Key: pc.Key}}
+			if rates := byRule[ruleKey{pc.ID, ""}]; len(rates) > 0 {
+				out.TaxRules = append(out.TaxRules, adapters.TaxRule{ID: pc.ID, Name: pc.Key, ProductTaxClasses: products,
+					CustomerTaxClasses: refsOf(out.CustomerTaxClasses), TaxRates: rates})
 			}
-			out.TaxRules = append(out.TaxRules, adapters.TaxRule{ID: pc.ID, Name: pc.Key,
-				ProductTaxClasses:  []adapters.TaxClassRef{{ID: pc.ID, Key: pc.Key}},
-				CustomerTaxClasses: refsOf(out.CustomerTaxClasses), TaxRates: byClass[pc.ID]})
+			for _, k := range limited {
+				if k.product != pc.ID {
+					continue
+				}
+				var customers []adapters.TaxClassRef
+				name := pc.Key + " / " + k.customer
+				for _, cc := range out.CustomerTaxClasses {
+					if cc.ID == k.customer {
+						customers = append(customers, adapters.TaxClassRef{ID: cc.ID, Key: cc.Key})
+						name = pc.Key + " / " + cc.Key
+					}
+				}
+				if len(customers) == 0 {
+					continue // an unknown customer tax class: no rule can name it
+				}
+				out.TaxRules = append(out.TaxRules, adapters.TaxRule{ID: pc.ID + "-" + k.customer, Name: name,
+					ProductTaxClasses: products, CustomerTaxClasses: customers, TaxRates: byRule[k]})
+			}
 		}
 	}
 	return out, nil
