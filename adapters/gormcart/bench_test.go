@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +38,15 @@ func BenchmarkCheckCartConcurrent(b *testing.B) {
 	}
 	if err := db.CreateInBatches(&rows, 500).Error; err != nil {
 		b.Fatal(err)
+	}
+	// The indexes a shop has on the columns check_cart looks up (the
+	// example shop's article numbers are a unique index; group prices are
+	// read by product), and fresh statistics.
+	for _, stmt := range []string{"CREATE UNIQUE INDEX ON h_products (number)",
+		"CREATE INDEX ON h_group_prices (product_id)", "ANALYZE"} {
+		if err := db.Exec(stmt).Error; err != nil {
+			b.Fatal(err)
+		}
 	}
 	// Count the statements a check sends (reported as queries/op).
 	var queries atomic.Int64
@@ -88,7 +99,8 @@ func BenchmarkCheckCartConcurrent(b *testing.B) {
 	for _, callers := range []int{1, 8} {
 		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
 			b.ReportAllocs()
-			runConcurrent(b, callers, call)
+			var be backendCPU
+			runConcurrent(b, callers, call, func() { be.start(b, db) }, func() { be.stop(b) })
 			before := queries.Load()
 			call()
 			b.ReportMetric(float64(queries.Load()-before), "queries/check")
@@ -97,8 +109,9 @@ func BenchmarkCheckCartConcurrent(b *testing.B) {
 }
 
 // runConcurrent runs b.N calls on callers goroutines and reports the
-// latency percentiles.
-func runConcurrent(b *testing.B, callers int, call func() time.Duration) {
+// latency percentiles; started and stopped run just after the warm-up
+// and just after the last call.
+func runConcurrent(b *testing.B, callers int, call func() time.Duration, started, stopped func()) {
 	// Warm up with every caller at once, so that the pool holds a
 	// connection per caller (as a running shop's pool does) and opening
 	// PostgreSQL backends is not measured.
@@ -113,6 +126,7 @@ func runConcurrent(b *testing.B, callers int, call func() time.Duration) {
 		}()
 	}
 	warm.Wait()
+	started()
 	b.ResetTimer()
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -139,8 +153,64 @@ func runConcurrent(b *testing.B, callers int, call func() time.Duration) {
 	}
 	wg.Wait()
 	b.StopTimer()
+	stopped()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// backendCPU measures the CPU time the PostgreSQL backends of the
+// benchmark's database spend, when the server runs on this machine (it
+// reads their /proc/<pid>/stat); the shop's own CPU is in the CPU profile
+// (docs/protocol/cart.md#performance).
+type backendCPU struct {
+	pids  []int
+	ticks int64
+	ok    bool
+}
+
+func (c *backendCPU) start(b *testing.B, db *gorm.DB) {
+	c.pids, c.ok = nil, false
+	if err := db.Raw("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").
+		Scan(&c.pids).Error; err != nil || len(c.pids) == 0 {
+		return
+	}
+	c.ticks, c.ok = procTicks(c.pids)
+}
+
+func (c *backendCPU) stop(b *testing.B) {
+	if !c.ok {
+		return
+	}
+	if t, ok := procTicks(c.pids); ok && b.N > 0 {
+		// Linux reports 100 clock ticks a second (USER_HZ).
+		b.ReportMetric(float64(t-c.ticks)*10/float64(b.N), "backend-ms/check")
+	}
+}
+
+// procTicks sums utime and stime of pids from /proc; false when one
+// cannot be read (another machine, or the backend is gone).
+func procTicks(pids []int) (int64, bool) {
+	var sum int64
+	for _, pid := range pids {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, false
+		}
+		// Fields after the command name (which may hold spaces) in parentheses.
+		s := string(raw)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) < 13 {
+			return 0, false
+		}
+		for _, x := range f[11:13] { // utime, stime (fields 14 and 15)
+			n, err := strconv.ParseInt(x, 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			sum += n
+		}
+	}
+	return sum, true
 }

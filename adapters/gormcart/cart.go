@@ -50,6 +50,8 @@ type queries struct {
 	itemsCust      string
 	itemsByKeyCust string
 	gpCol, custCol int
+	// lists passes the item numbers, keys and coupon codes.
+	lists lists
 }
 
 // New returns a Cart for cfg; it checks the mapping and does not query the
@@ -152,10 +154,11 @@ func buildQueries(cfg Config, fold bool) *queries {
 	}
 	cols := []string{"CAST(" + uid + " AS TEXT)", it.Key, f.Name, f.TaxPercent, f.TaxClass, f.PriceType, price, f.StockQuantity,
 		f.UseStock, f.Backorders, f.IsSaleable, f.MinimumOrderQuantity, f.MaximumOrderQuantity, f.Weight}
-	byUID, byKey := and(it.Where, "CAST("+uid+" AS TEXT) IN ?"), ""
+	q.lists = listsFor(cfg.DB)
+	byUID, byKey := and(it.Where, q.lists.in("CAST("+uid+" AS TEXT)", "TEXT")), ""
 	if it.UID == "" {
 		// Comparing the key itself lets the database use its index.
-		byKey = and(it.Where, it.Key+" IN ?")
+		byKey = and(it.Where, q.lists.in(it.Key, "BIGINT"))
 	}
 	// Folded, the products are a named subquery (so the host's aliases
 	// cannot shadow them) and further columns carry each product's group
@@ -195,10 +198,11 @@ func buildQueries(cfg Config, fold bool) *queries {
 	if cp := cfg.Coupons; cp != nil {
 		cols := []string{cp.Key, cp.Code, cp.Active, cp.Name, cp.Description,
 			cp.Kind, cp.Value, cp.ValidFrom, cp.ValidUntil, cp.MinAmount, cp.FreeShipping, cp.MaxPerCustomer}
-		q.couponsSQL = selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", cols...)
+		byCode := q.lists.in("UPPER("+cp.Code+")", "TEXT")
+		q.couponsSQL = selectSQL(cp.From, byCode, cols...)
 		if p := cp.Products; p != nil {
 			if folded {
-				q.couponsSQL = "WITH sb_coupons AS (" + selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", aliased(cols)...) +
+				q.couponsSQL = "WITH sb_coupons AS (" + selectSQL(cp.From, byCode, aliased(cols)...) +
 					") SELECT sb_coupons.*, " + jsonAgg(p.From, p.Coupon+" = sb_coupons.c0", p.Product) + " FROM sb_coupons"
 			} else {
 				q.couponProds = selectSQL(p.From, p.Coupon+" IN ?", p.Coupon, p.Product)
@@ -272,13 +276,13 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem, custo
 		return out, nil, false, nil
 	}
 	withCust := customerID != "" && q.itemsCust != ""
-	stmt, args := q.items, []any{uids}
+	stmt, args := q.items, []any{q.lists.strings(uids)}
 	if withCust {
 		stmt = q.itemsCust
 		args = append(args, customerID)
 	}
 	if ints, ok := intKeys(uids); ok && q.itemsByKey != "" {
-		stmt, args[0] = q.itemsByKey, ints
+		stmt, args[0] = q.itemsByKey, q.lists.ints(ints)
 		if withCust {
 			stmt = q.itemsByKeyCust
 		}

@@ -2,6 +2,7 @@ package gormcart
 
 import (
 	"context"
+	"database/sql/driver"
 	"strconv"
 	"strings"
 	"time"
@@ -126,4 +127,86 @@ func timestamp(v any) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// lists writes "expression is one of a list" conditions. On PostgreSQL the
+// list is one array parameter (= ANY): carts of every size share one
+// prepared statement, and the planner's generic plan compares against an
+// array it reads once instead of building one from a parameter per
+// element for every row it scans. Elsewhere it is an IN list
+// (docs/protocol/cart.md#performance).
+type lists struct{ array bool }
+
+// listsFor returns the lists of db's dialect.
+func listsFor(db *gorm.DB) lists {
+	return lists{array: db != nil && db.Dialector != nil && db.Dialector.Name() == "postgres"}
+}
+
+// in returns the condition "expr is one of the list argument"; typ is the
+// SQL type of the array elements (TEXT or BIGINT).
+func (l lists) in(expr, typ string) string {
+	if l.array {
+		return expr + " = ANY(CAST(? AS " + typ + "[]))"
+	}
+	return expr + " IN ?"
+}
+
+// strings is the argument of a condition from in for v.
+func (l lists) strings(v []string) any {
+	if l.array {
+		return textArray(v)
+	}
+	return v
+}
+
+// ints is the argument of a condition from in for v.
+func (l lists) ints(v []int64) any {
+	if l.array {
+		return intArray(v)
+	}
+	return v
+}
+
+// textArray is a PostgreSQL text[] argument: a driver.Valuer, so that GORM
+// passes it as one parameter instead of expanding it into an IN list.
+type textArray []string
+
+// Value returns the array literal, each element quoted.
+func (a textArray) Value() (driver.Value, error) {
+	n := 2
+	for _, s := range a {
+		n += len(s) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, s := range a {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := 0; j < len(s); j++ {
+			if c := s[j]; c == '"' || c == '\\' {
+				b = append(b, '\\')
+			}
+			b = append(b, s[j])
+		}
+		b = append(b, '"')
+	}
+	return string(append(b, '}')), nil
+}
+
+// intArray is a PostgreSQL bigint[] argument (see textArray).
+type intArray []int64
+
+// Value returns the array literal.
+func (a intArray) Value() (driver.Value, error) {
+	b := make([]byte, 0, 2+len(a)*8)
+	b = append(b, '{')
+	for i, n := range a {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, n, 10)
+	}
+	return string(append(b, '}')), nil
 }
