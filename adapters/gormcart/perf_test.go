@@ -103,3 +103,51 @@ func TestCacheTTL(t *testing.T) {
 		}
 	})
 }
+
+// Item numbers and coupon codes travel as one array parameter on
+// PostgreSQL (docs/protocol/cart.md#performance): numbers with quotes,
+// backslashes, commas, braces, blanks or the word NULL still match exactly
+// one product, and the literal given to other drivers reads back as the
+// same strings.
+func TestListArgumentsQuoting(t *testing.T) {
+	nasty := []string{`A"1`, `B\2`, `C,3`, `{D}`, `NULL`, ` E `, `F'6`, `Ä-7`}
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		seedHost(t, db)
+		var rows []hProduct
+		var items []adapters.CartItem
+		for i, n := range nasty {
+			rows = append(rows, hProduct{ID: uint(9000 + i), Number: n, Name: "Odd " + n, Price: d("1"), TaxClassID: 1,
+				Stock: 5, Active: true})
+			items = append(items, adapters.CartItem{ItemNumber: n, Quantity: 1})
+		}
+		items = append(items, adapters.CartItem{ItemNumber: `A"1"`, Quantity: 1}, adapters.CartItem{ItemNumber: "", Quantity: 1})
+		if err := db.Create(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		c, err := gormcart.New(cartConfig(db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := check(t, c, shopDE, &adapters.Cart{Currency: "EUR", Items: items,
+			Coupons: []adapters.CartCoupon{{Code: `SUMMER5"`}, {Code: "summer5"}}})
+		for i, v := range res.Items {
+			if found := v.Error != adapters.ItemErrNotFound; found != (i < len(nasty)) {
+				t.Errorf("item %q: %+v", items[i].ItemNumber, v)
+			}
+		}
+		if res.Coupons[0].IsValid || !res.Coupons[1].IsValid {
+			t.Errorf("coupons: %+v", res.Coupons)
+		}
+		if db.Dialector.Name() != "postgres" {
+			return
+		}
+		var back []string
+		lit := gormcart.TextArrayLiteral(nasty)
+		if err := db.Raw("SELECT unnest(CAST(? AS TEXT[]))", lit).Scan(&back).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back, nasty) {
+			t.Errorf("literal %s reads back as %q", lit, back)
+		}
+	})
+}

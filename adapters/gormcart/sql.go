@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
@@ -168,8 +169,40 @@ func (l lists) ints(v []int64) any {
 }
 
 // textArray is a PostgreSQL text[] argument: a driver.Valuer, so that GORM
-// passes it as one parameter instead of expanding it into an IN list.
+// passes it as one parameter instead of expanding it into an IN list, and
+// a pgtype.ArrayGetter, so that pgx encodes it directly (other drivers
+// get the array literal).
 type textArray []string
+
+var (
+	_ pgtype.ArrayGetter = textArray(nil)
+	_ pgtype.ArrayGetter = intArray(nil)
+)
+
+// Dimensions, Index and IndexType make textArray a pgtype.ArrayGetter.
+func (a textArray) Dimensions() []pgtype.ArrayDimension { return dims(len(a), a == nil) }
+
+// Index returns element i.
+func (a textArray) Index(i int) any { return a[i] }
+
+// IndexType returns the type of the elements.
+func (a textArray) IndexType() any { return "" }
+
+// Dimensions, Index and IndexType make intArray a pgtype.ArrayGetter.
+func (a intArray) Dimensions() []pgtype.ArrayDimension { return dims(len(a), a == nil) }
+
+// Index returns element i.
+func (a intArray) Index(i int) any { return a[i] }
+
+// IndexType returns the type of the elements.
+func (a intArray) IndexType() any { return int64(0) }
+
+func dims(n int, null bool) []pgtype.ArrayDimension {
+	if null {
+		return nil
+	}
+	return []pgtype.ArrayDimension{{Length: int32(n), LowerBound: 1}}
+}
 
 // Value returns the array literal, each element quoted.
 func (a textArray) Value() (driver.Value, error) {
