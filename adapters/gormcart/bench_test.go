@@ -20,9 +20,11 @@ import (
 	"github.com/shopbridge/shopbridge/adapters/gormcart"
 	"github.com/shopbridge/shopbridge/handlers/pluginapi"
 	"github.com/shopbridge/shopbridge/internal/testdb"
+	"github.com/shopbridge/shopbridge/shopgate"
 )
 
-// BenchmarkCheckCartConcurrent: check_cart through the Plugin API for a
+// BenchmarkCheckCartConcurrent: check_cart through the Plugin API (signed
+// requests, as Shopgate sends them) for a
 // 20-item cart with two coupons (one restricted to a product) for a
 // customer with a group, on PostgreSQL, 8 concurrent callers (and one,
 // for the cost of a single check). Reports p50 and p99 latency
@@ -64,7 +66,7 @@ func BenchmarkCheckCartConcurrent(b *testing.B) {
 	h, err := pluginapi.New(pluginapi.Config{
 		Shops: []pluginapi.ShopConfig{{CustomerNumber: "10001", ShopNumber: "31337", APIKey: "deadbeefcafe00112233",
 			Enable: map[string]bool{"check_cart": true}}},
-		LogDir: b.TempDir(), InsecureSkipAuth: true, Cart: cart,
+		LogDir: b.TempDir(), Cart: cart,
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -88,6 +90,7 @@ func BenchmarkCheckCartConcurrent(b *testing.B) {
 		start := time.Now()
 		req := httptest.NewRequest(http.MethodPost, "/api", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		shopgate.SignRequest(req.Header, shopgate.PrefixSPA, "10001", "deadbeefcafe00112233", time.Now())
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"error":0`) {

@@ -627,6 +627,12 @@ func (q *queries) paymentMethods(ctx context.Context) ([]adapters.PaymentMethod,
 
 // intKeys returns keys as integers when every key is one.
 func intKeys(keys []string) ([]int64, bool) {
+	for _, k := range keys {
+		// Checked before parsing: ParseInt allocates its error.
+		if k == "" || (k[0] < '0' || k[0] > '9') && k[0] != '-' && k[0] != '+' {
+			return nil, false
+		}
+	}
 	out := make([]int64, 0, len(keys))
 	for _, k := range keys {
 		n, err := strconv.ParseInt(k, 10, 64)

@@ -66,7 +66,10 @@ func (n *node) set(k string, v any) {
 		n.keys = append(n.keys, k)
 	}
 	n.vals[k] = v
-	if i, err := strconv.ParseInt(k, 10, 64); err == nil && isCanonicalInt(k) && i >= n.nextIdx {
+	if !isCanonicalInt(k) { // checked first: ParseInt allocates its error
+		return
+	}
+	if i, err := strconv.ParseInt(k, 10, 64); err == nil && i >= n.nextIdx {
 		if i < math.MaxInt64 {
 			n.nextIdx = i + 1
 		} else {
