@@ -1,6 +1,7 @@
 package gormcart_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -150,4 +151,33 @@ func TestListArgumentsQuoting(t *testing.T) {
 			t.Errorf("literal %s reads back as %q", lit, back)
 		}
 	})
+}
+
+// Aggregated JSON columns decode to driver-like values: numbers as their
+// text, strings unescaped, null as nil, booleans as 0/1, whatever the
+// spacing of the dialect's JSON.
+func TestJSONRowsCells(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     [][]any
+		fails    bool
+	}{
+		{"postgres spacing", `[[2, 1, 9.9900], [null, 5, 9.63]]`, [][]any{{"2", "1", "9.9900"}, {nil, "5", "9.63"}}, false},
+		{"sqlite", `[["2",1,1e3]]`, [][]any{{"2", "1", "1e3"}}, false},
+		{"escapes", `[["a\"b\\c\u00e4", "plain", true, false]]`, [][]any{{`a"b\cä`, "plain", int64(1), int64(0)}}, false},
+		{"nested", `[[[1, "x"]]]`, [][]any{{[]any{json.Number("1"), "x"}}}, false},
+		{"empty", `[]`, [][]any{}, false},
+		{"broken", `[[1,]`, nil, true},
+		{"not rows", `{"a":1}`, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := gormcart.JSONRows(tc.in)
+			if (err != nil) != tc.fails {
+				t.Fatalf("error %v", err)
+			}
+			if !tc.fails && !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %#v, want %#v", got, tc.want)
+			}
+		})
+	}
 }
