@@ -181,3 +181,43 @@ func TestJSONRowsCells(t *testing.T) {
 		})
 	}
 }
+
+// On PostgreSQL the product and coupon statements do not depend on the
+// number of items or coupons (one array parameter each), so a connection
+// prepares each once for carts of every size
+// (docs/protocol/cart.md#performance).
+func TestStatementsPreparedOnce(t *testing.T) {
+	db := testdb.New(t)
+	seedHost(t, db)
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(1) // one session: its prepared statements are visible
+	c, err := gormcart.New(cartConfig(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers := []string{"TS-1001", "MUG-3003", "PACK-5005", "HD-2002", "NOPE-1"}
+	codes := []string{"SUMMER5", "MUGS", "ONCE"}
+	for n := 1; n <= len(numbers); n++ {
+		cart := &adapters.Cart{ExternalCustomerID: "4711", Currency: "EUR"}
+		for _, num := range numbers[:n] {
+			cart.Items = append(cart.Items, adapters.CartItem{ItemNumber: num, Quantity: 1})
+		}
+		for _, code := range codes[:min(n, len(codes))] {
+			cart.Coupons = append(cart.Coupons, adapters.CartCoupon{Code: code})
+		}
+		check(t, c, shopDE, cart)
+	}
+	for _, marker := range []string{"sb_items AS (", "sb_coupons AS ("} {
+		var n int
+		if err := db.Raw("SELECT COUNT(*) FROM pg_prepared_statements WHERE strpos(statement, ?) > 0", marker).
+			Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("%d prepared statements with %q, want 1", n, marker)
+		}
+	}
+}

@@ -287,6 +287,7 @@ func splitKeyDepth(key string, maxDepth int) (base string, segs []string, tooDee
 	}
 	base = phpMangleBase(key[:i])
 	rest := key[i:] // starts with '['
+	segs = make([]string, 0, 4) // one allocation for the usual depths
 	first := true
 	depth := 0
 	for rest != "" && rest[0] == '[' {
