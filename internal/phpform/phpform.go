@@ -286,7 +286,7 @@ func splitKeyDepth(key string, maxDepth int) (base string, segs []string, tooDee
 		return "", nil, false, false
 	}
 	base = phpMangleBase(key[:i])
-	rest := key[i:] // starts with '['
+	rest := key[i:]             // starts with '['
 	segs = make([]string, 0, 4) // one allocation for the usual depths
 	first := true
 	depth := 0
