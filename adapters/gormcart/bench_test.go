@@ -25,10 +25,11 @@ import (
 )
 
 // BenchmarkCheckCartConcurrent: check_cart through the Plugin API (signed
-// requests, as Shopgate sends them) for a
-// 20-item cart with two coupons (one restricted to a product) for a
-// customer with a group, on PostgreSQL, 8 concurrent callers (and one,
-// for the cost of a single check). Reports p50 and p99 latency
+// requests, as Shopgate sends them) for a 20-item cart with two coupons
+// (one restricted to a product) for a customer with a group, on
+// PostgreSQL, 8 concurrent callers (and one, for the cost of a single
+// check). Reports p50 and p99 latency, the statements per check and the
+// shop's and PostgreSQL's CPU time per check
 // (docs/protocol/cart.md#performance).
 func BenchmarkCheckCartConcurrent(b *testing.B) {
 	db := testdb.New(b)
@@ -173,7 +174,7 @@ func runConcurrent(b *testing.B, callers int, call func() time.Duration, started
 // backends of the benchmark's database, when the server runs on this
 // machine (it reads their /proc/<pid>/stat). Unlike latency, these hardly
 // depend on what else runs on the machine
-// (docs/protocol/cart.md#performance).
+// (docs/protocol/cart.md#cpu-per-check).
 type cpuMeter struct {
 	pids  []int
 	ticks int64

@@ -131,11 +131,9 @@ func timestamp(v any) (time.Time, bool) {
 }
 
 // lists writes "expression is one of a list" conditions. On PostgreSQL the
-// list is one array parameter (= ANY): carts of every size share one
-// prepared statement, and the planner's generic plan compares against an
-// array it reads once instead of building one from a parameter per
-// element for every row it scans. Elsewhere it is an IN list
-// (docs/protocol/cart.md#performance).
+// list is one array parameter (= ANY), so that carts of every size share
+// one prepared statement; elsewhere it is an IN list
+// (docs/protocol/cart.md#list-arguments).
 type lists struct{ array bool }
 
 // listsFor returns the lists of db's dialect.
