@@ -158,7 +158,7 @@ func buildQueries(cfg Config, fold bool) *queries {
 	byUID, byKey := and(it.Where, q.lists.in("CAST("+uid+" AS TEXT)", "TEXT")), ""
 	if it.UID == "" {
 		// Comparing the key itself lets the database use its index.
-		byKey = and(it.Where, q.lists.in(it.Key, "BIGINT"))
+		byKey = and(it.Where, q.lists.in(it.Key, ""))
 	}
 	// Folded, the products are a named subquery (so the host's aliases
 	// cannot shadow them) and further columns carry each product's group
@@ -282,7 +282,7 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem, custo
 		args = append(args, customerID)
 	}
 	if ints, ok := intKeys(uids); ok && q.itemsByKey != "" {
-		stmt, args[0] = q.itemsByKey, q.lists.ints(ints)
+		stmt, args[0] = q.itemsByKey, q.lists.keys(uids, ints)
 		if withCust {
 			stmt = q.itemsByKeyCust
 		}

@@ -142,12 +142,27 @@ func listsFor(db *gorm.DB) lists {
 }
 
 // in returns the condition "expr is one of the list argument"; typ is the
-// SQL type of the array elements (TEXT or BIGINT).
+// SQL type of the array elements, or "" for the type of expr (PostgreSQL
+// infers it from the column, so the elements may be sent as text).
 func (l lists) in(expr, typ string) string {
-	if l.array {
-		return expr + " = ANY(CAST(? AS " + typ + "[]))"
+	switch {
+	case !l.array:
+		return expr + " IN ?"
+	case typ == "":
+		return expr + " = ANY(?)"
 	}
-	return expr + " IN ?"
+	return expr + " = ANY(CAST(? AS " + typ + "[]))"
+}
+
+// keys is the argument of a condition from in with typ "" for the item
+// numbers v, all of them integers (ints): on PostgreSQL as text, which
+// the server reads as the key column's type (integer or text alike); an
+// IN list gets the integers.
+func (l lists) keys(v []string, ints []int64) any {
+	if l.array {
+		return textArray(v)
+	}
+	return ints
 }
 
 // strings is the argument of a condition from in for v.
@@ -158,24 +173,13 @@ func (l lists) strings(v []string) any {
 	return v
 }
 
-// ints is the argument of a condition from in for v.
-func (l lists) ints(v []int64) any {
-	if l.array {
-		return intArray(v)
-	}
-	return v
-}
-
 // textArray is a PostgreSQL text[] argument: a driver.Valuer, so that GORM
 // passes it as one parameter instead of expanding it into an IN list, and
 // a pgtype.ArrayGetter, so that pgx encodes it directly (other drivers
 // get the array literal).
 type textArray []string
 
-var (
-	_ pgtype.ArrayGetter = textArray(nil)
-	_ pgtype.ArrayGetter = intArray(nil)
-)
+var _ pgtype.ArrayGetter = textArray(nil)
 
 // Dimensions, Index and IndexType make textArray a pgtype.ArrayGetter.
 func (a textArray) Dimensions() []pgtype.ArrayDimension { return dims(len(a), a == nil) }
@@ -185,15 +189,6 @@ func (a textArray) Index(i int) any { return a[i] }
 
 // IndexType returns the type of the elements.
 func (a textArray) IndexType() any { return "" }
-
-// Dimensions, Index and IndexType make intArray a pgtype.ArrayGetter.
-func (a intArray) Dimensions() []pgtype.ArrayDimension { return dims(len(a), a == nil) }
-
-// Index returns element i.
-func (a intArray) Index(i int) any { return a[i] }
-
-// IndexType returns the type of the elements.
-func (a intArray) IndexType() any { return int64(0) }
 
 func dims(n int, null bool) []pgtype.ArrayDimension {
 	if null {
@@ -222,22 +217,6 @@ func (a textArray) Value() (driver.Value, error) {
 			b = append(b, s[j])
 		}
 		b = append(b, '"')
-	}
-	return string(append(b, '}')), nil
-}
-
-// intArray is a PostgreSQL bigint[] argument (see textArray).
-type intArray []int64
-
-// Value returns the array literal.
-func (a intArray) Value() (driver.Value, error) {
-	b := make([]byte, 0, 2+len(a)*8)
-	b = append(b, '{')
-	for i, n := range a {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, n, 10)
 	}
 	return string(append(b, '}')), nil
 }
