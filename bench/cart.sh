@@ -4,9 +4,12 @@
 # get_customer p99 with bcrypt cost 10). Runs the Go benchmarks
 # BenchmarkCheckCartConcurrent (adapters/gormcart) and BenchmarkGetCustomer
 # (adapters/gormcustomers), each on its own fresh database, and prints
-# their p50/p99 lines (check_cart also allocs/op and queries/check, the
-# statements one check sends) with the load average before and after, so a figure
-# taken on a busy machine can be told apart
+# their p50/p99 lines (check_cart also allocs/op, queries/check, the
+# statements one check sends, and shop-cpu-ms/check and
+# backend-cpu-ms/check, the CPU time per check of the shop process and of
+# the PostgreSQL backends when the server runs on this machine: unlike
+# latency, these hardly depend on the load) with the load average before
+# and after, so a figure taken on a busy machine can be told apart
 # (docs/protocol/cart.md#performance, docs/protocol/customers.md#performance).
 #
 # Usage: bench/cart.sh
@@ -15,6 +18,8 @@
 #        CART_CALLS          check_cart calls per run (default 2000)
 #        LOGIN_CALLS         get_customer calls per cost (default 40)
 #        BENCH_COUNT         runs of each benchmark (default 3)
+#        CART_BENCH_NO_INDEX=1  check_cart without the article-number and
+#                            group-price indexes (what a shop without them pays)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -51,6 +51,8 @@ type queries struct {
 	itemsCust      string
 	itemsByKeyCust string
 	gpCol, custCol int
+	// lists passes the item numbers, keys and coupon codes.
+	lists lists
 }
 
 // New returns a Cart for cfg; it checks the mapping and does not query the
@@ -157,10 +159,11 @@ func buildQueries(cfg Config, fold bool) *queries {
 	}
 	cols := []string{"CAST(" + uid + " AS TEXT)", it.Key, f.Name, f.TaxPercent, f.TaxClass, f.PriceType, price, f.StockQuantity,
 		f.UseStock, f.Backorders, f.IsSaleable, f.MinimumOrderQuantity, f.MaximumOrderQuantity, f.Weight}
-	byUID, byKey := and(it.Where, "CAST("+uid+" AS TEXT) IN ?"), ""
+	q.lists = listsFor(cfg.DB)
+	byUID, byKey := and(it.Where, q.lists.in("CAST("+uid+" AS TEXT)", "TEXT")), ""
 	if it.UID == "" {
 		// Comparing the key itself lets the database use its index.
-		byKey = and(it.Where, it.Key+" IN ?")
+		byKey = and(it.Where, q.lists.in(it.Key, ""))
 	}
 	// Folded, the products are a named subquery (so the host's aliases
 	// cannot shadow them) and further columns carry each product's group
@@ -200,10 +203,11 @@ func buildQueries(cfg Config, fold bool) *queries {
 	if cp := cfg.Coupons; cp != nil {
 		cols := []string{cp.Key, cp.Code, cp.Active, cp.Name, cp.Description,
 			cp.Kind, cp.Value, cp.ValidFrom, cp.ValidUntil, cp.MinAmount, cp.FreeShipping, cp.MaxPerCustomer}
-		q.couponsSQL = selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", cols...)
+		byCode := q.lists.in("UPPER("+cp.Code+")", "TEXT")
+		q.couponsSQL = selectSQL(cp.From, byCode, cols...)
 		if p := cp.Products; p != nil {
 			if folded {
-				q.couponsSQL = "WITH sb_coupons AS (" + selectSQL(cp.From, "UPPER("+cp.Code+") IN ?", aliased(cols)...) +
+				q.couponsSQL = "WITH sb_coupons AS (" + selectSQL(cp.From, byCode, aliased(cols)...) +
 					") SELECT sb_coupons.*, " + jsonAgg(p.From, p.Coupon+" = sb_coupons.c0", p.Product) + " FROM sb_coupons"
 			} else {
 				q.couponProds = selectSQL(p.From, p.Coupon+" IN ?", p.Coupon, p.Product)
@@ -277,13 +281,13 @@ func (q *queries) products(ctx context.Context, items []adapters.CartItem, custo
 		return out, nil, false, nil
 	}
 	withCust := customerID != "" && q.itemsCust != ""
-	stmt, args := q.items, []any{uids}
+	stmt, args := q.items, []any{q.lists.strings(uids)}
 	if withCust {
 		stmt = q.itemsCust
 		args = append(args, customerID)
 	}
 	if ints, ok := intKeys(uids); ok && q.itemsByKey != "" {
-		stmt, args[0] = q.itemsByKey, ints
+		stmt, args[0] = q.itemsByKey, q.lists.keys(uids, ints)
 		if withCust {
 			stmt = q.itemsByKeyCust
 		}
@@ -637,6 +641,12 @@ func (q *queries) paymentMethods(ctx context.Context) ([]adapters.PaymentMethod,
 
 // intKeys returns keys as integers when every key is one.
 func intKeys(keys []string) ([]int64, bool) {
+	for _, k := range keys {
+		// Checked before parsing: ParseInt allocates its error.
+		if k == "" || (k[0] < '0' || k[0] > '9') && k[0] != '-' && k[0] != '+' {
+			return nil, false
+		}
+	}
 	out := make([]int64, 0, len(keys))
 	for _, k := range keys {
 		n, err := strconv.ParseInt(k, 10, 64)

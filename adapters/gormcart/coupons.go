@@ -35,7 +35,7 @@ func (q *queries) coupons(ctx context.Context, now time.Time, cart *adapters.Car
 		for _, c := range cart.Coupons {
 			codes = append(codes, strings.ToUpper(c.Code))
 		}
-		rows, err := query(ctx, q.cfg.DB, q.couponsSQL, codes)
+		rows, err := query(ctx, q.cfg.DB, q.couponsSQL, q.lists.strings(codes))
 		if err != nil {
 			return nil, false, shopgate.DatabaseError("load coupons", err)
 		}

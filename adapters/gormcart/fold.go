@@ -3,6 +3,7 @@ package gormcart
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -45,7 +46,9 @@ func jsonRowsFunc(db *gorm.DB) (func(from, where string, exprs ...string) string
 }
 
 // jsonRows decodes a column made by jsonRowsFunc into rows whose values
-// look like driver values: numbers and strings as text, JSON null as nil.
+// look like driver values: numbers and strings as text, JSON null as nil,
+// booleans as 0 or 1. Each cell is decoded on its own (scalars without
+// going through reflection).
 func jsonRows(v any) ([]row, error) {
 	var b []byte
 	switch x := v.(type) {
@@ -58,29 +61,53 @@ func jsonRows(v any) ([]row, error) {
 	default:
 		return nil, fmt.Errorf("gormcart: aggregated rows are %T, not text", v)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var raw [][]any
-	if err := dec.Decode(&raw); err != nil {
+	var raw [][]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("gormcart: decode aggregated rows: %w", err)
 	}
 	out := make([]row, len(raw))
 	for i, r := range raw {
-		for j, x := range r {
-			switch y := x.(type) {
-			case json.Number:
-				r[j] = string(y)
-			case bool:
-				if y {
-					r[j] = int64(1)
-				} else {
-					r[j] = int64(0)
-				}
+		cells := make(row, len(r))
+		for j, c := range r {
+			x, err := jsonCell(c)
+			if err != nil {
+				return nil, fmt.Errorf("gormcart: decode aggregated rows: %w", err)
 			}
+			cells[j] = x
 		}
-		out[i] = r
+		out[i] = cells
 	}
 	return out, nil
+}
+
+// jsonCell is one value of an aggregated row (see jsonRows); arrays and
+// objects come as decoded with json.Number numbers.
+func jsonCell(c json.RawMessage) (any, error) {
+	if len(c) == 0 {
+		return nil, errors.New("empty value")
+	}
+	switch c[0] {
+	case 'n':
+		return nil, nil
+	case 't':
+		return int64(1), nil
+	case 'f':
+		return int64(0), nil
+	case '"':
+		if bytes.IndexByte(c, '\\') < 0 {
+			return string(c[1 : len(c)-1]), nil
+		}
+		var s string
+		err := json.Unmarshal(c, &s)
+		return s, err
+	case '[', '{':
+		dec := json.NewDecoder(bytes.NewReader(c))
+		dec.UseNumber()
+		var x any
+		err := dec.Decode(&x)
+		return x, err
+	}
+	return string(c), nil // a number, as its text (json.Number)
 }
 
 // aliased returns exprs as "e AS c0", "e AS c1", ... (empty: NULL).

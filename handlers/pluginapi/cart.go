@@ -334,7 +334,14 @@ func nullString(s string) *string {
 }
 
 // money encodes a decimal as a JSON number without trailing zeros.
-func money(d decimal.Decimal) json.Number { return json.Number(d.Round(4).String()) }
+func money(d decimal.Decimal) json.Number {
+	if d.Exponent() >= -4 {
+		// Already at most 4 decimals: Round(4) would only rescale (String
+		// trims trailing zeros either way).
+		return json.Number(d.String())
+	}
+	return json.Number(d.Round(4).String())
+}
 
 func nullMoney(d decimal.NullDecimal) *json.Number {
 	if !d.Valid {

@@ -603,7 +603,10 @@ func (h *Handler) parseParams(req *http.Request) (rawInput, error) {
 		if req.ContentLength > 0 {
 			raw.Grow(int(req.ContentLength))
 		}
-		if _, rerr := io.Copy(&raw, req.Body); rerr != nil {
+		buf := copyBuffers.Get().(*[]byte)
+		_, rerr := io.CopyBuffer(&raw, req.Body, *buf)
+		copyBuffers.Put(buf)
+		if rerr != nil {
 			return in, rerr
 		}
 		in.body = raw.String()
@@ -621,6 +624,10 @@ func (h *Handler) parseParams(req *http.Request) (rawInput, error) {
 	}
 	return in, nil
 }
+
+// copyBuffers hold the buffers form bodies are read through (io.Copy
+// would allocate 32 KiB per request; docs/protocol/cart.md#performance).
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }}
 
 // maxAccessEntry caps the logged parameters of one authenticated request.
 const maxAccessEntry = 16 << 10

@@ -66,7 +66,10 @@ func (n *node) set(k string, v any) {
 		n.keys = append(n.keys, k)
 	}
 	n.vals[k] = v
-	if i, err := strconv.ParseInt(k, 10, 64); err == nil && isCanonicalInt(k) && i >= n.nextIdx {
+	if !isCanonicalInt(k) { // checked first: ParseInt allocates its error
+		return
+	}
+	if i, err := strconv.ParseInt(k, 10, 64); err == nil && i >= n.nextIdx {
 		if i < math.MaxInt64 {
 			n.nextIdx = i + 1
 		} else {
@@ -283,7 +286,8 @@ func splitKeyDepth(key string, maxDepth int) (base string, segs []string, tooDee
 		return "", nil, false, false
 	}
 	base = phpMangleBase(key[:i])
-	rest := key[i:] // starts with '['
+	rest := key[i:]             // starts with '['
+	segs = make([]string, 0, 4) // one allocation for the usual depths
 	first := true
 	depth := 0
 	for rest != "" && rest[0] == '[' {
