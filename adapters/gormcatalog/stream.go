@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/shopgate/export"
@@ -39,6 +42,7 @@ type cursor struct {
 
 type cursorReq struct {
 	fn  func(c *cursorRows) error
+	seq int64 // the batch the rows are read for
 	res chan error
 }
 
@@ -72,8 +76,10 @@ func (c *cursorRows) advance() (bool, error) {
 func (c *cursorRows) unread() { c.held = true }
 
 // openCursor starts q on a connection of its own. The query runs until
-// its rows are read or ctx ends (which closes the connection).
-func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (*cursor, error) {
+// its rows are read or ctx ends (which closes the connection). Its text
+// blocks are reused once written says the batches they hold are written
+// (docs/catalog.md#text-blocks-reused-per-batch).
+func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row, written *atomic.Int64) (*cursor, error) {
 	conn, err := s.pg.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -91,7 +97,10 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (
 			}
 			handled = true
 			pq, pargs := rebind(q, args)
-			rows, err := pc.Conn().Query(ctx, pq, pargs...)
+			// An unnamed statement: PostgreSQL plans each pass with its
+			// arguments, never with a generic plan
+			// (docs/catalog.md#one-ordered-pass-per-table).
+			rows, err := pc.Conn().Query(ctx, pq, append([]any{pgx.QueryExecModeCacheDescribe}, pargs...)...)
 			if err != nil {
 				ready <- err
 				return err
@@ -100,6 +109,8 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (
 			ready <- nil
 			var cols []pgCol
 			var ar arena
+			ar.recycle(written)
+			r.own.recycle(written)
 			cr := &cursorRows{r: r, err: rows.Err}
 			cr.next = func() bool {
 				if !rows.Next() {
@@ -115,6 +126,8 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (
 				return true
 			}
 			for req := range c.reqs {
+				ar.mark(req.seq)
+				r.own.mark(req.seq)
 				req.res <- req.fn(cr)
 			}
 			return nil
@@ -136,11 +149,11 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (
 	}
 }
 
-// read runs fn on the cursor's rows and waits for it.
-func (c *cursor) read(ctx context.Context, fn func(c *cursorRows) error) error {
+// read runs fn on the cursor's rows for batch seq and waits for it.
+func (c *cursor) read(ctx context.Context, seq int64, fn func(c *cursorRows) error) error {
 	res := make(chan error, 1)
 	select {
-	case c.reqs <- cursorReq{fn, res}:
+	case c.reqs <- cursorReq{fn, seq, res}:
 	case <-c.done:
 		return c.err
 	case <-ctx.Done():
@@ -174,6 +187,9 @@ type streams struct {
 	cr       *row
 	lists    []listStream
 	groups   map[string]string
+	// seq numbers the batches; written is the last one written.
+	seq     int64
+	written atomic.Int64
 }
 
 // listStream is one detail list read in one ordered pass.
@@ -220,7 +236,7 @@ func (s *Source) openStreams(ctx context.Context, f *filter, after int64, first 
 	st := &streams{s: s, ctx: ctx, pr: newRow(s.itemCols), groups: map[string]string{}}
 	q := "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + cond + " ORDER BY " + it.Key
 	var err error
-	if st.parents, err = s.openCursor(ctx, q, args, st.pr); err != nil {
+	if st.parents, err = s.openCursor(ctx, q, args, st.pr, &st.written); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -237,7 +253,7 @@ func (st *streams) openDetails(lo int64) error {
 			" ORDER BY " + it.Parent + ", " + it.Key
 		st.cr = newRow(s.childCols)
 		var err error
-		if st.children, err = s.openCursor(st.ctx, q, c.args, st.cr); err != nil {
+		if st.children, err = s.openCursor(st.ctx, q, c.args, st.cr, &st.written); err != nil {
 			return fmt.Errorf("gormcatalog: variants: %w", err)
 		}
 	}
@@ -253,7 +269,7 @@ func (st *streams) openDetails(lo int64) error {
 		f.add(l.list.Where)
 		q := "SELECT " + selectList(cols) + " FROM " + l.list.From + " WHERE " + f.where() + " ORDER BY " + order
 		r := newRow(cols)
-		cur, err := s.openCursor(st.ctx, q, f.args, r)
+		cur, err := s.openCursor(st.ctx, q, f.args, r, &st.written)
 		if err != nil {
 			return fmt.Errorf("gormcatalog: %s: %w", l.name, err)
 		}
@@ -280,7 +296,9 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b b
 	keys := make([]int64, 0, n)
 	ids := &bl.ids
 	b.hi = math.MaxInt64
-	err = st.parents.read(st.ctx, func(c *cursorRows) error {
+	st.seq++
+	b.seq, b.written = st.seq, &st.written
+	err = st.parents.read(st.ctx, b.seq, func(c *cursorRows) error {
 		for {
 			ok, err := c.advance()
 			if err != nil || !ok {
@@ -318,7 +336,7 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b b
 		kids := &bl.kids
 		var prev *export.Item
 		r := st.cr
-		err = st.children.read(st.ctx, func(c *cursorRows) error {
+		err = st.children.read(st.ctx, b.seq, func(c *cursorRows) error {
 			for {
 				ok, err := c.advance()
 				if err != nil || !ok {
@@ -408,7 +426,7 @@ func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error
 	}
 	var prev *export.Item
 	r := ls.r
-	err := ls.cur.read(ctx, func(c *cursorRows) error {
+	err := ls.cur.read(ctx, b.seq, func(c *cursorRows) error {
 		for {
 			ok, err := c.advance()
 			if err != nil || !ok {

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
 
-	"github.com/shopspring/decimal"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/internal/testdb"
@@ -105,35 +103,5 @@ func TestOrderedPasses(t *testing.T) {
 	}
 	if b, err := fullExport(src); err != nil || !bytes.Equal(b, want) {
 		t.Fatalf("export on a small pool: err %v, same document %v", err, bytes.Equal(b, want))
-	}
-}
-
-func TestDecBlock(t *testing.T) {
-	if !decLayoutOK {
-		t.Fatal("decimal.Decimal layout not recognised: decimals are allocated one by one")
-	}
-	var b decBlock
-	rng := rand.New(rand.NewPCG(1, 2))
-	cases := []int64{0, 1, -1, 10, 1999, -1999, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
-	for range 2000 {
-		cases = append(cases, rng.Int64N(1e12)-5e11)
-	}
-	var kept []decimal.Decimal
-	for i, v := range cases {
-		exp := int32(i%7) - 4
-		d, w := b.dec(v, exp), decimal.New(v, exp)
-		if !d.Equal(w) || d.String() != w.String() || d.Exponent() != w.Exponent() || d.CoefficientInt64() != w.CoefficientInt64() {
-			t.Fatalf("dec(%d, %d) = %s, want %s", v, exp, d, w)
-		}
-		kept = append(kept, d)
-	}
-	// Values built later in the same blocks do not change earlier ones.
-	for i, v := range cases {
-		if exp := int32(i%7) - 4; !kept[i].Equal(decimal.New(v, exp)) {
-			t.Fatalf("value %d changed to %s", i, kept[i])
-		}
-	}
-	if n := testing.AllocsPerRun(1000, func() { _ = b.dec(123456, -2) }); n > 0.02 {
-		t.Errorf("%.2f allocations per decimal", n)
 	}
 }
