@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/shopgate/export"
