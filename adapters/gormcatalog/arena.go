@@ -39,6 +39,9 @@ type textBlock struct {
 	seq int64
 }
 
+// arenaReused counts the text blocks reused (for tests).
+var arenaReused atomic.Int64
+
 // arenaBlock is the size of a text block; longer strings get their own
 // allocation.
 const (
@@ -68,6 +71,7 @@ func (a *arena) grow() {
 		return
 	}
 	if len(a.blocks) > 1 && a.blocks[0].seq <= a.written.Load() {
+		arenaReused.Add(1)
 		b := a.blocks[0].b
 		copy(a.blocks, a.blocks[1:])
 		a.blocks[len(a.blocks)-1] = textBlock{b, a.seq}

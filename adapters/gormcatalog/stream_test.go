@@ -104,3 +104,37 @@ func TestOrderedPasses(t *testing.T) {
 		t.Fatalf("export on a small pool: err %v, same document %v", err, bytes.Equal(b, want))
 	}
 }
+
+// TestOrderedPassesReuseText checks that the text blocks an ordered pass
+// reuses (docs/catalog.md#text-blocks-reused-per-batch) never overwrite
+// text of a batch not yet written: long, distinct descriptions over many
+// small batches give the same document as batch queries.
+func TestOrderedPassesReuseText(t *testing.T) {
+	db := testdb.New(t)
+	seed(t, db, rand.New(rand.NewPCG(9, 10)), 150, false)
+	// Long descriptions (carved from the blocks, below the size that gets
+	// an allocation of its own), different for every product.
+	if err := db.Exec(`UPDATE t_products SET description = repeat(md5(id::text), (90 + abs(id) % 20)::int)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	batchCfg := testConfig(db)
+	batchCfg.BatchQueries = true
+	batched, err := New(batchCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := exportBytes(t, batched)
+	src, err := New(testConfig(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := arenaReused.Load()
+	for i := range 2 {
+		if b, err := fullExport(src); err != nil || !bytes.Equal(b, want) {
+			t.Fatalf("export %d: err %v, same document %v", i, err, bytes.Equal(b, want))
+		}
+	}
+	if arenaReused.Load() == before {
+		t.Error("no text block was reused")
+	}
+}
