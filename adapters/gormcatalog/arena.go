@@ -148,7 +148,7 @@ type decSlot struct {
 
 // decCacheSize is the number of cached decimals.
 const (
-	decCacheBits = 12
+	decCacheBits = 8
 	decCacheSize = 1 << decCacheBits
 )
 
