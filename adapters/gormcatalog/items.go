@@ -24,6 +24,9 @@ type batch struct {
 	all        []int64                // their keys, sorted
 	childKeys  []int64                // variant keys, parent by parent
 	children   []int64                // variant keys, sorted
+	// allItems and childItems are the items of all and children, in
+	// their order: an ordered pass finds a row's item by walking them.
+	allItems, childItems []*export.Item
 	// bl holds the batch's lists.
 	bl *blocks
 	// lo and hi bound the keys an ordered pass reads for the batch
@@ -64,6 +67,14 @@ func (b *batch) index(keys, childKeys []int64) {
 	b.childKeys = childKeys
 	b.children = slices.Clone(childKeys)
 	slices.Sort(b.children)
+	b.allItems = make([]*export.Item, len(b.all))
+	for i, k := range b.all {
+		b.allItems[i] = b.byKey[k]
+	}
+	b.childItems = make([]*export.Item, len(b.children))
+	for i, k := range b.children {
+		b.childItems[i] = b.childByKey[k]
+	}
 }
 
 // Items implements adapters.CatalogSource. Batches are loaded by two

@@ -406,9 +406,9 @@ func (st *streams) loadDetails(ctx context.Context, b *batch) error {
 
 func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error {
 	l := ls.l
-	byKey, keys := b.byKey, b.all
+	byKey, keys, items := b.byKey, b.all, b.allItems
 	if l.name == attributesList {
-		byKey, keys = b.childByKey, b.children
+		byKey, keys, items = b.childByKey, b.children, b.childItems
 	}
 	// Keys outside the batch's range, below and above it.
 	var below, above []int64
@@ -426,6 +426,9 @@ func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error
 	}
 	var prev *export.Item
 	r := ls.r
+	// The rows come in key order: their items are found by walking the
+	// sorted keys along, not by a lookup per row.
+	j := 0
 	err := ls.cur.read(ctx, b.seq, func(c *cursorRows) error {
 		for {
 			ok, err := c.advance()
@@ -437,10 +440,13 @@ func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error
 				c.unread()
 				return nil
 			}
-			it, ok := byKey[k]
-			if !ok || k < b.lo {
+			for j < len(keys) && keys[j] < k {
+				j++
+			}
+			if j == len(keys) || keys[j] != k || k < b.lo {
 				continue
 			}
+			it := items[j]
 			if it != prev {
 				if prev != nil {
 					l.end(prev, b.bl)
