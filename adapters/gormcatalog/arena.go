@@ -31,6 +31,10 @@ type arena struct {
 	written *atomic.Int64
 	seq     int64
 	blocks  []textBlock
+	// rowBlocks is the number of blocks (the last ones) holding text of
+	// the row being decoded: a row's values may start in one block and
+	// end in the next.
+	rowBlocks int
 }
 
 // textBlock is one block of a recycling arena.
@@ -54,18 +58,23 @@ const (
 func (a *arena) recycle(written *atomic.Int64) { a.written = written }
 
 // mark says that the text carved from now on belongs to batch seq (or a
-// later one). The current block may already hold the first row of that
-// batch (read ahead by the previous batch), so it is marked too.
+// later one). The last row decoded may be the first row of that batch
+// (read ahead by the previous batch), so the blocks holding its text are
+// marked too.
 func (a *arena) mark(seq int64) {
 	a.seq = seq
-	if n := len(a.blocks); n > 0 {
-		a.blocks[n-1].seq = seq
+	for i := max(len(a.blocks)-max(a.rowBlocks, 1), 0); i < len(a.blocks); i++ {
+		a.blocks[i].seq = seq
 	}
 }
+
+// rowStart says that the values of a new row are decoded next.
+func (a *arena) rowStart() { a.rowBlocks = 1 }
 
 // grow starts a new current block: the oldest one when it is free again,
 // else a new one.
 func (a *arena) grow() {
+	a.rowBlocks++
 	if a.written == nil {
 		a.buf = make([]byte, 0, arenaBlock)
 		return

@@ -93,22 +93,36 @@ func FuzzScaled(f *testing.F) {
 
 // TestArenaRecycle checks that a recycling arena reuses a block only once
 // every batch whose text it holds is written, including a row read ahead
-// for the next batch.
+// for the next batch whose values span two blocks.
 func TestArenaRecycle(t *testing.T) {
 	var written atomic.Int64
 	var a arena
 	a.recycle(&written)
-	chunk := []byte(strings.Repeat("x", arenaOwnSize))
+	chunk := []byte(strings.Repeat("x", arenaOwnSize-96)) // blocks do not end with a whole value
+	small := []byte(strings.Repeat("y", 100))
 	fill := func(seq int64, n int) []string {
 		a.mark(seq)
 		var out []string
-		for range n {
+		for i := range n {
+			a.rowStart()
+			if seq == 3 && i%2 == 1 {
+				// Values that fill blocks to their end.
+				out = append(out, a.str(small))
+				continue
+			}
 			out = append(out, a.str(chunk))
 		}
 		return out
 	}
-	b1 := fill(1, 20)                        // several blocks
-	ahead := a.str([]byte("row of batch 2")) // read ahead while reading batch 1
+	_ = fill(1, 20) // several blocks
+	// A row read ahead while reading batch 1, for batch 2: its first value
+	// ends one block, its second starts the next.
+	a.rowStart()
+	for cap(a.buf)-len(a.buf) >= len(chunk) {
+		_ = a.str(chunk)
+	}
+	aheadName := a.str([]byte("name of batch 2"))
+	aheadText := a.str(chunk)
 	blocks := len(a.blocks)
 	b2 := fill(2, 20)
 	if len(a.blocks) <= blocks {
@@ -116,22 +130,28 @@ func TestArenaRecycle(t *testing.T) {
 	}
 	written.Store(1)
 	n := len(a.blocks)
-	b3 := fill(3, 20)
-	if len(a.blocks) != n+1 && len(a.blocks) != n {
-		// Batch 1's blocks were reused (at most one new block while the
-		// current one fills).
-		t.Logf("blocks %d → %d", n, len(a.blocks))
+	// Batch 3 needs more blocks than batch 1 freed.
+	b3 := fill(3, 60)
+	if len(a.blocks) == n {
+		t.Error("batch 3 took no new block")
 	}
-	if len(a.blocks) > n+1 {
-		t.Errorf("batch 3 took %d new blocks with batch 1's free", len(a.blocks)-n)
-	}
-	if ahead != "row of batch 2" {
-		t.Fatalf("text read ahead for batch 2 was overwritten: %.20q", ahead)
+	if aheadName != "name of batch 2" || aheadText != string(chunk) {
+		t.Fatalf("text read ahead for batch 2 was overwritten: %.20q", aheadName)
 	}
 	for _, s := range append(b2, b3...) {
-		if s != string(chunk) {
+		if s != string(chunk) && s != string(small) {
 			t.Fatal("text of an unwritten batch was overwritten")
 		}
 	}
-	_ = b1
+	// Batches 2 and 3 written: their blocks are reused, the arena does
+	// not grow.
+	written.Store(3)
+	n = len(a.blocks)
+	for s := int64(4); s < 10; s++ {
+		_ = fill(s, 20)
+		written.Store(s)
+	}
+	if len(a.blocks) > n+1 {
+		t.Errorf("%d blocks after six more batches, had %d", len(a.blocks), n)
+	}
 }

@@ -119,6 +119,8 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row, w
 				if cols == nil {
 					cols = pgCols(pc.Conn().TypeMap(), rows.FieldDescriptions())
 				}
+				ar.rowStart()
+				r.own.rowStart()
 				if err := r.fromRaw(cols, rows.RawValues(), &ar); err != nil {
 					cr.err = func() error { return err }
 					return false
