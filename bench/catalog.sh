@@ -8,7 +8,8 @@
 # its PostgreSQL backends (figures that hold up on a loaded machine).
 #
 # It then reads the same rows raw with the export's own SQL (one sorted
-# query per table, `example_shop -print-items-sql`, each as
+# query per table, `example_shop -print-items-sql`: the queries of the
+# exported shop 20001, with its language and currency, each as
 # psql `\copy (…) TO '/dev/null'` in one session) and once more without
 # the ORDER BY, and prints the export's speed as a ratio of the sorted raw
 # read (export/raw = raw seconds / export seconds; 1.0 means the export

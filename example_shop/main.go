@@ -48,6 +48,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
 	"github.com/shopbridge/shopbridge/internal/bulkseed"
 )
@@ -296,7 +297,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 			log.Error("catalog export", zap.Error(err))
 			return 1
 		}
-		for _, q := range src.ItemsSQL() {
+		for _, q := range src.ItemsSQLFor(adapters.Shop{Language: "de", Currency: Currency}) { // shop 20001's export
 			fmt.Println(q)
 		}
 		return 0

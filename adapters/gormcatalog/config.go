@@ -125,7 +125,10 @@ type Items struct {
 	// Prepare, when set, is called once per batch with its parent items
 	// (children attached) before they are written. It may complete them from
 	// other sources — preferably with one query per batch — or adjust
-	// values. Returning an error ends the export.
+	// values. Returning an error ends the export. The items, their lists
+	// and their text are reused once the batch has been written
+	// (docs/catalog.md#text-blocks-reused-per-batch): copy what must be
+	// kept longer.
 	Prepare func(ctx context.Context, db *gorm.DB, items []*export.Item) error
 }
 

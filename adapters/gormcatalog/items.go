@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/shopbridge/shopbridge/adapters"
@@ -23,20 +24,31 @@ type batch struct {
 	all        []int64                // their keys, sorted
 	childKeys  []int64                // variant keys, parent by parent
 	children   []int64                // variant keys, sorted
+	// allItems and childItems are the items of all and children, in
+	// their order: an ordered pass finds a row's item by walking them.
+	allItems, childItems []*export.Item
 	// bl holds the batch's lists.
 	bl *blocks
 	// lo and hi bound the keys an ordered pass reads for the batch
 	// (stream.go); unused by batch queries.
 	lo, hi int64
-	err    error
+	// seq numbers the batch within an ordered pass; written, when set,
+	// is told when it has been written (stream.go).
+	seq     int64
+	written *atomic.Int64
+	err     error
 }
 
 // index fills the key indexes of b from its parent keys and its variant
 // keys (parent by parent, as attached).
 func (b *batch) index(keys, childKeys []int64) {
 	items := b.items
-	b.byKey = make(map[int64]*export.Item, len(keys)+len(childKeys))
-	b.childByKey = make(map[int64]*export.Item, len(childKeys))
+	// The maps of a written batch are reused (cleared by blocks.reset).
+	if b.bl.byKey == nil {
+		b.bl.byKey = make(map[int64]*export.Item, len(keys)+len(childKeys))
+		b.bl.childByKey = make(map[int64]*export.Item, len(childKeys))
+	}
+	b.byKey, b.childByKey = b.bl.byKey, b.bl.childByKey
 	for i, k := range keys {
 		b.byKey[k] = &items[i]
 	}
@@ -55,6 +67,14 @@ func (b *batch) index(keys, childKeys []int64) {
 	b.childKeys = childKeys
 	b.children = slices.Clone(childKeys)
 	slices.Sort(b.children)
+	b.allItems = make([]*export.Item, len(b.all))
+	for i, k := range b.all {
+		b.allItems[i] = b.byKey[k]
+	}
+	b.childItems = make([]*export.Item, len(b.children))
+	for i, k := range b.children {
+		b.childItems[i] = b.childByKey[k]
+	}
 }
 
 // Items implements adapters.CatalogSource. Batches are loaded by two
@@ -114,8 +134,9 @@ func (s *Source) pipeline(parent, ctx context.Context, cancel context.CancelFunc
 	// and the one after that its parents, so at most three are in memory.
 	parents := make(chan batch)
 	ch := make(chan batch)
-	// The memory of written batches goes back to the first stage.
-	free := make(chan batchMem, 1)
+	// The memory of written batches goes back to the first stage; room
+	// for every batch that can be in flight, so none is dropped.
+	free := make(chan batchMem, 4)
 	go func() {
 		defer close(parents)
 		err := produce(free, func(b batch) bool {
@@ -163,6 +184,10 @@ func (s *Source) pipeline(parent, ctx context.Context, cancel context.CancelFunc
 		}
 		clear(b.items)
 		b.bl.reset()
+		if b.written != nil {
+			// The text blocks of the batch may be reused.
+			b.written.Store(b.seq)
+		}
 		select {
 		case free <- batchMem{b.items[:0], b.bl}:
 		default:
@@ -218,10 +243,11 @@ type blocks struct {
 	tiers  carver[export.TierPrice]
 	attrs  carver[export.Attribute]
 	uids   carver[string]
-	// links holds the batch's absolute deeplinks. Its text is never
-	// overwritten (see arena): keeping it with the blocks only saves
-	// starting a new text block for every batch.
+	// links holds the batch's absolute deeplinks and image URLs; it is
+	// reset with the other blocks once the batch has been written.
 	links arena
+	// byKey and childByKey are the batch's key indexes (batch.index).
+	byKey, childByKey map[int64]*export.Item
 }
 
 // reset makes every block of bl available again, once the batch that used
@@ -240,6 +266,9 @@ func (bl *blocks) reset() {
 	bl.tiers.reset()
 	bl.attrs.reset()
 	bl.uids.reset()
+	bl.links.reset()
+	clear(bl.byKey)
+	clear(bl.childByKey)
 }
 
 // carver hands out slices carved from shared blocks, for the many short

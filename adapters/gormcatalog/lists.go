@@ -35,9 +35,10 @@ func (s *Source) loaders(groups map[string]string) []listLoader {
 	var ls []listLoader
 	if l := it.Images; l != nil {
 		cols := []column{{l.UID, kStr}, {l.URL, kStr}, {l.Title, kStr}, {l.Alt, kStr}, {l.SortOrder, kInt}, {l.IsCover, kBool}}
-		var urls arena
 		ls = append(ls, listLoader{"images", &l.List, cols, func(it *export.Item, c []cell, bl *blocks) {
-			im := export.Image{UID: c[0].str(), URL: s.absIn(c[1].str(), &urls), Title: c[2].nullStr(), Alt: c[3].nullStr(),
+			// The batch's links arena: its other user, finish, runs once
+			// the lists are attached.
+			im := export.Image{UID: c[0].str(), URL: s.absIn(c[1].str(), &bl.links), Title: c[2].nullStr(), Alt: c[3].nullStr(),
 				SortOrder: c[4].nullInt(), IsCover: c[5].b.Bool}
 			if l.IsCover == "" {
 				im.IsCover = len(it.Images) == 0

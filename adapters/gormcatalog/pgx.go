@@ -303,59 +303,6 @@ func numericParts(src []byte) (v int64, exp32 int32, ok bool) {
 	return v, int32(exp), true
 }
 
-// arena hands out strings carved from large byte blocks, so that the text
-// values of a query cost a few allocations instead of one each. Blocks are
-// never reused: a string stays valid as long as anything refers to it.
-//
-// Its decimals are built in blocks too (see decBlock), so that a price
-// costs no allocation of its own.
-type arena struct {
-	buf  []byte
-	decs decBlock
-}
-
-// dec returns v·10^exp as a decimal.
-func (a *arena) dec(v int64, exp int32) decimal.Decimal { return a.decs.dec(v, exp) }
-
-// concat returns a+b as one string carved from the arena.
-func (a *arena) concat(x, y string) string {
-	n := len(x) + len(y)
-	if n == 0 {
-		return ""
-	}
-	if n > cap(a.buf)-len(a.buf) {
-		if n > 4<<10 {
-			return x + y
-		}
-		a.buf = make([]byte, 0, 32<<10)
-	}
-	off := len(a.buf)
-	a.buf = append(a.buf, x...)
-	a.buf = append(a.buf, y...)
-	return unsafe.String(&a.buf[off], n)
-}
-
-// int returns the decimal text of x carved from the arena.
-func (a *arena) int(x int64) string {
-	var tmp [20]byte
-	return a.str(strconv.AppendInt(tmp[:0], x, 10))
-}
-
-func (a *arena) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > cap(a.buf)-len(a.buf) {
-		if len(b) > 4<<10 {
-			return string(b)
-		}
-		a.buf = make([]byte, 0, 32<<10)
-	}
-	off := len(a.buf)
-	a.buf = append(a.buf, b...)
-	return unsafe.String(&a.buf[off], len(b))
-}
-
 // fromRaw decodes the wire values of a row into the row's cells.
 func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
 	if len(raw) != len(cols) || len(raw) != len(r.sel) {
@@ -376,6 +323,14 @@ func (r *row) fromRaw(cols []pgCol, raw [][]byte, ar *arena) error {
 			case kInt, kBool:
 				// Parsed without keeping the string: no copy needed.
 				err = c.setString(k, unsafe.String(unsafe.SliceData(b), len(b)))
+			case kDec:
+				// Plain numbers straight into a scaled integer, no
+				// big.Int arithmetic.
+				if v, exp, ok := scaled(b); ok {
+					c.d = decimal.NullDecimal{Decimal: ar.dec(v, exp), Valid: true}
+				} else {
+					err = c.setString(k, string(b))
+				}
 			default:
 				err = c.setString(k, string(b))
 			}

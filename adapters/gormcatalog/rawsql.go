@@ -10,10 +10,17 @@ import "github.com/shopbridge/shopbridge/adapters"
 // bench/catalog.sh compares the export with it. The detail lists are
 // read for every product (the export reads them only for the exported
 // items), so the raw read may see a few more rows.
-func (s *Source) ItemsSQL() []string {
+//
+// A mapping with marketplace placeholders gets empty literals for them;
+// ItemsSQLFor gives the queries of one marketplace.
+func (s *Source) ItemsSQL() []string { return s.ItemsSQLFor(adapters.Shop{}) }
+
+// ItemsSQLFor is ItemsSQL with the placeholders of the mapping
+// ({lang}, {currency}) set for shop, as its export reads them.
+func (s *Source) ItemsSQLFor(shop adapters.Shop) []string {
 	if s.locals != nil {
-		if l, err := s.forShop(adapters.Shop{}); err == nil {
-			return l.ItemsSQL()
+		if l, err := s.forShop(shop); err == nil {
+			return l.ItemsSQLFor(shop)
 		}
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/internal/testdb"
 )
 
@@ -55,4 +56,35 @@ func TestItemsSQL(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestItemsSQLFor: the raw-read queries of a marketplace carry its
+// language and currency, as its export reads them.
+func TestItemsSQLFor(t *testing.T) {
+	db := testdb.SQLite(t)
+	src, err := New(Config{DB: db, Items: Items{From: "p JOIN prices pr ON pr.id = p.id AND pr.currency = {currency}",
+		Key: "p.id", Fields: ItemFields{Name: "p.name_{lang}"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		shop adapters.Shop
+		want string
+	}{
+		{"marketplace", adapters.Shop{Language: "de", Currency: "eur"}, "pr.currency = 'EUR'"},
+		{"none", adapters.Shop{}, "pr.currency = ''"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Helper()
+			qs := src.ItemsSQLFor(tc.shop)
+			if len(qs) != 1 || !strings.Contains(qs[0], tc.want) {
+				t.Errorf("queries %q, want one containing %q", qs, tc.want)
+			}
+		})
+	}
+	if got := src.ItemsSQL(); len(got) != 1 || !strings.Contains(got[0], "pr.currency = ''") {
+		t.Errorf("ItemsSQL %q", got)
+	}
 }

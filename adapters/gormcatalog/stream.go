@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/shopgate/export"
@@ -39,6 +42,7 @@ type cursor struct {
 
 type cursorReq struct {
 	fn  func(c *cursorRows) error
+	seq int64 // the batch the rows are read for
 	res chan error
 }
 
@@ -72,8 +76,10 @@ func (c *cursorRows) advance() (bool, error) {
 func (c *cursorRows) unread() { c.held = true }
 
 // openCursor starts q on a connection of its own. The query runs until
-// its rows are read or ctx ends (which closes the connection).
-func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (*cursor, error) {
+// its rows are read or ctx ends (which closes the connection). Its text
+// blocks are reused once written says the batches they hold are written
+// (docs/catalog.md#text-blocks-reused-per-batch).
+func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row, written *atomic.Int64) (*cursor, error) {
 	conn, err := s.pg.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -91,7 +97,10 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (
 			}
 			handled = true
 			pq, pargs := rebind(q, args)
-			rows, err := pc.Conn().Query(ctx, pq, pargs...)
+			// An unnamed statement: PostgreSQL plans each pass with its
+			// arguments, never with a generic plan
+			// (docs/catalog.md#one-ordered-pass-per-table).
+			rows, err := pc.Conn().Query(ctx, pq, append([]any{pgx.QueryExecModeCacheDescribe}, pargs...)...)
 			if err != nil {
 				ready <- err
 				return err
@@ -100,6 +109,8 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (
 			ready <- nil
 			var cols []pgCol
 			var ar arena
+			ar.recycle(written)
+			r.own.recycle(written)
 			cr := &cursorRows{r: r, err: rows.Err}
 			cr.next = func() bool {
 				if !rows.Next() {
@@ -108,6 +119,8 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (
 				if cols == nil {
 					cols = pgCols(pc.Conn().TypeMap(), rows.FieldDescriptions())
 				}
+				ar.rowStart()
+				r.own.rowStart()
 				if err := r.fromRaw(cols, rows.RawValues(), &ar); err != nil {
 					cr.err = func() error { return err }
 					return false
@@ -115,6 +128,8 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (
 				return true
 			}
 			for req := range c.reqs {
+				ar.mark(req.seq)
+				r.own.mark(req.seq)
 				req.res <- req.fn(cr)
 			}
 			return nil
@@ -136,11 +151,11 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row) (
 	}
 }
 
-// read runs fn on the cursor's rows and waits for it.
-func (c *cursor) read(ctx context.Context, fn func(c *cursorRows) error) error {
+// read runs fn on the cursor's rows for batch seq and waits for it.
+func (c *cursor) read(ctx context.Context, seq int64, fn func(c *cursorRows) error) error {
 	res := make(chan error, 1)
 	select {
-	case c.reqs <- cursorReq{fn, res}:
+	case c.reqs <- cursorReq{fn, seq, res}:
 	case <-c.done:
 		return c.err
 	case <-ctx.Done():
@@ -174,6 +189,9 @@ type streams struct {
 	cr       *row
 	lists    []listStream
 	groups   map[string]string
+	// seq numbers the batches; written is the last one written.
+	seq     int64
+	written atomic.Int64
 }
 
 // listStream is one detail list read in one ordered pass.
@@ -220,7 +238,7 @@ func (s *Source) openStreams(ctx context.Context, f *filter, after int64, first 
 	st := &streams{s: s, ctx: ctx, pr: newRow(s.itemCols), groups: map[string]string{}}
 	q := "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + cond + " ORDER BY " + it.Key
 	var err error
-	if st.parents, err = s.openCursor(ctx, q, args, st.pr); err != nil {
+	if st.parents, err = s.openCursor(ctx, q, args, st.pr, &st.written); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -237,7 +255,7 @@ func (st *streams) openDetails(lo int64) error {
 			" ORDER BY " + it.Parent + ", " + it.Key
 		st.cr = newRow(s.childCols)
 		var err error
-		if st.children, err = s.openCursor(st.ctx, q, c.args, st.cr); err != nil {
+		if st.children, err = s.openCursor(st.ctx, q, c.args, st.cr, &st.written); err != nil {
 			return fmt.Errorf("gormcatalog: variants: %w", err)
 		}
 	}
@@ -253,7 +271,7 @@ func (st *streams) openDetails(lo int64) error {
 		f.add(l.list.Where)
 		q := "SELECT " + selectList(cols) + " FROM " + l.list.From + " WHERE " + f.where() + " ORDER BY " + order
 		r := newRow(cols)
-		cur, err := s.openCursor(st.ctx, q, f.args, r)
+		cur, err := s.openCursor(st.ctx, q, f.args, r, &st.written)
 		if err != nil {
 			return fmt.Errorf("gormcatalog: %s: %w", l.name, err)
 		}
@@ -280,7 +298,9 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b b
 	keys := make([]int64, 0, n)
 	ids := &bl.ids
 	b.hi = math.MaxInt64
-	err = st.parents.read(st.ctx, func(c *cursorRows) error {
+	st.seq++
+	b.seq, b.written = st.seq, &st.written
+	err = st.parents.read(st.ctx, b.seq, func(c *cursorRows) error {
 		for {
 			ok, err := c.advance()
 			if err != nil || !ok {
@@ -318,7 +338,7 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b b
 		kids := &bl.kids
 		var prev *export.Item
 		r := st.cr
-		err = st.children.read(st.ctx, func(c *cursorRows) error {
+		err = st.children.read(st.ctx, b.seq, func(c *cursorRows) error {
 			for {
 				ok, err := c.advance()
 				if err != nil || !ok {
@@ -388,9 +408,9 @@ func (st *streams) loadDetails(ctx context.Context, b *batch) error {
 
 func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error {
 	l := ls.l
-	byKey, keys := b.byKey, b.all
+	byKey, keys, items := b.byKey, b.all, b.allItems
 	if l.name == attributesList {
-		byKey, keys = b.childByKey, b.children
+		byKey, keys, items = b.childByKey, b.children, b.childItems
 	}
 	// Keys outside the batch's range, below and above it.
 	var below, above []int64
@@ -408,7 +428,10 @@ func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error
 	}
 	var prev *export.Item
 	r := ls.r
-	err := ls.cur.read(ctx, func(c *cursorRows) error {
+	// The rows come in key order: their items are found by walking the
+	// sorted keys along, not by a lookup per row.
+	j := 0
+	err := ls.cur.read(ctx, b.seq, func(c *cursorRows) error {
 		for {
 			ok, err := c.advance()
 			if err != nil || !ok {
@@ -419,10 +442,13 @@ func (st *streams) loadList(ctx context.Context, ls *listStream, b *batch) error
 				c.unread()
 				return nil
 			}
-			it, ok := byKey[k]
-			if !ok || k < b.lo {
+			for j < len(keys) && keys[j] < k {
+				j++
+			}
+			if j == len(keys) || keys[j] != k || k < b.lo {
 				continue
 			}
+			it := items[j]
 			if it != prev {
 				if prev != nil {
 					l.end(prev, b.bl)
