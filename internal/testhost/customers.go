@@ -25,7 +25,11 @@ func CustomersConfig(db *gorm.DB) gormcustomers.Config {
 			Group:        "customer_group_id",
 			DefaultGroup: "(SELECT id FROM shop_customer_groups WHERE name = 'Retail')",
 			CreatedAt:    "created_at", UpdatedAt: "updated_at",
-			TaxClassKey: "'default'", TaxClassID: "'1'",
+			// The example's "Trade" group buys as tax class "business" (id 2).
+			TaxClassKey: "CASE WHEN c.customer_group_id = (SELECT tg.id FROM shop_customer_groups tg WHERE tg.name = 'Trade')" +
+				" THEN 'business' ELSE 'default' END",
+			TaxClassID: "CASE WHEN c.customer_group_id = (SELECT tg.id FROM shop_customer_groups tg WHERE tg.name = 'Trade')" +
+				" THEN '2' ELSE '1' END",
 		},
 		Addresses: &gormcustomers.Addresses{
 			Table: "shop_addresses", ID: "id", Customer: "customer_id", IsDefault: "is_default",
