@@ -75,7 +75,6 @@ func send(t *testing.T, h *Handler, r shapeRequest) *httptest.ResponseRecorder {
 type shapeEnv struct {
 	customers *recCustomers
 	cart      *recCart
-	catalog   *fakeCatalog
 	orders    *orderImporter
 }
 
