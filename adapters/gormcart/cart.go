@@ -144,7 +144,7 @@ func buildQueries(cfg Config, fold bool) *queries {
 	if q.cache.ttl == 0 {
 		q.cache.ttl = DefaultCacheTTL
 	}
-	q.taxes = newTaxRules(cfg.DB, cfg.Taxes, q.cache.ttl)
+	q.taxes = newTaxRules(cfg.DB, cfg.Taxes, &q.cache)
 	jsonAgg, folded := jsonRowsFunc(cfg.DB)
 	folded = folded && fold
 	q.folded = folded

@@ -127,40 +127,47 @@ func aliased(exprs []string) []string {
 // (docs/protocol/cart.md#cached-shipping-and-payment-rows).
 const DefaultCacheTTL = 5 * time.Second
 
-// rowCache keeps query results of rarely changing tables for a short time.
-// Cached rows are shared and must not be modified.
+// rowCache keeps query results of rarely changing tables (and what is
+// built from them, such as the tax table) for a short time. Cached values
+// are shared and must not be modified.
 type rowCache struct {
-	ttl  time.Duration
-	mu   sync.Mutex
-	rows map[string]cachedRows
+	ttl     time.Duration
+	mu      sync.Mutex
+	entries map[string]cacheEntry
 }
 
-type cachedRows struct {
+type cacheEntry struct {
 	until time.Time
-	rows  []row
+	val   any
 }
 
 // get returns the cached rows of key, or loads and caches them.
 func (c *rowCache) get(key string, load func() ([]row, error)) ([]row, error) {
+	return cached(c, key, load)
+}
+
+// cached returns the cached value of key, or loads and caches it; with a
+// TTL of zero or less it loads every time.
+func cached[T any](c *rowCache, key string, load func() (T, error)) (T, error) {
 	if c.ttl <= 0 {
 		return load()
 	}
 	now := time.Now()
 	c.mu.Lock()
-	e, ok := c.rows[key]
+	e, ok := c.entries[key]
 	c.mu.Unlock()
 	if ok && now.Before(e.until) {
-		return e.rows, nil
+		return e.val.(T), nil
 	}
-	rows, err := load()
+	v, err := load()
 	if err != nil {
-		return nil, err
+		return v, err
 	}
 	c.mu.Lock()
-	if c.rows == nil || len(c.rows) > 1000 {
-		c.rows = map[string]cachedRows{}
+	if c.entries == nil || len(c.entries) > 1000 {
+		c.entries = map[string]cacheEntry{}
 	}
-	c.rows[key] = cachedRows{until: now.Add(c.ttl), rows: rows}
+	c.entries[key] = cacheEntry{until: now.Add(c.ttl), val: v}
 	c.mu.Unlock()
-	return rows, nil
+	return v, nil
 }

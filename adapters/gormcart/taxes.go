@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -56,19 +54,15 @@ func (t *Taxes) validate() error {
 // taxRules reads the host's tax tables of one marketplace into memory
 // and keeps them for the cache TTL; nil: no rules are mapped.
 type taxRules struct {
-	db  *gorm.DB
-	sql string // one statement: classes, customer classes and rates
-	ttl time.Duration
-
-	mu    sync.Mutex
-	table *taxTable
-	until time.Time
+	db    *gorm.DB
+	sql   string    // one statement: classes, customer classes and rates
+	cache *rowCache // the marketplace's cache of shipping and payment rows
 }
 
 // newTaxRules builds the statement that reads t (nil: none). The three
 // tables are read with one UNION ALL of text columns: kind, id, key or
 // class, flag or customer class, percent, country, state.
-func newTaxRules(db *gorm.DB, t *Taxes, ttl time.Duration) *taxRules {
+func newTaxRules(db *gorm.DB, t *Taxes, cache *rowCache) *taxRules {
 	if t == nil {
 		return nil
 	}
@@ -93,7 +87,7 @@ func newTaxRules(db *gorm.DB, t *Taxes, ttl time.Duration) *taxRules {
 	r := t.TaxRates
 	parts = append(parts, selectSQL(r.From, r.Where, "'r'", txt(r.ID), txt(r.ProductTaxClass), txt(r.CustomerTaxClass),
 		txt(r.Percent), txt("UPPER("+r.Country+")"), txt(r.State), txt(r.ID)))
-	return &taxRules{db: db, sql: strings.Join(parts, " UNION ALL "), ttl: ttl}
+	return &taxRules{db: db, sql: strings.Join(parts, " UNION ALL "), cache: cache}
 }
 
 // taxTable is the host's tax rules in memory.
@@ -119,26 +113,13 @@ type taxRate struct {
 // get returns the table, reading it when the cached one is older than
 // the TTL (docs/protocol/cart.md#cached-shipping-and-payment-rows).
 func (r *taxRules) get(ctx context.Context) (*taxTable, error) {
-	now := time.Now()
-	if r.ttl > 0 {
-		r.mu.Lock()
-		t, until := r.table, r.until
-		r.mu.Unlock()
-		if t != nil && now.Before(until) {
-			return t, nil
+	return cached(r.cache, "taxes", func() (*taxTable, error) {
+		rows, err := query(ctx, r.db, r.sql)
+		if err != nil {
+			return nil, shopgate.DatabaseError("load tax rules", err)
 		}
-	}
-	rows, err := query(ctx, r.db, r.sql)
-	if err != nil {
-		return nil, shopgate.DatabaseError("load tax rules", err)
-	}
-	t := buildTaxTable(rows)
-	if r.ttl > 0 {
-		r.mu.Lock()
-		r.table, r.until = t, now.Add(r.ttl)
-		r.mu.Unlock()
-	}
-	return t, nil
+		return buildTaxTable(rows), nil
+	})
 }
 
 // buildTaxTable indexes the rows of taxRules.sql.
