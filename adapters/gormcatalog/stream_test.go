@@ -11,6 +11,7 @@ import (
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/shopgate/export"
+	"gorm.io/gorm"
 )
 
 // fullExport is exportBytes returning its error (usable off the test
@@ -33,17 +34,7 @@ func fullExport(src *Source) ([]byte, error) {
 func TestOrderedPasses(t *testing.T) {
 	db := testdb.New(t)
 	seed(t, db, rand.New(rand.NewPCG(7, 8)), 120, false)
-	batchCfg := testConfig(db)
-	batchCfg.BatchQueries = true
-	batched, err := New(batchCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := exportBytes(t, batched)
-	src, err := New(testConfig(db))
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, src := batchedAndStreamed(t, db)
 	if !src.canStream(adapters.CatalogQuery{Limit: -1}) {
 		t.Fatal("a whole-catalogue export on PostgreSQL does not read ordered passes")
 	}
@@ -77,7 +68,7 @@ func TestOrderedPasses(t *testing.T) {
 	// reads everything again.
 	stop := errors.New("stop")
 	n := 0
-	err = src.Items(context.Background(), adapters.Shop{Currency: "EUR"}, adapters.CatalogQuery{Limit: -1}, func(*export.Item) error {
+	err := src.Items(context.Background(), adapters.Shop{Currency: "EUR"}, adapters.CatalogQuery{Limit: -1}, func(*export.Item) error {
 		if n++; n == 9 {
 			return stop
 		}
@@ -117,6 +108,22 @@ func TestOrderedPassesReuseText(t *testing.T) {
 	if err := db.Exec(`UPDATE t_products SET description = repeat(md5(id::text), (90 + abs(id) % 20)::int)`).Error; err != nil {
 		t.Fatal(err)
 	}
+	want, src := batchedAndStreamed(t, db)
+	before := arenaReused.Load()
+	for i := range 2 {
+		if b, err := fullExport(src); err != nil || !bytes.Equal(b, want) {
+			t.Fatalf("export %d: err %v, same document %v", i, err, bytes.Equal(b, want))
+		}
+	}
+	if arenaReused.Load() == before {
+		t.Error("no text block was reused")
+	}
+}
+
+// batchedAndStreamed returns the document of an export with batch queries
+// (the reference) and a source on db that reads ordered passes.
+func batchedAndStreamed(t *testing.T, db *gorm.DB) ([]byte, *Source) {
+	t.Helper()
 	batchCfg := testConfig(db)
 	batchCfg.BatchQueries = true
 	batched, err := New(batchCfg)
@@ -128,13 +135,5 @@ func TestOrderedPassesReuseText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := arenaReused.Load()
-	for i := range 2 {
-		if b, err := fullExport(src); err != nil || !bytes.Equal(b, want) {
-			t.Fatalf("export %d: err %v, same document %v", i, err, bytes.Equal(b, want))
-		}
-	}
-	if arenaReused.Load() == before {
-		t.Error("no text block was reused")
-	}
+	return want, src
 }
