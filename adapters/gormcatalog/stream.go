@@ -280,13 +280,17 @@ func (st *streams) openDetails(lo int64) error {
 	return nil
 }
 
-// close ends every cursor.
+// close ends every cursor, in the reverse of the order they were opened:
+// the pool hands out the connection returned last first, so the next
+// export's passes get the same connections — and PostgreSQL backends that
+// have already paid for touching the shared buffers
+// (docs/catalog.md#warm-connections).
 func (st *streams) close() {
-	st.parents.close()
-	st.children.close()
-	for i := range st.lists {
+	for i := len(st.lists) - 1; i >= 0; i-- {
 		st.lists[i].cur.close()
 	}
+	st.children.close()
+	st.parents.close()
 }
 
 // nextBatch reads the next n parents and their variants. hi is the key of
