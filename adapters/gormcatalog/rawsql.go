@@ -1,6 +1,10 @@
 package gormcatalog
 
-import "github.com/shopbridge/shopbridge/adapters"
+import (
+	"context"
+
+	"github.com/shopbridge/shopbridge/adapters"
+)
 
 // ItemsSQL returns the queries of an Items export without its batching:
 // one sorted read per table — parents, variants and each detail list —
@@ -34,7 +38,16 @@ func (s *Source) ItemsSQLFor(shop adapters.Shop) []string {
 	}
 	f.add(it.Where)
 	out := []string{"SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + f.where() + " ORDER BY " + it.Key}
-	if it.Parent != "" {
+	variants := it.Parent != ""
+	if variants && s.pg != nil {
+		// One pass for parents and variants when the export reads them so
+		// (docs/catalog.md#parents-and-variants-in-one-pass).
+		q, args := s.groupQuery(0, true)
+		if folded, err := s.indexOrdered(context.Background(), q, args); err == nil && folded {
+			out[0], variants = q, false
+		}
+	}
+	if variants {
 		var c filter
 		c.add(it.Parent + " IS NOT NULL")
 		c.add(it.Where)

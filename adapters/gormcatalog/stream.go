@@ -27,6 +27,10 @@ import (
 // (docs/catalog.md#memory-of-an-export).
 const defaultStreamBatch = 250
 
+// foldedPasses counts the exports that read parents and variants in one
+// pass (for tests).
+var foldedPasses atomic.Int64
+
 // errNoStream is returned when the pool's connections are not pgx ones;
 // the export then reads batch by batch.
 var errNoStream = errors.New("gormcatalog: connection does not stream")
@@ -97,6 +101,14 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row, w
 			}
 			handled = true
 			pq, pargs := rebind(q, args)
+			_, noSeq, err := passPlan(ctx, pc.Conn(), pq, pargs)
+			if err == nil && noSeq {
+				err = beginNoSeq(ctx, pc.Conn())
+			}
+			if err != nil {
+				ready <- err
+				return err
+			}
 			// An unnamed statement: PostgreSQL plans each pass with its
 			// arguments, never with a generic plan
 			// (docs/catalog.md#one-ordered-pass-per-table).
@@ -105,7 +117,15 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row, w
 				ready <- err
 				return err
 			}
-			defer rows.Close()
+			defer func() {
+				rows.Close()
+				// A pass read to its end ends its transaction; one that
+				// was not leaves it open and the pool discards the
+				// connection.
+				if noSeq && rows.Err() == nil && pc.Conn().PgConn().TxStatus() != 'I' {
+					pc.Conn().Exec(context.WithoutCancel(ctx), "ROLLBACK") //nolint:errcheck // see above
+				}
+			}()
 			ready <- nil
 			var cols []pgCol
 			var ar arena
@@ -189,6 +209,12 @@ type streams struct {
 	cr       *row
 	lists    []listStream
 	groups   map[string]string
+	// folded: parents carries the variants too, by group
+	// (docs/catalog.md#parents-and-variants-in-one-pass); pend holds a
+	// group's variants keyed below their parent until it comes.
+	folded   bool
+	pend     []export.Item
+	pendKeys []int64
 	// seq numbers the batches; written is the last one written.
 	seq     int64
 	written atomic.Int64
@@ -227,15 +253,32 @@ func (s *Source) canStream(q adapters.CatalogQuery) bool {
 
 // openStreams opens the parent cursor after the key after (first: from
 // the start); the variant and list cursors are opened with the first
-// batch.
-func (s *Source) openStreams(ctx context.Context, f *filter, after int64, first bool) (*streams, error) {
+// batch. When fold is set (no uid filter) and an index gives the rows of
+// parents and variants in group order, one cursor reads both.
+func (s *Source) openStreams(ctx context.Context, f *filter, after int64, first, fold bool) (*streams, error) {
 	it := &s.cfg.Items
+	st := &streams{s: s, ctx: ctx, groups: map[string]string{}}
+	if fold && it.Parent != "" {
+		q, args := s.groupQuery(after, first)
+		ok, err := s.indexOrdered(ctx, q, args)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			foldedPasses.Add(1)
+			st.folded, st.pr = true, newRow(s.childCols)
+			if st.parents, err = s.openCursor(ctx, q, args, st.pr, &st.written); err != nil {
+				return nil, err
+			}
+			return st, nil
+		}
+	}
 	cond, args := f.where(), f.args
 	if !first {
 		cond += " AND " + it.Key + " > ?"
 		args = append(append([]any(nil), args...), after)
 	}
-	st := &streams{s: s, ctx: ctx, pr: newRow(s.itemCols), groups: map[string]string{}}
+	st.pr = newRow(s.itemCols)
 	q := "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + cond + " ORDER BY " + it.Key
 	var err error
 	if st.parents, err = s.openCursor(ctx, q, args, st.pr, &st.written); err != nil {
@@ -244,10 +287,30 @@ func (s *Source) openStreams(ctx context.Context, f *filter, after int64, first 
 	return st, nil
 }
 
+// groupOrder is the order of the folded pass: by group (the parent's key,
+// a parent's own key) and key.
+func (s *Source) groupOrder() string {
+	it := &s.cfg.Items
+	return "COALESCE(" + it.Parent + ", " + it.Key + "), " + it.Key
+}
+
+// groupQuery is the folded pass of parents and variants
+// (docs/catalog.md#parents-and-variants-in-one-pass), after the group of
+// key after unless first.
+func (s *Source) groupQuery(after int64, first bool) (string, []any) {
+	it := &s.cfg.Items
+	var c filter
+	c.add(it.Where)
+	if !first {
+		c.add("COALESCE("+it.Parent+", "+it.Key+") > ?", after)
+	}
+	return "SELECT " + selectList(s.childCols) + " FROM " + it.From + " WHERE " + c.where() + " ORDER BY " + s.groupOrder(), c.args
+}
+
 // openDetails opens the variant and list cursors at the first parent key.
 func (st *streams) openDetails(lo int64) error {
 	s, it := st.s, &st.s.cfg.Items
-	if it.Parent != "" && st.children == nil {
+	if it.Parent != "" && st.children == nil && !st.folded {
 		var c filter
 		c.add(it.Parent+" >= ?", lo)
 		c.add(it.Where)
@@ -304,6 +367,22 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b b
 	b.hi = math.MaxInt64
 	st.seq++
 	b.seq, b.written = st.seq, &st.written
+	if st.folded {
+		var childKeys []int64
+		if items, keys, childKeys, err = st.readGroups(shop, n, items, keys, bl, &b); err != nil {
+			return batch{}, fmt.Errorf("gormcatalog: items: %w", err)
+		}
+		if len(items) == 0 {
+			return batch{}, nil
+		}
+		b.lo = keys[0]
+		if err := st.openDetails(b.lo); err != nil {
+			return batch{}, err
+		}
+		b.items, b.bl = items, bl
+		b.index(keys, childKeys)
+		return b, nil
+	}
 	err = st.parents.read(st.ctx, b.seq, func(c *cursorRows) error {
 		for {
 			ok, err := c.advance()
@@ -380,6 +459,73 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b b
 	b.items, b.bl = items, bl
 	b.index(keys, childKeys)
 	return b, nil
+}
+
+// readGroups reads the next n parents and their variants from the folded
+// pass (docs/catalog.md#parents-and-variants-in-one-pass). Rows come by
+// group and key: a parent (NULL parent key) and its variants, those keyed
+// below the parent first — they wait in st.pend until it comes. Variants
+// of a parent that is not exported (inactive, a variant itself) form a
+// group without a parent and are dropped, as the variants pass drops them.
+func (st *streams) readGroups(shop adapters.Shop, n int, items []export.Item, keys []int64, bl *blocks,
+	b *batch) ([]export.Item, []int64, []int64, error) {
+	s, r := st.s, st.pr
+	ids, kids := &bl.ids, &bl.kids
+	var childKeys []int64
+	var p *export.Item // the parent of the current group, once read
+	var group int64
+	started := false
+	st.pend, st.pendKeys = st.pend[:0], st.pendKeys[:0]
+	err := st.parents.read(st.ctx, b.seq, func(c *cursorRows) error {
+		for {
+			ok, err := c.advance()
+			if err != nil || !ok {
+				return err
+			}
+			parent, key := r.cells[0].i, r.cells[1].i.Int64
+			g := key
+			if parent.Valid {
+				g = parent.Int64
+			}
+			if !started || g != group {
+				if len(items) == n {
+					b.hi = g
+					c.unread()
+					return nil
+				}
+				if p != nil {
+					kids.end(&p.Children)
+				}
+				p, group, started = nil, g, true
+				st.pend, st.pendKeys = st.pend[:0], st.pendKeys[:0]
+			}
+			switch {
+			case !parent.Valid:
+				items = append(items, export.Item{})
+				keys = append(keys, key)
+				p = &items[len(items)-1]
+				s.fill(p, r, ids)
+				if p.Currency == "" {
+					p.Currency = shop.Currency
+				}
+				kids.begin(&p.Children)
+				p.Children = append(p.Children, st.pend...)
+				childKeys = append(childKeys, st.pendKeys...)
+			case p == nil:
+				st.pend = append(st.pend, export.Item{})
+				s.fill(&st.pend[len(st.pend)-1], r, ids)
+				st.pendKeys = append(st.pendKeys, key)
+			default:
+				p.Children = append(p.Children, export.Item{})
+				s.fill(&p.Children[len(p.Children)-1], r, ids)
+				childKeys = append(childKeys, key)
+			}
+		}
+	})
+	if p != nil {
+		kids.end(&p.Children)
+	}
+	return items, keys, childKeys, err
 }
 
 // loadDetails attaches the detail lists of b from the ordered passes: the
@@ -489,7 +635,7 @@ func (s *Source) streamItems(ctx context.Context, shop adapters.Shop, f *filter,
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	st, err := s.openStreams(ctx, f, after, first)
+	st, err := s.openStreams(ctx, f, after, first, len(q.ExcludeUIDs) == 0)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,147 @@
+package gormcatalog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// planNode is the part of a node of PostgreSQL's EXPLAIN (FORMAT JSON)
+// that the ordered passes read.
+type planNode struct {
+	Type     string     `json:"Node Type"`
+	Relation string     `json:"Parent Relationship"`
+	Rows     float64    `json:"Plan Rows"`
+	Plans    []planNode `json:"Plans"`
+}
+
+// seqRescanRows is the number of outer rows from which a nested loop that
+// scans a table sequentially for each of them is avoided
+// (docs/catalog.md#no-sequential-scan-per-row).
+const seqRescanRows = 1000
+
+// passPlan plans the ordered pass q on conn as PostgreSQL would run it
+// (the simple protocol sends the arguments as literals: the plan is the
+// custom plan the pass's unnamed statement gets). When that plan scans a
+// table sequentially once per row of a large outer side — PostgreSQL's
+// choice for a joined table it believes empty, and each scan costs a
+// system call — noSeq is set and the plan returned is the one without
+// sequential scans, which the pass then runs with
+// (docs/catalog.md#no-sequential-scan-per-row).
+func passPlan(ctx context.Context, conn *pgx.Conn, q string, args []any) (plan *planNode, noSeq bool, err error) {
+	if plan, err = explain(ctx, conn, q, args, false); err != nil || !seqPerRow(plan) {
+		return plan, false, err
+	}
+	plan, err = explain(ctx, conn, q, args, true)
+	return plan, true, err
+}
+
+// explain returns the plan of q, with sequential scans disabled for it
+// when noSeq.
+func explain(ctx context.Context, conn *pgx.Conn, q string, args []any, noSeq bool) (*planNode, error) {
+	if noSeq {
+		if err := beginNoSeq(ctx, conn); err != nil {
+			return nil, err
+		}
+		defer conn.Exec(ctx, "ROLLBACK") //nolint:errcheck // a failed rollback leaves the connection in a transaction, which the pool discards
+	}
+	var out []byte
+	err := conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+q, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...).Scan(&out)
+	if err != nil {
+		return nil, fmt.Errorf("gormcatalog: plan of an ordered pass: %w", err)
+	}
+	var plans []struct {
+		Plan planNode `json:"Plan"`
+	}
+	if err := json.Unmarshal(out, &plans); err != nil || len(plans) != 1 {
+		return nil, fmt.Errorf("gormcatalog: plan of an ordered pass: %d plans, %v", len(plans), err)
+	}
+	return &plans[0].Plan, nil
+}
+
+// beginNoSeq starts a read-only transaction on conn in which PostgreSQL
+// avoids sequential scans; ROLLBACK ends it and the setting.
+func beginNoSeq(ctx context.Context, conn *pgx.Conn) error {
+	if _, err := conn.Exec(ctx, "BEGIN READ ONLY; SET LOCAL enable_seqscan = off"); err != nil {
+		return fmt.Errorf("gormcatalog: ordered pass without sequential scans: %w", err)
+	}
+	return nil
+}
+
+// seqPerRow reports whether a nested loop in n scans a table sequentially
+// for each of at least seqRescanRows outer rows.
+func seqPerRow(n *planNode) bool {
+	if n.Type == "Nested Loop" {
+		var outer, inner *planNode
+		for i := range n.Plans {
+			switch n.Plans[i].Relation {
+			case "Outer":
+				outer = &n.Plans[i]
+			case "Inner":
+				inner = &n.Plans[i]
+			}
+		}
+		if outer != nil && inner != nil && inner.Type == "Seq Scan" && outer.Rows >= seqRescanRows {
+			return true
+		}
+	}
+	for i := range n.Plans {
+		if seqPerRow(&n.Plans[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// outerUnsorted reports whether n gives its rows in the order its outer
+// path reads them: no node on that path sorts. For an ordered pass that
+// means an index gives the order.
+func outerUnsorted(n *planNode) bool {
+	for {
+		switch n.Type {
+		case "Sort", "Incremental Sort":
+			return false
+		}
+		if len(n.Plans) == 0 {
+			return true
+		}
+		next := &n.Plans[0]
+		for i := range n.Plans {
+			if n.Plans[i].Relation == "Outer" {
+				next = &n.Plans[i]
+				break
+			}
+		}
+		n = next
+	}
+}
+
+// indexOrdered reports whether PostgreSQL reads q's rows in q's order
+// from an index (outerUnsorted), as its ordered pass would run: for the
+// folded pass an index on (COALESCE(parent_id, id), id)
+// (docs/catalog.md#parents-and-variants-in-one-pass). False when the
+// connections are not pgx ones.
+func (s *Source) indexOrdered(ctx context.Context, q string, args []any) (bool, error) {
+	conn, err := s.pg.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	ordered := false
+	err = conn.Raw(func(dc any) error {
+		pc, ok := dc.(pgxConn)
+		if !ok {
+			return nil
+		}
+		pq, pargs := rebind(q, args)
+		plan, _, err := passPlan(ctx, pc.Conn(), pq, pargs)
+		if err != nil {
+			return err
+		}
+		ordered = outerUnsorted(plan)
+		return nil
+	})
+	return ordered, err
+}
