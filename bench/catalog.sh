@@ -10,7 +10,9 @@
 # It then reads the same rows raw with the export's own SQL (one sorted
 # query per table, `example_shop -print-items-sql`: the queries of the
 # exported shop 20001, with its language and currency, each as
-# psql `\copy (…) TO '/dev/null'` in one session) and once more without
+# psql `\copy (…) TO '/dev/null'` in one session, under the settings the
+# export runs it with; timed the second time, on a backend that has read
+# them once, as the export's pooled backends have) and once more without
 # the ORDER BY, and prints the export's speed as a ratio of the sorted raw
 # read (export/raw = raw seconds / export seconds; 1.0 means the export
 # reads as fast as PostgreSQL can hand out its rows) with the backend CPU
@@ -67,25 +69,34 @@ export_once() {
 
 
 # raw_read URL SQLFILE OUT: runs every query of SQLFILE (one per line) as
-# psql \copy (…) TO '/dev/null' in one session; writes "seconds
+# psql \copy (…) TO '/dev/null' in one session (SET and RESET lines, the
+# settings the export runs a query with, as they are); writes "seconds
 # backend_ticks" to OUT. The backend reads its own CPU ticks from /proc
 # (the server must run on this machine).
 raw_read() {
-	local url=$1 sql=$2 out=$3 script=$work/raw.psql
+	local url=$1 sql=$2 out=$3 script=$work/raw.psql queries
+	queries=$(while IFS= read -r q; do
+		case $q in
+		"") ;;
+		SET\ * | RESET\ *) echo "$q;" ;; # the setting the export runs the next query with
+		*) echo "\copy ($q) TO '/dev/null'" ;;
+		esac
+	done <"$sql")
 	{
 		echo "SELECT pg_backend_pid() AS pid \gset"
 		echo "\setenv BENCH_PG_PID :pid"
+		# A first, untimed read: the timed one runs on a backend that has
+		# touched the shared buffers, as the export's pooled ones have
+		# (docs/catalog.md#warm-connections).
+		echo "$queries"
+		echo "\! date +%s.%N > $work/raw.w0"
 		echo "\! awk '{print \$14 + \$15}' /proc/\$BENCH_PG_PID/stat > $work/raw.t0"
-		while IFS= read -r q; do
-			[ -n "$q" ] && echo "\copy ($q) TO '/dev/null'"
-		done <"$sql"
+		echo "$queries"
 		echo "\! awk '{print \$14 + \$15}' /proc/\$BENCH_PG_PID/stat > $work/raw.t1"
+		echo "\! date +%s.%N > $work/raw.w1"
 	} >"$script"
-	local t0 t1
-	t0=$(date +%s.%N)
 	psql "$url" -q -v ON_ERROR_STOP=1 -f "$script" >/dev/null
-	t1=$(date +%s.%N)
-	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') $(($(cat "$work/raw.t1") - $(cat "$work/raw.t0")))" >"$out"
+	echo "$(awk -v a="$(cat "$work/raw.w0")" -v b="$(cat "$work/raw.w1")" 'BEGIN { print b - a }') $(($(cat "$work/raw.t1") - $(cat "$work/raw.t0")))" >"$out"
 }
 
 # cpu_ticks PID...: user+system CPU ticks of the processes.

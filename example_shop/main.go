@@ -297,8 +297,21 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 			log.Error("catalog export", zap.Error(err))
 			return 1
 		}
-		for _, q := range src.ItemsSQLFor(adapters.Shop{Language: "de", Currency: Currency}) { // shop 20001's export
-			fmt.Println(q)
+		// Shop 20001's export, one query per line, each run as the export
+		// runs it (psql can read the lines).
+		passes, err := src.ItemsPasses(context.Background(), adapters.Shop{Language: "de", Currency: Currency})
+		if err != nil {
+			log.Error("catalog export", zap.Error(err))
+			return 1
+		}
+		for _, p := range passes {
+			if p.NoSeqScan {
+				fmt.Println("SET enable_seqscan = off")
+			}
+			fmt.Println(p.SQL)
+			if p.NoSeqScan {
+				fmt.Println("RESET enable_seqscan")
+			}
 		}
 		return 0
 	}

@@ -145,3 +145,23 @@ func (s *Source) indexOrdered(ctx context.Context, q string, args []any) (bool, 
 	})
 	return ordered, err
 }
+
+// noSeqScan reports whether the ordered pass q (no arguments) runs
+// without sequential scans (passPlan).
+func (s *Source) noSeqScan(ctx context.Context, q string) (bool, error) {
+	conn, err := s.pg.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	noSeq := false
+	err = conn.Raw(func(dc any) error {
+		pc, ok := dc.(pgxConn)
+		if !ok {
+			return nil
+		}
+		_, noSeq, err = passPlan(ctx, pc.Conn(), q, nil)
+		return err
+	})
+	return noSeq, err
+}

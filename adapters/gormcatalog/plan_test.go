@@ -90,6 +90,16 @@ func TestNoSeqScanPerRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// ItemsPasses, which the raw read of bench/catalog.sh runs, says so.
+	passes, err := src.ItemsPasses(ctx, adapters.Shop{Currency: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range passes {
+		if want := p.SQL == variants; p.NoSeqScan != want {
+			t.Errorf("ItemsPasses: NoSeqScan %v for %s", p.NoSeqScan, p.SQL)
+		}
+	}
 
 	// While the export runs, the variants pass is inside a transaction of
 	// its own (begun before the query: xact_start < query_start), the
