@@ -3,6 +3,7 @@ package gormcatalog
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -17,8 +18,9 @@ import (
 
 // TestFoldedPass checks parents and variants read in one pass
 // (docs/catalog.md#parents-and-variants-in-one-pass): with an index in
-// group order the export reads them so, without it in two passes, and
-// both give the batch queries' document — with variants keyed below their
+// group order the export reads them so, without it — or when the pass
+// would look up a big table once per row — in two passes, and every way
+// gives the batch queries' document: with variants keyed below their
 // parent, far above it, variants of inactive parents, a page start and
 // excluded uids.
 func TestFoldedPass(t *testing.T) {
@@ -27,46 +29,69 @@ func TestFoldedPass(t *testing.T) {
 		seed(t, db, rand.New(rand.NewPCG(13, 14)), 150, false)
 		twoPasses = len(must(New(testConfig(db))).ItemsSQL())
 	})
-	queries := []adapters.CatalogQuery{{Limit: -1}, {Limit: -1, Offset: 17}, {Limit: -1, ExcludeUIDs: []string{"5", "9"}}}
-	batchCfg := testConfig(db)
-	batchCfg.BatchQueries = true
-	batched, err := New(batchCfg)
-	if err != nil {
+	// A joined table the folded pass looks up once per row: its size
+	// decides.
+	if err := db.Exec("CREATE TABLE t_names (product_id bigint PRIMARY KEY, name text)").Error; err != nil {
 		t.Fatal(err)
 	}
-	want := make([][]byte, len(queries))
-	for i, q := range queries {
-		want[i] = exportQuery(t, batched, q)
+	joined := func(cfg Config) Config {
+		cfg.Items.From = "t_products p LEFT JOIN t_names n ON n.product_id = p.id"
+		cfg.Items.Fields.Name = "COALESCE(n.name, p.name)"
+		return cfg
 	}
-
+	queries := []adapters.CatalogQuery{{Limit: -1}, {Limit: -1, Offset: 17}, {Limit: -1, ExcludeUIDs: []string{"5", "9"}}}
 	for _, tc := range []struct {
-		name  string
-		index bool
-	}{{"no index", false}, {"group index", true}, {"index dropped", false}} {
+		name   string
+		index  bool
+		lookup int // rows of t_names, -1: not joined
+		fold   bool
+	}{
+		{"no index", false, -1, false},
+		{"group index", true, -1, true},
+		{"group index, small lookup", true, 50, true},
+		{"group index, big lookup", true, 2 * foldLookupRows, false},
+		{"index dropped", false, 50, false},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
+			setup := []string{"DROP INDEX IF EXISTS t_products_group", "TRUNCATE t_names"}
 			if tc.index {
-				if err := db.Exec("CREATE INDEX t_products_group ON t_products ((COALESCE(parent_id, id)), id)").Error; err != nil {
+				setup[0] = "CREATE INDEX IF NOT EXISTS t_products_group ON t_products ((COALESCE(parent_id, id)), id)"
+			}
+			if tc.lookup > 0 {
+				setup = append(setup, fmt.Sprintf("INSERT INTO t_names SELECT g, 'Name ' || g FROM generate_series(1, %d) g", tc.lookup))
+			}
+			for _, q := range append(setup, "ANALYZE") {
+				if err := db.Exec(q).Error; err != nil {
 					t.Fatal(err)
 				}
-			} else if err := db.Exec("DROP INDEX IF EXISTS t_products_group").Error; err != nil {
-				t.Fatal(err)
 			}
-			src, err := New(testConfig(db))
+			cfg := testConfig(db)
+			if tc.lookup >= 0 {
+				cfg = joined(cfg)
+			}
+			batchCfg := cfg
+			batchCfg.BatchQueries = true
+			batched, err := New(batchCfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := len(src.ItemsSQL()); (n == twoPasses-1) != tc.index {
-				t.Errorf("ItemsSQL gives %d queries, folded %v", n, tc.index)
+			src, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for i, q := range queries {
+			if n := len(src.ItemsSQL()); (n == twoPasses-1) != tc.fold {
+				t.Errorf("ItemsSQL gives %d queries, want folded %v", n, tc.fold)
+			}
+			for _, q := range queries {
+				want := exportQuery(t, batched, q)
 				before := foldedPasses.Load()
 				got := exportQuery(t, src, q)
 				folded := foldedPasses.Load() > before
-				if wantFold := tc.index && len(q.ExcludeUIDs) == 0; folded != wantFold {
+				if wantFold := tc.fold && len(q.ExcludeUIDs) == 0; folded != wantFold {
 					t.Errorf("query %+v: folded %v, want %v", q, folded, wantFold)
 				}
-				if !bytes.Equal(got, want[i]) {
-					t.Errorf("query %+v: the document differs from the batch queries' (%d and %d bytes)", q, len(got), len(want[i]))
+				if !bytes.Equal(got, want) {
+					t.Errorf("query %+v: the document differs from the batch queries' (%d and %d bytes)", q, len(got), len(want))
 				}
 			}
 		})

@@ -13,6 +13,7 @@ import (
 type planNode struct {
 	Type     string     `json:"Node Type"`
 	Relation string     `json:"Parent Relationship"`
+	Table    string     `json:"Relation Name"`
 	Rows     float64    `json:"Plan Rows"`
 	Plans    []planNode `json:"Plans"`
 }
@@ -97,39 +98,66 @@ func seqPerRow(n *planNode) bool {
 
 // outerUnsorted reports whether n gives its rows in the order its outer
 // path reads them: no node on that path sorts. For an ordered pass that
-// means an index gives the order.
-func outerUnsorted(n *planNode) bool {
+// means an index gives the order. lookups gets the tables a nested loop
+// on that path looks up once per row (its inner side, unless memoized).
+func outerUnsorted(n *planNode) (ordered bool, lookups []string) {
 	for {
 		switch n.Type {
 		case "Sort", "Incremental Sort":
-			return false
+			return false, lookups
 		}
 		if len(n.Plans) == 0 {
-			return true
+			return true, lookups
 		}
 		next := &n.Plans[0]
 		for i := range n.Plans {
-			if n.Plans[i].Relation == "Outer" {
+			switch n.Plans[i].Relation {
+			case "Outer":
 				next = &n.Plans[i]
-				break
+			case "Inner":
+				if n.Type == "Nested Loop" {
+					lookups = tables(&n.Plans[i], lookups)
+				}
 			}
 		}
 		n = next
 	}
 }
 
-// indexOrdered reports whether PostgreSQL reads q's rows in q's order
-// from an index (outerUnsorted), as its ordered pass would run: for the
-// folded pass an index on (COALESCE(parent_id, id), id)
-// (docs/catalog.md#parents-and-variants-in-one-pass). False when the
-// connections are not pgx ones.
-func (s *Source) indexOrdered(ctx context.Context, q string, args []any) (bool, error) {
+// tables appends the tables n scans, except under a Memoize node (a
+// lookup by a value many rows share, e.g. a tax class).
+func tables(n *planNode, to []string) []string {
+	if n.Type == "Memoize" {
+		return to
+	}
+	if n.Table != "" {
+		to = append(to, n.Table)
+	}
+	for i := range n.Plans {
+		to = tables(&n.Plans[i], to)
+	}
+	return to
+}
+
+// foldLookupRows is the largest table (PostgreSQL's estimate of its rows)
+// the folded pass may look up once per row
+// (docs/catalog.md#parents-and-variants-in-one-pass).
+const foldLookupRows = 10000
+
+// foldable reports whether the folded pass q should be read: PostgreSQL
+// reads its rows in q's order from an index (for the folded pass an index
+// on (COALESCE(parent_id, id), id)), as its ordered pass would run, and
+// the tables it looks up once per row are small — a lookup per row into a
+// big table (translations a marketplace has) costs more than the merge
+// joins of the parents pass in key order. False when the connections are
+// not pgx ones.
+func (s *Source) foldable(ctx context.Context, q string, args []any) (bool, error) {
 	conn, err := s.pg.Conn(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer conn.Close()
-	ordered := false
+	fold := false
 	err = conn.Raw(func(dc any) error {
 		pc, ok := dc.(pgxConn)
 		if !ok {
@@ -140,10 +168,21 @@ func (s *Source) indexOrdered(ctx context.Context, q string, args []any) (bool, 
 		if err != nil {
 			return err
 		}
-		ordered = outerUnsorted(plan)
+		ordered, lookups := outerUnsorted(plan)
+		if !ordered {
+			return nil
+		}
+		var rows float64
+		// Tables as the pass names them (visible on its search path);
+		// never analysed (-1) counts as empty only without pages.
+		if err := pc.Conn().QueryRow(ctx, "SELECT COALESCE(max(CASE WHEN reltuples < 0 AND relpages > 0 THEN 'Infinity' ELSE reltuples END), 0)"+
+			" FROM pg_class WHERE relname = ANY($1) AND relkind IN ('r', 'p', 'm') AND pg_table_is_visible(oid)", lookups).Scan(&rows); err != nil {
+			return fmt.Errorf("gormcatalog: sizes of the folded pass's tables: %w", err)
+		}
+		fold = rows <= foldLookupRows
 		return nil
 	})
-	return ordered, err
+	return fold, err
 }
 
 // noSeqScan reports whether the ordered pass q (no arguments) runs

@@ -70,7 +70,7 @@ func (s *Source) ItemsPasses(ctx context.Context, shop adapters.Shop) ([]Pass, e
 	variants := it.Parent != ""
 	if variants && s.pg != nil {
 		q, args := s.groupQuery(0, true)
-		folded, err := s.indexOrdered(ctx, q, args)
+		folded, err := s.foldable(ctx, q, args)
 		if folded {
 			out[0], variants = Pass{SQL: q}, false
 		}

@@ -260,7 +260,7 @@ func (s *Source) openStreams(ctx context.Context, f *filter, after int64, first,
 	st := &streams{s: s, ctx: ctx, groups: map[string]string{}}
 	if fold && it.Parent != "" {
 		q, args := s.groupQuery(after, first)
-		ok, err := s.indexOrdered(ctx, q, args)
+		ok, err := s.foldable(ctx, q, args)
 		if err != nil {
 			return nil, err
 		}
