@@ -287,24 +287,20 @@ func (s *Source) openStreams(ctx context.Context, f *filter, after int64, first,
 	return st, nil
 }
 
-// groupOrder is the order of the folded pass: by group (the parent's key,
-// a parent's own key) and key.
-func (s *Source) groupOrder() string {
-	it := &s.cfg.Items
-	return "COALESCE(" + it.Parent + ", " + it.Key + "), " + it.Key
-}
-
 // groupQuery is the folded pass of parents and variants
 // (docs/catalog.md#parents-and-variants-in-one-pass), after the group of
-// key after unless first.
+// key after unless first. It reads by group (a variant's parent key, a
+// parent's own key) and key.
 func (s *Source) groupQuery(after int64, first bool) (string, []any) {
 	it := &s.cfg.Items
+	group := "COALESCE(" + it.Parent + ", " + it.Key + ")"
 	var c filter
 	c.add(it.Where)
 	if !first {
-		c.add("COALESCE("+it.Parent+", "+it.Key+") > ?", after)
+		c.add(group+" > ?", after)
 	}
-	return "SELECT " + selectList(s.childCols) + " FROM " + it.From + " WHERE " + c.where() + " ORDER BY " + s.groupOrder(), c.args
+	return "SELECT " + selectList(s.childCols) + " FROM " + it.From + " WHERE " + c.where() +
+		" ORDER BY " + group + ", " + it.Key, c.args
 }
 
 // openDetails opens the variant and list cursors at the first parent key.
