@@ -3,6 +3,7 @@ package pgconnect
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -216,5 +217,26 @@ func TestLargeReadsDefaults(t *testing.T) {
 	}
 	if bc.size != ReadBufferSize {
 		t.Errorf("size %d, want %d", bc.size, ReadBufferSize)
+	}
+}
+
+func TestReadBuffer(t *testing.T) {
+	c, peer := pipe(t, 4096)
+	tests := []struct {
+		name string
+		conn net.Conn
+		want int
+	}{
+		{"buffered", c, 4096},
+		{"TLS on top", tls.Client(c, &tls.Config{}), 4096},
+		{"plain", peer, 0},
+		{"nil", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ReadBuffer(tt.conn); got != tt.want {
+				t.Errorf("ReadBuffer = %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

@@ -131,3 +131,20 @@ func (c *bufferedConn) Read(p []byte) (int, error) {
 	c.buf, c.err = nil, nil
 	return n, err
 }
+
+// ReadBuffer reports the read buffer size of c if it was dialled through
+// [LargeReads] (c as PgConn.Conn returns it, TLS or not), 0 otherwise: a
+// check that a pool is really configured.
+func ReadBuffer(c net.Conn) int {
+	for c != nil {
+		if bc, ok := c.(*bufferedConn); ok {
+			return bc.size
+		}
+		nc, ok := c.(interface{ NetConn() net.Conn }) // *tls.Conn
+		if !ok {
+			return 0
+		}
+		c = nc.NetConn()
+	}
+	return 0
+}
