@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -238,5 +239,25 @@ func TestReadBuffer(t *testing.T) {
 				t.Errorf("ReadBuffer = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestOpenErrorHidesPassword: a URL that does not parse is reported
+// without its password (the error ends up in logs).
+func TestOpenErrorHidesPassword(t *testing.T) {
+	tests := []string{
+		"postgres://shop:s3cret-pw@localhost:notaport/shop",
+		"postgres://shop:s3cret-pw@localhost/shop?sslmode=bogus",
+		"host=localhost password=s3cret-pw port=notaport",
+	}
+	for _, url := range tests {
+		_, err := Open(url)
+		if err == nil {
+			t.Errorf("Open(%q) accepted", url)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret-pw") {
+			t.Errorf("error shows the password: %v", err)
+		}
 	}
 }
