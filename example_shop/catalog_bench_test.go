@@ -15,6 +15,7 @@ import (
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/adapters/gormcatalog"
+	"github.com/shopbridge/shopbridge/pgconnect"
 	"github.com/shopbridge/shopbridge/shopgate/export"
 )
 
@@ -30,7 +31,12 @@ func BenchmarkCatalogItems(b *testing.B) {
 	if url == "" {
 		b.Skip("CATALOG_BENCH_URL not set")
 	}
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: logger.Discard})
+	// Opened like the example shop's pool (database.go).
+	pool, err := pgconnect.Open(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: pool}), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		b.Fatal(err)
 	}

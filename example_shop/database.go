@@ -12,6 +12,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/shopbridge/shopbridge/pgconnect"
 )
 
 // isPostgresURL reports whether s names a PostgreSQL database.
@@ -48,13 +50,16 @@ func openDB(databaseURL, sqlitePath string, log *zap.Logger) (*gorm.DB, error) {
 		if !isPostgresURL(databaseURL) {
 			return nil, fmt.Errorf("DATABASE_URL: only postgres:// URLs are supported")
 		}
-		db, err := gorm.Open(postgres.Open(databaseURL), cfg)
+		// Connections read up to 64 KiB per system call
+		// (docs/catalog.md#larger-socket-reads-pgconnect).
+		sqlDB, err := pgconnect.Open(databaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqlDB, err := db.DB()
+		db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), cfg)
 		if err != nil {
-			return nil, err
+			sqlDB.Close()
+			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		// Go keeps 2 idle connections by default: under concurrent
 		// transactions every other one would open a new PostgreSQL

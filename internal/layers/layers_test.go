@@ -35,7 +35,7 @@ func TestImportRules(t *testing.T) {
 	shopSide := []string{
 		module + "/adapters", module + "/gormmodels", module + "/outbox",
 		module + "/orders", module + "/handlers", module + "/middleware",
-		module + "/dropship", module + "/example_shop", "gorm.io/gorm",
+		module + "/dropship", module + "/example_shop", module + "/pgconnect", "gorm.io/gorm",
 	}
 	tests := []struct {
 		name      string
@@ -46,6 +46,7 @@ func TestImportRules(t *testing.T) {
 		{"protocol package shopgate knows no shop", "./shopgate/...", true, shopSide},
 		{"protocol package drophero knows no shop", "./drophero/...", true, shopSide},
 		{"gormmodels (schema only) imports no shopbridge package", "./gormmodels", false, []string{module + "/"}},
+		{"pgconnect (how the host dials PostgreSQL) imports no shopbridge package", "./pgconnect", false, []string{module + "/"}},
 		{"nothing imports the example shop", "./...", true, []string{module + "/example_shop"}},
 	}
 	for _, tt := range tests {
