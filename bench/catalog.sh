@@ -52,19 +52,10 @@ export SHOPBRIDGE_SECRET_KEY=${SHOPBRIDGE_SECRET_KEY:-000102030405060708090a0b0c
 . bench/lib.sh
 
 
-# export_once OUT EXTRA_CURL_ARGS...: one signed get_items; prints
+# export_once OUT [-gzip]: one signed get_items (bench/fetch); prints
 # "seconds bytes" and leaves the last bytes of the body in OUT.
 export_once() {
-	local out=$1
-	shift
-	local ts token
-	ts=$(date +%s)
-	token=$(printf 'SPA-%s-%s-%s' "$CUSTOMER" "$ts" "$APIKEY" | sha1sum | cut -d' ' -f1)
-	curl -sS -X POST "http://127.0.0.1:$PORT/shopgate/api" \
-		-H "X-Shopgate-Auth-User: $CUSTOMER-$ts" -H "X-Shopgate-Auth-Token: $token" \
-		--data 'action=get_items&shop_number=20001' "$@" \
-		-w '%{stderr}%{time_total} %{size_download}\n' 2>"$work/curl.err" | tail -c 64 >"$out"
-	tail -n 1 "$work/curl.err"
+	"$work/fetch" -url "http://127.0.0.1:$PORT/shopgate/api" -customer "$CUSTOMER" -apikey "$APIKEY" -tail "$1" "${@:2}"
 }
 
 
@@ -115,6 +106,7 @@ else
 	echo "building example_shop" >&2
 	go build -o "$work/example_shop" ./example_shop
 fi
+go build -o "$work/fetch" ./bench/fetch
 
 printf '%-9s %-9s %-9s %-9s %-10s %-10s %-11s %-9s %-10s %-10s\n' \
 	N items rows seconds items/s "first_it/s" "MB(plain)" gzip_s "gzip_it/s" peakRSS_MiB
@@ -165,7 +157,7 @@ for N in "${SIZES[@]}"; do
 		tail -c 300 "$work/tail.plain" >&2
 		exit 1
 	fi
-	read -r gsecs _ < <(export_once "$work/tail.gz" -H 'Accept-Encoding: gzip')
+	read -r gsecs _ < <(export_once "$work/tail.gz" -gzip)
 	rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
