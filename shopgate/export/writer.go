@@ -11,8 +11,11 @@ import (
 const SchemaBase = "http://files.shopgate.com/xml/xsd"
 
 // DefaultFlushSize is the number of buffered bytes after which a writer
-// passes its output on to the underlying io.Writer.
-const DefaultFlushSize = 64 << 10
+// passes its output on to the underlying io.Writer. Each block becomes
+// one HTTP chunk of a streamed export (three write system calls, and a
+// wake-up of the reader): 256 KiB blocks made a 1.7 GB export about 3%
+// faster than 64 KiB ones (docs/catalog.md#larger-http-chunks).
+const DefaultFlushSize = 256 << 10
 
 // ErrClosed is returned by a writer used after Close.
 var ErrClosed = errors.New("export: writer closed")
