@@ -17,9 +17,9 @@ type SettingsState struct {
 }
 
 // settingsCauses are the label values of shopbridge_settings_applied_total
-// (settingsync.CauseNotify, CausePoll, CauseListen); anything else is
-// reported as "other".
-var settingsCauses = []string{"notify", "poll", "listen"}
+// (settingsync.CauseNotify, CausePoll, CauseListen, CauseStart); anything
+// else is reported as "other".
+var settingsCauses = []string{"notify", "poll", "listen", "start"}
 
 // WatchSettings adds the settings watcher families
 // (docs/operations.md#settings-watcher-state):
@@ -84,7 +84,7 @@ func (m *Metrics) SettingsApplied(cause string, err error) {
 func newSettingsApplied() *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Subsystem: "settings", Name: "applied_total",
-		Help: "Times this process applied the shared settings, by cause (notify, poll, listen) and outcome (ok, failed).",
+		Help: "Times this process applied the shared settings, by cause (notify, poll, listen, start) and outcome (ok, failed).",
 	}, []string{"cause", "outcome"})
 }
 

@@ -76,6 +76,7 @@ const (
 	CauseNotify = "notify" // a PostgreSQL notification
 	CausePoll   = "poll"   // the periodic version check saw a change
 	CauseListen = "listen" // LISTEN (re)started: changes missed meanwhile
+	CauseStart  = "start"  // Run started: changes stored since the host loaded its settings
 )
 
 // Watcher applies shared settings changes; see the package doc.
@@ -185,6 +186,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if err != nil && ctx.Err() == nil {
 		w.cfg.Logger.Warn("settingsync: reading the settings version failed", zap.Error(err))
 	}
+	// The host loaded its settings before Run: a change another process
+	// stored in between has already moved the version read above, so the
+	// periodic check would never see it. Apply once now
+	// (docs/architecture.md#shared-settings).
+	w.trigger(CauseStart)
 	t := time.NewTicker(w.cfg.Interval)
 	defer t.Stop()
 	for {

@@ -75,8 +75,10 @@ func open(t testing.TB, dsn string) *gorm.DB {
 	return testdb.OpenSQLite(t, dsn)
 }
 
-// newStack builds one process on dsn whose Merchant API is merchantURL.
-func newStack(t testing.TB, dsn, merchantURL string, cfg settingsync.Config) *stack {
+// newIdleStack builds one process on dsn whose Merchant API is
+// merchantURL, with its settings loaded and its watcher not yet running
+// (run starts it).
+func newIdleStack(t testing.TB, dsn, merchantURL string, cfg settingsync.Config) *stack {
 	t.Helper()
 	s := &stack{t: t, db: open(t, dsn)}
 	if err := gormmodels.Migrate(s.db); err != nil {
@@ -135,11 +137,23 @@ func newStack(t testing.TB, dsn, merchantURL string, cfg settingsync.Config) *st
 	if s.w, err = settingsync.New(cfg); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// newStack is newIdleStack with its watcher running.
+func newStack(t testing.TB, dsn, merchantURL string, cfg settingsync.Config) *stack {
+	t.Helper()
+	s := newIdleStack(t, dsn, merchantURL, cfg)
+	s.run()
+	return s
+}
+
+// run starts the watcher until the test ends.
+func (s *stack) run() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = s.w.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return s
+	s.t.Cleanup(func() { cancel(); <-done })
 }
 
 // call posts a Plugin API action signed with the given credentials.
@@ -299,8 +313,13 @@ func TestPeriodicReReadWithoutNotifications(t *testing.T) {
 					t.Fatalf("killed %d listener connections, want 2", len(killed))
 				}
 				eventually(t, "listeners down", func() bool { return !a.w.Listening() && !b.w.Listening() })
-			} else if a.w.Listening() {
-				t.Fatal("listening on SQLite")
+			} else {
+				eventually(t, "both caught up at start", func() bool {
+					return a.sawCause(settingsync.CauseStart) && b.sawCause(settingsync.CauseStart)
+				})
+				if a.w.Listening() {
+					t.Fatal("listening on SQLite")
+				}
 			}
 			a.setAlias("polled-alias")
 			eventually(t, "B's ping shows the alias", func() bool {
@@ -398,4 +417,25 @@ func BenchmarkPropagation(b *testing.B) {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	b.ReportMetric(ms(delays[len(delays)/2]), "p50-ms")
 	b.ReportMetric(ms(delays[len(delays)*99/100]), "p99-ms")
+}
+
+// TestChangeBeforeRun: a change another process stores after this one
+// loaded its settings and before its watcher runs is applied when the
+// watcher starts (cause start). The periodic check is an hour away and
+// there is no notification on SQLite, so nothing else could apply it.
+func TestChangeBeforeRun(t *testing.T) {
+	api := shopgatetest.NewServer()
+	t.Cleanup(api.Close)
+	cfg := settingsync.Config{Interval: time.Hour, MinBackoff: time.Hour, MaxBackoff: time.Hour}
+	dsn := "file:" + filepath.Join(t.TempDir(), "shop.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"
+	a := newStack(t, dsn, api.URL(), cfg)
+	b := newIdleStack(t, dsn, api.URL(), cfg)
+	a.setAlias("early-alias")
+	b.run()
+	eventually(t, "B's ping shows the alias", func() bool {
+		return b.pingAlias(shopgatetest.DefaultCustomerNumber, shopgatetest.DefaultAPIKey) == "early-alias"
+	})
+	if !b.sawCause(settingsync.CauseStart) {
+		t.Errorf("B applied without the start cause: %v", b.causes)
+	}
 }
