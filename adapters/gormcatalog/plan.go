@@ -151,20 +151,10 @@ const foldLookupRows = 10000
 // big table (translations a marketplace has) costs more than the merge
 // joins of the parents pass in key order. False when the connections are
 // not pgx ones.
-func (s *Source) foldable(ctx context.Context, q string, args []any) (bool, error) {
-	conn, err := s.pg.Conn(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer conn.Close()
-	fold := false
-	err = conn.Raw(func(dc any) error {
-		pc, ok := dc.(pgxConn)
-		if !ok {
-			return nil
-		}
+func (s *Source) foldable(ctx context.Context, q string, args []any) (fold bool, err error) {
+	err = s.withPGX(ctx, func(c *pgx.Conn) error {
 		pq, pargs := rebind(q, args)
-		plan, _, err := passPlan(ctx, pc.Conn(), pq, pargs)
+		plan, _, err := passPlan(ctx, c, pq, pargs)
 		if err != nil {
 			return err
 		}
@@ -175,7 +165,7 @@ func (s *Source) foldable(ctx context.Context, q string, args []any) (bool, erro
 		var rows float64
 		// Tables as the pass names them (visible on its search path);
 		// never analysed (-1) counts as empty only without pages.
-		if err := pc.Conn().QueryRow(ctx, "SELECT COALESCE(max(CASE WHEN reltuples < 0 AND relpages > 0 THEN 'Infinity' ELSE reltuples END), 0)"+
+		if err := c.QueryRow(ctx, "SELECT COALESCE(max(CASE WHEN reltuples < 0 AND relpages > 0 THEN 'Infinity' ELSE reltuples END), 0)"+
 			" FROM pg_class WHERE relname = ANY($1) AND relkind IN ('r', 'p', 'm') AND pg_table_is_visible(oid)", lookups).Scan(&rows); err != nil {
 			return fmt.Errorf("gormcatalog: sizes of the folded pass's tables: %w", err)
 		}
@@ -187,20 +177,26 @@ func (s *Source) foldable(ctx context.Context, q string, args []any) (bool, erro
 
 // noSeqScan reports whether the ordered pass q (no arguments) runs
 // without sequential scans (passPlan).
-func (s *Source) noSeqScan(ctx context.Context, q string) (bool, error) {
-	conn, err := s.pg.Conn(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer conn.Close()
-	noSeq := false
-	err = conn.Raw(func(dc any) error {
-		pc, ok := dc.(pgxConn)
-		if !ok {
-			return nil
-		}
-		_, noSeq, err = passPlan(ctx, pc.Conn(), q, nil)
+func (s *Source) noSeqScan(ctx context.Context, q string) (noSeq bool, err error) {
+	err = s.withPGX(ctx, func(c *pgx.Conn) error {
+		_, noSeq, err = passPlan(ctx, c, q, nil)
 		return err
 	})
 	return noSeq, err
+}
+
+// withPGX runs fn on a pgx connection of the pool; nothing when the
+// pool's connections are not pgx ones.
+func (s *Source) withPGX(ctx context.Context, fn func(c *pgx.Conn) error) error {
+	conn, err := s.pg.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		if pc, ok := dc.(pgxConn); ok {
+			return fn(pc.Conn())
+		}
+		return nil
+	})
 }

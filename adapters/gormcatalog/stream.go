@@ -352,9 +352,10 @@ func (st *streams) close() {
 	st.parents.close()
 }
 
-// nextBatch reads the next n parents and their variants. hi is the key of
-// the parent after them (math.MaxInt64 at the end): the batch owns the
-// keys [first parent, hi) of every ordered pass.
+// nextBatch reads the next n parents and their variants, from the
+// parents and variants passes or the folded pass. hi is the key of the
+// parent after them (math.MaxInt64 at the end): the batch owns the keys
+// [first parent, hi) of every ordered pass.
 func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b batch, err error) {
 	s := st.s
 	items, bl := takeMem(free, n)
@@ -363,41 +364,30 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b b
 	b.hi = math.MaxInt64
 	st.seq++
 	b.seq, b.written = st.seq, &st.written
+	var childKeys []int64
 	if st.folded {
-		var childKeys []int64
-		if items, keys, childKeys, err = st.readGroups(shop, n, items, keys, bl, &b); err != nil {
-			return batch{}, fmt.Errorf("gormcatalog: items: %w", err)
-		}
-		if len(items) == 0 {
-			return batch{}, nil
-		}
-		b.lo = keys[0]
-		if err := st.openDetails(b.lo); err != nil {
-			return batch{}, err
-		}
-		b.items, b.bl = items, bl
-		b.index(keys, childKeys)
-		return b, nil
+		items, keys, childKeys, err = st.readGroups(shop, n, items, keys, bl, &b)
+	} else {
+		err = st.parents.read(st.ctx, b.seq, func(c *cursorRows) error {
+			for {
+				ok, err := c.advance()
+				if err != nil || !ok {
+					return err
+				}
+				if len(items) == n {
+					b.hi = st.pr.cells[0].i.Int64
+					c.unread()
+					return nil
+				}
+				items = append(items, export.Item{})
+				keys = append(keys, st.pr.cells[0].i.Int64)
+				s.fill(&items[len(items)-1], st.pr, ids)
+				if items[len(items)-1].Currency == "" {
+					items[len(items)-1].Currency = shop.Currency
+				}
+			}
+		})
 	}
-	err = st.parents.read(st.ctx, b.seq, func(c *cursorRows) error {
-		for {
-			ok, err := c.advance()
-			if err != nil || !ok {
-				return err
-			}
-			if len(items) == n {
-				b.hi = st.pr.cells[0].i.Int64
-				c.unread()
-				return nil
-			}
-			items = append(items, export.Item{})
-			keys = append(keys, st.pr.cells[0].i.Int64)
-			s.fill(&items[len(items)-1], st.pr, ids)
-			if items[len(items)-1].Currency == "" {
-				items[len(items)-1].Currency = shop.Currency
-			}
-		}
-	})
 	if err != nil {
 		return batch{}, fmt.Errorf("gormcatalog: items: %w", err)
 	}
@@ -408,12 +398,11 @@ func (st *streams) nextBatch(shop adapters.Shop, n int, free chan batchMem) (b b
 	if err := st.openDetails(b.lo); err != nil {
 		return batch{}, err
 	}
-	parentIdx := make(map[int64]int, len(keys))
-	for i, k := range keys {
-		parentIdx[k] = i
-	}
-	var childKeys []int64
 	if st.children != nil {
+		parentIdx := make(map[int64]int, len(keys))
+		for i, k := range keys {
+			parentIdx[k] = i
+		}
 		kids := &bl.kids
 		var prev *export.Item
 		r := st.cr
