@@ -2,25 +2,24 @@
 // get_items export of the example shop's shop 20001) and reads the whole
 // response body, keeping only its last bytes: it prints "seconds bytes"
 // and writes the tail to -tail. It is the client of bench/catalog.sh and
-// uses the standard library only; reading with one process and large
-// reads, it costs the machine less CPU than curl piped into tail, so the
-// export is measured rather than the harness.
+// signs like Shopgate (shopgate.SignRequest); reading with one process
+// and large reads, it costs the machine less CPU than curl piped into
+// tail, so the export is measured rather than the harness.
 //
 //	go run ./bench/fetch -url http://127.0.0.1:18088/shopgate/api -tail /tmp/tail
 package main
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shopbridge/shopbridge/shopgate"
 )
 
 func main() {
@@ -44,13 +43,8 @@ func run(target, customer, shop, apikey, action string, gz bool, tailFile string
 	if err != nil {
 		return err
 	}
-	// Shopgate's authentication: user "customer-timestamp", token the SHA-1
-	// of "SPA-customer-timestamp-apikey".
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := sha1.Sum([]byte("SPA-" + customer + "-" + ts + "-" + apikey))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Shopgate-Auth-User", customer+"-"+ts)
-	req.Header.Set("X-Shopgate-Auth-Token", hex.EncodeToString(sum[:]))
+	shopgate.SignRequest(req.Header, shopgate.PrefixSPA, customer, apikey, time.Now())
 	if gz {
 		// Set by hand, so the transport passes the body on compressed.
 		req.Header.Set("Accept-Encoding", "gzip")
