@@ -8,10 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
-
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/internal/testdb"
 	"github.com/shopbridge/shopbridge/shopgate/export"
@@ -32,17 +28,7 @@ func TestOrderedPassesKeepConnections(t *testing.T) {
 	}
 	// The watcher has a pool of its own: a query on the export's pool
 	// would change which connection the next export gets.
-	watch, err := gorm.Open(postgres.Open(db.Dialector.(*postgres.Dialector).DSN), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w, err := watch.DB(); err == nil {
-		t.Cleanup(func() { w.Close() })
-	}
-	var dbName string
-	if err := db.Raw("SELECT current_database()").Scan(&dbName).Error; err != nil {
-		t.Fatal(err)
-	}
+	watch := testdb.Open(t, testdb.DSN(db))
 
 	// passes runs an export and returns the backend of each ordered pass,
 	// by query text, read while the export runs. (Variants whose key lies
@@ -64,8 +50,8 @@ func TestOrderedPassesKeepConnections(t *testing.T) {
 				Pid   int
 				Query string
 			}
-			if err := watch.Raw("SELECT pid, query FROM pg_stat_activity WHERE datname = ? AND query_start >= ?"+
-				" AND pid <> pg_backend_pid() AND query LIKE 'SELECT %ORDER BY%' AND query NOT LIKE '% IN (%'", dbName, start).Scan(&rows).Error; err != nil {
+			if err := watch.Raw("SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() AND query_start >= ?"+
+				" AND pid <> pg_backend_pid() AND query LIKE 'SELECT %ORDER BY%' AND query NOT LIKE '% IN (%'", start).Scan(&rows).Error; err != nil {
 				return err
 			}
 			for _, r := range rows {

@@ -7,9 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/internal/testdb"
@@ -116,18 +114,8 @@ func sortsOff(t *testing.T, db *gorm.DB, setup func(db *gorm.DB)) *gorm.DB {
 			t.Fatal(err)
 		}
 	}
-	fresh, err := gorm.Open(postgres.Open(db.Dialector.(*postgres.Dialector).DSN), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := fresh.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB.SetMaxOpenConns(40)
-	sqlDB.SetMaxIdleConns(20)
-	t.Cleanup(func() { sqlDB.Close() })
-	return fresh
+	// New connections start with the settings.
+	return testdb.Open(t, testdb.DSN(db))
 }
 
 func must[T any](v T, err error) T {

@@ -7,9 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/shopbridge/shopbridge/adapters"
 	"github.com/shopbridge/shopbridge/internal/testdb"
@@ -104,13 +102,7 @@ func TestNoSeqScanPerRow(t *testing.T) {
 	// While the export runs, the variants pass is inside a transaction of
 	// its own (begun before the query: xact_start < query_start), the
 	// parents pass is not. A watcher pool of its own reads it.
-	watch, err := gorm.Open(postgres.Open(db.Dialector.(*postgres.Dialector).DSN), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w, err := watch.DB(); err == nil {
-		defer w.Close()
-	}
+	watch := testdb.Open(t, testdb.DSN(db))
 	want := exportBytes(t, batched)
 	for i := range 2 {
 		var b bytes.Buffer

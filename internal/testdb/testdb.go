@@ -67,9 +67,13 @@ func NewURL(t testing.TB) string {
 
 // New opens a new empty database (see NewURL) with GORM. The connection
 // pool is closed when the test ends.
-func New(t testing.TB) *gorm.DB {
+func New(t testing.TB) *gorm.DB { t.Helper(); return Open(t, NewURL(t)) }
+
+// Open opens another GORM pool on the PostgreSQL database u (e.g. a second
+// process's, or a watcher's that must not take connections from the pool
+// under test; URL of a pool: DSN). The pool is closed when the test ends.
+func Open(t testing.TB, u string) *gorm.DB {
 	t.Helper()
-	u := NewURL(t)
 	db, err := gorm.Open(postgres.Open(u), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		t.Fatalf("testdb: open: %v", err)
@@ -140,3 +144,6 @@ func Each(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
 		t.Run(b.Name, func(t *testing.T) { f(t, b.Open(t)) })
 	}
 }
+
+// DSN returns the URL of db, a pool opened by New or Open.
+func DSN(db *gorm.DB) string { return db.Dialector.(*postgres.Dialector).DSN }
