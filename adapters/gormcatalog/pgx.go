@@ -55,19 +55,9 @@ type pgxConn interface{ Conn() *pgx.Conn }
 // eachPGX is each on a pgx connection; handled is false when the pool's
 // connections are not pgx ones.
 func (s *Source) eachPGX(ctx context.Context, q string, args []any, r *row, fn func() error) (handled bool, err error) {
-	conn, err := s.pg.Conn(ctx)
-	if err != nil {
-		return true, err
-	}
-	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		pc, ok := dc.(pgxConn)
-		if !ok {
-			return nil
-		}
-		handled = true
+	return s.withPGX(ctx, func(c *pgx.Conn) error {
 		pq, pargs := rebind(q, args)
-		rows, err := pc.Conn().Query(ctx, pq, pargs...)
+		rows, err := c.Query(ctx, pq, pargs...)
 		if err != nil {
 			return err
 		}
@@ -76,7 +66,7 @@ func (s *Source) eachPGX(ctx context.Context, q string, args []any, r *row, fn f
 		var ar arena
 		for rows.Next() {
 			if cols == nil {
-				cols = pgCols(pc.Conn().TypeMap(), rows.FieldDescriptions())
+				cols = pgCols(c.TypeMap(), rows.FieldDescriptions())
 			}
 			if err := r.fromRaw(cols, rows.RawValues(), &ar); err != nil {
 				return err
@@ -87,7 +77,6 @@ func (s *Source) eachPGX(ctx context.Context, q string, args []any, r *row, fn f
 		}
 		return rows.Err()
 	})
-	return handled, err
 }
 
 // writeList writes a slice argument as "($1,$2,...)", or "(NULL)" when

@@ -150,12 +150,13 @@ const foldLookupRows = 10000
 // the tables it looks up once per row are small — a lookup per row into a
 // big table (translations a marketplace has) costs more than the merge
 // joins of the parents pass in key order. False when the connections are
-// not pgx ones.
-func (s *Source) foldable(ctx context.Context, q string, args []any) (fold bool, err error) {
-	err = s.withPGX(ctx, func(c *pgx.Conn) error {
+// not pgx ones. noSeq is passPlan's for q.
+func (s *Source) foldable(ctx context.Context, q string, args []any) (fold, noSeq bool, err error) {
+	_, err = s.withPGX(ctx, func(c *pgx.Conn) error {
 		pq, pargs := rebind(q, args)
-		plan, _, err := passPlan(ctx, c, pq, pargs)
-		if err != nil {
+		var plan *planNode
+		var err error
+		if plan, noSeq, err = passPlan(ctx, c, pq, pargs); err != nil {
 			return err
 		}
 		ordered, lookups := outerUnsorted(plan)
@@ -172,31 +173,34 @@ func (s *Source) foldable(ctx context.Context, q string, args []any) (fold bool,
 		fold = rows <= foldLookupRows
 		return nil
 	})
-	return fold, err
+	return fold, noSeq, err
 }
 
 // noSeqScan reports whether the ordered pass q (no arguments) runs
 // without sequential scans (passPlan).
 func (s *Source) noSeqScan(ctx context.Context, q string) (noSeq bool, err error) {
-	err = s.withPGX(ctx, func(c *pgx.Conn) error {
+	_, err = s.withPGX(ctx, func(c *pgx.Conn) error {
 		_, noSeq, err = passPlan(ctx, c, q, nil)
 		return err
 	})
 	return noSeq, err
 }
 
-// withPGX runs fn on a pgx connection of the pool; nothing when the
-// pool's connections are not pgx ones.
-func (s *Source) withPGX(ctx context.Context, fn func(c *pgx.Conn) error) error {
+// withPGX runs fn on a pgx connection of the pool; handled is false (and
+// fn not run) when the pool's connections are not pgx ones.
+func (s *Source) withPGX(ctx context.Context, fn func(c *pgx.Conn) error) (handled bool, err error) {
 	conn, err := s.pg.Conn(ctx)
 	if err != nil {
-		return err
+		return true, err
 	}
 	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		if pc, ok := dc.(pgxConn); ok {
-			return fn(pc.Conn())
+	err = conn.Raw(func(dc any) error {
+		pc, ok := dc.(pgxConn)
+		if !ok {
+			return nil
 		}
-		return nil
+		handled = true
+		return fn(pc.Conn())
 	})
+	return handled, err
 }

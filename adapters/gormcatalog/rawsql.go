@@ -67,14 +67,13 @@ func (s *Source) ItemsPasses(ctx context.Context, shop adapters.Shop) ([]Pass, e
 	f.add(it.Where)
 	out := []Pass{{SQL: "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + f.where() + " ORDER BY " + it.Key}}
 	var planErr error
-	variants := it.Parent != ""
+	variants, folded := it.Parent != "", false
 	if variants && s.pg != nil {
 		q, args := s.groupQuery(0, true)
-		folded, err := s.foldable(ctx, q, args)
-		if folded {
-			out[0], variants = Pass{SQL: q}, false
+		var noSeq bool
+		if folded, noSeq, planErr = s.foldable(ctx, q, args); folded {
+			out[0], variants = Pass{SQL: q, NoSeqScan: noSeq}, false
 		}
-		planErr = err
 	}
 	if variants {
 		var c filter
@@ -91,6 +90,9 @@ func (s *Source) ItemsPasses(ctx context.Context, shop adapters.Shop) ([]Pass, e
 	}
 	if s.pg != nil && planErr == nil {
 		for i := range out {
+			if i == 0 && folded {
+				continue // planned by foldable
+			}
 			if out[i].NoSeqScan, planErr = s.noSeqScan(ctx, out[i].SQL); planErr != nil {
 				break
 			}

@@ -83,7 +83,11 @@ func (c *cursorRows) unread() { c.held = true }
 // its rows are read or ctx ends (which closes the connection). Its text
 // blocks are reused once written says the batches they hold are written
 // (docs/catalog.md#text-blocks-reused-per-batch).
-func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row, written *atomic.Int64) (*cursor, error) {
+//
+// noSeq, when known (the folded pass is planned before it is opened),
+// says whether the pass runs without sequential scans; nil: the cursor
+// plans it on its connection (docs/catalog.md#no-sequential-scan-per-row).
+func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row, written *atomic.Int64, noSeq *bool) (*cursor, error) {
 	conn, err := s.pg.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -101,8 +105,12 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row, w
 			}
 			handled = true
 			pq, pargs := rebind(q, args)
-			_, noSeq, err := passPlan(ctx, pc.Conn(), pq, pargs)
-			if err == nil && noSeq {
+			var err error
+			withoutSeq := noSeq != nil && *noSeq
+			if noSeq == nil {
+				_, withoutSeq, err = passPlan(ctx, pc.Conn(), pq, pargs)
+			}
+			if err == nil && withoutSeq {
 				err = beginNoSeq(ctx, pc.Conn())
 			}
 			if err != nil {
@@ -122,7 +130,7 @@ func (s *Source) openCursor(ctx context.Context, q string, args []any, r *row, w
 				// A pass read to its end ends its transaction; one that
 				// was not leaves it open and the pool discards the
 				// connection.
-				if noSeq && rows.Err() == nil && pc.Conn().PgConn().TxStatus() != 'I' {
+				if withoutSeq && rows.Err() == nil && pc.Conn().PgConn().TxStatus() != 'I' {
 					pc.Conn().Exec(context.WithoutCancel(ctx), "ROLLBACK") //nolint:errcheck // see above
 				}
 			}()
@@ -260,14 +268,14 @@ func (s *Source) openStreams(ctx context.Context, f *filter, after int64, first,
 	st := &streams{s: s, ctx: ctx, groups: map[string]string{}}
 	if fold && it.Parent != "" {
 		q, args := s.groupQuery(after, first)
-		ok, err := s.foldable(ctx, q, args)
+		ok, noSeq, err := s.foldable(ctx, q, args)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
 			foldedPasses.Add(1)
 			st.folded, st.pr = true, newRow(s.childCols)
-			if st.parents, err = s.openCursor(ctx, q, args, st.pr, &st.written); err != nil {
+			if st.parents, err = s.openCursor(ctx, q, args, st.pr, &st.written, &noSeq); err != nil {
 				return nil, err
 			}
 			return st, nil
@@ -281,7 +289,7 @@ func (s *Source) openStreams(ctx context.Context, f *filter, after int64, first,
 	st.pr = newRow(s.itemCols)
 	q := "SELECT " + selectList(s.itemCols) + " FROM " + it.From + " WHERE " + cond + " ORDER BY " + it.Key
 	var err error
-	if st.parents, err = s.openCursor(ctx, q, args, st.pr, &st.written); err != nil {
+	if st.parents, err = s.openCursor(ctx, q, args, st.pr, &st.written, nil); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -314,7 +322,7 @@ func (st *streams) openDetails(lo int64) error {
 			" ORDER BY " + it.Parent + ", " + it.Key
 		st.cr = newRow(s.childCols)
 		var err error
-		if st.children, err = s.openCursor(st.ctx, q, c.args, st.cr, &st.written); err != nil {
+		if st.children, err = s.openCursor(st.ctx, q, c.args, st.cr, &st.written, nil); err != nil {
 			return fmt.Errorf("gormcatalog: variants: %w", err)
 		}
 	}
@@ -330,7 +338,7 @@ func (st *streams) openDetails(lo int64) error {
 		f.add(l.list.Where)
 		q := "SELECT " + selectList(cols) + " FROM " + l.list.From + " WHERE " + f.where() + " ORDER BY " + order
 		r := newRow(cols)
-		cur, err := s.openCursor(st.ctx, q, f.args, r, &st.written)
+		cur, err := s.openCursor(st.ctx, q, f.args, r, &st.written, nil)
 		if err != nil {
 			return fmt.Errorf("gormcatalog: %s: %w", l.name, err)
 		}
