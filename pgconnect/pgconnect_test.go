@@ -73,6 +73,19 @@ func digest(t *testing.T, db *sql.DB, pause func()) (int, uint64) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
+	return digestRows(t, rows, pause)
+}
+
+// resultRows is what database/sql's and pgx's rows have in common.
+type resultRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// digestRows is digest's reading of rows.
+func digestRows(t *testing.T, rows resultRows, pause func()) (int, uint64) {
+	t.Helper()
 	h := fnv.New64a()
 	n := 0
 	var g int
@@ -400,20 +413,5 @@ func digestPgx(t *testing.T, conn *pgx.Conn) (int, uint64) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	h := fnv.New64a()
-	n := 0
-	var g int
-	var s []byte
-	for rows.Next() {
-		if err := rows.Scan(&g, &s); err != nil {
-			t.Fatal(err)
-		}
-		h.Write(strconv.AppendInt(nil, int64(g), 10))
-		h.Write(s)
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return n, h.Sum64()
+	return digestRows(t, rows, nil)
 }
