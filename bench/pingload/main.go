@@ -1,14 +1,12 @@
 // Command pingload sends signed Plugin API pings to a shop from several
 // concurrent callers and prints the latency distribution. It is the load
-// generator of bench/ping.sh and uses the standard library only.
+// generator of bench/ping.sh; it signs like Shopgate (shopgate.SignRequest).
 //
 //	go run ./bench/pingload -url http://127.0.0.1:18089/shopgate/api -c 8 -d 20s
 package main
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -16,10 +14,11 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shopbridge/shopbridge/shopgate"
 )
 
 func main() {
@@ -49,11 +48,8 @@ func main() {
 		if err != nil {
 			return 0, err
 		}
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		sum := sha1.Sum([]byte("SPA-" + *customer + "-" + ts + "-" + *apikey))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Shopgate-Auth-User", *customer+"-"+ts)
-		req.Header.Set("X-Shopgate-Auth-Token", hex.EncodeToString(sum[:]))
+		shopgate.SignRequest(req.Header, shopgate.PrefixSPA, *customer, *apikey, time.Now())
 		start := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
